@@ -1,0 +1,2 @@
+//! The language: JSON text → validated `Machine`, with every diagnostic.
+pub mod diagnostic;
