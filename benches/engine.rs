@@ -1,1 +1,167 @@
-fn main() {}
+//! Engine throughput, measured in-process (run: `cargo bench --bench engine`, or `scripts/bench`).
+//!
+//! (a) Pass → Choice → inline Map over 3 items, per execution;
+//! (b) an inline Map over 1,000 items, per execution;
+//! (c) a Choice loop of 10,000 transitions, transitions per second;
+//! (d) one `stepwise run` process, wall time (needs the release binary).
+//! Each figure is the median of several batches; these machines are noisy.
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use stepwise::asl::Machine;
+use stepwise::engine::ExecutionInfo;
+use stepwise::integrations::Router;
+use stepwise::runtime::clock::VirtualClock;
+
+fn machine(def: Value) -> Machine {
+    stepwise::asl::load_value(def).expect("benchmark definitions are valid")
+}
+
+fn info(input: Value) -> ExecutionInfo {
+    ExecutionInfo {
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:Bench:run".into(),
+        name: "run".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:Bench".into(),
+        state_machine_name: "Bench".into(),
+        role_arn: "arn:aws:iam::123456789012:role/bench".into(),
+        region: "us-east-1".into(),
+        start_ms: 1_700_000_000_000,
+        input,
+    }
+}
+
+/// Runs one execution to the end and checks it succeeded.
+fn execute(m: &Machine, input: &Value) -> usize {
+    let mut clock = VirtualClock::new(1_700_000_000_000);
+    let done = stepwise::runtime::local::run(
+        m,
+        info(input.clone()),
+        [1; 32],
+        &mut Router::default(),
+        &mut clock,
+    );
+    assert_eq!(done.status.name(), "SUCCEEDED", "{:?}", done.status);
+    done.history.len()
+}
+
+/// Median time per iteration over `batches` batches of `per_batch` runs.
+fn median_per_run(batches: usize, per_batch: usize, mut f: impl FnMut()) -> Duration {
+    let mut samples: Vec<Duration> = (0..batches)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..per_batch {
+                f();
+            }
+            t.elapsed() / per_batch as u32
+        })
+        .collect();
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn small_flow() -> (Machine, Value) {
+    let def = json!({
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {"Type": "Pass", "Parameters": {"items.$": "$.items", "count.$": "States.ArrayLength($.items)"}, "Next": "Any?"},
+            "Any?": {"Type": "Choice", "Choices": [{"Variable": "$.count", "NumericGreaterThan": 0, "Next": "Each"}], "Default": "Done"},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}, "ResultPath": "$.results", "Next": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    (machine(def), json!({"items": [1, 2, 3]}))
+}
+
+fn big_map() -> (Machine, Value) {
+    let def = json!({
+        "StartAt": "Each",
+        "States": {"Each": {"Type": "Map", "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}, "End": true}}
+    });
+    (
+        machine(def),
+        Value::Array((0..1000).map(|i| json!(i)).collect()),
+    )
+}
+
+fn choice_loop() -> (Machine, Value) {
+    let def = json!({
+        "StartAt": "Increment",
+        "States": {
+            "Increment": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "More?"},
+            "More?": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 5000, "Next": "Increment"}], "Default": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    (machine(def), json!({"i": 0}))
+}
+
+fn process_wall_time() -> Option<Duration> {
+    let bin = std::env::var("STEPWISE_BIN").ok().unwrap_or_else(|| {
+        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+        format!("{target}/release/stepwise")
+    });
+    if !std::path::Path::new(&bin).exists() {
+        return None;
+    }
+    let def = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/state-machines/wait-and-retry.asl.json"
+    );
+    let run = || {
+        let out = std::process::Command::new(&bin)
+            .args([
+                "run",
+                def,
+                "--skip-waits",
+                "--format",
+                "json",
+                "--input",
+                r#"{"jobId":"j"}"#,
+            ])
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success());
+    };
+    Some(median_per_run(15, 5, run))
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let (m, input) = small_flow();
+    let a = median_per_run(15, 2000, || {
+        execute(&m, &input);
+    });
+    let (m, input) = big_map();
+    let b = median_per_run(15, 20, || {
+        execute(&m, &input);
+    });
+    let (m, input) = choice_loop();
+    let events = execute(&m, &input);
+    let c = median_per_run(9, 3, || {
+        execute(&m, &input);
+    });
+    let transitions = 10_000.0;
+    let per_sec = transitions / c.as_secs_f64();
+    println!("benchmark                                      median        target");
+    println!(
+        "(a) Pass→Choice→Map(3 items), per execution    {:>9.2} µs   ≤ 10 µs",
+        a.as_secs_f64() * 1e6
+    );
+    println!(
+        "(b) inline Map over 1,000 items, per execution {:>9.3} ms   ≤ 1 ms",
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "(c) Choice loop, 10,000 transitions ({events} events) {:>9.2} M transitions/s   ≥ 1 M/s",
+        per_sec / 1e6
+    );
+    match process_wall_time() {
+        Some(d) => println!(
+            "(d) one `stepwise run` process (wait-and-retry) {:>9.2} ms   ≤ 10 ms",
+            d.as_secs_f64() * 1e3
+        ),
+        None => println!("(d) skipped: build the release binary first (cargo build --release)"),
+    }
+}

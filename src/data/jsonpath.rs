@@ -57,9 +57,14 @@ impl Path {
         } else if let Some(rest) = src.strip_prefix('$') {
             Root::Variable(rest.split(['.', '[']).next().unwrap_or("").to_string())
         } else {
-            return Err(ParseError { message: "a path must start with '$'".into() });
+            return Err(ParseError {
+                message: "a path must start with '$'".into(),
+            });
         };
-        Ok(Path { source: src.to_string(), root })
+        Ok(Path {
+            source: src.to_string(),
+            root,
+        })
     }
     pub fn source(&self) -> &str {
         &self.source

@@ -2,4 +2,5 @@
 pub mod choice;
 pub mod intrinsic;
 pub mod jsonpath;
+pub mod template;
 pub mod timestamp;

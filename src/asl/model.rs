@@ -1,0 +1,236 @@
+//! The validated state machine: every state in one arena, every transition resolved to an index.
+//!
+//! A `Machine` is only built from a definition that produced no diagnostics, so the engine can
+//! rely on what it holds: targets exist, paths are compiled, templates are checked.
+
+use crate::data::choice::Condition;
+use crate::data::jsonpath::Path;
+use crate::data::template::Template;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Index of a state in `Machine::states`.
+pub type StateId = usize;
+/// Index of a `States` block in `Machine::blocks` (0 is the top level).
+pub type BlockId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub states: Vec<State>,
+    pub blocks: Vec<Block>,
+    /// Top-level `TimeoutSeconds`.
+    pub timeout_seconds: Option<u64>,
+    /// The definition as given, kept for describe/export.
+    pub definition: Value,
+}
+
+/// One `{StartAt, States}` scope: the top level, a Parallel branch or a Map processor.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub start: StateId,
+    pub states: Vec<StateId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub name: String,
+    pub block: BlockId,
+    pub input_path: IoPath,
+    pub output_path: IoPath,
+    pub next: Transition,
+    pub kind: Kind,
+}
+
+/// `InputPath` / `OutputPath`: absent means `$`, JSON `null` means `{}`.
+#[derive(Debug, Clone)]
+pub enum IoPath {
+    Whole,
+    Empty,
+    Path(Path),
+}
+
+/// `ResultPath`: absent means `$` (the result replaces the input), `null` discards the result.
+#[derive(Debug, Clone)]
+pub enum ResultPath {
+    Replace,
+    Discard,
+    Path(Path),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Next(StateId),
+    End,
+    /// Choice, Succeed and Fail carry no `Next`/`End`.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Pass(Pass),
+    Task(Box<Task>),
+    Choice(Choice),
+    Wait(Wait),
+    Succeed,
+    Fail(Fail),
+    Parallel(Box<Parallel>),
+    Map(Box<Map>),
+}
+
+impl Kind {
+    /// The prefix of this state's history events (`PassStateEntered`, ...).
+    pub fn event_prefix(&self) -> &'static str {
+        match self {
+            Kind::Pass(_) => "Pass",
+            Kind::Task(_) => "Task",
+            Kind::Choice(_) => "Choice",
+            Kind::Wait(_) => "Wait",
+            Kind::Succeed => "Succeed",
+            Kind::Fail(_) => "Fail",
+            Kind::Parallel(_) => "Parallel",
+            Kind::Map(_) => "Map",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pass {
+    pub parameters: Option<Template>,
+    pub result: Option<Value>,
+    pub result_path: ResultPath,
+}
+
+/// A number given literally or read from the input at run time.
+#[derive(Debug, Clone)]
+pub enum Dynamic<T> {
+    Value(T),
+    Path(Path),
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub resource: Resource,
+    pub parameters: Option<Template>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub timeout_seconds: Option<Dynamic<u64>>,
+    pub heartbeat_seconds: Option<Dynamic<u64>>,
+    pub credentials: Option<Template>,
+    pub errors: ErrorHandling,
+}
+
+/// What a Task's `Resource` names, classified once at load time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub arn: String,
+    pub kind: ResourceKind,
+    pub pattern: Pattern,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResourceKind {
+    /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`; `function` is NAME.
+    LambdaFunction { function: String },
+    /// `arn:aws:states:REGION:ACCOUNT:activity:NAME`.
+    Activity { name: String },
+    /// `arn:aws:states:::SERVICE:ACTION[.suffix]`: history `resourceType`/`resource`.
+    Service { service: String, action: String },
+}
+
+impl ResourceKind {
+    /// `resourceType` and `resource` as history events show them.
+    pub fn history_names<'a>(&'a self, arn: &'a str) -> (&'a str, &'a str) {
+        match self {
+            ResourceKind::Service { service, action } => (service, action),
+            ResourceKind::LambdaFunction { .. } => ("lambda", arn),
+            ResourceKind::Activity { .. } => ("activity", arn),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pattern {
+    RequestResponse,
+    Sync,
+    WaitForTaskToken,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ErrorHandling {
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Retrier {
+    pub error_equals: Vec<String>,
+    pub interval_seconds: u64,
+    pub max_attempts: u64,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<u64>,
+    pub full_jitter: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catcher {
+    pub error_equals: Vec<String>,
+    pub next: StateId,
+    pub result_path: ResultPath,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub rules: Vec<ChoiceRule>,
+    pub default: Option<StateId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChoiceRule {
+    pub condition: Condition,
+    pub next: StateId,
+}
+
+#[derive(Debug, Clone)]
+pub enum Wait {
+    Seconds(u64),
+    SecondsPath(Path),
+    /// Nanoseconds since the epoch.
+    Timestamp(i128),
+    TimestampPath(Path),
+}
+
+/// `Error`/`Cause` of a Fail state: a literal, a path, or an intrinsic call.
+#[derive(Debug, Clone)]
+pub enum FailField {
+    Absent,
+    Literal(String),
+    Dynamic(Template),
+}
+
+#[derive(Debug, Clone)]
+pub struct Fail {
+    pub error: FailField,
+    pub cause: FailField,
+}
+
+#[derive(Debug, Clone)]
+pub struct Parallel {
+    pub branches: Vec<BlockId>,
+    pub parameters: Option<Template>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub errors: ErrorHandling,
+}
+
+#[derive(Debug, Clone)]
+pub struct Map {
+    pub processor: BlockId,
+    pub items_path: Option<Path>,
+    pub item_selector: Option<Template>,
+    pub max_concurrency: Dynamic<u64>,
+    pub tolerated_failure_count: Option<Dynamic<u64>>,
+    pub tolerated_failure_percentage: Option<Dynamic<f64>>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub errors: ErrorHandling,
+}

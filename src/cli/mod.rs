@@ -1,0 +1,62 @@
+//! The command line: clap structs here, one module per subcommand. Data goes to stdout,
+//! everything else to stderr.
+
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stepwise",
+    version,
+    about = "Run Amazon States Language state machines locally, with AWS Step Functions semantics"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check definitions; report every problem with its code and JSON Pointer.
+    Validate(validate::Args),
+    /// Run a definition to completion in this process and print its output.
+    Run(Box<run::Args>),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// For people: pretty JSON and a summary on stderr.
+    #[default]
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// Exit codes: 0 success, 1 the definition or execution failed, 2 usage or input error.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => validate::main(args),
+        Command::Run(args) => run::main(*args),
+    }
+}
+
+/// Reads a file for a subcommand, with a message that names it.
+pub(crate) fn read_file(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut s = String::new();
+        return std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map(|_| s)
+            .map_err(|e| format!("cannot read stdin: {e}"));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+}

@@ -1,0 +1,79 @@
+//! `stepwise validate FILE...`
+
+use super::Format;
+use crate::asl::Diagnostic;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Definition files (ASL JSON).
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// `json` prints the diagnostics as a JSON array on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let mut all: Vec<(String, Diagnostic)> = Vec::new();
+    let mut unreadable = false;
+    for file in &args.files {
+        match super::read_file(file) {
+            Ok(text) => {
+                if let Err(diags) = crate::asl::load(&text) {
+                    all.extend(diags.into_iter().map(|d| (file.clone(), d)));
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                unreadable = true;
+            }
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let list: Vec<_> = all
+                .iter()
+                .map(|(f, d)| json!({"file": f, "code": d.code, "pointer": d.pointer, "message": d.message}))
+                .collect();
+            println!("{}", serde_json::Value::Array(list));
+        }
+        Format::Text => {
+            for (f, d) in &all {
+                eprintln!("{}", line(f, d));
+            }
+            if all.is_empty() && !unreadable {
+                eprintln!("{} valid", plural(args.files.len(), "definition"));
+            }
+        }
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if all.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `FILE: CODE at /pointer: message`
+pub fn line(file: &str, d: &Diagnostic) -> String {
+    match &d.pointer {
+        Some(p) => format!(
+            "{file}: {} at {}: {}",
+            d.code,
+            if p.is_empty() { "/" } else { p },
+            d.message
+        ),
+        None => format!("{file}: {}: {}", d.code, d.message),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

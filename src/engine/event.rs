@@ -1,0 +1,80 @@
+//! What the engine is told (`Event`) and what it asks its host to do (`Effect`).
+
+use crate::asl::model::Resource;
+use crate::engine::execution::Status;
+use crate::engine::history::HistoryEvent;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Identifies one task invocation or one timer of an execution. Ids are never reused, so a
+/// late answer for an abandoned task or a stale timer is recognised and ignored.
+pub type WaitId = u64;
+
+/// Something that happened outside the engine, fed to `Execution::step`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Event {
+    /// The resource accepted a `.waitForTaskToken`/`.sync` task; `output` is its response.
+    TaskSubmitted {
+        task: WaitId,
+        output: Value,
+    },
+    TaskSucceeded {
+        task: WaitId,
+        output: Value,
+    },
+    /// `error`/`cause` as the resource reported them (`None` when not given).
+    TaskFailed {
+        task: WaitId,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    /// The handler could not run the task at all; fails the execution (`States.Runtime`).
+    TaskNotRunnable {
+        task: WaitId,
+        cause: String,
+    },
+    TaskHeartbeat {
+        task: WaitId,
+    },
+    TimerFired {
+        timer: WaitId,
+    },
+    Stop {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+}
+
+/// Work for the host: perform it, then feed the outcome back as an `Event`.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Invoke(Invocation),
+    /// Fire `Event::TimerFired { timer }` at `due_ms` (epoch milliseconds).
+    ArmTimer {
+        timer: WaitId,
+        due_ms: i64,
+    },
+    /// The task is no longer awaited (timed out, aborted): stop it if possible.
+    CancelTask {
+        task: WaitId,
+    },
+    History(HistoryEvent),
+    /// The execution closed with this status.
+    Finished(Status),
+}
+
+/// One call of a Task's resource.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invocation {
+    pub task: WaitId,
+    pub state_name: String,
+    pub resource: Resource,
+    /// The effective input: what the resource receives.
+    pub payload: Value,
+    /// The task token, for `.waitForTaskToken` and activities.
+    pub token: Option<String>,
+    /// `$$.State.RetryCount` of this attempt.
+    pub retry_count: u32,
+    /// The Map iteration index this task runs in, if any.
+    pub map_index: Option<usize>,
+}

@@ -1,0 +1,181 @@
+//! The state of one execution: its frames (one per running scope), waits and counters.
+
+use crate::asl::model::StateId;
+use crate::engine::event::WaitId;
+use crate::engine::failure::Failure;
+use crate::engine::rng::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Who is running what: names and ARNs of the execution and its state machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExecutionInfo {
+    pub execution_arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    pub region: String,
+    /// Epoch milliseconds.
+    pub start_ms: i64,
+    pub input: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum Status {
+    Running,
+    Succeeded {
+        output: Value,
+    },
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    TimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    Aborted {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+}
+
+impl Status {
+    /// AWS's name for the status (`RUNNING`, `SUCCEEDED`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded { .. } => "SUCCEEDED",
+            Status::Failed { .. } => "FAILED",
+            Status::TimedOut { .. } => "TIMED_OUT",
+            Status::Aborted { .. } => "ABORTED",
+        }
+    }
+}
+
+pub type FrameId = usize;
+
+/// One thread of control: the top level, a Parallel branch or a Map iteration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Frame {
+    pub state: StateId,
+    /// The raw input of the current state.
+    pub input: Value,
+    /// Id of the current state's `*StateEntered` event (quoted in runtime error causes).
+    pub entered_id: u64,
+    pub entered_ms: i64,
+    /// `$$.State.RetryCount`.
+    pub retry_count: u32,
+    /// Attempts used per retrier of the current state (reset when the state is left).
+    pub attempts: Vec<u64>,
+    pub wait: Waiting,
+    pub parent: Option<(FrameId, usize)>,
+    /// The Map iteration index when this frame is one.
+    pub map_index: Option<usize>,
+    /// Set while the current Task waits for a callback: `$$.Task.Token`.
+    pub token: Option<String>,
+}
+
+/// What a frame is waiting for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Waiting {
+    /// Ready to execute its current state (fresh, or after a retry delay).
+    Ready,
+    /// A Wait state's timer.
+    Wait {
+        timer: WaitId,
+    },
+    /// A retry back-off timer; the state re-runs when it fires.
+    Backoff {
+        timer: WaitId,
+    },
+    Task(TaskWait),
+    Children(Box<Join>),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskWait {
+    pub task: WaitId,
+    pub timeout_timer: Option<WaitId>,
+    pub heartbeat_timer: Option<WaitId>,
+    pub heartbeat_seconds: Option<u64>,
+}
+
+/// A Parallel or Map state waiting for its branches or iterations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Join {
+    /// Map: the items; Parallel: one input per branch (all the same).
+    pub inputs: Vec<Value>,
+    /// Map: the effective input, for ItemSelector.
+    pub effective_input: Value,
+    pub results: Vec<Option<Value>>,
+    pub running: BTreeMap<usize, FrameId>,
+    pub next_index: usize,
+    /// 0 = unlimited.
+    pub max_concurrency: usize,
+    pub failed: usize,
+    pub tolerated_count: Option<u64>,
+    pub tolerated_percentage: Option<f64>,
+    /// The first failure that counted against the tolerance.
+    pub failure: Option<Failure>,
+}
+
+/// The whole execution: the engine's only state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Execution {
+    pub info: ExecutionInfo,
+    pub status: Status,
+    pub(crate) frames: Vec<Option<Frame>>,
+    /// Which frame waits on which task or timer.
+    pub(crate) waits: BTreeMap<WaitId, FrameId>,
+    pub(crate) next_wait: WaitId,
+    pub(crate) next_event_id: u64,
+    pub(crate) execution_timer: Option<WaitId>,
+    pub(crate) rng: Rng,
+    /// Time of the event being processed (epoch ms).
+    pub(crate) now: i64,
+}
+
+impl Execution {
+    pub fn is_finished(&self) -> bool {
+        self.status != Status::Running
+    }
+
+    /// Number of history events emitted so far.
+    pub fn event_count(&self) -> u64 {
+        self.next_event_id - 1
+    }
+
+    pub(crate) fn frame(&self, id: FrameId) -> &Frame {
+        self.frames[id]
+            .as_ref()
+            .expect("frame ids held by the engine always point at live frames")
+    }
+
+    pub(crate) fn frame_mut(&mut self, id: FrameId) -> &mut Frame {
+        self.frames[id]
+            .as_mut()
+            .expect("frame ids held by the engine always point at live frames")
+    }
+
+    pub(crate) fn alloc_frame(&mut self, frame: Frame) -> FrameId {
+        match self.frames.iter().position(Option::is_none) {
+            Some(i) => {
+                self.frames[i] = Some(frame);
+                i
+            }
+            None => {
+                self.frames.push(Some(frame));
+                self.frames.len() - 1
+            }
+        }
+    }
+
+    pub(crate) fn next_wait_id(&mut self) -> WaitId {
+        self.next_wait += 1;
+        self.next_wait
+    }
+}

@@ -1,0 +1,192 @@
+//! The executor as a function: `Execution::start` and `Execution::step` take the current state
+//! and one event, change the state, and return the effects the host must perform.
+//!
+//! Nothing here reads a clock, touches a file or the network, or awaits: "now" arrives with each
+//! call, randomness comes from the execution's seed. That makes executions durable (store the
+//! `Execution`, replay the events), testable with a manual clock, and fast.
+
+pub mod event;
+pub mod execution;
+pub mod failure;
+pub mod history;
+pub mod io;
+pub mod rng;
+pub mod run;
+pub mod scope;
+pub mod states;
+
+pub use event::{Effect, Event, Invocation, WaitId};
+pub use execution::{Execution, ExecutionInfo, Status};
+pub use failure::Failure;
+pub use history::HistoryEvent;
+
+use crate::asl::model::Machine;
+use execution::Waiting;
+use history::Details;
+use rng::Rng;
+use run::{Ctx, Step, Work};
+use std::collections::BTreeMap;
+
+impl Execution {
+    /// Starts an execution: `ExecutionStarted`, then the first state, as far as it can go
+    /// without waiting. `seed` must be secret random bytes (task tokens derive from it).
+    pub fn start(
+        machine: &Machine,
+        info: ExecutionInfo,
+        seed: [u8; 32],
+    ) -> (Execution, Vec<Effect>) {
+        let now = info.start_ms;
+        let mut x = Execution {
+            info,
+            status: Status::Running,
+            frames: Vec::new(),
+            waits: BTreeMap::new(),
+            next_wait: 0,
+            next_event_id: 1,
+            execution_timer: None,
+            rng: Rng::new(seed),
+            now,
+        };
+        let mut ctx = Ctx::new(machine, &mut x);
+        let input = ctx.x.info.input.clone();
+        let role_arn = ctx.x.info.role_arn.clone();
+        ctx.emit(
+            "ExecutionStarted",
+            Details::ExecutionStarted {
+                input: input.clone(),
+                role_arn,
+            },
+        );
+        if let Some(secs) = machine.timeout_seconds {
+            let timer = ctx.x.next_wait_id();
+            ctx.x.execution_timer = Some(timer);
+            ctx.effects.push(Effect::ArmTimer {
+                timer,
+                due_ms: now + secs as i64 * 1000,
+            });
+        }
+        let fid = ctx.spawn(machine.blocks[0].start, input, None, None);
+        ctx.work.push(Work::Run(fid));
+        ctx.drain();
+        let effects = ctx.effects;
+        (x, effects)
+    }
+
+    /// Applies one event that happened at `at_ms` (epoch milliseconds). Events for tasks or
+    /// timers the execution no longer waits for are ignored.
+    pub fn step(&mut self, machine: &Machine, at_ms: i64, event: Event) -> Vec<Effect> {
+        if self.is_finished() {
+            return Vec::new();
+        }
+        self.now = self.now.max(at_ms);
+        let mut ctx = Ctx::new(machine, self);
+        dispatch(&mut ctx, event);
+        ctx.drain();
+        ctx.effects
+    }
+
+    /// The task ids the execution currently waits on, with their tokens.
+    pub fn open_tasks(&self) -> Vec<(WaitId, Option<&str>)> {
+        self.frames
+            .iter()
+            .flatten()
+            .filter_map(|f| match &f.wait {
+                Waiting::Task(t) => Some((t.task, f.token.as_deref())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn dispatch(ctx: &mut Ctx, event: Event) {
+    match event {
+        Event::Stop { error, cause } => stop(ctx, error, cause),
+        Event::TimerFired { timer } if ctx.x.execution_timer == Some(timer) => time_out(ctx),
+        Event::TimerFired { timer } => timer_fired(ctx, timer),
+        Event::TaskSubmitted { task, output } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                states::task::submitted(ctx, fid, output);
+            }
+        }
+        Event::TaskSucceeded { task, output } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                let step = states::task::succeeded(ctx, fid, output);
+                ctx.work.push(Work::Step(fid, step));
+            }
+        }
+        Event::TaskFailed { task, error, cause } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                let step = states::task::failed(ctx, fid, error, cause);
+                ctx.work.push(Work::Step(fid, step));
+            }
+        }
+        Event::TaskNotRunnable { task, cause } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                let here = ctx.here(fid);
+                ctx.work
+                    .push(Work::Step(fid, Step::Fail(here.runtime(cause))));
+            }
+        }
+        Event::TaskHeartbeat { task } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                states::task::heartbeat(ctx, fid);
+            }
+        }
+    }
+}
+
+/// The frame waiting on `task` as its task (not as a timer).
+fn task_frame(ctx: &Ctx, task: WaitId) -> Option<execution::FrameId> {
+    let fid = *ctx.x.waits.get(&task)?;
+    match &ctx.x.frames.get(fid)?.as_ref()?.wait {
+        Waiting::Task(t) if t.task == task => Some(fid),
+        _ => None,
+    }
+}
+
+fn timer_fired(ctx: &mut Ctx, timer: WaitId) {
+    let Some(fid) = ctx.x.waits.remove(&timer) else {
+        return;
+    };
+    let Some(frame) = ctx.x.frames.get(fid).and_then(Option::as_ref) else {
+        return;
+    };
+    let step = match &frame.wait {
+        Waiting::Wait { timer: t } if *t == timer => states::wait::resume(ctx, fid),
+        Waiting::Backoff { timer: t } if *t == timer => {
+            ctx.x.frame_mut(fid).wait = Waiting::Ready;
+            states::execute(ctx, fid)
+        }
+        Waiting::Task(t) if t.timeout_timer == Some(timer) || t.heartbeat_timer == Some(timer) => {
+            states::task::timed_out(ctx, fid)
+        }
+        _ => return,
+    };
+    ctx.work.push(Work::Step(fid, step));
+}
+
+fn time_out(ctx: &mut Ctx) {
+    let error = Some(failure::TIMEOUT.to_string());
+    ctx.emit(
+        "ExecutionTimedOut",
+        Details::Error {
+            key: "executionTimedOutEventDetails",
+            error: error.clone(),
+            cause: None,
+            resource: None,
+        },
+    );
+    ctx.close(Status::TimedOut { error, cause: None });
+}
+
+fn stop(ctx: &mut Ctx, error: Option<String>, cause: Option<String>) {
+    // AWS records ExecutionAborted with previousEventId 0.
+    let details = Details::Error {
+        key: "executionAbortedEventDetails",
+        error: error.clone(),
+        cause: cause.clone(),
+        resource: None,
+    };
+    ctx.emit_after("ExecutionAborted", details, 0);
+    ctx.close(Status::Aborted { error, cause });
+}

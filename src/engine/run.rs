@@ -1,0 +1,490 @@
+//! The driver inside the engine: enters states, follows transitions, applies Retry and Catch,
+//! and finishes frames and executions. Everything here is synchronous and deterministic.
+
+use crate::asl::model::{ErrorHandling, Kind, Machine, ResultPath, State, StateId, Transition};
+use crate::engine::event::{Effect, WaitId};
+use crate::engine::execution::{Execution, Frame, FrameId, Status, Waiting};
+use crate::engine::failure::{Failure, RUNTIME};
+use crate::engine::history::{Details, HistoryEvent};
+use crate::engine::io::{self, Here};
+use crate::engine::scope::{StateInfo, StateScope};
+use crate::engine::states;
+use serde_json::Value;
+
+/// AWS fails a Standard execution whose history would exceed this many events.
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// What executing a state produced.
+pub enum Step {
+    /// The state's output; follow its transition.
+    Next(Value),
+    /// Follow a specific transition with this output (a Catcher's `Next`, a Choice rule's).
+    Goto(Value, Transition),
+    Fail(Failure),
+    /// Waiting for a task, timer or children.
+    Suspend,
+}
+
+/// Deferred work, processed last-in first-out so iterations run depth-first.
+pub(crate) enum Work {
+    Run(FrameId),
+    Pump(FrameId),
+    Step(FrameId, Step),
+}
+
+pub struct Ctx<'m, 'x> {
+    pub m: &'m Machine,
+    pub x: &'x mut Execution,
+    pub effects: Vec<Effect>,
+    pub(crate) work: Vec<Work>,
+}
+
+impl<'m, 'x> Ctx<'m, 'x> {
+    pub fn new(m: &'m Machine, x: &'x mut Execution) -> Self {
+        Ctx {
+            m,
+            x,
+            effects: Vec::new(),
+            work: Vec::new(),
+        }
+    }
+
+    pub fn state_of(&self, fid: FrameId) -> &'m State {
+        &self.m.states[self.x.frame(fid).state]
+    }
+
+    pub fn here(&self, fid: FrameId) -> Here<'m> {
+        Here {
+            name: &self.state_of(fid).name,
+            entered_id: self.x.frame(fid).entered_id,
+        }
+    }
+
+    /// Appends a history event and returns its id.
+    pub fn emit(&mut self, kind: &'static str, details: Details) -> u64 {
+        let id = self.x.next_event_id;
+        // AWS quirk: the first state's `*StateEntered` points at event 0, not at ExecutionStarted.
+        let previous = if id == 2 && kind.ends_with("StateEntered") {
+            0
+        } else {
+            id - 1
+        };
+        self.emit_after(kind, details, previous)
+    }
+
+    /// Appends a history event with an explicit `previousEventId`.
+    pub fn emit_after(
+        &mut self,
+        kind: &'static str,
+        details: Details,
+        previous_event_id: u64,
+    ) -> u64 {
+        let id = self.x.next_event_id;
+        self.x.next_event_id += 1;
+        self.effects.push(Effect::History(HistoryEvent {
+            id,
+            previous_event_id,
+            timestamp: self.x.now,
+            kind,
+            details,
+        }));
+        id
+    }
+
+    pub fn arm_timer(&mut self, fid: FrameId, due_ms: i64) -> WaitId {
+        let timer = self.x.next_wait_id();
+        self.x.waits.insert(timer, fid);
+        self.effects.push(Effect::ArmTimer { timer, due_ms });
+        timer
+    }
+
+    /// Runs `f` with a scope whose `$` is `doc` and whose `$$` describes the frame's state.
+    pub fn with_scope<R>(
+        &mut self,
+        fid: FrameId,
+        doc: &Value,
+        map_item: Option<(usize, &Value)>,
+        f: impl FnOnce(&mut StateScope) -> R,
+    ) -> R {
+        let x = &mut *self.x;
+        let frame = x.frames[fid].as_ref().expect("live frame");
+        let state = &self.m.states[frame.state];
+        let retry_count = matches!(state.kind, Kind::Task(_) | Kind::Map(_) | Kind::Parallel(_))
+            .then_some(frame.retry_count);
+        let info = StateInfo {
+            name: &state.name,
+            entered_ms: frame.entered_ms,
+            retry_count,
+            token: frame.token.as_deref(),
+            map_item,
+        };
+        let mut scope = StateScope::new(doc, &x.info, info, &mut x.rng);
+        f(&mut scope)
+    }
+
+    /// The state's effective input: InputPath over its raw input.
+    pub fn effective_input(&mut self, fid: FrameId) -> Result<Value, Failure> {
+        let state = self.state_of(fid);
+        let here = self.here(fid);
+        let raw = self.x.frame(fid).input.clone();
+        self.with_scope(fid, &raw, None, |s| {
+            io::apply_io_path(&state.input_path, s, here)
+        })
+    }
+
+    /// OutputPath over `doc`.
+    pub fn output(&mut self, fid: FrameId, doc: Value) -> Result<Value, Failure> {
+        let state = self.state_of(fid);
+        if matches!(state.output_path, crate::asl::model::IoPath::Whole) {
+            return Ok(doc);
+        }
+        let here = self.here(fid);
+        self.with_scope(fid, &doc, None, |s| {
+            io::apply_io_path(&state.output_path, s, here)
+        })
+    }
+
+    /// ResultSelector → ResultPath → OutputPath for a state's result.
+    pub fn finish_result(
+        &mut self,
+        fid: FrameId,
+        result: Value,
+        selector: Option<&crate::data::template::Template>,
+        result_path: &ResultPath,
+    ) -> Step {
+        let here = self.here(fid);
+        let selected = match selector {
+            Some(t) => match self.with_scope(fid, &result, None, |s| {
+                io::eval_template(t, s, &result, here)
+            }) {
+                Ok(v) => v,
+                Err(f) => return Step::Fail(f),
+            },
+            None => result,
+        };
+        let combined = match result_path {
+            ResultPath::Replace => selected,
+            ResultPath::Discard => std::mem::take(&mut self.x.frame_mut(fid).input),
+            ResultPath::Path(_) => {
+                let raw = self.x.frame(fid).input.clone();
+                match io::apply_result_path(result_path, raw, selected, here) {
+                    Ok(v) => v,
+                    Err(f) => return Step::Fail(f),
+                }
+            }
+        };
+        match self.output(fid, combined) {
+            Ok(v) => Step::Next(v),
+            Err(f) => Step::Fail(f),
+        }
+    }
+
+    /// Emits `*StateEntered` for the frame's current state and resets its per-state counters.
+    pub fn enter(&mut self, fid: FrameId) {
+        let state = self.state_of(fid);
+        let input = self.x.frame(fid).input.clone();
+        let kind = entered_kind(&state.kind);
+        let id = self.emit(
+            kind,
+            Details::StateEntered {
+                name: state.name.clone(),
+                input,
+            },
+        );
+        let now = self.x.now;
+        let retriers = errors_of(state).map_or(0, |e| e.retry.len());
+        let frame = self.x.frame_mut(fid);
+        frame.entered_id = id;
+        frame.entered_ms = now;
+        frame.retry_count = 0;
+        frame.attempts = vec![0; retriers];
+        frame.token = None;
+        frame.wait = Waiting::Ready;
+    }
+
+    /// Processes deferred work until none is left or the execution has closed.
+    pub fn drain(&mut self) {
+        while let Some(w) = self.work.pop() {
+            if self.x.is_finished() {
+                self.work.clear();
+                return;
+            }
+            match w {
+                Work::Run(fid) if self.x.frames.get(fid).is_some_and(Option::is_some) => {
+                    let step = states::execute(self, fid);
+                    self.handle(fid, step);
+                }
+                Work::Pump(fid) if self.x.frames.get(fid).is_some_and(Option::is_some) => {
+                    if let Some(step) = states::pump(self, fid) {
+                        self.handle(fid, step);
+                    }
+                }
+                Work::Step(fid, step) if self.x.frames.get(fid).is_some_and(Option::is_some) => {
+                    self.handle(fid, step)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Follows a frame from one step to the next until it suspends, ends or fails.
+    pub fn handle(&mut self, fid: FrameId, mut step: Step) {
+        loop {
+            if self.x.is_finished() {
+                return;
+            }
+            if self.x.next_event_id > MAX_HISTORY_EVENTS {
+                let f = Failure {
+                    fatal: true,
+                    ..Failure::new(
+                        RUNTIME,
+                        format!(
+                            "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
+                        ),
+                    )
+                };
+                self.close(Status::Failed {
+                    error: f.error,
+                    cause: f.cause,
+                });
+                return;
+            }
+            step = match step {
+                Step::Suspend => return,
+                Step::Next(output) => {
+                    let next = self.state_of(fid).next;
+                    self.transition(fid, output, next)
+                }
+                Step::Goto(output, next) => self.transition(fid, output, next),
+                Step::Fail(f) => match self.fail(fid, f) {
+                    Some(s) => s,
+                    None => return,
+                },
+            };
+        }
+    }
+
+    /// Emits `*StateExited` and moves the frame on; returns the next state's first step.
+    fn transition(&mut self, fid: FrameId, output: Value, next: Transition) -> Step {
+        let state = self.state_of(fid);
+        if let Some(kind) = exited_kind(&state.kind) {
+            self.emit(
+                kind,
+                Details::StateExited {
+                    name: state.name.clone(),
+                    output: output.clone(),
+                },
+            );
+        }
+        match next {
+            Transition::Next(to) => {
+                self.move_to(fid, to, output);
+                states::execute(self, fid)
+            }
+            Transition::End | Transition::None => {
+                self.finish(fid, Ok(output));
+                Step::Suspend
+            }
+        }
+    }
+
+    fn move_to(&mut self, fid: FrameId, to: StateId, input: Value) {
+        let frame = self.x.frame_mut(fid);
+        frame.state = to;
+        frame.input = input;
+        self.enter(fid);
+    }
+
+    /// Retry, then Catch, then give the failure to the frame's parent.
+    fn fail(&mut self, fid: FrameId, f: Failure) -> Option<Step> {
+        let state = self.state_of(fid);
+        if let Some(errors) = errors_of(state).filter(|_| !f.fatal) {
+            if let Some(delay_ms) = self.retry_delay(fid, errors, &f) {
+                let due = self.x.now + delay_ms;
+                let timer = self.arm_timer(fid, due);
+                self.x.frame_mut(fid).wait = Waiting::Backoff { timer };
+                return None;
+            }
+            if let Some(c) = errors.catch.iter().find(|c| f.matches(&c.error_equals)) {
+                let here = self.here(fid);
+                let raw = self.x.frame(fid).input.clone();
+                return Some(
+                    match io::apply_result_path(&c.result_path, raw, f.output(), here) {
+                        Ok(out) => Step::Goto(out, Transition::Next(c.next)),
+                        Err(e) => Step::Fail(Failure { fatal: true, ..e }),
+                    },
+                );
+            }
+        }
+        self.finish(fid, Err(f));
+        None
+    }
+
+    /// The back-off before the next attempt, or `None` when no retrier applies any more.
+    fn retry_delay(&mut self, fid: FrameId, errors: &ErrorHandling, f: &Failure) -> Option<i64> {
+        let i = errors
+            .retry
+            .iter()
+            .position(|r| f.matches(&r.error_equals))?;
+        let r = &errors.retry[i];
+        let frame = self.x.frame_mut(fid);
+        let used = frame.attempts[i];
+        if used >= r.max_attempts {
+            return None;
+        }
+        frame.attempts[i] += 1;
+        frame.retry_count += 1;
+        let mut secs = r.interval_seconds as f64 * r.backoff_rate.powi(used.min(1_000) as i32);
+        if let Some(max) = r.max_delay_seconds {
+            secs = secs.min(max as f64);
+        }
+        if r.full_jitter {
+            secs *= self.x.rng.next_f64();
+        }
+        Some((secs.min(1e12) * 1000.0) as i64)
+    }
+
+    /// A frame has finished: close the execution, or report to the parent.
+    pub fn finish(&mut self, fid: FrameId, result: Result<Value, Failure>) {
+        let parent = self.x.frame(fid).parent;
+        self.release(fid);
+        match parent {
+            None => match result {
+                Ok(output) => {
+                    self.emit(
+                        "ExecutionSucceeded",
+                        Details::ExecutionSucceeded {
+                            output: output.clone(),
+                        },
+                    );
+                    self.close(Status::Succeeded { output });
+                }
+                Err(f) => {
+                    self.emit(
+                        "ExecutionFailed",
+                        error_details("executionFailedEventDetails", &f),
+                    );
+                    self.close(Status::Failed {
+                        error: f.error,
+                        cause: f.cause,
+                    });
+                }
+            },
+            Some((pid, slot)) => states::child_done(self, pid, slot, result),
+        }
+    }
+
+    /// Frees a frame and everything below it, cancelling what they wait for.
+    pub fn release(&mut self, fid: FrameId) {
+        let Some(frame) = self.x.frames.get_mut(fid).and_then(Option::take) else {
+            return;
+        };
+        match frame.wait {
+            Waiting::Task(t) => {
+                for id in [Some(t.task), t.timeout_timer, t.heartbeat_timer]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.x.waits.remove(&id);
+                }
+            }
+            Waiting::Wait { timer } | Waiting::Backoff { timer } => {
+                self.x.waits.remove(&timer);
+            }
+            Waiting::Children(join) => join.running.values().for_each(|&c| self.release(c)),
+            Waiting::Ready => {}
+        }
+    }
+
+    /// Marks the execution closed; pending tasks are cancelled.
+    pub fn close(&mut self, status: Status) {
+        let tasks: Vec<WaitId> = self
+            .x
+            .frames
+            .iter()
+            .flatten()
+            .filter_map(|f| {
+                if let Waiting::Task(t) = &f.wait {
+                    Some(t.task)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for task in tasks {
+            self.effects.push(Effect::CancelTask { task });
+        }
+        self.x.frames.clear();
+        self.x.waits.clear();
+        self.x.status = status.clone();
+        self.effects.push(Effect::Finished(status));
+    }
+
+    /// Creates a frame at `start` with `input` and emits its `*StateEntered`.
+    pub fn spawn(
+        &mut self,
+        start: StateId,
+        input: Value,
+        parent: Option<(FrameId, usize)>,
+        map_index: Option<usize>,
+    ) -> FrameId {
+        let fid = self.x.alloc_frame(Frame {
+            state: start,
+            input,
+            entered_id: 0,
+            entered_ms: self.x.now,
+            retry_count: 0,
+            attempts: Vec::new(),
+            wait: Waiting::Ready,
+            parent,
+            map_index,
+            token: None,
+        });
+        self.enter(fid);
+        fid
+    }
+}
+
+pub fn errors_of(state: &State) -> Option<&ErrorHandling> {
+    match &state.kind {
+        Kind::Task(t) => Some(&t.errors),
+        Kind::Parallel(p) => Some(&p.errors),
+        Kind::Map(m) => Some(&m.errors),
+        _ => None,
+    }
+}
+
+pub fn error_details(key: &'static str, f: &Failure) -> Details {
+    Details::Error {
+        key,
+        error: f.error.clone(),
+        cause: f.cause.clone(),
+        resource: None,
+    }
+}
+
+fn entered_kind(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Pass(_) => "PassStateEntered",
+        Kind::Task(_) => "TaskStateEntered",
+        Kind::Choice(_) => "ChoiceStateEntered",
+        Kind::Wait(_) => "WaitStateEntered",
+        Kind::Succeed => "SucceedStateEntered",
+        Kind::Fail(_) => "FailStateEntered",
+        Kind::Parallel(_) => "ParallelStateEntered",
+        Kind::Map(_) => "MapStateEntered",
+    }
+}
+
+fn exited_kind(kind: &Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::Pass(_) => "PassStateExited",
+        Kind::Task(_) => "TaskStateExited",
+        Kind::Choice(_) => "ChoiceStateExited",
+        Kind::Wait(_) => "WaitStateExited",
+        Kind::Succeed => "SucceedStateExited",
+        Kind::Fail(_) => return None,
+        Kind::Parallel(_) => "ParallelStateExited",
+        Kind::Map(_) => "MapStateExited",
+    })
+}

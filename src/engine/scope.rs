@@ -1,0 +1,100 @@
+//! The documents a state's paths read: its input, the context object (`$$`), and randomness.
+
+use crate::data::jsonpath::Root;
+use crate::data::template::Scope;
+use crate::data::timestamp::format_millis;
+use crate::engine::execution::ExecutionInfo;
+use crate::engine::rng::Rng;
+use serde_json::{Map, Value, json};
+
+/// What the context object says about the current state.
+pub struct StateInfo<'a> {
+    pub name: &'a str,
+    pub entered_ms: i64,
+    /// `Some` for states that can retry (Task, Map, Parallel).
+    pub retry_count: Option<u32>,
+    pub token: Option<&'a str>,
+    /// `(index, value)` while evaluating a Map's ItemSelector.
+    pub map_item: Option<(usize, &'a Value)>,
+}
+
+/// A `Scope` over one input document; the context object is built the first time a `$$` path
+/// asks for it.
+pub struct StateScope<'a> {
+    pub input: &'a Value,
+    pub info: &'a ExecutionInfo,
+    pub state: StateInfo<'a>,
+    pub rng: &'a mut Rng,
+    context: Option<Value>,
+}
+
+impl<'a> StateScope<'a> {
+    pub fn new(
+        input: &'a Value,
+        info: &'a ExecutionInfo,
+        state: StateInfo<'a>,
+        rng: &'a mut Rng,
+    ) -> Self {
+        StateScope {
+            input,
+            info,
+            state,
+            rng,
+            context: None,
+        }
+    }
+
+    pub fn context(&mut self) -> &Value {
+        if self.context.is_none() {
+            self.context = Some(build_context(self.info, &self.state));
+        }
+        self.context.as_ref().expect("set just above")
+    }
+}
+
+impl Scope for StateScope<'_> {
+    fn document(&mut self, root: &Root) -> Option<&Value> {
+        match root {
+            Root::Input => Some(self.input),
+            Root::Context => Some(self.context()),
+            Root::Variable(_) => None,
+        }
+    }
+    fn random_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+}
+
+/// The context object, with AWS's key order.
+pub fn build_context(info: &ExecutionInfo, state: &StateInfo) -> Value {
+    let mut execution = Map::new();
+    execution.insert("Id".into(), json!(info.execution_arn));
+    execution.insert("Input".into(), info.input.clone());
+    execution.insert("StartTime".into(), json!(format_millis(info.start_ms)));
+    execution.insert("Name".into(), json!(info.name));
+    execution.insert("RoleArn".into(), json!(info.role_arn));
+    execution.insert("RedriveCount".into(), json!(0));
+    let mut st = Map::new();
+    st.insert("EnteredTime".into(), json!(format_millis(state.entered_ms)));
+    st.insert("Name".into(), json!(state.name));
+    if let Some(n) = state.retry_count {
+        st.insert("RetryCount".into(), json!(n));
+    }
+    let mut ctx = Map::new();
+    ctx.insert("Execution".into(), Value::Object(execution));
+    ctx.insert("State".into(), Value::Object(st));
+    ctx.insert(
+        "StateMachine".into(),
+        json!({ "Id": info.state_machine_arn, "Name": info.state_machine_name }),
+    );
+    if let Some(token) = state.token {
+        ctx.insert("Task".into(), json!({ "Token": token }));
+    }
+    if let Some((index, value)) = state.map_item {
+        ctx.insert(
+            "Map".into(),
+            json!({ "Item": { "Index": index, "Value": value } }),
+        );
+    }
+    Value::Object(ctx)
+}

@@ -1,0 +1,48 @@
+//! Fail: ends its branch (or the execution) with `Error` and `Cause`, literal or computed.
+
+use crate::asl::model::{Fail, FailField};
+use crate::data::template::{Template, TemplateError};
+use crate::engine::execution::FrameId;
+use crate::engine::failure::Failure;
+use crate::engine::run::{Ctx, Step};
+use serde_json::Value;
+
+pub fn execute(ctx: &mut Ctx, fid: FrameId, f: &Fail) -> Step {
+    let error = match field(ctx, fid, &f.error, "ErrorPath") {
+        Ok(v) => v,
+        Err(e) => return Step::Fail(e),
+    };
+    let cause = match field(ctx, fid, &f.cause, "CausePath") {
+        Ok(v) => v,
+        Err(e) => return Step::Fail(e),
+    };
+    Step::Fail(Failure {
+        error,
+        cause,
+        fatal: false,
+    })
+}
+
+fn field(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    field: &FailField,
+    key: &str,
+) -> Result<Option<String>, Failure> {
+    let t: &Template = match field {
+        FailField::Absent => return Ok(None),
+        FailField::Literal(s) => return Ok(Some(s.clone())),
+        FailField::Dynamic(t) => t,
+    };
+    let here = ctx.here(fid);
+    let input = ctx.x.frame(fid).input.clone();
+    let value = ctx.with_scope(fid, &input, None, |s| t.eval(s));
+    match value {
+        Ok(Value::String(s)) => Ok(Some(s)),
+        Ok(other) => Err(here.runtime(format!("The value of the field '{key}' must be a string, but was: {other}"))),
+        Err(TemplateError::PathNotFound { path, .. }) => Err(here.runtime(format!(
+            "The JSONPath '{path}' specified for the field '{key}' could not be found in the input '{input}'"
+        ))),
+        Err(e) => Err(crate::engine::io::template_failure(e, &input, here)),
+    }
+}

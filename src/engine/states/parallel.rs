@@ -1,0 +1,40 @@
+//! Parallel: every branch gets the same input; the result is the array of branch outputs.
+
+use crate::asl::model::Parallel;
+use crate::engine::execution::{FrameId, Join};
+use crate::engine::history::Details;
+use crate::engine::io::eval_template;
+use crate::engine::run::{Ctx, Step};
+use serde_json::Value;
+
+pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
+    let here = ctx.here(fid);
+    let mut input = match ctx.effective_input(fid) {
+        Ok(v) => v,
+        Err(f) => return Step::Fail(f),
+    };
+    if let Some(t) = &p.parameters {
+        input = match ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here)) {
+            Ok(v) => v,
+            Err(f) => return Step::Fail(f),
+        };
+    }
+    ctx.emit("ParallelStateStarted", Details::None);
+    let n = p.branches.len();
+    super::join::begin(
+        ctx,
+        fid,
+        Join {
+            inputs: vec![input; n],
+            effective_input: Value::Null,
+            results: vec![None; n],
+            running: Default::default(),
+            next_index: 0,
+            max_concurrency: 0,
+            failed: 0,
+            tolerated_count: None,
+            tolerated_percentage: None,
+            failure: None,
+        },
+    )
+}

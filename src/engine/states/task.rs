@@ -1,0 +1,331 @@
+//! Task: builds the payload, asks the host to invoke the resource, and turns the answer into the
+//! state's output (or a failure for Retry/Catch).
+
+use crate::asl::model::{Dynamic, Pattern, ResourceKind, Task};
+use crate::data::template::select;
+use crate::engine::event::{Effect, Invocation};
+use crate::engine::execution::{FrameId, TaskWait, Waiting};
+use crate::engine::failure::{Failure, TIMEOUT, check_size};
+use crate::engine::history::Details;
+use crate::engine::io::{Here, eval_template};
+use crate::engine::run::{Ctx, Step};
+use serde_json::Value;
+
+pub fn execute(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Step {
+    match schedule(ctx, fid, t) {
+        Ok(()) => Step::Suspend,
+        Err(f) => Step::Fail(f),
+    }
+}
+
+fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
+    let here = ctx.here(fid);
+    let input = ctx.effective_input(fid)?;
+    let needs_token = t.resource.pattern == Pattern::WaitForTaskToken
+        || matches!(t.resource.kind, ResourceKind::Activity { .. });
+    let token = needs_token.then(|| ctx.x.rng.token());
+    ctx.x.frame_mut(fid).token = token.clone();
+    let payload = match &t.parameters {
+        Some(p) => ctx.with_scope(fid, &input, None, |s| eval_template(p, s, &input, here))?,
+        None => input.clone(),
+    };
+    check_size(&payload, here.name)?;
+    let timeout = seconds(
+        ctx,
+        fid,
+        &input,
+        t.timeout_seconds.as_ref(),
+        "TimeoutSecondsPath",
+        here,
+    )?;
+    let heartbeat = seconds(
+        ctx,
+        fid,
+        &input,
+        t.heartbeat_seconds.as_ref(),
+        "HeartbeatSecondsPath",
+        here,
+    )?;
+    emit_scheduled(ctx, t, &payload, timeout, heartbeat);
+    let task = ctx.x.next_wait_id();
+    ctx.x.waits.insert(task, fid);
+    let now = ctx.x.now;
+    let timeout_timer = timeout.map(|s| ctx.arm_timer(fid, now + s as i64 * 1000));
+    let heartbeat_timer = heartbeat.map(|s| ctx.arm_timer(fid, now + s as i64 * 1000));
+    let frame = ctx.x.frame_mut(fid);
+    frame.wait = Waiting::Task(TaskWait {
+        task,
+        timeout_timer,
+        heartbeat_timer,
+        heartbeat_seconds: heartbeat,
+    });
+    let (retry_count, map_index) = (frame.retry_count, frame.map_index);
+    ctx.effects.push(Effect::Invoke(Invocation {
+        task,
+        state_name: here.name.to_string(),
+        resource: t.resource.clone(),
+        payload,
+        token,
+        retry_count,
+        map_index,
+    }));
+    Ok(())
+}
+
+/// `TimeoutSeconds`/`HeartbeatSeconds`, literal or read through their `*Path`.
+fn seconds(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    input: &Value,
+    d: Option<&Dynamic<u64>>,
+    key: &str,
+    here: Here,
+) -> Result<Option<u64>, Failure> {
+    let p = match d {
+        None => return Ok(None),
+        Some(Dynamic::Value(n)) => return Ok(Some(*n)),
+        Some(Dynamic::Path(p)) => p,
+    };
+    let v = ctx
+        .with_scope(fid, input, None, |s| select(p, s).map(|v| v.into_owned()))
+        .map_err(|e| here.runtime(format!("Invalid path '{}' : {e}", p.source())))?;
+    match v.as_u64().filter(|n| *n > 0) {
+        Some(n) => Ok(Some(n)),
+        None => Err(here.runtime(format!(
+            "The {key} field refers to value \"{}\" which is not a valid positive integer: {}",
+            shown(&v),
+            p.source()
+        ))),
+    }
+}
+
+fn shown(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+fn emit_scheduled(
+    ctx: &mut Ctx,
+    t: &Task,
+    payload: &Value,
+    timeout: Option<u64>,
+    heartbeat: Option<u64>,
+) {
+    let arn = t.resource.arn.clone();
+    match &t.resource.kind {
+        ResourceKind::Service { service, action } => {
+            let region = ctx.x.info.region.clone();
+            let (ty, res) = (service.clone(), action.clone());
+            ctx.emit(
+                "TaskScheduled",
+                Details::TaskScheduled {
+                    resource_type: ty.clone(),
+                    resource: res.clone(),
+                    region,
+                    parameters: payload.clone(),
+                    timeout,
+                    heartbeat,
+                },
+            );
+            ctx.emit(
+                "TaskStarted",
+                Details::TaskResource {
+                    key: "taskStartedEventDetails",
+                    resource_type: ty,
+                    resource: res,
+                },
+            );
+        }
+        ResourceKind::LambdaFunction { .. } => {
+            let key = "lambdaFunctionScheduledEventDetails";
+            ctx.emit(
+                "LambdaFunctionScheduled",
+                Details::Scheduled {
+                    key,
+                    resource: arn,
+                    input: payload.clone(),
+                    timeout,
+                    heartbeat: None,
+                },
+            );
+            ctx.emit("LambdaFunctionStarted", Details::None);
+        }
+        ResourceKind::Activity { .. } => {
+            let key = "activityScheduledEventDetails";
+            ctx.emit(
+                "ActivityScheduled",
+                Details::Scheduled {
+                    key,
+                    resource: arn,
+                    input: payload.clone(),
+                    timeout,
+                    heartbeat,
+                },
+            );
+            ctx.emit(
+                "ActivityStarted",
+                Details::Empty {
+                    key: "activityStartedEventDetails",
+                },
+            );
+        }
+    }
+}
+
+fn task_of<'m>(ctx: &Ctx<'m, '_>, fid: FrameId) -> &'m Task {
+    match &ctx.state_of(fid).kind {
+        crate::asl::model::Kind::Task(t) => t,
+        _ => unreachable!("task events are only routed to Task frames"),
+    }
+}
+
+/// Stops waiting: forgets the task id and its timers.
+fn settle(ctx: &mut Ctx, fid: FrameId) {
+    if let Waiting::Task(w) = std::mem::replace(&mut ctx.x.frame_mut(fid).wait, Waiting::Ready) {
+        for id in [Some(w.task), w.timeout_timer, w.heartbeat_timer]
+            .into_iter()
+            .flatten()
+        {
+            ctx.x.waits.remove(&id);
+        }
+    }
+}
+
+/// The resource accepted a callback or job task: `TaskSubmitted`.
+pub fn submitted(ctx: &mut Ctx, fid: FrameId, output: Value) {
+    let t = task_of(ctx, fid);
+    if let ResourceKind::Service { service, action } = &t.resource.kind {
+        let key = "taskSubmittedEventDetails";
+        ctx.emit(
+            "TaskSubmitted",
+            Details::TaskOutput {
+                key,
+                resource_type: service.clone(),
+                resource: action.clone(),
+                output,
+            },
+        );
+    }
+}
+
+pub fn succeeded(ctx: &mut Ctx, fid: FrameId, output: Value) -> Step {
+    settle(ctx, fid);
+    let t = task_of(ctx, fid);
+    let (kind, details) = match &t.resource.kind {
+        ResourceKind::Service { service, action } => (
+            "TaskSucceeded",
+            Details::TaskOutput {
+                key: "taskSucceededEventDetails",
+                resource_type: service.clone(),
+                resource: action.clone(),
+                output: output.clone(),
+            },
+        ),
+        ResourceKind::LambdaFunction { .. } => (
+            "LambdaFunctionSucceeded",
+            Details::Output {
+                key: "lambdaFunctionSucceededEventDetails",
+                output: output.clone(),
+            },
+        ),
+        ResourceKind::Activity { .. } => (
+            "ActivitySucceeded",
+            Details::Output {
+                key: "activitySucceededEventDetails",
+                output: output.clone(),
+            },
+        ),
+    };
+    ctx.emit(kind, details);
+    let name = match &t.resource.kind {
+        ResourceKind::Service { service, .. } => service.as_str(),
+        _ => t.resource.arn.as_str(),
+    };
+    if let Err(f) = check_size(&output, name) {
+        return Step::Fail(f);
+    }
+    ctx.finish_result(fid, output, t.result_selector.as_ref(), &t.result_path)
+}
+
+pub fn failed(ctx: &mut Ctx, fid: FrameId, error: Option<String>, cause: Option<String>) -> Step {
+    settle(ctx, fid);
+    let f = Failure {
+        error,
+        cause,
+        fatal: false,
+    };
+    emit_error(ctx, fid, "Failed", &f);
+    Step::Fail(f)
+}
+
+pub fn timed_out(ctx: &mut Ctx, fid: FrameId) -> Step {
+    if let Waiting::Task(w) = &ctx.x.frame(fid).wait {
+        ctx.effects.push(Effect::CancelTask { task: w.task });
+    }
+    settle(ctx, fid);
+    let f = Failure {
+        error: Some(TIMEOUT.into()),
+        cause: None,
+        fatal: false,
+    };
+    emit_error(ctx, fid, "TimedOut", &f);
+    Step::Fail(f)
+}
+
+/// A heartbeat arrived: the heartbeat clock starts again.
+pub fn heartbeat(ctx: &mut Ctx, fid: FrameId) {
+    let Waiting::Task(w) = &ctx.x.frame(fid).wait else {
+        return;
+    };
+    let (old, secs) = (w.heartbeat_timer, w.heartbeat_seconds);
+    let Some(secs) = secs else { return };
+    if let Some(old) = old {
+        ctx.x.waits.remove(&old);
+    }
+    let due = ctx.x.now + secs as i64 * 1000;
+    let timer = ctx.arm_timer(fid, due);
+    if let Waiting::Task(w) = &mut ctx.x.frame_mut(fid).wait {
+        w.heartbeat_timer = Some(timer);
+    }
+}
+
+/// `TaskFailed`/`TaskTimedOut` and their Lambda and activity twins.
+fn emit_error(ctx: &mut Ctx, fid: FrameId, what: &'static str, f: &Failure) {
+    let t = task_of(ctx, fid);
+    let (kind, key, resource): (&'static str, &'static str, _) = match (&t.resource.kind, what) {
+        (ResourceKind::Service { service, action }, "Failed") => (
+            "TaskFailed",
+            "taskFailedEventDetails",
+            Some((service.clone(), action.clone())),
+        ),
+        (ResourceKind::Service { service, action }, _) => (
+            "TaskTimedOut",
+            "taskTimedOutEventDetails",
+            Some((service.clone(), action.clone())),
+        ),
+        (ResourceKind::LambdaFunction { .. }, "Failed") => (
+            "LambdaFunctionFailed",
+            "lambdaFunctionFailedEventDetails",
+            None,
+        ),
+        (ResourceKind::LambdaFunction { .. }, _) => (
+            "LambdaFunctionTimedOut",
+            "lambdaFunctionTimedOutEventDetails",
+            None,
+        ),
+        (ResourceKind::Activity { .. }, "Failed") => {
+            ("ActivityFailed", "activityFailedEventDetails", None)
+        }
+        (ResourceKind::Activity { .. }, _) => {
+            ("ActivityTimedOut", "activityTimedOutEventDetails", None)
+        }
+    };
+    ctx.emit(
+        kind,
+        Details::Error {
+            key,
+            error: f.error.clone(),
+            cause: f.cause.clone(),
+            resource,
+        },
+    );
+}

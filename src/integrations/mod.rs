@@ -1,0 +1,92 @@
+//! Outbound task adapters: who answers a Task state's invocation.
+//!
+//! A `Handler` gets an `Invocation` and replies at once (`Reply::Done`), or says the task now
+//! waits for a callback (`Reply::Pending`). The `Router` asks each configured handler in order:
+//! Step Functions Local mocks first, then local commands. Real SQS and Lambda handlers slot in
+//! behind the same trait.
+
+pub mod command;
+pub mod mock;
+
+use crate::engine::Invocation;
+use serde_json::Value;
+
+/// What a handler made of an invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The task succeeded with this result (the raw resource response).
+    Succeeded(Value),
+    /// The task failed as the resource reports it.
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    /// The resource accepted the task (its response is `TaskSubmitted`'s output); the result
+    /// arrives later through the task token.
+    Pending(Value),
+    /// The task cannot run at all (configuration problem): fails the execution.
+    NotRunnable(String),
+}
+
+pub trait Handler {
+    /// `None` when this handler does not serve the invocation.
+    fn invoke(&mut self, inv: &Invocation) -> Option<Reply>;
+}
+
+/// Tries handlers in order; says how to provide one when none serves a task.
+#[derive(Default)]
+pub struct Router {
+    handlers: Vec<Box<dyn Handler>>,
+}
+
+impl Router {
+    pub fn push(&mut self, h: Box<dyn Handler>) {
+        self.handlers.push(h);
+    }
+
+    pub fn invoke(&mut self, inv: &Invocation) -> Reply {
+        for h in &mut self.handlers {
+            if let Some(r) = h.invoke(inv) {
+                return r;
+            }
+        }
+        Reply::NotRunnable(no_handler(inv))
+    }
+}
+
+fn no_handler(inv: &Invocation) -> String {
+    let mut hint = format!("--task '{}=COMMAND'", inv.state_name);
+    if let Some(f) = lambda_function(inv) {
+        hint = format!("--lambda '{f}=COMMAND' or {hint}");
+    }
+    format!(
+        "No handler for Task state '{}' (resource {}). Provide one with {hint}, or mock it with --mock-config FILE --test-case NAME.",
+        inv.state_name, inv.resource.arn
+    )
+}
+
+/// The Lambda function a task invokes (plain function ARN, or `lambda:invoke`'s `FunctionName`),
+/// as a bare name.
+pub fn lambda_function(inv: &Invocation) -> Option<String> {
+    use crate::asl::model::ResourceKind;
+    match &inv.resource.kind {
+        ResourceKind::LambdaFunction { function } => Some(function.clone()),
+        ResourceKind::Service { service, action }
+            if service == "lambda" && action.starts_with("invoke") =>
+        {
+            inv.payload
+                .get("FunctionName")
+                .and_then(Value::as_str)
+                .map(function_name)
+        }
+        _ => None,
+    }
+}
+
+/// `arn:aws:lambda:R:A:function:NAME[:Q]`, `A:function:NAME` or `NAME[:Q]` → `NAME`.
+pub fn function_name(s: &str) -> String {
+    match s.find("function:") {
+        Some(i) => s[i + 9..].split(':').next().unwrap_or_default().to_string(),
+        None => s.split(':').next().unwrap_or_default().to_string(),
+    }
+}

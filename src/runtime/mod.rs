@@ -1,0 +1,4 @@
+//! The layer that performs effects: clocks, and the in-process driver `stepwise run` uses.
+
+pub mod clock;
+pub mod local;

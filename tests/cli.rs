@@ -1,0 +1,283 @@
+//! Black-box tests of the `stepwise` binary: exit codes, stdout/stderr contracts, examples.
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stepwise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn json_run(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["run", "--format", "json", "--skip-waits"];
+    all.extend_from_slice(args);
+    let out = stepwise(&all);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let doc = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "stdout is one JSON object ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), doc)
+}
+
+fn write_temp(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("stepwise-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("temp file");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn validate_accepts_the_examples() {
+    let out = stepwise(&[
+        "validate",
+        "state-machines/order-processing.asl.json",
+        "state-machines/wait-and-retry.asl.json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn validate_reports_file_code_pointer_and_message() {
+    let out = stepwise(&["validate", "fixtures/invalid/missing-next.asl.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixtures/invalid/missing-next.asl.json: MISSING_TRANSITION_TARGET at /States/A/Next: Missing 'Next' target: Nope"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_json_format_is_an_array_on_stdout() {
+    let out = stepwise(&[
+        "validate",
+        "--format",
+        "json",
+        "fixtures/invalid/several-problems.asl.json",
+        "state-machines/order-processing.asl.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let list = v.as_array().expect("an array");
+    assert_eq!(list.len(), 3);
+    assert!(list.iter().all(
+        |d| d["file"] == "fixtures/invalid/several-problems.asl.json" && d["code"].is_string()
+    ));
+}
+
+#[test]
+fn validate_reports_json_syntax_errors_with_line_and_column() {
+    let out = stepwise(&["validate", "fixtures/invalid/invalid-json.asl.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("INVALID_JSON_DESCRIPTION: Invalid JSON at line 2, column 0")
+    );
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    assert_eq!(
+        stepwise(&["validate", "no/such/file.json"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        stepwise(&["run", "no/such/file.json"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn run_order_processing_with_mocks() {
+    let base = [
+        "state-machines/order-processing.asl.json",
+        "--input-file",
+        "state-machines/order-processing.input.json",
+        "--mock-config",
+        "state-machines/order-processing.mocks.json",
+        "--test-case",
+    ];
+    let (code, doc) = json_run(&[&base[..], &["HappyPath"]].concat());
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        doc,
+        json!({"status": "SUCCEEDED", "output": {
+            "orderId": "o-1001", "reference": "c-42-o-1001", "status": "CONFIRMED", "charged": 37.5,
+            "reservation": "r-77", "message": "Order o-1001 confirmed: 2 line(s), 37.5 charged"}})
+    );
+    let (code, doc) = json_run(&[&base[..], &["ThrottledThenPriced"]].concat());
+    assert_eq!((code, &doc["status"]), (0, &json!("SUCCEEDED")), "{doc}");
+    let (code, doc) = json_run(&[&base[..], &["PaymentDeclined"]].concat());
+    assert_eq!(code, 0);
+    assert_eq!(
+        doc["output"],
+        json!({"orderId": "o-1001", "status": "DECLINED", "reason": "Insufficient funds"})
+    );
+}
+
+#[test]
+fn run_order_processing_with_local_commands() {
+    let (code, doc) = json_run(&[
+        "state-machines/order-processing.asl.json",
+        "--input-file",
+        "state-machines/order-processing.input.json",
+        "--lambda",
+        "price-line=python3 state-machines/handlers/price-line.py",
+        "--lambda",
+        "charge-card=python3 state-machines/handlers/charge-card.py",
+        "--lambda",
+        "reserve-stock=python3 state-machines/handlers/reserve-stock.py",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["output"]["charged"], json!(37.5));
+    assert_eq!(doc["output"]["reservation"], json!("r-o-1001"));
+}
+
+#[test]
+fn a_function_error_from_a_command_is_a_task_failure() {
+    let input = r#"{"orderId":"o-2","customer":{"id":"c"},"items":[{"sku":"NOPE","qty":1}]}"#;
+    let (code, doc) = json_run(&[
+        "state-machines/order-processing.asl.json",
+        "--input",
+        input,
+        "--lambda",
+        "price-line=python3 state-machines/handlers/price-line.py",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["status"], "FAILED");
+    assert_eq!(doc["error"], "UnknownSku");
+    let cause: Value = serde_json::from_str(doc["cause"].as_str().expect("cause text"))
+        .expect("Lambda-style JSON cause");
+    assert_eq!(cause["errorMessage"], "no price for NOPE");
+}
+
+#[test]
+fn a_task_without_handler_says_how_to_provide_one() {
+    let (code, doc) = json_run(&[
+        "state-machines/order-processing.asl.json",
+        "--input-file",
+        "state-machines/order-processing.input.json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["error"], "States.Runtime");
+    let cause = doc["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("PriceLine")
+            && cause.contains("--lambda 'price-line=COMMAND'")
+            && cause.contains("--mock-config"),
+        "{cause}"
+    );
+}
+
+#[test]
+fn empty_order_fails_with_the_fail_state_error() {
+    let (code, doc) = json_run(&[
+        "state-machines/order-processing.asl.json",
+        "--input",
+        r#"{"orderId":"o","customer":{"id":"c"},"items":[]}"#,
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        doc,
+        json!({"status": "FAILED", "error": "Order.Empty", "cause": "The order has no items."})
+    );
+}
+
+#[test]
+fn skip_waits_runs_the_polling_loop_instantly_with_history() {
+    let (code, doc) = json_run(&[
+        "state-machines/wait-and-retry.asl.json",
+        "--input",
+        r#"{"jobId":"j-9"}"#,
+        "--history",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["output"]["checks"], json!(3));
+    let history = doc["history"].as_array().expect("history array");
+    assert_eq!(history[0]["type"], "ExecutionStarted");
+    assert_eq!(history[1]["previousEventId"], 0);
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e["type"] == "WaitStateEntered")
+            .count(),
+        3
+    );
+    assert_eq!(
+        history.last().expect("events")["type"],
+        "ExecutionSucceeded"
+    );
+}
+
+#[test]
+fn bad_input_and_bad_definitions_exit_2() {
+    let out = stepwise(&[
+        "run",
+        "state-machines/wait-and-retry.asl.json",
+        "--input",
+        "{not json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid JSON"));
+    let out = stepwise(&["run", "fixtures/invalid/unreachable.asl.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not reachable"));
+    let out = stepwise(&[
+        "run",
+        "state-machines/wait-and-retry.asl.json",
+        "--name",
+        "has space",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn oversize_results_fail_with_data_limit_exceeded() {
+    let big = "x".repeat(300_000);
+    let def = format!(
+        r#"{{"StartAt":"Big","States":{{"Big":{{"Type":"Pass","Result":"{big}","End":true}}}}}}"#
+    );
+    let path = write_temp("big.asl.json", &def);
+    let (code, doc) = json_run(&[&path]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["error"], "States.DataLimitExceeded");
+    let input = format!(r#"{{"a":"{big}"}}"#);
+    let out = stepwise(&[
+        "run",
+        "state-machines/wait-and-retry.asl.json",
+        "--input",
+        &input,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn mock_config_problems_are_usage_errors() {
+    let out = stepwise(&[
+        "run",
+        "state-machines/order-processing.asl.json",
+        "--mock-config",
+        "state-machines/order-processing.mocks.json",
+        "--test-case",
+        "NoSuchCase",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no test case 'NoSuchCase'"));
+}
