@@ -258,14 +258,15 @@ fn oversize_results_fail_with_data_limit_exceeded() {
     let (code, doc) = json_run(&[&path]);
     assert_eq!(code, 1);
     assert_eq!(doc["error"], "States.DataLimitExceeded");
-    let input = format!(r#"{{"a":"{big}"}}"#);
+    let input = write_temp("big-input.json", &format!(r#"{{"a":"{big}"}}"#));
     let out = stepwise(&[
         "run",
         "state-machines/wait-and-retry.asl.json",
-        "--input",
+        "--input-file",
         &input,
     ]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 262144"));
 }
 
 #[test]

@@ -82,6 +82,15 @@ fn run_case(case: &Value) -> Verdict {
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let history = same_events(&ours, &theirs);
+    let history_detail = if history {
+        String::new()
+    } else {
+        format!(
+            "\n    history ours:   {}\n    history theirs: {}",
+            ours.join(" "),
+            theirs.join(" ")
+        )
+    };
     let expected = &case["expected"];
     let (pass, cause, detail) = match (&done.status, expected["status"].as_str()) {
         (Status::Succeeded { output }, Some("SUCCEEDED")) => {
@@ -118,7 +127,7 @@ fn run_case(case: &Value) -> Verdict {
         pass,
         cause,
         history,
-        detail,
+        detail: detail + &history_detail,
     }
 }
 
@@ -193,7 +202,7 @@ fn recorded_aws_executions() {
                 t.cause_matched += c as usize;
             }
         }
-        if !v.pass || v.cause == Some(false) {
+        if !v.pass || v.cause == Some(false) || (is_core && !v.history) {
             failures.push(format!(
                 "{}: {}",
                 case["id"].as_str().unwrap_or("?"),

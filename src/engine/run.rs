@@ -21,6 +21,9 @@ pub enum Step {
     /// Follow a specific transition with this output (a Catcher's `Next`, a Choice rule's).
     Goto(Value, Transition),
     Fail(Failure),
+    /// A branch or iteration failed the Parallel/Map state: like `Fail`, but `*StateFailed` is
+    /// logged when the failure is not retried.
+    ChildFailed(Failure),
     /// Waiting for a task, timer or children.
     Suspend,
 }
@@ -256,7 +259,11 @@ impl<'m, 'x> Ctx<'m, 'x> {
                     self.transition(fid, output, next)
                 }
                 Step::Goto(output, next) => self.transition(fid, output, next),
-                Step::Fail(f) => match self.fail(fid, f) {
+                Step::Fail(f) => match self.fail(fid, f, false) {
+                    Some(s) => s,
+                    None => return,
+                },
+                Step::ChildFailed(f) => match self.fail(fid, f, true) {
                     Some(s) => s,
                     None => return,
                 },
@@ -296,7 +303,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     }
 
     /// Retry, then Catch, then give the failure to the frame's parent.
-    fn fail(&mut self, fid: FrameId, f: Failure) -> Option<Step> {
+    fn fail(&mut self, fid: FrameId, f: Failure, from_children: bool) -> Option<Step> {
         let state = self.state_of(fid);
         if let Some(errors) = errors_of(state).filter(|_| !f.fatal) {
             if let Some(delay_ms) = self.retry_delay(fid, errors, &f) {
@@ -304,6 +311,14 @@ impl<'m, 'x> Ctx<'m, 'x> {
                 let timer = self.arm_timer(fid, due);
                 self.x.frame_mut(fid).wait = Waiting::Backoff { timer };
                 return None;
+            }
+            if from_children {
+                let kind = if matches!(state.kind, Kind::Map(_)) {
+                    "MapStateFailed"
+                } else {
+                    "ParallelStateFailed"
+                };
+                self.emit(kind, Details::None);
             }
             if let Some(c) = errors.catch.iter().find(|c| f.matches(&c.error_equals)) {
                 let here = self.here(fid);

@@ -154,7 +154,8 @@ fn transition(obj: &Obj, kind: &Kind, t: &Targets, cx: &mut Cx) -> Transition {
     if matches!(kind, Kind::Choice(_) | Kind::Succeed | Kind::Fail(_)) {
         return Transition::None;
     }
-    let end = obj.opt_bool("End", cx).unwrap_or(false);
+    // A malformed `End` is reported once, as a type error, and treated as given.
+    let end = obj.has("End") && obj.opt_bool("End", cx).unwrap_or(true);
     match (obj.has("Next"), end) {
         (true, true) => {
             cx.schema(

@@ -169,14 +169,8 @@ pub fn child_done(ctx: &mut Ctx, pid: FrameId, slot: usize, result: Result<Value
             Ok(output) => join.results[slot] = Some(output),
             Err(f) => {
                 abort_children(ctx, pid);
-                let kind = if is_map {
-                    "MapStateFailed"
-                } else {
-                    "ParallelStateFailed"
-                };
-                ctx.emit(kind, Details::None);
                 ctx.x.frame_mut(pid).wait = Waiting::Ready;
-                ctx.work.push(Work::Step(pid, Step::Fail(f)));
+                ctx.work.push(Work::Step(pid, Step::ChildFailed(f)));
                 return;
             }
         },
