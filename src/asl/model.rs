@@ -8,6 +8,7 @@ use crate::data::jsonpath::Path;
 use crate::data::template::Template;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Index of a state in `Machine::states`.
 pub type StateId = usize;
@@ -33,7 +34,8 @@ pub struct Block {
 
 #[derive(Debug, Clone)]
 pub struct State {
-    pub name: String,
+    /// Shared, because every history event of the state carries it.
+    pub name: Arc<str>,
     pub block: BlockId,
     pub input_path: IoPath,
     pub output_path: IoPath,
@@ -96,7 +98,7 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct Pass {
     pub parameters: Option<Template>,
-    pub result: Option<Value>,
+    pub result: Option<Arc<Value>>,
     pub result_path: ResultPath,
 }
 

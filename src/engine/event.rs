@@ -48,7 +48,7 @@ pub enum Event {
 /// Work for the host: perform it, then feed the outcome back as an `Event`.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Invoke(Invocation),
+    Invoke(Box<Invocation>),
     /// Fire `Event::TimerFired { timer }` at `due_ms` (epoch milliseconds).
     ArmTimer {
         timer: WaitId,

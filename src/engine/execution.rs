@@ -7,6 +7,10 @@ use crate::engine::rng::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A JSON document shared between a frame and the history events that show it.
+pub type Doc = Arc<Value>;
 
 /// Who is running what: names and ARNs of the execution and its state machine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,7 +67,7 @@ pub type FrameId = usize;
 pub struct Frame {
     pub state: StateId,
     /// The raw input of the current state.
-    pub input: Value,
+    pub input: Doc,
     /// Id of the current state's `*StateEntered` event (quoted in runtime error causes).
     pub entered_id: u64,
     pub entered_ms: i64,
@@ -108,10 +112,10 @@ pub struct TaskWait {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Join {
     /// Map: the items; Parallel: one input per branch (all the same).
-    pub inputs: Vec<Value>,
+    pub inputs: Vec<Doc>,
     /// Map: the effective input, for ItemSelector.
-    pub effective_input: Value,
-    pub results: Vec<Option<Value>>,
+    pub effective_input: Doc,
+    pub results: Vec<Option<Doc>>,
     pub running: BTreeMap<usize, FrameId>,
     pub next_index: usize,
     /// 0 = unlimited.

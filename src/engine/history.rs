@@ -4,7 +4,9 @@
 //! data field is a JSON *string* with a `...Details: {"truncated": false}` sibling.
 
 use crate::data::timestamp::format_millis;
+use crate::engine::execution::Doc;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct HistoryEvent {
@@ -22,34 +24,41 @@ pub struct HistoryEvent {
 pub enum Details {
     None,
     ExecutionStarted {
-        input: Value,
+        input: Doc,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
-    },
-    /// ExecutionFailed/Aborted/TimedOut, Task/Lambda/Activity Failed and TimedOut, MapRunFailed.
-    Error {
-        key: &'static str,
-        error: Option<String>,
-        cause: Option<String>,
-        resource: Option<(String, String)>,
+        output: Doc,
     },
     StateEntered {
-        name: String,
-        input: Value,
+        name: Arc<str>,
+        input: Doc,
     },
     StateExited {
-        name: String,
-        output: Value,
+        name: Arc<str>,
+        output: Doc,
     },
     MapStarted {
         length: usize,
     },
     MapIteration {
         key: &'static str,
-        name: String,
+        name: Arc<str>,
         index: usize,
+    },
+    /// Everything rarer and larger, boxed so that the frequent events stay small.
+    Other(Box<OtherDetails>),
+}
+
+/// Error, task, Lambda and activity details.
+#[derive(Debug, Clone)]
+pub enum OtherDetails {
+    /// ExecutionFailed/Aborted/TimedOut, Task/Lambda/Activity Failed and TimedOut, MapRunFailed.
+    Error {
+        key: &'static str,
+        error: Option<String>,
+        cause: Option<String>,
+        resource: Option<(String, String)>,
     },
     TaskScheduled {
         resource_type: String,
@@ -81,14 +90,9 @@ pub enum Details {
         heartbeat: Option<u64>,
     },
     /// LambdaFunctionSucceeded / ActivitySucceeded.
-    Output {
-        key: &'static str,
-        output: Value,
-    },
+    Output { key: &'static str, output: Value },
     /// LambdaFunctionStarted / ActivityStarted (empty details).
-    Empty {
-        key: &'static str,
-    },
+    Empty { key: &'static str },
 }
 
 fn text(v: &Value) -> Value {
@@ -99,12 +103,19 @@ fn untruncated() -> Value {
     json!({ "truncated": false })
 }
 
+impl From<OtherDetails> for Details {
+    fn from(d: OtherDetails) -> Self {
+        Details::Other(Box::new(d))
+    }
+}
+
 impl Details {
     /// The member name and body of the details, as AWS names them.
     fn render(&self) -> Option<(&'static str, Value)> {
         let mut m = Map::new();
         let key = match self {
             Details::None => return None,
+            Details::Other(other) => return Some(other.render()),
             Details::ExecutionStarted { input, role_arn } => {
                 m.insert("input".into(), text(input));
                 m.insert("inputDetails".into(), untruncated());
@@ -115,24 +126,6 @@ impl Details {
                 m.insert("output".into(), text(output));
                 m.insert("outputDetails".into(), untruncated());
                 "executionSucceededEventDetails"
-            }
-            Details::Error {
-                key,
-                error,
-                cause,
-                resource,
-            } => {
-                if let Some((ty, res)) = resource {
-                    m.insert("resourceType".into(), json!(ty));
-                    m.insert("resource".into(), json!(res));
-                }
-                if let Some(e) = error {
-                    m.insert("error".into(), json!(e));
-                }
-                if let Some(c) = cause {
-                    m.insert("cause".into(), json!(c));
-                }
-                key
             }
             Details::StateEntered { name, input } => {
                 m.insert("name".into(), json!(name));
@@ -155,7 +148,34 @@ impl Details {
                 m.insert("index".into(), json!(index));
                 key
             }
-            Details::TaskScheduled {
+        };
+        Some((key, Value::Object(m)))
+    }
+}
+
+impl OtherDetails {
+    fn render(&self) -> (&'static str, Value) {
+        let mut m = Map::new();
+        let key = match self {
+            OtherDetails::Error {
+                key,
+                error,
+                cause,
+                resource,
+            } => {
+                if let Some((ty, res)) = resource {
+                    m.insert("resourceType".into(), json!(ty));
+                    m.insert("resource".into(), json!(res));
+                }
+                if let Some(e) = error {
+                    m.insert("error".into(), json!(e));
+                }
+                if let Some(c) = cause {
+                    m.insert("cause".into(), json!(c));
+                }
+                key
+            }
+            OtherDetails::TaskScheduled {
                 resource_type,
                 resource,
                 region,
@@ -175,7 +195,7 @@ impl Details {
                 }
                 "taskScheduledEventDetails"
             }
-            Details::TaskResource {
+            OtherDetails::TaskResource {
                 key,
                 resource_type,
                 resource,
@@ -184,7 +204,7 @@ impl Details {
                 m.insert("resource".into(), json!(resource));
                 key
             }
-            Details::TaskOutput {
+            OtherDetails::TaskOutput {
                 key,
                 resource_type,
                 resource,
@@ -196,7 +216,7 @@ impl Details {
                 m.insert("outputDetails".into(), untruncated());
                 key
             }
-            Details::Scheduled {
+            OtherDetails::Scheduled {
                 key,
                 resource,
                 input,
@@ -214,14 +234,14 @@ impl Details {
                 }
                 key
             }
-            Details::Output { key, output } => {
+            OtherDetails::Output { key, output } => {
                 m.insert("output".into(), text(output));
                 m.insert("outputDetails".into(), untruncated());
                 key
             }
-            Details::Empty { key } => key,
+            OtherDetails::Empty { key } => key,
         };
-        Some((key, Value::Object(m)))
+        (key, Value::Object(m))
     }
 }
 

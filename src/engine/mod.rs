@@ -22,7 +22,7 @@ pub use history::HistoryEvent;
 
 use crate::asl::model::Machine;
 use execution::Waiting;
-use history::Details;
+use history::{Details, OtherDetails};
 use rng::Rng;
 use run::{Ctx, Step, Work};
 use std::collections::BTreeMap;
@@ -48,7 +48,7 @@ impl Execution {
             now,
         };
         let mut ctx = Ctx::new(machine, &mut x);
-        let input = ctx.x.info.input.clone();
+        let input = std::sync::Arc::new(ctx.x.info.input.clone());
         let role_arn = ctx.x.info.role_arn.clone();
         ctx.emit(
             "ExecutionStarted",
@@ -169,7 +169,7 @@ fn time_out(ctx: &mut Ctx) {
     let error = Some(failure::TIMEOUT.to_string());
     ctx.emit(
         "ExecutionTimedOut",
-        Details::Error {
+        OtherDetails::Error {
             key: "executionTimedOutEventDetails",
             error: error.clone(),
             cause: None,
@@ -181,7 +181,7 @@ fn time_out(ctx: &mut Ctx) {
 
 fn stop(ctx: &mut Ctx, error: Option<String>, cause: Option<String>) {
     // AWS records ExecutionAborted with previousEventId 0.
-    let details = Details::Error {
+    let details = OtherDetails::Error {
         key: "executionAbortedEventDetails",
         error: error.clone(),
         cause: cause.clone(),

@@ -1,15 +1,18 @@
 //! The driver inside the engine: enters states, follows transitions, applies Retry and Catch,
 //! and finishes frames and executions. Everything here is synchronous and deterministic.
 
-use crate::asl::model::{ErrorHandling, Kind, Machine, ResultPath, State, StateId, Transition};
+use crate::asl::model::{
+    ErrorHandling, IoPath, Kind, Machine, ResultPath, State, StateId, Transition,
+};
 use crate::engine::event::{Effect, WaitId};
-use crate::engine::execution::{Execution, Frame, FrameId, Status, Waiting};
+use crate::engine::execution::{Doc, Execution, Frame, FrameId, Status, Waiting};
 use crate::engine::failure::{Failure, RUNTIME};
-use crate::engine::history::{Details, HistoryEvent};
+use crate::engine::history::{Details, HistoryEvent, OtherDetails};
 use crate::engine::io::{self, Here};
 use crate::engine::scope::{StateInfo, StateScope};
 use crate::engine::states;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// AWS fails a Standard execution whose history would exceed this many events.
 pub const MAX_HISTORY_EVENTS: u64 = 25_000;
@@ -17,9 +20,9 @@ pub const MAX_HISTORY_EVENTS: u64 = 25_000;
 /// What executing a state produced.
 pub enum Step {
     /// The state's output; follow its transition.
-    Next(Value),
+    Next(Doc),
     /// Follow a specific transition with this output (a Catcher's `Next`, a Choice rule's).
-    Goto(Value, Transition),
+    Goto(Doc, Transition),
     Fail(Failure),
     /// A branch or iteration failed the Parallel/Map state: like `Fail`, but `*StateFailed` is
     /// logged when the failure is not retried.
@@ -47,7 +50,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
         Ctx {
             m,
             x,
-            effects: Vec::new(),
+            effects: Vec::with_capacity(32),
             work: Vec::new(),
         }
     }
@@ -64,7 +67,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     }
 
     /// Appends a history event and returns its id.
-    pub fn emit(&mut self, kind: &'static str, details: Details) -> u64 {
+    pub fn emit(&mut self, kind: &'static str, details: impl Into<Details>) -> u64 {
         let id = self.x.next_event_id;
         // AWS quirk: the first state's `*StateEntered` points at event 0, not at ExecutionStarted.
         let previous = if id == 2 && kind.ends_with("StateEntered") {
@@ -79,7 +82,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     pub fn emit_after(
         &mut self,
         kind: &'static str,
-        details: Details,
+        details: impl Into<Details>,
         previous_event_id: u64,
     ) -> u64 {
         let id = self.x.next_event_id;
@@ -89,7 +92,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
             previous_event_id,
             timestamp: self.x.now,
             kind,
-            details,
+            details: details.into(),
         }));
         id
     }
@@ -126,32 +129,37 @@ impl<'m, 'x> Ctx<'m, 'x> {
     }
 
     /// The state's effective input: InputPath over its raw input.
-    pub fn effective_input(&mut self, fid: FrameId) -> Result<Value, Failure> {
-        let state = self.state_of(fid);
-        let here = self.here(fid);
+    pub fn effective_input(&mut self, fid: FrameId) -> Result<Doc, Failure> {
         let raw = self.x.frame(fid).input.clone();
-        self.with_scope(fid, &raw, None, |s| {
-            io::apply_io_path(&state.input_path, s, here)
-        })
+        self.io_path(fid, raw, |s| &s.input_path)
     }
 
-    /// OutputPath over `doc`.
-    pub fn output(&mut self, fid: FrameId, doc: Value) -> Result<Value, Failure> {
-        let state = self.state_of(fid);
-        if matches!(state.output_path, crate::asl::model::IoPath::Whole) {
+    /// InputPath or OutputPath over `doc`; `$` shares the document instead of copying it.
+    fn io_path(
+        &mut self,
+        fid: FrameId,
+        doc: Doc,
+        which: impl Fn(&'m State) -> &'m IoPath,
+    ) -> Result<Doc, Failure> {
+        let path = which(self.state_of(fid));
+        if matches!(path, IoPath::Whole) {
             return Ok(doc);
         }
         let here = self.here(fid);
-        self.with_scope(fid, &doc, None, |s| {
-            io::apply_io_path(&state.output_path, s, here)
-        })
+        self.with_scope(fid, &doc, None, |s| io::apply_io_path(path, s, here))
+            .map(Arc::new)
+    }
+
+    /// OutputPath over `doc`.
+    pub fn output(&mut self, fid: FrameId, doc: Doc) -> Result<Doc, Failure> {
+        self.io_path(fid, doc, |s| &s.output_path)
     }
 
     /// ResultSelector → ResultPath → OutputPath for a state's result.
     pub fn finish_result(
         &mut self,
         fid: FrameId,
-        result: Value,
+        result: Doc,
         selector: Option<&crate::data::template::Template>,
         result_path: &ResultPath,
     ) -> Step {
@@ -160,18 +168,19 @@ impl<'m, 'x> Ctx<'m, 'x> {
             Some(t) => match self.with_scope(fid, &result, None, |s| {
                 io::eval_template(t, s, &result, here)
             }) {
-                Ok(v) => v,
+                Ok(v) => Arc::new(v),
                 Err(f) => return Step::Fail(f),
             },
             None => result,
         };
         let combined = match result_path {
             ResultPath::Replace => selected,
-            ResultPath::Discard => std::mem::take(&mut self.x.frame_mut(fid).input),
+            ResultPath::Discard => self.x.frame(fid).input.clone(),
             ResultPath::Path(_) => {
-                let raw = self.x.frame(fid).input.clone();
-                match io::apply_result_path(result_path, raw, selected, here) {
-                    Ok(v) => v,
+                let raw = Value::clone(&self.x.frame(fid).input);
+                match io::apply_result_path(result_path, raw, Arc::unwrap_or_clone(selected), here)
+                {
+                    Ok(v) => Arc::new(v),
                     Err(f) => return Step::Fail(f),
                 }
             }
@@ -272,7 +281,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     }
 
     /// Emits `*StateExited` and moves the frame on; returns the next state's first step.
-    fn transition(&mut self, fid: FrameId, output: Value, next: Transition) -> Step {
+    fn transition(&mut self, fid: FrameId, output: Doc, next: Transition) -> Step {
         let state = self.state_of(fid);
         if let Some(kind) = exited_kind(&state.kind) {
             self.emit(
@@ -295,7 +304,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
         }
     }
 
-    fn move_to(&mut self, fid: FrameId, to: StateId, input: Value) {
+    fn move_to(&mut self, fid: FrameId, to: StateId, input: Doc) {
         let frame = self.x.frame_mut(fid);
         frame.state = to;
         frame.input = input;
@@ -322,10 +331,10 @@ impl<'m, 'x> Ctx<'m, 'x> {
             }
             if let Some(c) = errors.catch.iter().find(|c| f.matches(&c.error_equals)) {
                 let here = self.here(fid);
-                let raw = self.x.frame(fid).input.clone();
+                let raw = Value::clone(&self.x.frame(fid).input);
                 return Some(
                     match io::apply_result_path(&c.result_path, raw, f.output(), here) {
-                        Ok(out) => Step::Goto(out, Transition::Next(c.next)),
+                        Ok(out) => Step::Goto(Arc::new(out), Transition::Next(c.next)),
                         Err(e) => Step::Fail(Failure { fatal: true, ..e }),
                     },
                 );
@@ -360,7 +369,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     }
 
     /// A frame has finished: close the execution, or report to the parent.
-    pub fn finish(&mut self, fid: FrameId, result: Result<Value, Failure>) {
+    pub fn finish(&mut self, fid: FrameId, result: Result<Doc, Failure>) {
         let parent = self.x.frame(fid).parent;
         self.release(fid);
         match parent {
@@ -372,7 +381,9 @@ impl<'m, 'x> Ctx<'m, 'x> {
                             output: output.clone(),
                         },
                     );
-                    self.close(Status::Succeeded { output });
+                    self.close(Status::Succeeded {
+                        output: Arc::unwrap_or_clone(output),
+                    });
                 }
                 Err(f) => {
                     self.emit(
@@ -439,7 +450,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     pub fn spawn(
         &mut self,
         start: StateId,
-        input: Value,
+        input: Doc,
         parent: Option<(FrameId, usize)>,
         map_index: Option<usize>,
     ) -> FrameId {
@@ -469,8 +480,8 @@ pub fn errors_of(state: &State) -> Option<&ErrorHandling> {
     }
 }
 
-pub fn error_details(key: &'static str, f: &Failure) -> Details {
-    Details::Error {
+pub fn error_details(key: &'static str, f: &Failure) -> OtherDetails {
+    OtherDetails::Error {
         key,
         error: f.error.clone(),
         cause: f.cause.clone(),

@@ -88,7 +88,7 @@ impl Targets<'_, '_> {
 
 fn placeholder(name: &str, block: BlockId) -> State {
     State {
-        name: name.to_string(),
+        name: name.into(),
         block,
         input_path: IoPath::Whole,
         output_path: IoPath::Whole,
@@ -141,7 +141,7 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         _ => (obj.io_path("InputPath", cx), obj.io_path("OutputPath", cx)),
     };
     State {
-        name: raw.name.to_string(),
+        name: raw.name.into(),
         block: raw.block,
         input_path,
         output_path,
@@ -197,7 +197,7 @@ fn pass(obj: &Obj, cx: &mut Cx) -> Kind {
     );
     Kind::Pass(Pass {
         parameters: obj.template("Parameters", cx),
-        result: obj.get("Result").cloned(),
+        result: obj.get("Result").cloned().map(Into::into),
         result_path: obj.result_path(cx),
     })
 }

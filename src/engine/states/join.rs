@@ -2,12 +2,13 @@
 //! their results in order, and fail fast — aborting the rest — when one fails.
 
 use crate::asl::model::{Kind, StateId};
-use crate::engine::execution::{FrameId, Join, Waiting};
+use crate::engine::execution::{Doc, FrameId, Join, Waiting};
 use crate::engine::failure::Failure;
 use crate::engine::history::Details;
 use crate::engine::io::eval_template;
 use crate::engine::run::{Ctx, Step, Work};
 use serde_json::Value;
+use std::sync::Arc;
 
 pub const TOLERANCE_EXCEEDED: &str = "States.ExceedToleratedFailureThreshold";
 
@@ -85,14 +86,14 @@ fn spawn_child(
     fid: FrameId,
     slot: usize,
     start: StateId,
-    input: Value,
+    input: Doc,
     map_index: Option<usize>,
 ) -> FrameId {
     ctx.spawn(start, input, Some((fid, slot)), map_index)
 }
 
 /// A Map iteration's input: ItemSelector over the Map's effective input, or the item itself.
-fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Value, Failure> {
+fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Doc, Failure> {
     let Kind::Map(m) = &ctx.state_of(fid).kind else {
         unreachable!("checked by caller")
     };
@@ -106,6 +107,7 @@ fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Value, Failure
     ctx.with_scope(fid, &effective, Some((slot, &item)), |s| {
         eval_template(selector, s, &effective, here)
     })
+    .map(Arc::new)
 }
 
 fn complete(ctx: &mut Ctx, fid: FrameId) -> Step {
@@ -116,7 +118,7 @@ fn complete(ctx: &mut Ctx, fid: FrameId) -> Step {
     let results: Vec<Value> = join
         .results
         .into_iter()
-        .map(Option::unwrap_or_default)
+        .map(|r| r.map(Arc::unwrap_or_clone).unwrap_or_default())
         .collect();
     let result = Value::Array(results);
     let state = ctx.state_of(fid);
@@ -137,11 +139,11 @@ fn complete(ctx: &mut Ctx, fid: FrameId) -> Step {
     if let Err(f) = crate::engine::failure::check_size(&result, &state.name) {
         return Step::Fail(f);
     }
-    ctx.finish_result(fid, result, selector, result_path)
+    ctx.finish_result(fid, Arc::new(result), selector, result_path)
 }
 
 /// A child finished: record its result, or fail the whole state when tolerance is exceeded.
-pub fn child_done(ctx: &mut Ctx, pid: FrameId, slot: usize, result: Result<Value, Failure>) {
+pub fn child_done(ctx: &mut Ctx, pid: FrameId, slot: usize, result: Result<Doc, Failure>) {
     let Some(join) = join_mut(ctx, pid) else {
         return;
     };
@@ -166,7 +168,7 @@ pub fn child_done(ctx: &mut Ctx, pid: FrameId, slot: usize, result: Result<Value
     match result {
         Ok(v) => join.results[slot] = Some(v),
         Err(f) => match tolerate(join, f) {
-            Ok(output) => join.results[slot] = Some(output),
+            Ok(output) => join.results[slot] = Some(Arc::new(output)),
             Err(f) => {
                 abort_children(ctx, pid);
                 ctx.x.frame_mut(pid).wait = Waiting::Ready;

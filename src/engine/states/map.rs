@@ -3,12 +3,13 @@
 use crate::asl::model::{Dynamic, Map};
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
-use crate::engine::execution::{FrameId, Join};
+use crate::engine::execution::{Doc, FrameId, Join};
 use crate::engine::failure::Failure;
 use crate::engine::history::Details;
 use crate::engine::io::Here;
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
+use std::sync::Arc;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Step {
     match prepare(ctx, fid, m) {
@@ -20,14 +21,19 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Step {
 fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
     let here = ctx.here(fid);
     let input = ctx.effective_input(fid)?;
+    let selected;
     let items = match &m.items_path {
-        None => input.clone(),
-        Some(p) => read(ctx, fid, &input, p)
-            .map_err(|e| here.runtime(format!("Invalid path '{}' : {e}", p.source())))?,
+        None => &*input,
+        Some(p) => {
+            selected = read(ctx, fid, &input, p)
+                .map_err(|e| here.runtime(format!("Invalid path '{}' : {e}", p.source())))?;
+            &selected
+        }
     };
     let Value::Array(items) = items else {
         return Err(here.runtime(format!("Map state input must be an array but was: {items}")));
     };
+    let items: Vec<Doc> = items.iter().cloned().map(Arc::new).collect();
     let max_concurrency = int(
         ctx,
         fid,

@@ -14,7 +14,6 @@ use crate::asl::model::Kind;
 use crate::engine::execution::FrameId;
 use crate::engine::failure::Failure;
 use crate::engine::run::{Ctx, Step};
-use serde_json::Value;
 
 /// Executes the frame's current state from its start.
 pub fn execute(ctx: &mut Ctx, fid: FrameId) -> Step {
@@ -36,6 +35,11 @@ pub fn pump(ctx: &mut Ctx, fid: FrameId) -> Option<Step> {
 }
 
 /// A branch or iteration of `pid` has finished.
-pub fn child_done(ctx: &mut Ctx, pid: FrameId, slot: usize, result: Result<Value, Failure>) {
+pub fn child_done(
+    ctx: &mut Ctx,
+    pid: FrameId,
+    slot: usize,
+    result: Result<crate::engine::execution::Doc, Failure>,
+) {
     join::child_done(ctx, pid, slot, result)
 }

@@ -15,7 +15,7 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
     };
     if let Some(t) = &p.parameters {
         input = match ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here)) {
-            Ok(v) => v,
+            Ok(v) => v.into(),
             Err(f) => return Step::Fail(f),
         };
     }
@@ -26,7 +26,7 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
         fid,
         Join {
             inputs: vec![input; n],
-            effective_input: Value::Null,
+            effective_input: Value::Null.into(),
             results: vec![None; n],
             running: Default::default(),
             next_index: 0,

@@ -14,7 +14,7 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Pass) -> Step {
     };
     if let Some(t) = &p.parameters {
         input = match ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here)) {
-            Ok(v) => v,
+            Ok(v) => v.into(),
             Err(f) => return Step::Fail(f),
         };
     }

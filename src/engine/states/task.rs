@@ -6,7 +6,7 @@ use crate::data::template::select;
 use crate::engine::event::{Effect, Invocation};
 use crate::engine::execution::{FrameId, TaskWait, Waiting};
 use crate::engine::failure::{Failure, TIMEOUT, check_size};
-use crate::engine::history::Details;
+use crate::engine::history::{Details, OtherDetails};
 use crate::engine::io::{Here, eval_template};
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
@@ -27,7 +27,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
     ctx.x.frame_mut(fid).token = token.clone();
     let payload = match &t.parameters {
         Some(p) => ctx.with_scope(fid, &input, None, |s| eval_template(p, s, &input, here))?,
-        None => input.clone(),
+        None => Value::clone(&input),
     };
     check_size(&payload, here.name)?;
     let timeout = seconds(
@@ -60,7 +60,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         heartbeat_seconds: heartbeat,
     });
     let (retry_count, map_index) = (frame.retry_count, frame.map_index);
-    ctx.effects.push(Effect::Invoke(Invocation {
+    ctx.effects.push(Effect::Invoke(Box::new(Invocation {
         task,
         state_name: here.name.to_string(),
         resource: t.resource.clone(),
@@ -68,7 +68,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         token,
         retry_count,
         map_index,
-    }));
+    })));
     Ok(())
 }
 
@@ -117,7 +117,7 @@ fn emit_scheduled(
             let (ty, res) = (service.clone(), action.clone());
             ctx.emit(
                 "TaskScheduled",
-                Details::TaskScheduled {
+                OtherDetails::TaskScheduled {
                     resource_type: ty.clone(),
                     resource: res.clone(),
                     region,
@@ -128,7 +128,7 @@ fn emit_scheduled(
             );
             ctx.emit(
                 "TaskStarted",
-                Details::TaskResource {
+                OtherDetails::TaskResource {
                     key: "taskStartedEventDetails",
                     resource_type: ty,
                     resource: res,
@@ -139,7 +139,7 @@ fn emit_scheduled(
             let key = "lambdaFunctionScheduledEventDetails";
             ctx.emit(
                 "LambdaFunctionScheduled",
-                Details::Scheduled {
+                OtherDetails::Scheduled {
                     key,
                     resource: arn,
                     input: payload.clone(),
@@ -153,7 +153,7 @@ fn emit_scheduled(
             let key = "activityScheduledEventDetails";
             ctx.emit(
                 "ActivityScheduled",
-                Details::Scheduled {
+                OtherDetails::Scheduled {
                     key,
                     resource: arn,
                     input: payload.clone(),
@@ -163,7 +163,7 @@ fn emit_scheduled(
             );
             ctx.emit(
                 "ActivityStarted",
-                Details::Empty {
+                OtherDetails::Empty {
                     key: "activityStartedEventDetails",
                 },
             );
@@ -197,7 +197,7 @@ pub fn submitted(ctx: &mut Ctx, fid: FrameId, output: Value) {
         let key = "taskSubmittedEventDetails";
         ctx.emit(
             "TaskSubmitted",
-            Details::TaskOutput {
+            OtherDetails::TaskOutput {
                 key,
                 resource_type: service.clone(),
                 resource: action.clone(),
@@ -213,7 +213,7 @@ pub fn succeeded(ctx: &mut Ctx, fid: FrameId, output: Value) -> Step {
     let (kind, details) = match &t.resource.kind {
         ResourceKind::Service { service, action } => (
             "TaskSucceeded",
-            Details::TaskOutput {
+            OtherDetails::TaskOutput {
                 key: "taskSucceededEventDetails",
                 resource_type: service.clone(),
                 resource: action.clone(),
@@ -222,14 +222,14 @@ pub fn succeeded(ctx: &mut Ctx, fid: FrameId, output: Value) -> Step {
         ),
         ResourceKind::LambdaFunction { .. } => (
             "LambdaFunctionSucceeded",
-            Details::Output {
+            OtherDetails::Output {
                 key: "lambdaFunctionSucceededEventDetails",
                 output: output.clone(),
             },
         ),
         ResourceKind::Activity { .. } => (
             "ActivitySucceeded",
-            Details::Output {
+            OtherDetails::Output {
                 key: "activitySucceededEventDetails",
                 output: output.clone(),
             },
@@ -243,7 +243,12 @@ pub fn succeeded(ctx: &mut Ctx, fid: FrameId, output: Value) -> Step {
     if let Err(f) = check_size(&output, name) {
         return Step::Fail(f);
     }
-    ctx.finish_result(fid, output, t.result_selector.as_ref(), &t.result_path)
+    ctx.finish_result(
+        fid,
+        output.into(),
+        t.result_selector.as_ref(),
+        &t.result_path,
+    )
 }
 
 pub fn failed(ctx: &mut Ctx, fid: FrameId, error: Option<String>, cause: Option<String>) -> Step {
@@ -321,7 +326,7 @@ fn emit_error(ctx: &mut Ctx, fid: FrameId, what: &'static str, f: &Failure) {
     };
     ctx.emit(
         kind,
-        Details::Error {
+        OtherDetails::Error {
             key,
             error: f.error.clone(),
             cause: f.cause.clone(),
