@@ -282,3 +282,49 @@ fn mock_config_problems_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no test case 'NoSuchCase'"));
 }
+
+/// `fixtures/runs/NAME.asl.json` (+ optional `NAME.input.json`) must produce `NAME.expected.json`:
+/// every key given there must match (`cause` may be left out).
+#[test]
+fn every_run_fixture_gives_its_expected_result() {
+    let dir = root().join("fixtures/runs");
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures/runs exists") {
+        let path = entry.expect("dir entry").path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".asl.json"))
+        else {
+            continue;
+        };
+        let def = format!("fixtures/runs/{name}.asl.json");
+        let input = dir.join(format!("{name}.input.json"));
+        let input_arg = input
+            .exists()
+            .then(|| format!("fixtures/runs/{name}.input.json"));
+        let mut args = vec![def.as_str()];
+        if let Some(i) = &input_arg {
+            args.extend(["--input-file", i.as_str()]);
+        }
+        let (_, got) = json_run(&args);
+        let text = std::fs::read_to_string(dir.join(format!("{name}.expected.json")))
+            .expect("expected file");
+        let want: Value = serde_json::from_str(&text).expect("expected is JSON");
+        let mismatched: Vec<&String> = want
+            .as_object()
+            .expect("object")
+            .keys()
+            .filter(|k| got[k.as_str()] != want[k.as_str()])
+            .collect();
+        if !mismatched.is_empty() {
+            problems.push(format!(
+                "{name}: {mismatched:?} differ\n  want {want}\n  got  {got}"
+            ));
+        }
+        count += 1;
+    }
+    assert!(count >= 5);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

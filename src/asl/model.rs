@@ -232,7 +232,19 @@ pub struct Map {
     pub max_concurrency: Dynamic<u64>,
     pub tolerated_failure_count: Option<Dynamic<u64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
+    pub batcher: Option<Batcher>,
+    /// Set when the Map uses a feature a local run cannot provide (ItemReader, ResultWriter);
+    /// the message is the failure's cause.
+    pub unsupported: Option<&'static str>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub errors: ErrorHandling,
+}
+
+/// `ItemBatcher`: iterations get `{"BatchInput": ..., "Items": [...]}`.
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    pub max_items: Option<Dynamic<u64>>,
+    pub max_bytes: Option<Dynamic<u64>>,
+    pub batch_input: Option<Template>,
 }

@@ -2,7 +2,6 @@
 
 use crate::asl::model::StateId;
 use crate::engine::event::WaitId;
-use crate::engine::failure::Failure;
 use crate::engine::rng::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -113,6 +112,8 @@ pub struct TaskWait {
 pub struct Join {
     /// Map: the items; Parallel: one input per branch (all the same).
     pub inputs: Vec<Doc>,
+    /// The inputs are final (Parallel, or a batched Map): no ItemSelector on start.
+    pub prepared: bool,
     /// Map: the effective input, for ItemSelector.
     pub effective_input: Doc,
     pub results: Vec<Option<Doc>>,
@@ -123,8 +124,6 @@ pub struct Join {
     pub failed: usize,
     pub tolerated_count: Option<u64>,
     pub tolerated_percentage: Option<f64>,
-    /// The first failure that counted against the tolerance.
-    pub failure: Option<Failure>,
 }
 
 /// The whole execution: the engine's only state.

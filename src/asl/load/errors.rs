@@ -230,39 +230,3 @@ fn service(rest: &str) -> Option<(ResourceKind, Pattern)> {
         pattern,
     ))
 }
-
-/// `ItemProcessor.ProcessorConfig`: Mode INLINE | DISTRIBUTED, ExecutionType STANDARD | EXPRESS.
-pub(super) fn map_processor(obj: &Obj, cx: &mut Cx) {
-    obj.exclusive("ItemProcessor", "Iterator", cx);
-    if !obj.has("ItemProcessor") && !obj.has("Iterator") {
-        cx.schema(
-            obj.ptr.clone(),
-            "The field 'ItemProcessor' is required but was missing",
-        );
-    }
-    let Some(processor) = obj.opt_obj("ItemProcessor", cx) else {
-        return;
-    };
-    let Some(config) = processor.opt_obj("ProcessorConfig", cx) else {
-        return;
-    };
-    config.only(&["Mode", "ExecutionType"], cx);
-    if let Some(mode) = config.opt_str("Mode", cx)
-        && mode != "INLINE"
-        && mode != "DISTRIBUTED"
-    {
-        cx.schema(
-            config.at("Mode"),
-            format!("The field 'Mode' should be INLINE or DISTRIBUTED, not '{mode}'"),
-        );
-    }
-    if let Some(ty) = config.opt_str("ExecutionType", cx)
-        && ty != "STANDARD"
-        && ty != "EXPRESS"
-    {
-        cx.schema(
-            config.at("ExecutionType"),
-            format!("The field 'ExecutionType' should be STANDARD or EXPRESS, not '{ty}'"),
-        );
-    }
-}

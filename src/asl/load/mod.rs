@@ -7,6 +7,7 @@
 mod errors;
 mod fields;
 mod graph;
+mod map;
 mod scan;
 mod states;
 

@@ -15,7 +15,7 @@ pub const MAX_EXECUTION_SECONDS: u64 = 31_622_400;
 const TYPES: &str = "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]";
 
 /// Fields every state may carry.
-const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
+pub(super) const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 
 pub fn build(sk: &Skeleton, cx: &mut Cx) -> Machine {
     let blocks = sk
@@ -125,7 +125,7 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         }
         Some("Fail") => fail(obj, cx),
         Some("Parallel") => parallel(obj, raw, &t, cx),
-        Some("Map") => map(obj, raw, &t, cx),
+        Some("Map") => super::map::map(obj, raw, &t, cx),
         Some(_) => {
             cx.schema(
                 obj.at("Type"),
@@ -438,64 +438,6 @@ fn parallel(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
     Kind::Parallel(Box::new(Parallel {
         branches: raw.children.clone(),
         parameters: obj.template("Parameters", cx),
-        result_selector: obj.template("ResultSelector", cx),
-        result_path: obj.result_path(cx),
-        errors: error_handling(obj, t, cx),
-    }))
-}
-
-fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
-    let allowed = [
-        "ItemProcessor",
-        "Iterator",
-        "ItemsPath",
-        "ItemSelector",
-        "Parameters",
-        "MaxConcurrency",
-        "MaxConcurrencyPath",
-        "ToleratedFailureCount",
-        "ToleratedFailureCountPath",
-        "ToleratedFailurePercentage",
-        "ToleratedFailurePercentagePath",
-        "ItemReader",
-        "ItemBatcher",
-        "ResultWriter",
-        "Label",
-        "InputPath",
-        "OutputPath",
-        "ResultSelector",
-        "ResultPath",
-        "Retry",
-        "Catch",
-        "Next",
-        "End",
-    ];
-    obj.only(&[COMMON, &allowed].concat(), cx);
-    super::errors::map_processor(obj, cx);
-    obj.exclusive("ItemSelector", "Parameters", cx);
-    let selector_key = if obj.has("ItemSelector") {
-        "ItemSelector"
-    } else {
-        "Parameters"
-    };
-    let percentage_key = "ToleratedFailurePercentage";
-    obj.exclusive(percentage_key, "ToleratedFailurePercentagePath", cx);
-    let percentage = if obj.has(percentage_key) {
-        obj.opt_num(percentage_key, 0.0, 100.0, cx)
-            .map(Dynamic::Value)
-    } else {
-        obj.ref_path("ToleratedFailurePercentagePath", cx)
-            .map(Dynamic::Path)
-    };
-    Kind::Map(Box::new(Map {
-        processor: raw.children.first().copied().unwrap_or(0),
-        items_path: obj.ref_path("ItemsPath", cx),
-        item_selector: obj.template(selector_key, cx),
-        max_concurrency: obj
-            .int_or_path("MaxConcurrency", 0, MAX_SECONDS, cx)
-            .unwrap_or(Dynamic::Value(0)),
-        tolerated_failure_count: obj.int_or_path("ToleratedFailureCount", 0, MAX_SECONDS, cx),
-        tolerated_failure_percentage: percentage,
         result_selector: obj.template("ResultSelector", cx),
         result_path: obj.result_path(cx),
         errors: error_handling(obj, t, cx),

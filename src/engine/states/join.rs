@@ -99,7 +99,7 @@ fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Doc, Failure> 
     };
     let join = join_mut(ctx, fid).expect("pumped frames wait for children");
     let item = join.inputs[slot].clone();
-    let Some(selector) = &m.item_selector else {
+    let Some(selector) = m.item_selector.as_ref().filter(|_| !join.prepared) else {
         return Ok(item);
     };
     let effective = join.effective_input.clone();

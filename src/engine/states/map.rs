@@ -3,7 +3,7 @@
 use crate::asl::model::{Dynamic, Map};
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
-use crate::engine::execution::{Doc, FrameId, Join};
+use crate::engine::execution::{FrameId, Join};
 use crate::engine::failure::Failure;
 use crate::engine::history::Details;
 use crate::engine::io::Here;
@@ -20,6 +20,9 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Step {
 
 fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
     let here = ctx.here(fid);
+    if let Some(why) = m.unsupported {
+        return Err(here.runtime(why));
+    }
     let input = ctx.effective_input(fid)?;
     let selected;
     let items = match &m.items_path {
@@ -33,7 +36,10 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
     let Value::Array(items) = items else {
         return Err(here.runtime(format!("Map state input must be an array but was: {items}")));
     };
-    let items: Vec<Doc> = items.iter().cloned().map(Arc::new).collect();
+    let (items, prepared) = match &m.batcher {
+        None => (items.iter().cloned().map(Arc::new).collect(), false),
+        Some(b) => (super::batch::batches(ctx, fid, m, b, &input, items)?, true),
+    };
     let max_concurrency = int(
         ctx,
         fid,
@@ -62,6 +68,7 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
         fid,
         Join {
             inputs: items,
+            prepared,
             effective_input: input,
             results: vec![None; n],
             running: Default::default(),
@@ -70,12 +77,11 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
             failed: 0,
             tolerated_count,
             tolerated_percentage,
-            failure: None,
         },
     ))
 }
 
-fn read(
+pub(super) fn read(
     ctx: &mut Ctx,
     fid: FrameId,
     input: &Value,
@@ -89,7 +95,7 @@ fn shown(v: &Value) -> String {
 }
 
 /// MaxConcurrency(Path) and ToleratedFailureCount(Path): non-negative integers.
-fn int(
+pub(super) fn int(
     ctx: &mut Ctx,
     fid: FrameId,
     input: &Value,

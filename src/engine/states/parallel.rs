@@ -26,6 +26,7 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
         fid,
         Join {
             inputs: vec![input; n],
+            prepared: true,
             effective_input: Value::Null.into(),
             results: vec![None; n],
             running: Default::default(),
@@ -34,7 +35,6 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
             failed: 0,
             tolerated_count: None,
             tolerated_percentage: None,
-            failure: None,
         },
     )
 }
