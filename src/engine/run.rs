@@ -43,6 +43,9 @@ pub struct Ctx<'m, 'x> {
     pub x: &'x mut Execution,
     pub effects: Vec<Effect>,
     pub(crate) work: Vec<Work>,
+    /// Type and `previousEventId` of the last event emitted in this step.
+    last_kind: &'static str,
+    last_previous: u64,
 }
 
 impl<'m, 'x> Ctx<'m, 'x> {
@@ -52,6 +55,8 @@ impl<'m, 'x> Ctx<'m, 'x> {
             x,
             effects: Vec::with_capacity(32),
             work: Vec::new(),
+            last_kind: "",
+            last_previous: 0,
         }
     }
 
@@ -69,6 +74,18 @@ impl<'m, 'x> Ctx<'m, 'x> {
     /// Appends a history event and returns its id.
     pub fn emit(&mut self, kind: &'static str, details: impl Into<Details>) -> u64 {
         let id = self.x.next_event_id;
+        // AWS quirks (§10.4): the next iteration's start points where the finished iteration
+        // ended, as its MapIterationSucceeded does; Map/ParallelStateExited shares its
+        // predecessor with Map/ParallelStateSucceeded.
+        let shares = matches!(
+            (self.last_kind, kind),
+            ("MapIterationSucceeded", "MapIterationStarted")
+                | ("MapStateSucceeded", "MapStateExited")
+                | ("ParallelStateSucceeded", "ParallelStateExited")
+        );
+        if shares {
+            return self.emit_after(kind, details, self.last_previous);
+        }
         // AWS quirk: the first state's `*StateEntered` points at event 0, not at ExecutionStarted.
         let previous = if id == 2 && kind.ends_with("StateEntered") {
             0
@@ -87,6 +104,8 @@ impl<'m, 'x> Ctx<'m, 'x> {
     ) -> u64 {
         let id = self.x.next_event_id;
         self.x.next_event_id += 1;
+        self.last_kind = kind;
+        self.last_previous = previous_event_id;
         self.effects.push(Effect::History(HistoryEvent {
             id,
             previous_event_id,
@@ -400,13 +419,16 @@ impl<'m, 'x> Ctx<'m, 'x> {
         }
     }
 
-    /// Frees a frame and everything below it, cancelling what they wait for.
+    /// Frees a frame and everything below it; a task still awaited there is cancelled
+    /// (`CancelTask`, `TaskStateAborted`).
     pub fn release(&mut self, fid: FrameId) {
         let Some(frame) = self.x.frames.get_mut(fid).and_then(Option::take) else {
             return;
         };
         match frame.wait {
             Waiting::Task(t) => {
+                self.effects.push(Effect::CancelTask { task: t.task });
+                self.emit("TaskStateAborted", Details::None);
                 for id in [Some(t.task), t.timeout_timer, t.heartbeat_timer]
                     .into_iter()
                     .flatten()

@@ -207,18 +207,6 @@ pub fn abort_children(ctx: &mut Ctx, fid: FrameId) {
     let running: Vec<(usize, FrameId)> = std::mem::take(&mut join.running).into_iter().collect();
     let state = ctx.state_of(fid);
     for (slot, child) in running {
-        if let Some(Waiting::Task(w)) = ctx
-            .x
-            .frames
-            .get(child)
-            .and_then(|f| f.as_ref())
-            .map(|f| &f.wait)
-        {
-            let task = w.task;
-            ctx.effects
-                .push(crate::engine::event::Effect::CancelTask { task });
-            ctx.emit("TaskStateAborted", Details::None);
-        }
         ctx.release(child);
         if matches!(state.kind, Kind::Map(_)) {
             let key = "mapIterationAbortedEventDetails";
