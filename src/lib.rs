@@ -38,3 +38,4 @@ pub mod data;
 pub mod engine;
 pub mod integrations;
 pub mod runtime;
+pub mod store;

@@ -1,7 +1,12 @@
 //! The command line: clap structs here, one module per subcommand. Data goes to stdout,
 //! everything else to stderr.
 
+mod executions;
+mod report;
+mod resume;
 mod run;
+mod store;
+mod task;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -24,6 +29,12 @@ pub enum Command {
     Validate(validate::Args),
     /// Run a definition to completion in this process and print its output.
     Run(Box<run::Args>),
+    /// Answer a task token: success, failure or heartbeat.
+    Task(task::Args),
+    /// List, describe, show the history of, or stop executions in the database.
+    Executions(executions::Args),
+    /// Continue executions whose process died: fire due timers, deliver pending effects.
+    Resume(resume::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -47,6 +58,9 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::main(args),
         Command::Run(args) => run::main(*args),
+        Command::Task(args) => task::main(args),
+        Command::Executions(args) => executions::main(args),
+        Command::Resume(args) => resume::main(args),
     }
 }
 

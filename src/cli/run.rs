@@ -1,15 +1,19 @@
-//! `stepwise run FILE`: one execution, in this process, to the end.
+//! `stepwise run FILE`: one execution to its end — in memory, or durably in a store (`--db`),
+//! where other processes can answer its callbacks and `--detach` returns at once.
 
 use super::Format;
+use super::report::{report, usage};
 use crate::arn;
-use crate::engine::{ExecutionInfo, HistoryEvent, Status};
-use crate::integrations::Router;
-use crate::integrations::command::{Binding, Commands};
-use crate::integrations::mock::Mocks;
+use crate::asl::Machine;
+use crate::engine::{ExecutionInfo, HistoryEvent};
+use crate::integrations::command::Binding;
 use crate::runtime::clock::{Clock, SystemClock, VirtualClock, system_now_ms};
+use crate::runtime::config::HandlerConfig;
+use crate::runtime::durable::{Durable, status_of};
 use serde_json::{Value, json};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -55,37 +59,67 @@ pub struct Args {
     /// Account id for ARNs.
     #[arg(long, env = "STEPWISE_ACCOUNT_ID", default_value = arn::DEFAULT_ACCOUNT)]
     account: String,
+    /// Run durably in this database file (created on first use); callbacks may then come from
+    /// other processes (`stepwise task success`).
+    #[arg(long, env = "STEPWISE_DB")]
+    db: Option<String>,
+    /// Start the execution, print its ARN and return; other processes continue it.
+    /// Implies a database (`--db`, `STEPWISE_DB`, or the default location).
+    #[arg(long)]
+    detach: bool,
 }
 
-/// A usage or input problem: printed with `error:` and exit code 2.
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
+/// What both ways of running need.
+struct Prepared {
+    text: String,
+    machine: Machine,
+    info: ExecutionInfo,
+    config: HandlerConfig,
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let text = match super::read_file(&args.file) {
-        Ok(t) => t,
+    let prepared = match prepare(&args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let started = Instant::now();
+    let mut clock: Box<dyn Clock> = if args.skip_waits {
+        Box::new(VirtualClock::new(prepared.info.start_ms))
+    } else {
+        Box::new(SystemClock)
+    };
+    if args.db.is_some() || args.detach {
+        return run_durable(&args, prepared, clock, started);
+    }
+    let mut router = match prepared.config.router() {
+        Ok(r) => r,
         Err(e) => return usage(e),
     };
-    let machine = match crate::asl::load(&text) {
-        Ok(m) => m,
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{}", super::validate::line(&args.file, d));
-            }
-            eprintln!(
-                "error: {} is not a valid state machine ({} problems)",
-                args.file,
-                diags.len()
-            );
-            return ExitCode::from(2);
+    let done = crate::runtime::local::run(
+        &prepared.machine,
+        prepared.info,
+        seed(),
+        &mut router,
+        clock.as_mut(),
+    );
+    let history: Vec<Value> = done.history.iter().map(HistoryEvent::to_aws_json).collect();
+    report(args.format, args.history, &done.status, &history, started)
+}
+
+fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
+    let text = super::read_file(&args.file).map_err(usage)?;
+    let machine = crate::asl::load(&text).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{}", super::validate::line(&args.file, d));
         }
-    };
-    let input = match read_input(&args) {
-        Ok(v) => v,
-        Err(e) => return usage(e),
-    };
+        eprintln!(
+            "error: {} is not a valid state machine ({} problems)",
+            args.file,
+            diags.len()
+        );
+        ExitCode::from(2)
+    })?;
+    let input = read_input(args).map_err(usage)?;
     let sm_name = args
         .state_machine
         .clone()
@@ -94,14 +128,9 @@ pub fn main(args: Args) -> ExitCode {
         .name
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    if let Err(e) = arn::check_name(&name) {
-        return usage(format!("--name: {e}"));
-    }
-    let mut router = match router(&args, &sm_name) {
-        Ok(r) => r,
-        Err(e) => return usage(e),
-    };
-    let started = Instant::now();
+    arn::check_name(&name).map_err(|e| usage(format!("--name: {e}")))?;
+    let config = handler_config(args, &sm_name).map_err(usage)?;
+    config.router().map_err(usage)?;
     let start_ms = system_now_ms();
     let info = ExecutionInfo {
         execution_arn: arn::execution(&args.region, &args.account, &sm_name, &name),
@@ -113,18 +142,12 @@ pub fn main(args: Args) -> ExitCode {
         start_ms,
         input,
     };
-    let mut clock: Box<dyn Clock> = if args.skip_waits {
-        Box::new(VirtualClock::new(start_ms))
-    } else {
-        Box::new(SystemClock)
-    };
-    let done = crate::runtime::local::run(&machine, info, seed(), &mut router, clock.as_mut());
-    report(&args, &done.status, &done.history, started);
-    if matches!(done.status, Status::Succeeded { .. }) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    Ok(Prepared {
+        text,
+        machine,
+        info,
+        config,
+    })
 }
 
 fn read_input(args: &Args) -> Result<Value, String> {
@@ -142,22 +165,101 @@ fn read_input(args: &Args) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("the input from {from} is not valid JSON: {e}"))
 }
 
-fn router(args: &Args, sm_name: &str) -> Result<Router, String> {
-    let mut router = Router::default();
-    if let (Some(path), Some(case)) = (&args.mock_config, &args.test_case) {
-        let text = super::read_file(path)?;
-        let config: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{path} is not valid JSON: {e}"))?;
-        let explicit = args.state_machine.as_deref().or(Some(sm_name));
-        let mocks =
-            Mocks::from_config(&config, explicit, case).map_err(|e| format!("{path}: {e}"))?;
-        router.push(Box::new(mocks));
-    }
-    router.push(Box::new(Commands {
-        tasks: args.task.clone(),
+fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
+    let mock_config = match &args.mock_config {
+        Some(path) => {
+            let text = super::read_file(path)?;
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("{path} is not valid JSON: {e}"))?,
+            )
+        }
+        None => None,
+    };
+    Ok(HandlerConfig {
+        mock_config,
+        test_case: args.test_case.clone(),
+        mock_state_machine: Some(
+            args.state_machine
+                .clone()
+                .unwrap_or_else(|| sm_name.to_string()),
+        ),
         lambdas: args.lambda.clone(),
-    }));
-    Ok(router)
+        tasks: args.task.clone(),
+        cwd: std::env::current_dir()
+            .ok()
+            .map(|d| d.to_string_lossy().into_owned()),
+        env: Vec::new(),
+    })
+}
+
+fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Instant) -> ExitCode {
+    let path = super::store::path(args.db.as_deref());
+    let store = match super::store::open(&path) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    // Commands can answer callbacks themselves: `stepwise task success` reaches the same file.
+    p.config
+        .env
+        .push(("STEPWISE_DB".into(), path.to_string_lossy().into_owned()));
+    let mut rt = Durable::new(&store, clock);
+    let arn = match rt.start(&p.text, Arc::new(p.machine), p.info, seed(), &p.config) {
+        Ok(arn) => arn,
+        Err(crate::runtime::durable::Error::Store(crate::store::Error::AlreadyExists { arn })) => {
+            return usage(format!(
+                "Execution Already Exists: '{arn}' (choose another --name)"
+            ));
+        }
+        Err(e) => return usage(e),
+    };
+    if let Err(e) = rt.drive() {
+        return usage(e);
+    }
+    if args.detach {
+        println!("{arn}");
+        return ExitCode::SUCCESS;
+    }
+    let record = match wait_for_end(&mut rt, &store, &arn, args.skip_waits) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let history = super::store::history_json(&store, &arn).unwrap_or_default();
+    report(
+        args.format,
+        args.history,
+        &status_of(&record),
+        &history,
+        started,
+    )
+}
+
+/// Keeps driving the execution (and any other work in the store) until it ends, picking up
+/// callbacks other processes commit.
+fn wait_for_end(
+    rt: &mut Durable,
+    store: &dyn crate::store::Store,
+    arn: &str,
+    virtual_time: bool,
+) -> Result<crate::store::ExecutionRecord, String> {
+    loop {
+        rt.drive().map_err(|e| e.to_string())?;
+        let record = store
+            .execution(arn)
+            .map_err(|e| e.to_string())?
+            .ok_or("the execution disappeared from the store")?;
+        if record.status != "RUNNING" {
+            return Ok(record);
+        }
+        let next = store.next_timer().map_err(|e| e.to_string())?;
+        match next {
+            Some(t) if virtual_time => rt.advance_to(t.due_ms),
+            Some(t) => std::thread::sleep(Duration::from_millis(
+                (t.due_ms - rt.now()).clamp(1, 50) as u64,
+            )),
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
 }
 
 /// `orders/process-order.asl.json` → `process-order`.
@@ -176,7 +278,7 @@ fn machine_name(file: &str) -> String {
 }
 
 /// 256 bits from the operating system: task tokens are derived from them.
-fn seed() -> [u8; 32] {
+pub(crate) fn seed() -> [u8; 32] {
     let mut s = [0u8; 32];
     if getrandom::fill(&mut s).is_err() {
         let t = system_now_ms().to_le_bytes();
@@ -184,63 +286,4 @@ fn seed() -> [u8; 32] {
         s[8..16].copy_from_slice(&(std::process::id() as u64).to_le_bytes());
     }
     s
-}
-
-fn report(args: &Args, status: &Status, history: &[HistoryEvent], started: Instant) {
-    let mut doc = status_json(status);
-    if args.history {
-        doc["history"] = Value::Array(history.iter().map(HistoryEvent::to_aws_json).collect());
-    }
-    if args.format == Format::Json {
-        println!("{doc}");
-        return;
-    }
-    if let Status::Succeeded { output } = status {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(output).unwrap_or_default()
-        );
-    }
-    if args.history {
-        for e in history {
-            let name = e
-                .to_aws_json()
-                .as_object()
-                .and_then(|m| m.values().nth(4))
-                .and_then(|d| d.get("name"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            eprintln!("{:>5}  {:<28} {}", e.id, e.kind, name.unwrap_or_default());
-        }
-    }
-    let took = started.elapsed().as_secs_f64() * 1000.0;
-    match status {
-        Status::Succeeded { .. } => eprintln!("SUCCEEDED ({} events, {took:.1} ms)", history.len()),
-        Status::Failed { error, cause }
-        | Status::TimedOut { error, cause }
-        | Status::Aborted { error, cause } => {
-            eprintln!(
-                "{}: {}",
-                status.name(),
-                error.as_deref().unwrap_or("(no error name)")
-            );
-            if let Some(c) = cause {
-                eprintln!("cause: {c}");
-            }
-        }
-        Status::Running => {}
-    }
-}
-
-/// `{"status":"SUCCEEDED","output":...}` or `{"status":"FAILED","error":...,"cause":...}`.
-pub fn status_json(status: &Status) -> Value {
-    match status {
-        Status::Succeeded { output } => json!({"status": "SUCCEEDED", "output": output}),
-        Status::Failed { error, cause }
-        | Status::TimedOut { error, cause }
-        | Status::Aborted { error, cause } => {
-            json!({"status": status.name(), "error": error, "cause": cause})
-        }
-        Status::Running => json!({"status": "RUNNING"}),
-    }
 }

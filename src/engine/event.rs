@@ -77,4 +77,6 @@ pub struct Invocation {
     pub retry_count: u32,
     /// The Map iteration index this task runs in, if any.
     pub map_index: Option<usize>,
+    /// How many times this Task state was invoked before in this execution (0 first).
+    pub invocation: u64,
 }

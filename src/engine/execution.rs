@@ -140,11 +140,20 @@ pub struct Execution {
     pub(crate) rng: Rng,
     /// Time of the event being processed (epoch ms).
     pub(crate) now: i64,
+    /// Invocations so far per Task state (Step Functions Local's mock counter: it spans
+    /// retries, loops and Map iterations).
+    #[serde(default)]
+    pub(crate) invocations: BTreeMap<StateId, u64>,
 }
 
 impl Execution {
     pub fn is_finished(&self) -> bool {
         self.status != Status::Running
+    }
+
+    /// The time of the last event applied (epoch milliseconds).
+    pub fn now_ms(&self) -> i64 {
+        self.now
     }
 
     /// Number of history events emitted so far.

@@ -46,6 +46,7 @@ impl Execution {
             execution_timer: None,
             rng: Rng::new(seed),
             now,
+            invocations: BTreeMap::new(),
         };
         let mut ctx = Ctx::new(machine, &mut x);
         let input = std::sync::Arc::new(ctx.x.info.input.clone());

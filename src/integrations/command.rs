@@ -12,7 +12,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// A `NAME=COMMAND` binding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Binding {
     pub name: String,
     pub command: String,
@@ -38,22 +38,42 @@ impl std::str::FromStr for Binding {
 pub struct Commands {
     pub tasks: Vec<Binding>,
     pub lambdas: Vec<Binding>,
+    /// Where the commands run (the directory `stepwise run` was started in).
+    pub cwd: Option<std::path::PathBuf>,
+    /// Extra environment, e.g. `STEPWISE_DB` so a command can call `stepwise task success`.
+    pub env: Vec<(String, String)>,
 }
 
 impl Handler for Commands {
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply> {
         if let Some(b) = self.tasks.iter().find(|b| b.name == inv.state_name) {
-            return Some(run_task(&b.command, inv));
+            return Some(run_task(self.shell(&b.command), &b.command, inv));
         }
         let function = lambda_function(inv)?;
         let b = self.lambdas.iter().find(|b| b.name == function)?;
-        Some(run_lambda(&b.command, inv))
+        Some(run_lambda(self.shell(&b.command), &b.command, inv))
     }
 }
 
 /// `--task`: the effective input in, the raw result out.
-fn run_task(command: &str, inv: &Invocation) -> Reply {
-    match run(command, &inv.payload) {
+impl Commands {
+    fn shell(&self, command: &str) -> Command {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(command);
+        if let Some(dir) = &self.cwd {
+            c.current_dir(dir);
+        }
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
+        c
+    }
+}
+
+fn run_task(cmd: Command, command: &str, inv: &Invocation) -> Reply {
+    match run(cmd, command, &inv.payload) {
+        // A callback task: the command hands the token on; the result comes with the callback.
+        Ok(Outcome::Value(_)) if inv.resource.pattern == Pattern::WaitForTaskToken => {
+            Reply::Pending(Value::Null)
+        }
         Ok(Outcome::Value(v)) => Reply::Succeeded(v),
         Ok(Outcome::FunctionError { error, cause }) => Reply::Failed {
             error: Some(error),
@@ -68,14 +88,14 @@ fn run_task(command: &str, inv: &Invocation) -> Reply {
 
 /// `--lambda`: the function's payload in; the plain ARN gets the payload back, `lambda:invoke`
 /// gets AWS's invoke envelope.
-fn run_lambda(command: &str, inv: &Invocation) -> Reply {
+fn run_lambda(cmd: Command, command: &str, inv: &Invocation) -> Reply {
     let optimized = matches!(inv.resource.kind, ResourceKind::Service { .. });
     let input = if optimized {
         inv.payload.get("Payload").cloned().unwrap_or(json!({}))
     } else {
         inv.payload.clone()
     };
-    let outcome = match run(command, &input) {
+    let outcome = match run(cmd, command, &input) {
         Ok(o) => o,
         Err(cause) => {
             return Reply::Failed {
@@ -131,10 +151,8 @@ enum Outcome {
 }
 
 /// Runs `sh -c command` with `input` on stdin. `Err` carries a cause for a crashed command.
-fn run(command: &str, input: &Value) -> Result<Outcome, String> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
+fn run(mut cmd: Command, command: &str, input: &Value) -> Result<Outcome, String> {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -13,11 +13,10 @@ pub struct MockedResponse {
     ranges: Vec<(u64, u64, Reply)>,
 }
 
-/// The mocks of one test case, with the per-state invocation counters.
+/// The mocks of one test case, by state name.
 #[derive(Debug, Clone)]
 pub struct Mocks {
     by_state: HashMap<String, (String, MockedResponse)>,
-    counters: HashMap<String, u64>,
 }
 
 /// A problem with the mock file itself.
@@ -105,10 +104,7 @@ impl Mocks {
                 ),
             );
         }
-        Ok(Mocks {
-            by_state,
-            counters: HashMap::new(),
-        })
+        Ok(Mocks { by_state })
     }
 }
 
@@ -160,9 +156,8 @@ impl Handler for Mocks {
                 "Activity state cannot be mocked. Please remove mocks mapped for all activity state in the mock config file.".into(),
             ));
         }
-        let counter = self.counters.entry(inv.state_name.clone()).or_insert(0);
-        let n = *counter;
-        *counter += 1;
+        // The engine counts invocations per state, durably, across retries and iterations.
+        let n = inv.invocation;
         let reply = response
             .ranges
             .iter()

@@ -100,7 +100,7 @@ impl Driver {
         Event::TaskNotRunnable {
             task,
             cause: format!(
-                "Task state '{state}' waits for a task token callback (SendTaskSuccess/SendTaskFailure), which `stepwise run` cannot receive. Mock the state with --mock-config, bind it with --task '{state}=COMMAND' to return its result directly, or run the machine under `stepwise serve`."
+                "Task state '{state}' waits for a task token callback (SendTaskSuccess/SendTaskFailure), which an in-memory run cannot receive. Run it durably with --db PATH (or STEPWISE_DB) and answer from another shell with `stepwise task success --token TOKEN --output JSON`, or mock the state with --mock-config."
             ),
         }
     }

@@ -1,4 +1,6 @@
 //! The layer that performs effects: clocks, and the in-process driver `stepwise run` uses.
 
 pub mod clock;
+pub mod config;
+pub mod durable;
 pub mod local;

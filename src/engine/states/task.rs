@@ -59,7 +59,10 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         heartbeat_timer,
         heartbeat_seconds: heartbeat,
     });
-    let (retry_count, map_index) = (frame.retry_count, frame.map_index);
+    let (retry_count, map_index, state) = (frame.retry_count, frame.map_index, frame.state);
+    let counter = ctx.x.invocations.entry(state).or_insert(0);
+    let invocation = *counter;
+    *counter += 1;
     ctx.effects.push(Effect::Invoke(Box::new(Invocation {
         task,
         state_name: here.name.to_string(),
@@ -68,6 +71,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         token,
         retry_count,
         map_index,
+        invocation,
     })));
     Ok(())
 }

@@ -1,0 +1,194 @@
+//! `stepwise executions list|describe|history|stop`: the executions in the database, shaped as
+//! ListExecutions, DescribeExecution and GetExecutionHistory return them.
+
+use super::report::usage;
+use crate::data::timestamp::format_millis;
+use crate::runtime::clock::SystemClock;
+use crate::runtime::durable::Durable;
+use crate::store::{ExecutionFilter, ExecutionRecord, Store};
+use clap::Subcommand;
+use serde_json::{Map, Value, json};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+    /// The database (default: STEPWISE_DB, else the per-user default location).
+    #[arg(long, env = "STEPWISE_DB", global = true)]
+    db: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Action {
+    /// Newest first.
+    List {
+        /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only executions of this state machine (ARN).
+        #[arg(long)]
+        state_machine_arn: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        max_results: usize,
+    },
+    /// Status, input, output or error, and the tokens of the tasks it waits for.
+    Describe { execution_arn: String },
+    /// The AWS-shaped history events.
+    History {
+        execution_arn: String,
+        #[arg(long)]
+        reverse_order: bool,
+    },
+    /// Ends a running execution (ABORTED).
+    Stop {
+        execution_arn: String,
+        #[arg(long)]
+        error: Option<String>,
+        #[arg(long)]
+        cause: Option<String>,
+    },
+}
+
+const STATUSES: [&str; 5] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+
+pub fn main(args: Args) -> ExitCode {
+    let path = super::store::path(args.db.as_deref());
+    let store = match super::store::open(&path) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let result = match args.action {
+        Action::List {
+            status,
+            state_machine_arn,
+            max_results,
+        } => list(&store, status, state_machine_arn, max_results),
+        Action::Describe { execution_arn } => describe(&store, &execution_arn),
+        Action::History {
+            execution_arn,
+            reverse_order,
+        } => history(&store, &execution_arn, reverse_order),
+        Action::Stop {
+            execution_arn,
+            error,
+            cause,
+        } => stop(&store, &execution_arn, error, cause),
+    };
+    match result {
+        Ok(doc) => {
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn list(
+    store: &dyn Store,
+    status: Option<String>,
+    machine: Option<String>,
+    limit: usize,
+) -> Result<Value, ExitCode> {
+    if let Some(s) = status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(usage(format!(
+            "Value '{s}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            STATUSES.join(", ")
+        )));
+    }
+    let filter = ExecutionFilter {
+        machine_arn: machine,
+        status,
+        limit,
+    };
+    let rows = store.list_executions(&filter).map_err(usage)?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut m = Map::new();
+            m.insert("executionArn".into(), json!(r.arn));
+            m.insert("stateMachineArn".into(), json!(r.machine_arn));
+            m.insert("name".into(), json!(r.name));
+            m.insert("status".into(), json!(r.status));
+            m.insert("startDate".into(), json!(format_millis(r.start_ms)));
+            if let Some(stop) = r.stop_ms {
+                m.insert("stopDate".into(), json!(format_millis(stop)));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    Ok(json!({ "executions": items }))
+}
+
+fn load(store: &dyn Store, arn: &str) -> Result<ExecutionRecord, ExitCode> {
+    match store.execution(arn) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => {
+            eprintln!(
+                "An error occurred (ExecutionDoesNotExist): Execution Does Not Exist: '{arn}'"
+            );
+            Err(ExitCode::from(1))
+        }
+        Err(e) => Err(usage(e)),
+    }
+}
+
+/// DescribeExecution's shape, plus `waitingTasks`: the state and token of every task the
+/// execution waits for (how a user finds the token to answer).
+fn describe(store: &dyn Store, arn: &str) -> Result<Value, ExitCode> {
+    let r = load(store, arn)?;
+    let mut m = Map::new();
+    m.insert("executionArn".into(), json!(r.arn));
+    m.insert("stateMachineArn".into(), json!(r.machine_arn));
+    m.insert("name".into(), json!(r.name));
+    m.insert("status".into(), json!(r.status));
+    m.insert("startDate".into(), json!(format_millis(r.start_ms)));
+    if let Some(stop) = r.stop_ms {
+        m.insert("stopDate".into(), json!(format_millis(stop)));
+    }
+    m.insert("input".into(), json!(r.input));
+    m.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(out) = &r.output {
+        m.insert("output".into(), json!(out));
+        m.insert("outputDetails".into(), json!({"included": true}));
+    }
+    if let Some(e) = &r.error {
+        m.insert("error".into(), json!(e));
+    }
+    if let Some(c) = &r.cause {
+        m.insert("cause".into(), json!(c));
+    }
+    m.insert("redriveCount".into(), json!(0));
+    let tokens = store.open_tokens(arn).map_err(usage)?;
+    let waiting: Vec<Value> = tokens
+        .iter()
+        .map(|t| json!({"stateName": t.state_name, "taskToken": t.token}))
+        .collect();
+    m.insert("waitingTasks".into(), Value::Array(waiting));
+    Ok(Value::Object(m))
+}
+
+fn history(store: &dyn Store, arn: &str, reverse: bool) -> Result<Value, ExitCode> {
+    load(store, arn)?;
+    let mut events = super::store::history_json(store, arn).map_err(usage)?;
+    if reverse {
+        events.reverse();
+    }
+    Ok(json!({ "events": events }))
+}
+
+fn stop(
+    store: &dyn Store,
+    arn: &str,
+    error: Option<String>,
+    cause: Option<String>,
+) -> Result<Value, ExitCode> {
+    let r = load(store, arn)?;
+    if r.status == "RUNNING" {
+        let mut rt = Durable::new(store, Box::new(SystemClock));
+        rt.stop(arn, error, cause)
+            .map_err(|e| super::task::aws_error("StopExecution", &e))?;
+    }
+    let r = load(store, arn)?;
+    Ok(json!({ "stopDate": format_millis(r.stop_ms.unwrap_or(r.start_ms)) }))
+}

@@ -1,0 +1,89 @@
+//! `stepwise task success|failure|heartbeat`: answer a task token, as SendTaskSuccess,
+//! SendTaskFailure and SendTaskHeartbeat do, then continue the execution in this process.
+
+use super::report::usage;
+use crate::runtime::clock::SystemClock;
+use crate::runtime::durable::{Durable, Error};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+    /// The database (default: STEPWISE_DB, else the per-user default location).
+    #[arg(long, env = "STEPWISE_DB", global = true)]
+    db: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Action {
+    /// The task succeeded with OUTPUT (JSON) as its result.
+    Success {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        output: String,
+    },
+    /// The task failed; Retry and Catch see ERROR and CAUSE.
+    Failure {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        error: Option<String>,
+        #[arg(long)]
+        cause: Option<String>,
+    },
+    /// The task is alive: its HeartbeatSeconds clock starts again.
+    Heartbeat {
+        #[arg(long)]
+        token: String,
+    },
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let path = super::store::path(args.db.as_deref());
+    let store = match super::store::open(&path) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let mut rt = Durable::new(&store, Box::new(SystemClock));
+    let (operation, result) = match args.action {
+        Action::Success { token, output } => {
+            ("SendTaskSuccess", rt.send_task_success(&token, &output))
+        }
+        Action::Failure {
+            token,
+            error,
+            cause,
+        } => (
+            "SendTaskFailure",
+            rt.send_task_failure(&token, error, cause),
+        ),
+        Action::Heartbeat { token } => ("SendTaskHeartbeat", rt.send_task_heartbeat(&token)),
+    };
+    match result.and_then(|()| rt.drive().map(|_| ())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => aws_error(operation, &e),
+    }
+}
+
+/// Prints an error the way the AWS CLI does: `An error occurred (CODE) when calling the OP
+/// operation: message`, exit 1; store problems exit 2.
+pub(crate) fn aws_error(operation: &str, e: &Error) -> ExitCode {
+    match e {
+        Error::Callback { code, message } => {
+            eprintln!(
+                "An error occurred ({code}) when calling the {operation} operation: {message}"
+            );
+            ExitCode::from(1)
+        }
+        Error::NoSuchExecution(_) => {
+            eprintln!(
+                "An error occurred (ExecutionDoesNotExist) when calling the {operation} operation: {e}"
+            );
+            ExitCode::from(1)
+        }
+        other => usage(other),
+    }
+}

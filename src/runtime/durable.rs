@@ -1,0 +1,482 @@
+//! Durable executions: every engine step is committed to a `Store` together with its history,
+//! timers, task tokens and the effects still to perform (the outbox). Effects are performed only
+//! after their commit, at least once; the engine ignores answers for tasks it no longer awaits, so
+//! a repeated delivery cannot move an execution twice. Any process holding the store can continue
+//! any execution: a callback from another shell, a restart after `kill -9`.
+
+use crate::asl::Machine;
+use crate::engine::{Effect, Event, Execution, ExecutionInfo, Invocation, Status, WaitId};
+use crate::integrations::{Reply, Router};
+use crate::runtime::clock::Clock;
+use crate::runtime::config::HandlerConfig;
+use crate::store::{
+    Commit, Error as StoreError, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
+    TokenRecord,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How long a process may hold an outbox entry before another one delivers it again.
+const LEASE_MS: i64 = 60_000;
+
+/// Why a runtime operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    Store(StoreError),
+    NoSuchExecution(String),
+    /// A stored execution or definition could not be read back (written by another version?).
+    Corrupt(String),
+    /// A callback AWS would refuse: the AWS error name and message.
+    Callback {
+        code: &'static str,
+        message: String,
+    },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Store(e) => write!(f, "{e}"),
+            Error::NoSuchExecution(arn) => write!(f, "Execution Does Not Exist: '{arn}'"),
+            Error::Corrupt(m) => f.write_str(m),
+            Error::Callback { code, message } => write!(f, "{code}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// An outbox payload.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Work {
+    Invoke(Box<Invocation>),
+}
+
+/// Drives executions stored in a `Store`.
+pub struct Durable<'s> {
+    store: &'s dyn Store,
+    clock: Box<dyn Clock>,
+    machines: HashMap<String, Arc<Machine>>,
+    routers: HashMap<String, Router>,
+}
+
+/// What a step must check before it applies.
+enum Guard {
+    None,
+    /// A callback: the task must still be awaited, else AWS answers `TaskTimedOut`.
+    OpenTask(WaitId),
+}
+
+impl<'s> Durable<'s> {
+    pub fn new(store: &'s dyn Store, clock: Box<dyn Clock>) -> Self {
+        Durable {
+            store,
+            clock,
+            machines: HashMap::new(),
+            routers: HashMap::new(),
+        }
+    }
+
+    pub fn now(&mut self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Lets time pass until `due_ms` (a virtual clock jumps there).
+    pub fn advance_to(&mut self, due_ms: i64) {
+        self.clock.wait_until(due_ms);
+    }
+
+    /// Starts an execution and commits its first step. Nothing is invoked until `drive`.
+    pub fn start(
+        &mut self,
+        definition: &str,
+        machine: Arc<Machine>,
+        info: ExecutionInfo,
+        seed: [u8; 32],
+        config: &HandlerConfig,
+    ) -> Result<String> {
+        let arn = info.execution_arn.clone();
+        self.machines
+            .insert(definition.to_string(), machine.clone());
+        let input = info.input.to_string();
+        let (exec, effects) = Execution::start(&machine, info.clone(), seed);
+        let mut commit = Commit::default();
+        collect(&exec, &[], effects, &mut commit);
+        let mut record = ExecutionRecord {
+            arn: arn.clone(),
+            name: info.name.clone(),
+            machine_arn: info.state_machine_arn.clone(),
+            machine_name: info.state_machine_name.clone(),
+            definition: definition.to_string(),
+            status: String::new(),
+            input,
+            output: None,
+            error: None,
+            cause: None,
+            start_ms: info.start_ms,
+            stop_ms: None,
+            state: String::new(),
+            config: serde_json::to_string(config).unwrap_or_default(),
+            version: 1,
+        };
+        update_record(&mut record, &exec, info.start_ms)?;
+        self.store.create_execution(&record, &commit)?;
+        Ok(arn)
+    }
+
+    fn machine(&mut self, definition: &str) -> Result<Arc<Machine>> {
+        if let Some(m) = self.machines.get(definition) {
+            return Ok(m.clone());
+        }
+        let m = crate::asl::load(definition).map_err(|d| {
+            Error::Corrupt(format!(
+                "a stored definition no longer validates ({} problems)",
+                d.len()
+            ))
+        })?;
+        let m = Arc::new(m);
+        self.machines.insert(definition.to_string(), m.clone());
+        Ok(m)
+    }
+
+    /// Loads the execution, applies `event`, and commits with `cleanup`; reloads and retries when
+    /// another process committed in between.
+    fn apply(&mut self, arn: &str, event: Event, guard: Guard, cleanup: Commit) -> Result<()> {
+        loop {
+            let record = self
+                .store
+                .execution(arn)?
+                .ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
+            let mut commit = cleanup.clone();
+            if record.status == "RUNNING" {
+                let machine = self.machine(&record.definition)?;
+                let mut exec: Execution = serde_json::from_str(&record.state).map_err(|e| {
+                    Error::Corrupt(format!("execution {arn} cannot be read back: {e}"))
+                })?;
+                let before: Vec<(WaitId, Option<String>)> = open_tasks(&exec);
+                if let Guard::OpenTask(task) = guard
+                    && !before.iter().any(|(t, _)| *t == task) {
+                        return Err(timed_out());
+                    }
+                let now = self.clock.now_ms();
+                let effects = exec.step(&machine, now, event.clone());
+                collect(&exec, &before, effects, &mut commit);
+                let mut updated = record;
+                updated.version += 1;
+                update_record(&mut updated, &exec, now)?;
+                commit.execution = Some(updated);
+            } else if let Guard::OpenTask(_) = guard {
+                return Err(timed_out());
+            }
+            match self.store.commit(&[commit]) {
+                Err(StoreError::Conflict { .. }) => continue,
+                other => return other.map_err(Into::into),
+            }
+        }
+    }
+
+    /// Performs due timers and pending effects until none is left. Returns how many it handled.
+    pub fn drive(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.fire_timers()? + self.deliver()?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    fn fire_timers(&mut self) -> Result<usize> {
+        let now = self.clock.now_ms();
+        let due = self.store.due_timers(now, 64)?;
+        for t in &due {
+            let cleanup = Commit {
+                removed_timers: vec![(t.execution_arn.clone(), t.timer)],
+                ..Commit::default()
+            };
+            self.apply(
+                &t.execution_arn,
+                Event::TimerFired { timer: t.timer },
+                Guard::None,
+                cleanup,
+            )?;
+        }
+        Ok(due.len())
+    }
+
+    fn deliver(&mut self) -> Result<usize> {
+        let now = self.clock.now_ms();
+        let claimed = self.store.claim_outbox(now, LEASE_MS, 16)?;
+        for record in &claimed {
+            self.deliver_one(record)?;
+        }
+        Ok(claimed.len())
+    }
+
+    fn deliver_one(&mut self, record: &OutboxRecord) -> Result<()> {
+        let done = Commit {
+            done_outbox: vec![record.id],
+            ..Commit::default()
+        };
+        let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
+            return self.store.commit(&[done]).map_err(Into::into);
+        };
+        let Some(router) = self.router(&record.execution_arn)? else {
+            return self.store.commit(&[done]).map_err(Into::into);
+        };
+        let reply = router.invoke(&inv);
+        let task = inv.task;
+        let event = match reply {
+            Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
+            Reply::Failed { error, cause } => Event::TaskFailed { task, error, cause },
+            Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
+            Reply::Pending(output) => Event::TaskSubmitted { task, output },
+        };
+        self.apply(&record.execution_arn, event, Guard::None, done)
+    }
+
+    /// The handlers of an execution (`None` when it has ended: nothing to invoke any more).
+    fn router(&mut self, arn: &str) -> Result<Option<&mut Router>> {
+        if self.routers.contains_key(arn) {
+            return Ok(self.routers.get_mut(arn));
+        }
+        let Some(record) = self.store.execution(arn)? else {
+            return Ok(None);
+        };
+        if record.status != "RUNNING" {
+            return Ok(None);
+        }
+        let config: HandlerConfig = serde_json::from_str(&record.config).unwrap_or_default();
+        let router = match config.router() {
+            Ok(r) => r,
+            Err(e) => {
+                let mut r = Router::default();
+                r.push(Box::new(Broken(e)));
+                r
+            }
+        };
+        Ok(Some(self.routers.entry(arn.to_string()).or_insert(router)))
+    }
+
+    /// `SendTaskSuccess`: `output` is JSON text.
+    pub fn send_task_success(&mut self, token: &str, output: &str) -> Result<()> {
+        let (arn, task) = self.open_token(token)?;
+        if output.len() > crate::engine::failure::MAX_PAYLOAD_BYTES {
+            return Err(Error::Callback {
+                code: "InvalidOutput",
+                message: "Invalid Output: the output is larger than 262144 bytes".into(),
+            });
+        }
+        let output = serde_json::from_str(output).map_err(|e| Error::Callback {
+            code: "InvalidOutput",
+            message: format!("Invalid Output: '{e}'"),
+        })?;
+        self.apply(
+            &arn,
+            Event::TaskSucceeded { task, output },
+            Guard::OpenTask(task),
+            Commit::default(),
+        )
+    }
+
+    /// `SendTaskFailure`: error ≤ 256 and cause ≤ 32,768 characters.
+    pub fn send_task_failure(
+        &mut self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<()> {
+        if error.as_ref().is_some_and(|e| e.chars().count() > 256)
+            || cause.as_ref().is_some_and(|c| c.chars().count() > 32_768)
+        {
+            return Err(Error::Callback {
+                code: "ValidationException",
+                message: "error must be at most 256 characters and cause at most 32768".into(),
+            });
+        }
+        let (arn, task) = self.open_token(token)?;
+        self.apply(
+            &arn,
+            Event::TaskFailed { task, error, cause },
+            Guard::OpenTask(task),
+            Commit::default(),
+        )
+    }
+
+    /// `SendTaskHeartbeat`.
+    pub fn send_task_heartbeat(&mut self, token: &str) -> Result<()> {
+        let (arn, task) = self.open_token(token)?;
+        self.apply(
+            &arn,
+            Event::TaskHeartbeat { task },
+            Guard::OpenTask(task),
+            Commit::default(),
+        )
+    }
+
+    /// `StopExecution`.
+    pub fn stop(&mut self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<()> {
+        self.apply(
+            arn,
+            Event::Stop { error, cause },
+            Guard::None,
+            Commit::default(),
+        )
+    }
+
+    fn open_token(&self, token: &str) -> Result<(String, WaitId)> {
+        if !well_formed(token) {
+            return Err(Error::Callback {
+                code: "InvalidToken",
+                message: "Invalid Token: 'Invalid token'".into(),
+            });
+        }
+        let record = self.store.token(token)?.ok_or_else(|| Error::Callback {
+            code: "TaskDoesNotExist",
+            message: "Task Does Not Exist: no task was scheduled with this token".into(),
+        })?;
+        if !record.open {
+            return Err(timed_out());
+        }
+        Ok((record.execution_arn, record.task))
+    }
+}
+
+/// Tokens are 43 characters of URL-safe base64 (256 bits); AWS accepts up to 2048 characters.
+fn well_formed(token: &str) -> bool {
+    (1..=2048).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn timed_out() -> Error {
+    Error::Callback {
+        code: "TaskTimedOut",
+        message: "Task Timed Out: 'Provided task does not exist anymore'".into(),
+    }
+}
+
+fn open_tasks(exec: &Execution) -> Vec<(WaitId, Option<String>)> {
+    exec.open_tasks()
+        .into_iter()
+        .map(|(t, tok)| (t, tok.map(str::to_string)))
+        .collect()
+}
+
+/// Turns a step's effects into rows of `commit`.
+fn collect(
+    exec: &Execution,
+    before: &[(WaitId, Option<String>)],
+    effects: Vec<Effect>,
+    commit: &mut Commit,
+) {
+    let arn = &exec.info.execution_arn;
+    for effect in effects {
+        match effect {
+            Effect::History(h) => {
+                commit.history.push(HistoryRow {
+                    id: h.id,
+                    timestamp_ms: h.timestamp,
+                    json: h.to_aws_json().to_string(),
+                });
+            }
+            Effect::ArmTimer { timer, due_ms } => commit.new_timers.push(TimerRecord {
+                execution_arn: arn.clone(),
+                timer,
+                due_ms,
+            }),
+            Effect::Invoke(inv) => {
+                if let Some(token) = &inv.token {
+                    commit.new_tokens.push(TokenRecord {
+                        token: token.clone(),
+                        execution_arn: arn.clone(),
+                        task: inv.task,
+                        state_name: inv.state_name.clone(),
+                        open: true,
+                        created_ms: exec_now(exec),
+                    });
+                }
+                let payload = serde_json::to_string(&Work::Invoke(inv)).unwrap_or_default();
+                commit.new_outbox.push(OutboxRecord {
+                    id: 0,
+                    execution_arn: arn.clone(),
+                    payload,
+                    lease_until_ms: 0,
+                    attempts: 0,
+                });
+            }
+            Effect::CancelTask { .. } | Effect::Finished(_) => {}
+        }
+    }
+    let open_now = exec.open_tasks();
+    for (task, token) in before {
+        if let Some(token) = token
+            .as_ref()
+            .filter(|_| !open_now.iter().any(|(t, _)| t == task))
+        {
+            commit.closed_tokens.push(token.clone());
+        }
+    }
+}
+
+fn exec_now(exec: &Execution) -> i64 {
+    exec.now_ms()
+}
+
+/// Copies the execution's status and serialized state into its row.
+fn update_record(record: &mut ExecutionRecord, exec: &Execution, now: i64) -> Result<()> {
+    record.state = serde_json::to_string(exec)
+        .map_err(|e| Error::Corrupt(format!("cannot serialize execution: {e}")))?;
+    record.status = exec.status.name().to_string();
+    match &exec.status {
+        Status::Running => {}
+        Status::Succeeded { output } => {
+            record.output = Some(output.to_string());
+            record.stop_ms = Some(now);
+        }
+        Status::Failed { error, cause }
+        | Status::TimedOut { error, cause }
+        | Status::Aborted { error, cause } => {
+            record.error = error.clone();
+            record.cause = cause.clone();
+            record.stop_ms = Some(now);
+        }
+    }
+    Ok(())
+}
+
+/// Serves every task with the reason the configured handlers could not be built.
+struct Broken(String);
+
+impl crate::integrations::Handler for Broken {
+    fn invoke(&mut self, _: &Invocation) -> Option<Reply> {
+        Some(Reply::NotRunnable(self.0.clone()))
+    }
+}
+
+/// The engine status of a stored execution.
+pub fn status_of(record: &ExecutionRecord) -> Status {
+    let output = record
+        .output
+        .as_deref()
+        .and_then(|o| serde_json::from_str(o).ok())
+        .unwrap_or_default();
+    let (error, cause) = (record.error.clone(), record.cause.clone());
+    match record.status.as_str() {
+        "SUCCEEDED" => Status::Succeeded { output },
+        "FAILED" => Status::Failed { error, cause },
+        "TIMED_OUT" => Status::TimedOut { error, cause },
+        "ABORTED" => Status::Aborted { error, cause },
+        _ => Status::Running,
+    }
+}

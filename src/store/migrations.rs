@@ -1,0 +1,159 @@
+//! Versioned schema migrations for the SQLite backend, applied when a database is opened.
+//!
+//! Each migration is a numbered SQL script; `schema_migrations` records the ones applied. Scripts
+//! are only ever appended, never edited. The SQL stays close to what PostgreSQL accepts (`BIGINT`,
+//! `BOOLEAN`, `ON CONFLICT`), so a PostgreSQL backend can keep the same tables; only the outbox id
+//! (`AUTOINCREMENT` here, an identity column there) has to differ.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+pub(super) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub(super) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "executions, history, tokens, timers, outbox",
+    sql: r#"
+CREATE TABLE executions (
+    arn          TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    machine_arn  TEXT NOT NULL,
+    machine_name TEXT NOT NULL,
+    definition   TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    input        TEXT NOT NULL,
+    output       TEXT,
+    error        TEXT,
+    cause        TEXT,
+    start_ms     BIGINT NOT NULL,
+    stop_ms      BIGINT,
+    state        TEXT NOT NULL,
+    config       TEXT NOT NULL,
+    version      BIGINT NOT NULL
+);
+CREATE INDEX executions_machine_start ON executions (machine_arn, start_ms);
+CREATE INDEX executions_status_start ON executions (status, start_ms);
+CREATE INDEX executions_start ON executions (start_ms);
+
+CREATE TABLE history (
+    execution_arn TEXT NOT NULL,
+    id            BIGINT NOT NULL,
+    timestamp_ms  BIGINT NOT NULL,
+    json          TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+);
+
+CREATE TABLE tokens (
+    token         TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    task          BIGINT NOT NULL,
+    state_name    TEXT NOT NULL,
+    open          BOOLEAN NOT NULL,
+    created_ms    BIGINT NOT NULL
+);
+CREATE INDEX tokens_execution ON tokens (execution_arn);
+
+CREATE TABLE timers (
+    execution_arn TEXT NOT NULL,
+    timer         BIGINT NOT NULL,
+    due_ms        BIGINT NOT NULL,
+    PRIMARY KEY (execution_arn, timer)
+);
+CREATE INDEX timers_due ON timers (due_ms, execution_arn, timer);
+
+-- AUTOINCREMENT: ids are never reused, so a late "done" cannot delete a newer record.
+CREATE TABLE outbox (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_arn  TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    lease_until_ms BIGINT NOT NULL DEFAULT 0,
+    attempts       BIGINT NOT NULL DEFAULT 0
+);
+"#,
+}];
+
+/// Why the schema could not be brought up to date.
+pub(super) enum Failure {
+    Sql(rusqlite::Error),
+    /// The file was written by a newer stepwise.
+    TooNew {
+        found: i64,
+        known: i64,
+    },
+    /// The file is an SQLite database of something else: never add tables to it.
+    Foreign,
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Failure {
+        Failure::Sql(e)
+    }
+}
+
+pub(super) fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Applies the missing migrations. A cheap read answers the common case (up to date); otherwise
+/// the work happens under `BEGIN IMMEDIATE`, so processes opening a fresh file at the same time
+/// queue up and each re-reads the version before applying anything.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), Failure> {
+    if current(conn)? == latest() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )?;
+    let found = current(&tx)?;
+    if found == 0 && has_other_tables(&tx)? {
+        return Err(Failure::Foreign);
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+            (m.version, m.name),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The applied version (0 for a fresh file); `TooNew` when it is beyond this build.
+fn current(conn: &Connection) -> Result<i64, Failure> {
+    let exists = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(0);
+    }
+    let found: Option<i64> =
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
+    let found = found.unwrap_or(0);
+    if found > latest() {
+        return Err(Failure::TooNew {
+            found,
+            known: latest(),
+        });
+    }
+    Ok(found)
+}
+
+fn has_other_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master
+         WHERE name NOT LIKE 'sqlite%' AND name <> 'schema_migrations'",
+        [],
+        |r| r.get(0),
+    )
+}

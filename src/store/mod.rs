@@ -1,0 +1,181 @@
+//! Persistence: executions, their history, task tokens, timers and the outbox.
+//!
+//! Small capability traits, one `Store` bundling them, and backends beside them: `memory`
+//! (tests, in-process runs) and `sqlite` (the embedded default). Every backend passes the
+//! contract suite in `contract.rs`.
+//!
+//! Concurrency is optimistic: each execution row has a `version`; a `Commit` names the version it
+//! was computed from and fails with `Error::Conflict` when another process committed first. The
+//! caller reloads and steps again. Everything in one `commit` call happens atomically.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+mod contract;
+pub mod memory;
+mod migrations;
+pub mod sqlite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+/// One execution as stored. `state` is the serialized engine `Execution`; `config` is the JSON of
+/// the handlers chosen when it started (so any process can continue it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub name: String,
+    pub machine_arn: String,
+    pub machine_name: String,
+    /// The definition text the execution runs (kept per execution: definitions change).
+    pub definition: String,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
+    pub status: String,
+    /// JSON text.
+    pub input: String,
+    /// JSON text, when SUCCEEDED.
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub start_ms: i64,
+    pub stop_ms: Option<i64>,
+    pub state: String,
+    pub config: String,
+    pub version: i64,
+}
+
+/// What `list_executions` returns per execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionSummary {
+    pub arn: String,
+    pub name: String,
+    pub machine_arn: String,
+    pub status: String,
+    pub start_ms: i64,
+    pub stop_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecutionFilter {
+    pub machine_arn: Option<String>,
+    pub status: Option<String>,
+    /// At most this many, newest first (0 = no limit).
+    pub limit: usize,
+}
+
+/// A history event: `json` is the AWS-shaped event (`HistoryEvent::to_aws_json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: u64,
+    pub timestamp_ms: i64,
+    pub json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub token: String,
+    pub execution_arn: String,
+    /// The engine's task id (`WaitId`) the token answers.
+    pub task: u64,
+    pub state_name: String,
+    /// False once the task completed, failed, timed out, or the execution ended.
+    pub open: bool,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerRecord {
+    pub execution_arn: String,
+    pub timer: u64,
+    pub due_ms: i64,
+}
+
+/// An effect to perform after its commit: delivered at least once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxRecord {
+    /// Assigned by the store (0 in a `Commit`).
+    pub id: i64,
+    pub execution_arn: String,
+    /// JSON of the effect (an invocation or a cancellation).
+    pub payload: String,
+    /// Until when a process holds it; 0 when free.
+    pub lease_until_ms: i64,
+    pub attempts: i64,
+}
+
+/// Everything one engine step changes, written atomically.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    /// The execution's new row; `version` must be the stored version + 1.
+    pub execution: Option<ExecutionRecord>,
+    pub history: Vec<HistoryRow>,
+    pub new_tokens: Vec<TokenRecord>,
+    /// Tokens (by token) to close.
+    pub closed_tokens: Vec<String>,
+    pub new_timers: Vec<TimerRecord>,
+    /// `(execution_arn, timer)` to delete.
+    pub removed_timers: Vec<(String, u64)>,
+    pub new_outbox: Vec<OutboxRecord>,
+    /// Outbox ids performed (deleted).
+    pub done_outbox: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The execution changed since it was read (another process committed): reload and retry.
+    Conflict { arn: String },
+    /// `create_execution` for an ARN that exists.
+    AlreadyExists { arn: String },
+    /// The database could not be used; the message says which file and why.
+    Backend(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Conflict { arn } => write!(f, "execution {arn} was changed by another process"),
+            Error::AlreadyExists { arn } => write!(f, "execution {arn} already exists"),
+            Error::Backend(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub trait ExecutionStore {
+    /// Inserts a new execution (its `version` is 1) together with its first commit.
+    fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()>;
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>>;
+    fn list_executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionSummary>>;
+    /// History events with `id > after`, in id order, at most `limit` (0 = all).
+    fn history(&self, arn: &str, after: u64, limit: usize) -> Result<Vec<HistoryRow>>;
+    /// Applies commits atomically, all or nothing; `Conflict` when any execution's stored
+    /// version is not the commit's `version - 1`.
+    fn commit(&self, commits: &[Commit]) -> Result<()>;
+}
+
+pub trait TokenStore {
+    fn token(&self, token: &str) -> Result<Option<TokenRecord>>;
+    /// Open tokens of one execution.
+    fn open_tokens(&self, execution_arn: &str) -> Result<Vec<TokenRecord>>;
+}
+
+pub trait TimerStore {
+    /// Timers due at or before `now_ms`, earliest first, at most `limit`.
+    fn due_timers(&self, now_ms: i64, limit: usize) -> Result<Vec<TimerRecord>>;
+    /// The earliest timer of all, if any (to know how long to sleep).
+    fn next_timer(&self) -> Result<Option<TimerRecord>>;
+}
+
+pub trait Outbox {
+    /// Leases up to `limit` records whose lease expired (or was never taken), oldest first,
+    /// until `now_ms + lease_ms`, incrementing `attempts`. Shaped for `FOR UPDATE SKIP LOCKED`.
+    fn claim_outbox(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>>;
+}
+
+/// Everything the runtime needs.
+pub trait Store: ExecutionStore + TokenStore + TimerStore + Outbox + Send + Sync {}
+
+impl<T: ExecutionStore + TokenStore + TimerStore + Outbox + Send + Sync> Store for T {}
