@@ -163,9 +163,10 @@ impl<'s> Durable<'s> {
                 })?;
                 let before: Vec<(WaitId, Option<String>)> = open_tasks(&exec);
                 if let Guard::OpenTask(task) = guard
-                    && !before.iter().any(|(t, _)| *t == task) {
-                        return Err(timed_out());
-                    }
+                    && !before.iter().any(|(t, _)| *t == task)
+                {
+                    return Err(timed_out());
+                }
                 let now = self.clock.now_ms();
                 let effects = exec.step(&machine, now, event.clone());
                 collect(&exec, &before, effects, &mut commit);
