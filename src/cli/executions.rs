@@ -9,6 +9,7 @@ use crate::store::{ExecutionFilter, ExecutionRecord, Store};
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -63,12 +64,12 @@ pub fn main(args: Args) -> ExitCode {
             status,
             state_machine_arn,
             max_results,
-        } => list(&store, status, state_machine_arn, max_results),
-        Action::Describe { execution_arn } => describe(&store, &execution_arn),
+        } => list(&*store, status, state_machine_arn, max_results),
+        Action::Describe { execution_arn } => describe(&*store, &execution_arn),
         Action::History {
             execution_arn,
             reverse_order,
-        } => history(&store, &execution_arn, reverse_order),
+        } => history(&*store, &execution_arn, reverse_order),
         Action::Stop {
             execution_arn,
             error,
@@ -178,17 +179,17 @@ fn history(store: &dyn Store, arn: &str, reverse: bool) -> Result<Value, ExitCod
 }
 
 fn stop(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     arn: &str,
     error: Option<String>,
     cause: Option<String>,
 ) -> Result<Value, ExitCode> {
-    let r = load(store, arn)?;
+    let r = load(&**store, arn)?;
     if r.status == "RUNNING" {
-        let mut rt = Durable::new(store, Box::new(SystemClock));
+        let mut rt = Durable::new(store.clone(), Box::new(SystemClock));
         rt.stop(arn, error, cause)
             .map_err(|e| super::task::aws_error("StopExecution", &e))?;
     }
-    let r = load(store, arn)?;
+    let r = load(&**store, arn)?;
     Ok(json!({ "stopDate": format_millis(r.stop_ms.unwrap_or(r.start_ms)) }))
 }

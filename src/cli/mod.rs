@@ -2,6 +2,7 @@
 //! everything else to stderr.
 
 mod executions;
+mod queue;
 mod report;
 mod resume;
 mod run;
@@ -35,6 +36,8 @@ pub enum Command {
     Executions(executions::Args),
     /// Continue executions whose process died: fire due timers, deliver pending effects.
     Resume(resume::Args),
+    /// The embedded message queue: create, list, send, receive, purge, delete.
+    Queue(queue::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -61,6 +64,24 @@ pub fn main() -> ExitCode {
         Command::Task(args) => task::main(args),
         Command::Executions(args) => executions::main(args),
         Command::Resume(args) => resume::main(args),
+        Command::Queue(args) => queue::main(args),
+    }
+}
+
+/// Queue workers with the handlers' directory and environment.
+pub(crate) fn workers(
+    bindings: &[crate::integrations::command::Binding],
+    store: &std::sync::Arc<dyn crate::store::Store>,
+    config: &crate::runtime::config::HandlerConfig,
+    region: &str,
+    account: &str,
+) -> crate::runtime::worker::Workers {
+    crate::runtime::worker::Workers {
+        bindings: bindings.to_vec(),
+        store: store.clone(),
+        commands: config.commands(),
+        region: region.to_string(),
+        account: account.to_string(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! dead process left undelivered; with `--follow`, keep doing so (a worker).
 
 use super::report::usage;
+use crate::integrations::command::Binding;
 use crate::runtime::clock::SystemClock;
+use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::Durable;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,6 +17,10 @@ pub struct Args {
     /// Keep running: wait for timers and new work instead of returning when idle.
     #[arg(long)]
     follow: bool,
+    /// Consume an embedded queue: run COMMAND for each batch of messages with the event an
+    /// SQS-triggered Lambda gets; delete them when it succeeds.
+    #[arg(long, value_name = "QUEUE=COMMAND")]
+    worker: Vec<Binding>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -23,16 +29,31 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let mut rt = Durable::new(&store, Box::new(SystemClock));
+    let config = HandlerConfig {
+        cwd: std::env::current_dir()
+            .ok()
+            .map(|d| d.to_string_lossy().into_owned()),
+        env: super::run::callback_env(&path),
+        ..HandlerConfig::default()
+    };
+    let workers = super::workers(
+        &args.worker,
+        &store,
+        &config,
+        crate::arn::DEFAULT_REGION,
+        crate::arn::DEFAULT_ACCOUNT,
+    );
+    let mut rt = Durable::new(store, Box::new(SystemClock));
     loop {
-        match rt.drive() {
-            Ok(n) if n > 0 => eprintln!("resumed: {n} timers and effects handled"),
-            Ok(_) => {}
+        let handled = rt
+            .drive()
+            .map_err(|e| e.to_string())
+            .and_then(|n| Ok(n + workers.poll(rt.now())?));
+        match handled {
+            Ok(0) if !args.follow => return ExitCode::SUCCESS,
+            Ok(0) => std::thread::sleep(Duration::from_millis(50)),
+            Ok(n) => eprintln!("resumed: {n} timers, effects and messages handled"),
             Err(e) => return usage(e),
         }
-        if !args.follow {
-            return ExitCode::SUCCESS;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }

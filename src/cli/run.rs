@@ -10,6 +10,9 @@ use crate::integrations::command::Binding;
 use crate::runtime::clock::{Clock, SystemClock, VirtualClock, system_now_ms};
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::{Durable, status_of};
+use crate::runtime::worker::Workers;
+use crate::store::MemoryStore;
+use crate::store::queue::QueueStore;
 use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,6 +50,14 @@ pub struct Args {
     /// Serve a Task state with a local command: STATE=COMMAND.
     #[arg(long, value_name = "STATE=COMMAND")]
     task: Vec<Binding>,
+    /// Send `sqs:` tasks to this SQS endpoint (`aws`: AWS itself) instead of the embedded queue.
+    /// Default: AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    sqs_endpoint: Option<String>,
+    /// Invoke Lambda functions without a --lambda command through this Lambda Invoke API
+    /// endpoint (`aws`: AWS itself). Default: AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    lambda_endpoint: Option<String>,
     /// Include the execution history (AWS's event shapes).
     #[arg(long)]
     history: bool,
@@ -67,6 +78,11 @@ pub struct Args {
     /// Implies a database (`--db`, `STEPWISE_DB`, or the default location).
     #[arg(long)]
     detach: bool,
+    /// Consume an embedded queue while waiting: run COMMAND for each batch of messages with the
+    /// event an SQS-triggered Lambda gets (`{"Records": [...]}`); delete them when it succeeds.
+    /// Implies a database.
+    #[arg(long, value_name = "QUEUE=COMMAND")]
+    worker: Vec<Binding>,
 }
 
 /// What both ways of running need.
@@ -88,10 +104,11 @@ pub fn main(args: Args) -> ExitCode {
     } else {
         Box::new(SystemClock)
     };
-    if args.db.is_some() || args.detach {
+    if args.db.is_some() || args.detach || !args.worker.is_empty() {
         return run_durable(&args, prepared, clock, started);
     }
-    let mut router = match prepared.config.router() {
+    let queues: Arc<dyn QueueStore + Send + Sync> = Arc::new(MemoryStore::new());
+    let mut router = match prepared.config.router(Some(queues)) {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
@@ -130,7 +147,7 @@ fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     arn::check_name(&name).map_err(|e| usage(format!("--name: {e}")))?;
     let config = handler_config(args, &sm_name).map_err(usage)?;
-    config.router().map_err(usage)?;
+    config.router(None).map_err(usage)?;
     let start_ms = system_now_ms();
     let info = ExecutionInfo {
         execution_arn: arn::execution(&args.region, &args.account, &sm_name, &name),
@@ -166,6 +183,8 @@ fn read_input(args: &Args) -> Result<Value, String> {
 }
 
 fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
+    use crate::integrations::aws;
+    let env = |name: &str| std::env::var(name).ok();
     let mock_config = match &args.mock_config {
         Some(path) => {
             let text = super::read_file(path)?;
@@ -190,6 +209,10 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
             .ok()
             .map(|d| d.to_string_lossy().into_owned()),
         env: Vec::new(),
+        // Resolved now, so the stored configuration says where tasks go whichever process
+        // continues the execution.
+        sqs_endpoint: aws::endpoint_setting(args.sqs_endpoint.as_deref(), aws::SQS, env)?,
+        lambda_endpoint: aws::endpoint_setting(args.lambda_endpoint.as_deref(), aws::LAMBDA, env)?,
     })
 }
 
@@ -200,10 +223,9 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
         Err(e) => return usage(e),
     };
     // Commands can answer callbacks themselves: `stepwise task success` reaches the same file.
-    p.config
-        .env
-        .push(("STEPWISE_DB".into(), path.to_string_lossy().into_owned()));
-    let mut rt = Durable::new(&store, clock);
+    p.config.env.extend(callback_env(&path));
+    let workers = super::workers(&args.worker, &store, &p.config, &args.region, &args.account);
+    let mut rt = Durable::new(store.clone(), clock);
     let arn = match rt.start(&p.text, Arc::new(p.machine), p.info, seed(), &p.config) {
         Ok(arn) => arn,
         Err(crate::runtime::durable::Error::Store(crate::store::Error::AlreadyExists { arn })) => {
@@ -220,11 +242,11 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
         println!("{arn}");
         return ExitCode::SUCCESS;
     }
-    let record = match wait_for_end(&mut rt, &store, &arn, args.skip_waits) {
+    let record = match wait_for_end(&mut rt, &*store, &workers, &arn, args.skip_waits) {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
-    let history = super::store::history_json(&store, &arn).unwrap_or_default();
+    let history = super::store::history_json(&*store, &arn).unwrap_or_default();
     report(
         args.format,
         args.history,
@@ -234,11 +256,21 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
     )
 }
 
+/// What a local command needs to answer a task token: the same database, and this binary.
+pub(crate) fn callback_env(db: &std::path::Path) -> Vec<(String, String)> {
+    let mut env = vec![("STEPWISE_DB".to_string(), db.to_string_lossy().into_owned())];
+    if let Ok(exe) = std::env::current_exe() {
+        env.push(("STEPWISE_BIN".into(), exe.to_string_lossy().into_owned()));
+    }
+    env
+}
+
 /// Keeps driving the execution (and any other work in the store) until it ends, picking up
 /// callbacks other processes commit.
 fn wait_for_end(
     rt: &mut Durable,
     store: &dyn crate::store::Store,
+    workers: &Workers,
     arn: &str,
     virtual_time: bool,
 ) -> Result<crate::store::ExecutionRecord, String> {
@@ -250,6 +282,9 @@ fn wait_for_end(
             .ok_or("the execution disappeared from the store")?;
         if record.status != "RUNNING" {
             return Ok(record);
+        }
+        if workers.poll(rt.now())? > 0 {
+            continue;
         }
         let next = store.next_timer().map_err(|e| e.to_string())?;
         match next {

@@ -3,6 +3,7 @@
 use crate::store::{SqliteStore, Store};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// `--db PATH`, else `STEPWISE_DB` (clap reads it into the flag), else
 /// `$XDG_DATA_HOME/stepwise/stepwise.db`, else `~/.local/share/stepwise/stepwise.db`.
@@ -18,8 +19,10 @@ pub fn path(db: Option<&str>) -> PathBuf {
         .join("stepwise.db")
 }
 
-pub fn open(path: &std::path::Path) -> Result<SqliteStore, String> {
-    SqliteStore::open(path).map_err(|e| e.to_string())
+pub fn open(path: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+    SqliteStore::open(path)
+        .map(|s| Arc::new(s) as Arc<dyn Store>)
+        .map_err(|e| e.to_string())
 }
 
 /// The AWS-shaped history of an execution.

@@ -47,7 +47,7 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let mut rt = Durable::new(&store, Box::new(SystemClock));
+    let mut rt = Durable::new(store, Box::new(SystemClock));
     let (operation, result) = match args.action {
         Action::Success { token, output } => {
             ("SendTaskSuccess", rt.send_task_success(&token, &output))

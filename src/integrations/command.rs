@@ -57,6 +57,15 @@ impl Handler for Commands {
 
 /// `--task`: the effective input in, the raw result out.
 impl Commands {
+    /// Runs `command` through the shell with `input` on stdin, as the handlers do; `Ok(true)`
+    /// when it exited 0 without printing a function error (used by queue workers).
+    pub fn run_for_event(&self, command: &str, input: &Value) -> Result<bool, String> {
+        Ok(matches!(
+            run(self.shell(command), command, input)?,
+            Outcome::Value(_)
+        ))
+    }
+
     fn shell(&self, command: &str) -> Command {
         let mut c = Command::new("sh");
         c.arg("-c").arg(command);

@@ -2,11 +2,14 @@
 //!
 //! A `Handler` gets an `Invocation` and replies at once (`Reply::Done`), or says the task now
 //! waits for a callback (`Reply::Pending`). The `Router` asks each configured handler in order:
-//! Step Functions Local mocks first, then local commands. Real SQS and Lambda handlers slot in
-//! behind the same trait.
+//! Step Functions Local mocks first, then local commands, then a Lambda endpoint, then SQS (an
+//! SQS endpoint or the embedded queue).
 
+pub mod aws;
 pub mod command;
+pub mod lambda;
 pub mod mock;
+pub mod sqs;
 
 use crate::engine::Invocation;
 use serde_json::Value;
@@ -57,7 +60,7 @@ impl Router {
 fn no_handler(inv: &Invocation) -> String {
     let mut hint = format!("--task '{}=COMMAND'", inv.state_name);
     if let Some(f) = lambda_function(inv) {
-        hint = format!("--lambda '{f}=COMMAND' or {hint}");
+        hint = format!("--lambda '{f}=COMMAND', --lambda-endpoint URL, or {hint}");
     }
     format!(
         "No handler for Task state '{}' (resource {}). Provide one with {hint}, or mock it with --mock-config FILE --test-case NAME.",

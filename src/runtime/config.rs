@@ -3,9 +3,16 @@
 
 use crate::integrations::Router;
 use crate::integrations::command::{Binding, Commands};
+use crate::integrations::lambda::Lambda;
 use crate::integrations::mock::Mocks;
+use crate::integrations::sqs::Sqs;
+use crate::integrations::sqs::embedded::Embedded;
+use crate::integrations::sqs::remote::Remote;
+use crate::runtime::clock::system_now_ms;
+use crate::store::queue::QueueStore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HandlerConfig {
@@ -27,23 +34,52 @@ pub struct HandlerConfig {
     /// Environment for local commands.
     #[serde(default)]
     pub env: Vec<(String, String)>,
+    /// Where `sqs:` tasks send: an SQS endpoint URL, or `aws` for AWS itself; `None` for the
+    /// embedded queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqs_endpoint: Option<String>,
+    /// Where Lambda tasks without a local command go: a Lambda Invoke API endpoint URL, or
+    /// `aws` for AWS itself; `None` for no Lambda endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_endpoint: Option<String>,
 }
 
 impl HandlerConfig {
-    /// The handlers, in order: mocks, then local commands. `Err` explains a bad mock config.
-    pub fn router(&self) -> Result<Router, String> {
+    /// The handlers, in order: mocks, local commands, the Lambda endpoint, then `sqs:` tasks on
+    /// the SQS endpoint, or else on the embedded queue in `queues`. `Err` explains a bad mock
+    /// config. Cheap: the AWS clients connect on their first call.
+    pub fn router(
+        &self,
+        queues: Option<Arc<dyn QueueStore + Send + Sync>>,
+    ) -> Result<Router, String> {
         let mut router = Router::default();
         if let (Some(config), Some(case)) = (&self.mock_config, &self.test_case) {
             let mocks = Mocks::from_config(config, self.mock_state_machine.as_deref(), case)
                 .map_err(|e| e.to_string())?;
             router.push(Box::new(mocks));
         }
-        router.push(Box::new(Commands {
+        router.push(Box::new(self.commands()));
+        if let Some(endpoint) = &self.lambda_endpoint {
+            router.push(Box::new(Lambda::new(endpoint)));
+        }
+        if let Some(endpoint) = &self.sqs_endpoint {
+            router.push(Box::new(Sqs::new(Box::new(Remote::new(endpoint)))));
+        } else if let Some(q) = queues {
+            router.push(Box::new(Sqs::new(Box::new(Embedded::new(
+                q,
+                system_now_ms,
+            )))));
+        }
+        Ok(router)
+    }
+
+    /// Local commands run in the directory and environment the execution was started with.
+    pub fn commands(&self) -> Commands {
+        Commands {
             tasks: self.tasks.clone(),
             lambdas: self.lambdas.clone(),
             cwd: self.cwd.as_ref().map(Into::into),
             env: self.env.clone(),
-        }));
-        Ok(router)
+        }
     }
 }

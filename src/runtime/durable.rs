@@ -61,8 +61,8 @@ enum Work {
 }
 
 /// Drives executions stored in a `Store`.
-pub struct Durable<'s> {
-    store: &'s dyn Store,
+pub struct Durable {
+    store: Arc<dyn Store>,
     clock: Box<dyn Clock>,
     machines: HashMap<String, Arc<Machine>>,
     routers: HashMap<String, Router>,
@@ -75,8 +75,8 @@ enum Guard {
     OpenTask(WaitId),
 }
 
-impl<'s> Durable<'s> {
-    pub fn new(store: &'s dyn Store, clock: Box<dyn Clock>) -> Self {
+impl Durable {
+    pub fn new(store: Arc<dyn Store>, clock: Box<dyn Clock>) -> Self {
         Durable {
             store,
             clock,
@@ -257,7 +257,7 @@ impl<'s> Durable<'s> {
             return Ok(None);
         }
         let config: HandlerConfig = serde_json::from_str(&record.config).unwrap_or_default();
-        let router = match config.router() {
+        let router = match config.router(Some(self.store.clone())) {
             Ok(r) => r,
             Err(e) => {
                 let mut r = Router::default();

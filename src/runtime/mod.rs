@@ -4,3 +4,4 @@ pub mod clock;
 pub mod config;
 pub mod durable;
 pub mod local;
+pub mod worker;

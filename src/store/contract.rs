@@ -1,5 +1,9 @@
 //! The contract every backend passes: one function per behaviour, instantiated as `#[test]`s per
-//! backend by `contract_tests!(make_store())`.
+//! backend by `contract_tests!(make_store())`. The embedded queue's part is in `contract/queue.rs`.
+
+mod queue;
+
+pub(crate) use queue::*;
 
 use super::{
     Commit, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
@@ -30,6 +34,21 @@ macro_rules! contract_tests {
             outbox_ids_are_not_reused,
             list_executions_filters_and_orders,
             history_pages,
+            queue_create_is_idempotent,
+            queue_list_by_prefix,
+            queue_send_receive_delete,
+            queue_visibility_timeout_redelivers,
+            queue_change_visibility,
+            queue_delayed_messages,
+            queue_standard_order,
+            fifo_groups_in_order_one_in_flight,
+            fifo_message_not_yet_visible_holds_back_its_group,
+            fifo_deduplication,
+            fifo_content_based_deduplication,
+            queue_retention,
+            queue_move_message,
+            queue_purge,
+            queue_delete_removes_messages,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -1,7 +1,10 @@
-//! `MemoryStore`: the whole store in maps behind one mutex, for tests and in-process runs.
+//! `MemoryStore`: the whole store in maps behind one mutex, for tests and in-process runs. The
+//! embedded queue lives in `memory/queue.rs`.
 //!
 //! A `commit` first checks every commit of the batch (versions, duplicate history ids and tokens)
 //! and only then applies them, so a failing batch leaves nothing behind, as a SQL rollback would.
+
+mod queue;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -29,6 +32,7 @@ struct Inner {
     outbox: BTreeMap<i64, OutboxRecord>,
     /// Ids are never reused: a late `done_outbox` must not delete a newer record.
     last_outbox_id: i64,
+    queues: queue::Queues,
 }
 
 impl MemoryStore {

@@ -2,8 +2,9 @@
 //!
 //! Each migration is a numbered SQL script; `schema_migrations` records the ones applied. Scripts
 //! are only ever appended, never edited. The SQL stays close to what PostgreSQL accepts (`BIGINT`,
-//! `BOOLEAN`, `ON CONFLICT`), so a PostgreSQL backend can keep the same tables; only the outbox id
-//! (`AUTOINCREMENT` here, an identity column there) has to differ.
+//! `BOOLEAN`, `ON CONFLICT`, partial indexes), so a PostgreSQL backend can keep the same tables;
+//! only the outbox id and the message sequence (`AUTOINCREMENT` here, identity columns there)
+//! have to differ.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
@@ -13,10 +14,11 @@ pub(super) struct Migration {
     pub sql: &'static str,
 }
 
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "executions, history, tokens, timers, outbox",
-    sql: r#"
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "executions, history, tokens, timers, outbox",
+        sql: r#"
 CREATE TABLE executions (
     arn          TEXT PRIMARY KEY,
     name         TEXT NOT NULL,
@@ -73,7 +75,57 @@ CREATE TABLE outbox (
     attempts       BIGINT NOT NULL DEFAULT 0
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "embedded queue: queues, messages, deduplication ids",
+        sql: r#"
+CREATE TABLE queues (
+    name       TEXT PRIMARY KEY,
+    attributes TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+
+-- AUTOINCREMENT: a sequence is never reused, so FIFO order holds and a remembered
+-- deduplication id never points at a newer message.
+CREATE TABLE messages (
+    sequence         INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue            TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    attributes       TEXT NOT NULL,
+    sent_ms          BIGINT NOT NULL,
+    visible_at_ms    BIGINT NOT NULL,
+    receive_count    BIGINT NOT NULL DEFAULT 0,
+    first_receive_ms BIGINT,
+    receipt_handle   TEXT,
+    group_id         TEXT,
+    deduplication_id TEXT
+);
+-- Receive: the visible messages of a queue, longest visible first.
+CREATE INDEX messages_visible ON messages (queue, visible_at_ms, sequence);
+CREATE UNIQUE INDEX messages_receipt ON messages (receipt_handle);
+-- Retention: the messages sent before a time.
+CREATE INDEX messages_sent ON messages (queue, sent_ms);
+-- FIFO receive: is a message of this group in flight or held back?
+CREATE INDEX messages_group ON messages (queue, group_id, visible_at_ms)
+    WHERE group_id IS NOT NULL;
+
+-- The deduplication ids of FIFO sends in the last five minutes; they outlive their messages.
+-- scope is the message group with DeduplicationScope=messageGroup, else ''.
+CREATE TABLE message_deduplication (
+    queue            TEXT NOT NULL,
+    scope            TEXT NOT NULL,
+    deduplication_id TEXT NOT NULL,
+    message_id       TEXT NOT NULL,
+    sequence         BIGINT NOT NULL,
+    sent_ms          BIGINT NOT NULL,
+    PRIMARY KEY (queue, scope, deduplication_id)
+);
+CREATE INDEX message_deduplication_sent ON message_deduplication (queue, sent_ms);
+"#,
+    },
+];
 
 /// Why the schema could not be brought up to date.
 pub(super) enum Failure {

@@ -1,4 +1,5 @@
-//! Persistence: executions, their history, task tokens, timers and the outbox.
+//! Persistence: executions, their history, task tokens, timers, the outbox and the embedded
+//! message queue (`queue.rs`).
 //!
 //! Small capability traits, one `Store` bundling them, and backends beside them: `memory`
 //! (tests, in-process runs) and `sqlite` (the embedded default). Every backend passes the
@@ -14,9 +15,11 @@ use serde::{Deserialize, Serialize};
 mod contract;
 pub mod memory;
 mod migrations;
+pub mod queue;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
+pub use queue::{MessageRecord, NewMessage, QueueCounts, QueueRecord, QueueStore};
 pub use sqlite::SqliteStore;
 
 /// One execution as stored. `state` is the serialized engine `Execution`; `config` is the JSON of
@@ -176,6 +179,9 @@ pub trait Outbox {
 }
 
 /// Everything the runtime needs.
-pub trait Store: ExecutionStore + TokenStore + TimerStore + Outbox + Send + Sync {}
+pub trait Store:
+    ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + Send + Sync
+{
+}
 
-impl<T: ExecutionStore + TokenStore + TimerStore + Outbox + Send + Sync> Store for T {}
+impl<T: ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + Send + Sync> Store for T {}

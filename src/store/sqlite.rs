@@ -5,6 +5,9 @@
 //! 5 s busy timeout. Every write is one `BEGIN IMMEDIATE` transaction, so writers from different
 //! processes queue on the lock instead of failing half-way; optimistic versions on the execution
 //! row decide who wins. Each store holds one connection behind a mutex; statements are cached.
+//! The embedded queue lives in `sqlite/queue.rs`.
+
+mod queue;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -595,10 +598,10 @@ mod tests {
     use crate::store::contract::{self, contract_tests};
 
     /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
+    pub(super) struct TempDir(pub(super) PathBuf);
 
     impl TempDir {
-        fn new() -> TempDir {
+        pub(super) fn new() -> TempDir {
             static NEXT: AtomicU64 = AtomicU64::new(0);
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let nanos = std::time::SystemTime::now()
@@ -609,7 +612,7 @@ mod tests {
         }
 
         /// Inside a directory that does not exist yet: `open` creates it.
-        fn db(&self) -> PathBuf {
+        pub(super) fn db(&self) -> PathBuf {
             self.0.join("data").join("stepwise.db")
         }
     }

@@ -1,0 +1,482 @@
+//! Durable runtime benchmarks on a SQLite file (run: `cargo bench --bench durable`, or
+//! `scripts/bench`). Release build; each rate is the median of several batches.
+//!
+//! (a) a 10-Pass chain started through `Durable`: committed transitions per second (the engine
+//!     runs the chain in memory, so the whole execution is one commit);
+//! (b) a 10-Task chain answered in-process by a Step Functions Local mock: one commit per step,
+//!     plus the outbox claims;
+//! (c) the same steps' rows written by the store alone, 1 and 100 steps per transaction: what
+//!     group commits in `Durable` could reach;
+//! (d) callback → next state entered: `send_task_success` up to the commit that enters the Pass
+//!     after the `.waitForTaskToken` task, p50 and p99;
+//! (e) 100,000 executions suspended on task tokens: resident memory of the process (measured in a
+//!     child process, so earlier cases do not count);
+//! (f) resident memory per execution a `Durable` has delivered an effect for (child process).
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use stepwise::engine::ExecutionInfo;
+use stepwise::integrations::command::Binding;
+use stepwise::runtime::clock::VirtualClock;
+use stepwise::runtime::config::HandlerConfig;
+use stepwise::runtime::durable::Durable;
+use stepwise::store::{
+    Commit, ExecutionRecord, ExecutionStore, HistoryRow, SqliteStore, TokenStore,
+};
+
+const T0: i64 = 1_700_000_000_000;
+const SUSPENDED: usize = 100_000;
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("stepwise-bench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn store(&self) -> Arc<SqliteStore> {
+        Arc::new(SqliteStore::open(&self.0.join("stepwise.db")).expect("the store opens"))
+    }
+
+    fn db_bytes(&self) -> u64 {
+        ["stepwise.db", "stepwise.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.0.join(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn runtime(store: &Arc<SqliteStore>) -> Durable {
+    Durable::new(store.clone(), Box::new(VirtualClock::new(T0)))
+}
+
+fn info(machine: &str, name: &str, input: Value) -> ExecutionInfo {
+    ExecutionInfo {
+        execution_arn: arn(machine, name),
+        name: name.into(),
+        state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"),
+        state_machine_name: machine.into(),
+        role_arn: "arn:aws:iam::123456789012:role/bench".into(),
+        region: "us-east-1".into(),
+        start_ms: T0,
+        input,
+    }
+}
+
+fn arn(machine: &str, name: &str) -> String {
+    format!("arn:aws:states:us-east-1:123456789012:execution:{machine}:{name}")
+}
+
+/// A definition's text and its loaded machine.
+fn machine(def: &Value) -> (String, Arc<stepwise::asl::Machine>) {
+    let text = def.to_string();
+    let m = stepwise::asl::load(&text).expect("benchmark definitions are valid");
+    (text, Arc::new(m))
+}
+
+/// `n` states named S0..S{n-1}, each built by `state(next)`.
+fn chain(n: usize, state: impl Fn(Option<String>) -> Value) -> Value {
+    let states: serde_json::Map<String, Value> = (0..n)
+        .map(|i| {
+            let next = (i + 1 < n).then(|| format!("S{}", i + 1));
+            (format!("S{i}"), state(next))
+        })
+        .collect();
+    json!({"StartAt": "S0", "States": states})
+}
+
+fn with_next(mut state: Value, next: Option<String>) -> Value {
+    match next {
+        Some(n) => state["Next"] = json!(n),
+        None => state["End"] = json!(true),
+    }
+    state
+}
+
+fn pass_chain() -> Value {
+    chain(10, |next| {
+        with_next(
+            json!({"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.last"}),
+            next,
+        )
+    })
+}
+
+fn task_chain() -> Value {
+    chain(10, |next| {
+        with_next(
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": {"FunctionName": "work", "Payload.$": "$"},
+                   "ResultSelector": {"n.$": "$.Payload.n"}, "ResultPath": "$.last"}),
+            next,
+        )
+    })
+}
+
+/// Every task of the 10-Task chain answers `{"n": 1}` (a Step Functions Local mock file).
+fn task_mocks() -> HandlerConfig {
+    let case: serde_json::Map<String, Value> =
+        (0..10).map(|i| (format!("S{i}"), json!("Work"))).collect();
+    HandlerConfig {
+        mock_config: Some(json!({
+            "StateMachines": {"Tasks": {"TestCases": {"Bench": case}}},
+            "MockedResponses": {"Work": {"0": {"Return": {"StatusCode": 200, "Payload": {"n": 1}}}}}
+        })),
+        test_case: Some("Bench".into()),
+        mock_state_machine: Some("Tasks".into()),
+        ..HandlerConfig::default()
+    }
+}
+
+/// A `.waitForTaskToken` task whose handler (`true`) accepts the payload, then a Pass.
+fn callback_machine() -> Value {
+    json!({"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "ask", "Payload": {"id.$": "$.id", "token.$": "$$.Task.Token"}},
+                "ResultPath": "$.answer", "Next": "Done"},
+        "Done": {"Type": "Pass", "End": true}}})
+}
+
+fn pending_handler() -> HandlerConfig {
+    HandlerConfig {
+        lambdas: vec![Binding {
+            name: "ask".into(),
+            command: "true".into(),
+        }],
+        ..HandlerConfig::default()
+    }
+}
+
+/// Starts `count` executions named `{prefix}{i}`.
+fn start_many(
+    rt: &mut Durable,
+    (text, m): &(String, Arc<stepwise::asl::Machine>),
+    machine_name: &str,
+    prefix: &str,
+    count: usize,
+    config: &HandlerConfig,
+) {
+    for i in 0..count {
+        let name = format!("{prefix}{i}");
+        rt.start(
+            text,
+            m.clone(),
+            info(machine_name, &name, json!({"id": i})),
+            seed(&name),
+            config,
+        )
+        .expect("start");
+    }
+}
+
+/// A seed per execution name: task tokens come from it, and they must not collide.
+fn seed(name: &str) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    s[..name.len().min(32)].copy_from_slice(&name.as_bytes()[..name.len().min(32)]);
+    s
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// (a) Pass transitions per second: 5 batches of 2,000 executions of 10 Pass states.
+fn pass_chain_rate() -> f64 {
+    let dir = TempDir::new("pass");
+    let store = dir.store();
+    let mut rt = runtime(&store);
+    let def = machine(&pass_chain());
+    let config = HandlerConfig::default();
+    let rates = (0..5)
+        .map(|b| {
+            let started = Instant::now();
+            start_many(&mut rt, &def, "Passes", &format!("b{b}-"), 2_000, &config);
+            let record = store.execution(&arn("Passes", &format!("b{b}-0"))).unwrap();
+            assert_eq!(record.expect("stored").status, "SUCCEEDED");
+            20_000.0 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(rates)
+}
+
+/// (b) Task steps per second, one commit each: 5 batches of 300 executions of 10 mocked tasks.
+/// Returns the rate and one finished execution's row and history (for (c)).
+fn task_chain_rate() -> (f64, ExecutionRecord, Vec<HistoryRow>) {
+    let dir = TempDir::new("tasks");
+    let store = dir.store();
+    let mut rt = runtime(&store);
+    let def = machine(&task_chain());
+    let config = task_mocks();
+    let rates = (0..5)
+        .map(|b| {
+            let started = Instant::now();
+            start_many(&mut rt, &def, "Tasks", &format!("b{b}-"), 300, &config);
+            rt.drive().expect("drive");
+            3_000.0 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    let sample = arn("Tasks", "b0-0");
+    let record = store.execution(&sample).unwrap().expect("stored");
+    assert_eq!(record.status, "SUCCEEDED", "{:?}", record.error);
+    let history = store.history(&sample, 0, 0).unwrap();
+    (median(rates), record, history)
+}
+
+/// (c) The rows of one Task step (the execution row, 5 history events, an outbox entry in and
+/// one out) written by the store alone, `batch` steps per transaction: steps per second.
+fn store_step_rate(template: &ExecutionRecord, history: &[HistoryRow], batch: usize) -> f64 {
+    let dir = TempDir::new("group");
+    let store = dir.store();
+    let mut rows: Vec<ExecutionRecord> = (0..1_000)
+        .map(|i| {
+            let x = ExecutionRecord {
+                arn: format!("{}-{i}", template.arn),
+                name: format!("g{i}"),
+                version: 1,
+                ..template.clone()
+            };
+            store.create_execution(&x, &Commit::default()).unwrap();
+            x
+        })
+        .collect();
+    let payload = "p".repeat(400);
+    let rates = (0..5)
+        .map(|_| {
+            let steps = 10_000;
+            let started = Instant::now();
+            for chunk in 0..steps / batch {
+                let commits: Vec<Commit> = (0..batch)
+                    .map(|i| {
+                        let slot = (chunk * batch + i) % rows.len();
+                        rows[slot].version += 1;
+                        step_commit(&rows[slot], history, &payload)
+                    })
+                    .collect();
+                store.commit(&commits).unwrap();
+            }
+            steps as f64 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(rates)
+}
+
+fn step_commit(x: &ExecutionRecord, history: &[HistoryRow], payload: &str) -> Commit {
+    let first = (x.version as u64) * 5;
+    Commit {
+        history: (0..5)
+            .map(|k| HistoryRow {
+                id: first + k,
+                timestamp_ms: T0,
+                json: history[(k as usize + 4) % history.len()].json.clone(),
+            })
+            .collect(),
+        new_outbox: vec![stepwise::store::OutboxRecord {
+            id: 0,
+            execution_arn: x.arn.clone(),
+            payload: payload.to_string(),
+            lease_until_ms: 0,
+            attempts: 0,
+        }],
+        execution: Some(x.clone()),
+        ..Commit::default()
+    }
+}
+
+/// (d) Callback latencies over 2,000 executions suspended on `.waitForTaskToken`.
+fn callback_latency() -> (Duration, Duration) {
+    let dir = TempDir::new("callback");
+    let store = dir.store();
+    let mut rt = runtime(&store);
+    let def = machine(&callback_machine());
+    let n = 2_000;
+    start_many(&mut rt, &def, "Callbacks", "c", n, &pending_handler());
+    rt.drive().expect("the handler accepts every payload");
+    let tokens: Vec<String> = (0..n)
+        .map(|i| {
+            let open = store
+                .open_tokens(&arn("Callbacks", &format!("c{i}")))
+                .unwrap();
+            open[0].token.clone()
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = tokens
+        .iter()
+        .map(|token| {
+            let started = Instant::now();
+            rt.send_task_success(token, r#"{"approved": true}"#)
+                .expect("the callback applies");
+            started.elapsed()
+        })
+        .collect();
+    let done = store.execution(&arn("Callbacks", "c0")).unwrap().unwrap();
+    assert_eq!(done.status, "SUCCEEDED");
+    latencies.sort();
+    (latencies[n / 2], latencies[n * 99 / 100])
+}
+
+/// Resident and peak resident memory of this process, in bytes.
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// (e), in a child process: starts 100,000 executions that wait for their tokens and reports
+/// `rss peak seconds db_bytes` on stdout.
+fn suspended_child() {
+    let dir = TempDir::new("suspended");
+    let store = dir.store();
+    let mut rt = runtime(&store);
+    let def = machine(&callback_machine());
+    let config = pending_handler();
+    let started = Instant::now();
+    for batch in 0..SUSPENDED / 10_000 {
+        start_many(
+            &mut rt,
+            &def,
+            "Waiting",
+            &format!("w{batch}-"),
+            10_000,
+            &config,
+        );
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let sample = store.open_tokens(&arn("Waiting", "w9-9999")).unwrap();
+    assert_eq!(sample.len(), 1, "the last execution waits for its token");
+    let (rss, peak) = memory();
+    println!("{rss} {peak} {secs} {}", dir.db_bytes());
+}
+
+/// (f), in a child process: delivers the invocation of 3,000 waiting executions (the handler
+/// accepts it) and reports the growth of resident memory per delivered execution, in bytes. The
+/// first 1,000 deliveries warm SQLite's page cache (2 MB) and the allocator up.
+fn delivered_child() {
+    let dir = TempDir::new("delivered");
+    let store = dir.store();
+    let mut rt = runtime(&store);
+    let def = machine(&callback_machine());
+    let n = 3_000;
+    start_many(
+        &mut rt,
+        &def,
+        "Delivered",
+        "warm",
+        1_000,
+        &pending_handler(),
+    );
+    rt.drive().expect("drive");
+    start_many(&mut rt, &def, "Delivered", "d", n, &pending_handler());
+    let (before, _) = memory();
+    rt.drive().expect("drive");
+    let (after, _) = memory();
+    println!("{}", after.saturating_sub(before) / n as u64);
+}
+
+/// Runs this benchmark binary again with `mode` and returns its stdout.
+fn child(mode: &str) -> String {
+    let exe = std::env::current_exe().expect("the bench binary");
+    let out = std::process::Command::new(exe)
+        .arg(mode)
+        .output()
+        .expect("the child runs");
+    assert!(
+        out.status.success(),
+        "{mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn mb(bytes: f64) -> f64 {
+    bytes / (1024.0 * 1024.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    if args.iter().any(|a| a == "suspended-child") {
+        return suspended_child();
+    }
+    if args.iter().any(|a| a == "delivered-child") {
+        return delivered_child();
+    }
+    let a = pass_chain_rate();
+    let (b, record, history) = task_chain_rate();
+    let c: Vec<f64> = [1, 10, 100]
+        .iter()
+        .map(|&batch| store_step_rate(&record, &history, batch))
+        .collect();
+    let (p50, p99) = callback_latency();
+    let suspended = child("suspended-child");
+    let f: Vec<f64> = suspended
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    let per_delivered: f64 = child("delivered-child").parse().unwrap_or(0.0);
+    row("benchmark (SQLite file, release build)", "median", "target");
+    row(
+        "(a) 10-Pass chain, one commit per execution",
+        &format!("{a:.0} transitions/s"),
+        "≥ 10,000/s",
+    );
+    row(
+        "(b) 10-Task chain (mocked), one commit per step",
+        &format!("{b:.0} transitions/s"),
+        "≥ 10,000/s",
+    );
+    for (rate, batch) in c.iter().zip([1, 10, 100]) {
+        let label = format!("(c) store alone, Task-step rows, {batch} per transaction");
+        row(&label, &format!("{rate:.0} steps/s"), "");
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    row(
+        "(d) callback → next state entered, p50 / p99",
+        &format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
+        "p50 ≤ 1 ms",
+    );
+    row(
+        "(e) 100,000 executions waiting for tokens: RSS (peak)",
+        &format!("{:.1} MB ({:.1})", mb(f[0]), mb(f[1])),
+        "≤ 100 MB",
+    );
+    row(
+        "    started at / database size",
+        &format!("{:.0}/s, {:.0} MB", SUSPENDED as f64 / f[2], mb(f[3])),
+        "",
+    );
+    row(
+        "(f) RSS kept per execution a Durable delivered",
+        &format!(
+            "{per_delivered:.0} B (100,000: {:.0} MB)",
+            mb(per_delivered * SUSPENDED as f64)
+        ),
+        "",
+    );
+}
+
+fn row(label: &str, median: &str, target: &str) {
+    println!("{label:<56} {median:>26}   {target}");
+}

@@ -1,0 +1,56 @@
+//! The embedded queue as an SQS backend: queues live in stepwise's own store.
+
+use super::{Backend, SendRequest, Sent, SqsError, md5, queue_name};
+use crate::store::queue::{NewMessage, QueueStore};
+use std::sync::Arc;
+
+pub struct Embedded {
+    store: Arc<dyn QueueStore + Send + Sync>,
+    now_ms: fn() -> i64,
+}
+
+impl Embedded {
+    pub fn new(store: Arc<dyn QueueStore + Send + Sync>, now_ms: fn() -> i64) -> Self {
+        Embedded { store, now_ms }
+    }
+}
+
+impl Backend for Embedded {
+    fn send(&self, r: &SendRequest) -> Result<Sent, SqsError> {
+        let name = queue_name(&r.queue_url);
+        let now = (self.now_ms)();
+        let message = NewMessage {
+            queue: name.to_string(),
+            id: uuid::Uuid::new_v4().to_string(),
+            body: r.body.clone(),
+            attributes: r.attributes.to_string(),
+            visible_at_ms: now + r.delay_seconds.unwrap_or(0).max(0) * 1000,
+            sent_ms: now,
+            group_id: r.group_id.clone(),
+            deduplication_id: r.deduplication_id.clone(),
+        };
+        match self.store.send_message(&message) {
+            Ok(Some(stored)) => Ok(Sent {
+                message_id: stored.id,
+                md5_of_body: md5::of_body(&r.body),
+                md5_of_attributes: md5::of_attributes(&r.attributes),
+            }),
+            Ok(None) => Err(SqsError {
+                code: "QueueDoesNotExistException".into(),
+                error_code: "AWS.SimpleQueueService.NonExistentQueue".into(),
+                status: 400,
+                message: "The specified queue does not exist.".into(),
+                hint: Some(format!(
+                    "(stepwise: the embedded queue '{name}' does not exist; create it with `stepwise queue create {name}`, or point sqs: tasks at an SQS endpoint with --sqs-endpoint URL)"
+                )),
+            }),
+            Err(e) => Err(SqsError {
+                code: "AmazonSQSException".into(),
+                error_code: "InternalError".into(),
+                status: 500,
+                message: format!("The embedded queue could not store the message: {e}"),
+                hint: None,
+            }),
+        }
+    }
+}
