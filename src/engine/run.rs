@@ -169,6 +169,21 @@ impl<'m, 'x> Ctx<'m, 'x> {
             .map(Arc::new)
     }
 
+    /// InputPath, then Parameters when given: what the state works on.
+    pub fn parameters(
+        &mut self,
+        fid: FrameId,
+        parameters: Option<&crate::data::template::Template>,
+    ) -> Result<Doc, Failure> {
+        let input = self.effective_input(fid)?;
+        let Some(t) = parameters else {
+            return Ok(input);
+        };
+        let here = self.here(fid);
+        self.with_scope(fid, &input, None, |s| io::eval_template(t, s, &input, here))
+            .map(Arc::new)
+    }
+
     /// OutputPath over `doc`.
     pub fn output(&mut self, fid: FrameId, doc: Doc) -> Result<Doc, Failure> {
         self.io_path(fid, doc, |s| &s.output_path)

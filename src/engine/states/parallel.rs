@@ -3,22 +3,14 @@
 use crate::asl::model::Parallel;
 use crate::engine::execution::{FrameId, Join};
 use crate::engine::history::Details;
-use crate::engine::io::eval_template;
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
-    let here = ctx.here(fid);
-    let mut input = match ctx.effective_input(fid) {
+    let input = match ctx.parameters(fid, p.parameters.as_ref()) {
         Ok(v) => v,
         Err(f) => return Step::Fail(f),
     };
-    if let Some(t) = &p.parameters {
-        input = match ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here)) {
-            Ok(v) => v.into(),
-            Err(f) => return Step::Fail(f),
-        };
-    }
     ctx.emit("ParallelStateStarted", Details::None);
     let n = p.branches.len();
     super::join::begin(
