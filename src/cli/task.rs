@@ -20,14 +20,14 @@ pub struct Args {
 enum Action {
     /// The task succeeded with OUTPUT (JSON) as its result.
     Success {
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         token: String,
         #[arg(long)]
         output: String,
     },
     /// The task failed; Retry and Catch see ERROR and CAUSE.
     Failure {
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         token: String,
         #[arg(long)]
         error: Option<String>,
@@ -36,7 +36,7 @@ enum Action {
     },
     /// The task is alive: its HeartbeatSeconds clock starts again.
     Heartbeat {
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         token: String,
     },
 }

@@ -37,8 +37,13 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// A task token: 256 random bits, URL-safe base64 without padding.
+    /// A task token: 256 random bits, URL-safe base64 without padding, never starting with `-`
+    /// (so `--token T` cannot be mistaken for an option).
     pub fn token(&mut self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.block())
+        let mut t = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.block());
+        if t.starts_with('-') {
+            t.replace_range(..1, "A");
+        }
+        t
     }
 }

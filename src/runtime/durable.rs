@@ -16,8 +16,12 @@ use crate::store::{
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// How long a process may hold an outbox entry before another one delivers it again.
-const LEASE_MS: i64 = 60_000;
+/// How long a process may hold an outbox entry before another one delivers it again: after a
+/// crash, `stepwise resume` redelivers the dead process's effects once this has passed.
+const LEASE_MS: i64 = 15_000;
+
+/// Handler caches beyond this many executions are dropped (a long-running worker must not grow).
+const MAX_CACHED_ROUTERS: usize = 256;
 
 /// Why a runtime operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +220,8 @@ impl Durable {
 
     fn deliver(&mut self) -> Result<usize> {
         let now = self.clock.now_ms();
-        let claimed = self.store.claim_outbox(now, LEASE_MS, 16)?;
+        // One at a time: a process that dies holds back as little as possible.
+        let claimed = self.store.claim_outbox(now, LEASE_MS, 1)?;
         for record in &claimed {
             self.deliver_one(record)?;
         }
@@ -249,6 +254,9 @@ impl Durable {
     fn router(&mut self, arn: &str) -> Result<Option<&mut Router>> {
         if self.routers.contains_key(arn) {
             return Ok(self.routers.get_mut(arn));
+        }
+        if self.routers.len() >= MAX_CACHED_ROUTERS {
+            self.routers.clear();
         }
         let Some(record) = self.store.execution(arn)? else {
             return Ok(None);
