@@ -35,7 +35,7 @@ const COLLECTOR: &str = r#"collector=p=$(cat); id=$(printf %s "$p" | tr -d ' \n'
 /// Task B: logs its input (one line per delivery) and returns it.
 const TASK_B: &str = r#"B=p=$(cat); printf '%s\n' "$p" >> b.log; printf '{"seen":%s}' "$p""#;
 /// How far ahead of the leases of killed processes the final worker's clock runs.
-const PAST_LEASES_MS: i64 = 61_000;
+const PAST_LEASES_MS: i64 = 16_000;
 
 /// xorshift64: kill decisions and delays come from the seed the test prints.
 struct Rng(u64);
@@ -284,8 +284,8 @@ impl Lab {
         self.ok(&["resume"]);
     }
 
-    /// Delivers what killed processes left leased. A lease lasts 60 s, and `stepwise resume` has
-    /// no way to skip ahead, so this worker is a process whose clock runs 61 s later.
+    /// Delivers what killed processes left leased. A lease lasts 15 s (LEASE_MS in src/runtime/durable.rs), and `stepwise resume` has
+    /// no way to skip ahead, so this worker is a process whose clock runs 16 s later.
     fn resume_past_leases(&mut self) {
         let store = SqliteStore::open(&self.db()).expect("the store opens");
         let mut rt = Durable::new(Arc::new(store), Box::new(Later(PAST_LEASES_MS)));
