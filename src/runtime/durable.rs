@@ -20,6 +20,9 @@ use std::sync::Arc;
 /// crash, `stepwise resume` redelivers the dead process's effects once this has passed.
 const LEASE_MS: i64 = 15_000;
 
+/// Timers or outbox entries handled per transaction (group commit).
+const BATCH: usize = 16;
+
 /// Handler caches beyond this many executions are dropped (a long-running worker must not grow).
 const MAX_CACHED_ROUTERS: usize = 256;
 
@@ -202,42 +205,101 @@ impl Durable {
 
     fn fire_timers(&mut self) -> Result<usize> {
         let now = self.clock.now_ms();
-        let due = self.store.due_timers(now, 64)?;
-        for t in &due {
-            let cleanup = Commit {
-                removed_timers: vec![(t.execution_arn.clone(), t.timer)],
-                ..Commit::default()
-            };
-            self.apply(
-                &t.execution_arn,
-                Event::TimerFired { timer: t.timer },
-                Guard::None,
-                cleanup,
-            )?;
-        }
+        let due = self.store.due_timers(now, BATCH)?;
+        let work = due
+            .iter()
+            .map(|t| {
+                let cleanup = Commit {
+                    removed_timers: vec![(t.execution_arn.clone(), t.timer)],
+                    ..Commit::default()
+                };
+                (
+                    t.execution_arn.clone(),
+                    Some(Event::TimerFired { timer: t.timer }),
+                    cleanup,
+                )
+            })
+            .collect();
+        self.apply_batch(work)?;
         Ok(due.len())
     }
 
     fn deliver(&mut self) -> Result<usize> {
         let now = self.clock.now_ms();
-        // One at a time: a process that dies holds back as little as possible.
-        let claimed = self.store.claim_outbox(now, LEASE_MS, 1)?;
+        let claimed = self.store.claim_outbox(now, LEASE_MS, BATCH)?;
+        let mut work = Vec::with_capacity(claimed.len());
         for record in &claimed {
-            self.deliver_one(record)?;
+            let done = Commit {
+                done_outbox: vec![record.id],
+                ..Commit::default()
+            };
+            work.push((record.execution_arn.clone(), self.perform(record)?, done));
         }
+        self.apply_batch(work)?;
         Ok(claimed.len())
     }
 
-    fn deliver_one(&mut self, record: &OutboxRecord) -> Result<()> {
-        let done = Commit {
-            done_outbox: vec![record.id],
-            ..Commit::default()
+    /// Group commit: applies each event to its execution (chaining several events of one
+    /// execution) and commits everything in one transaction. When another process got in
+    /// between, falls back to applying them one by one.
+    fn apply_batch(&mut self, work: Vec<(String, Option<Event>, Commit)>) -> Result<()> {
+        let mut current: HashMap<String, Option<(ExecutionRecord, Execution)>> = HashMap::new();
+        let mut commits = Vec::with_capacity(work.len());
+        for (arn, event, cleanup) in &work {
+            let mut commit = cleanup.clone();
+            if let Some(event) = event {
+                if !current.contains_key(arn) {
+                    let loaded = self.load_running(arn)?;
+                    current.insert(arn.clone(), loaded);
+                }
+                if let Some(Some((record, exec))) = current.get_mut(arn) {
+                    let machine = self.machine(&record.definition)?;
+                    let now = self.clock.now_ms();
+                    let before = open_tasks(exec);
+                    let effects = exec.step(&machine, now, event.clone());
+                    collect(exec, &before, effects, &mut commit);
+                    record.version += 1;
+                    update_record(record, exec, now)?;
+                    commit.execution = Some(record.clone());
+                }
+            }
+            commits.push(commit);
+        }
+        match self.store.commit(&commits) {
+            Err(StoreError::Conflict { .. }) => {
+                for (arn, event, cleanup) in work {
+                    match event {
+                        Some(e) => self.apply(&arn, e, Guard::None, cleanup)?,
+                        None => self.store.commit(&[cleanup])?,
+                    }
+                }
+                Ok(())
+            }
+            other => other.map_err(Into::into),
+        }
+    }
+
+    /// The execution and its engine state, when it is still running.
+    fn load_running(&mut self, arn: &str) -> Result<Option<(ExecutionRecord, Execution)>> {
+        let Some(record) = self.store.execution(arn)? else {
+            return Ok(None);
         };
+        if record.status != "RUNNING" {
+            return Ok(None);
+        }
+        let exec = serde_json::from_str(&record.state)
+            .map_err(|e| Error::Corrupt(format!("execution {arn} cannot be read back: {e}")))?;
+        Ok(Some((record, exec)))
+    }
+
+    /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
+    /// e.g. the execution has ended).
+    fn perform(&mut self, record: &OutboxRecord) -> Result<Option<Event>> {
         let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
-            return self.store.commit(&[done]).map_err(Into::into);
+            return Ok(None);
         };
         let Some(router) = self.router(&record.execution_arn)? else {
-            return self.store.commit(&[done]).map_err(Into::into);
+            return Ok(None);
         };
         let reply = router.invoke(&inv);
         let task = inv.task;
@@ -247,7 +309,7 @@ impl Durable {
             Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
             Reply::Pending(output) => Event::TaskSubmitted { task, output },
         };
-        self.apply(&record.execution_arn, event, Guard::None, done)
+        Ok(Some(event))
     }
 
     /// The handlers of an execution (`None` when it has ended: nothing to invoke any more).
