@@ -67,6 +67,13 @@ fn send_receive_and_delete_by_hand() {
         ),
         (Some(0), Some(1))
     );
+    db.json(&["queue", "create", "later", "--attribute", "DelaySeconds=60"]);
+    db.json(&["queue", "send", "later", "wait for it"]);
+    let later = db.json(&["queue", "list"]);
+    assert_eq!(
+        later["Queues"][1]["Delayed"], 1,
+        "the queue's DelaySeconds applies: {later}"
+    );
     let missing = db.stepwise(&["queue", "send", "nope", "x"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("stepwise queue create nope"));

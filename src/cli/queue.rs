@@ -114,12 +114,19 @@ fn run(store: &dyn Store, action: Action) -> Result<Value, ExitCode> {
             message_group_id,
             message_deduplication_id,
         } => {
+            let delay_ms = match delay_seconds {
+                Some(s) => s.max(0) * 1000,
+                None => store
+                    .queue(&name)
+                    .map_err(usage)?
+                    .map_or(0, |q| crate::store::queue::queue_delay_ms(&q.attributes)),
+            };
             let message = NewMessage {
                 queue: name.clone(),
                 id: uuid::Uuid::new_v4().to_string(),
                 body: body.clone(),
                 attributes: "{}".into(),
-                visible_at_ms: now + delay_seconds.unwrap_or(0).max(0) * 1000,
+                visible_at_ms: now + delay_ms,
                 sent_ms: now,
                 group_id: message_group_id,
                 deduplication_id: message_deduplication_id,

@@ -179,6 +179,19 @@ impl Settings {
     }
 }
 
+/// The queue's `DelaySeconds` in milliseconds (0 when unset or unreadable): senders apply it
+/// to messages that give no delay of their own.
+pub fn queue_delay_ms(attributes: &str) -> i64 {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(attributes).unwrap_or_default();
+    let secs = match map.get("DelaySeconds") {
+        Some(serde_json::Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(v) => v.as_i64(),
+        None => None,
+    };
+    secs.unwrap_or(0).clamp(0, 900) * 1000
+}
+
 fn body_hash(body: &str) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(body.as_bytes());

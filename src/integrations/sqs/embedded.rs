@@ -1,7 +1,7 @@
 //! The embedded queue as an SQS backend: queues live in stepwise's own store.
 
 use super::{Backend, SendRequest, Sent, SqsError, md5, queue_name};
-use crate::store::queue::{NewMessage, QueueStore};
+use crate::store::queue::{NewMessage, QueueStore, queue_delay_ms};
 use std::sync::Arc;
 
 pub struct Embedded {
@@ -19,12 +19,21 @@ impl Backend for Embedded {
     fn send(&self, r: &SendRequest) -> Result<Sent, SqsError> {
         let name = queue_name(&r.queue_url);
         let now = (self.now_ms)();
+        let delay_ms = match r.delay_seconds {
+            Some(s) => s.max(0) * 1000,
+            None => self
+                .store
+                .queue(name)
+                .ok()
+                .flatten()
+                .map_or(0, |q| queue_delay_ms(&q.attributes)),
+        };
         let message = NewMessage {
             queue: name.to_string(),
             id: uuid::Uuid::new_v4().to_string(),
             body: r.body.clone(),
             attributes: r.attributes.to_string(),
-            visible_at_ms: now + r.delay_seconds.unwrap_or(0).max(0) * 1000,
+            visible_at_ms: now + delay_ms,
             sent_ms: now,
             group_id: r.group_id.clone(),
             deduplication_id: r.deduplication_id.clone(),
