@@ -328,3 +328,44 @@ fn every_run_fixture_gives_its_expected_result() {
     assert!(count >= 5);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn sfn_mock_config_in_the_environment_applies_when_a_test_case_is_named() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--format", "json", "--skip-waits"];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(&args)
+            .current_dir(root())
+            .env(
+                "SFN_MOCK_CONFIG",
+                "state-machines/order-processing.mocks.json",
+            )
+            .output()
+            .expect("runs")
+    };
+    let plain = run(&[
+        "state-machines/wait-and-retry.asl.json",
+        "--input",
+        r#"{"jobId":"j"}"#,
+    ]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let mocked = run(&[
+        "state-machines/order-processing.asl.json",
+        "--input-file",
+        "state-machines/order-processing.input.json",
+        "--test-case",
+        "HappyPath",
+    ]);
+    assert_eq!(
+        mocked.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&mocked.stderr)
+    );
+}

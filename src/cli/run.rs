@@ -38,8 +38,8 @@ pub struct Args {
     /// Run Wait states and retry back-offs in virtual time instead of sleeping.
     #[arg(long)]
     skip_waits: bool,
-    /// A Step Functions Local mock file (MockConfigFile.json).
-    #[arg(long, env = "SFN_MOCK_CONFIG", requires = "test_case")]
+    /// A Step Functions Local mock file (MockConfigFile.json); used with --test-case.
+    #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<String>,
     /// The test case of the mock file to use.
     #[arg(long, requires = "mock_config")]
@@ -185,7 +185,12 @@ fn read_input(args: &Args) -> Result<Value, String> {
 fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
     use crate::integrations::aws;
     let env = |name: &str| std::env::var(name).ok();
-    let mock_config = match &args.mock_config {
+    // SFN_MOCK_CONFIG may be set for a whole shell: the mocks apply when a test case is named.
+    let mock_config = match args
+        .mock_config
+        .as_ref()
+        .filter(|_| args.test_case.is_some())
+    {
         Some(path) => {
             let text = super::read_file(path)?;
             Some(
