@@ -9,6 +9,7 @@
 //!
 //! Replay a failure with the seed it printed: `STEPWISE_KILL_SEED=N cargo test --test kill --
 //! --nocapture` (the kill decisions and delays repeat; process scheduling does not).
+#![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 //! moto comes from `STEPWISE_MOTO_SERVER` (the `moto_server` executable; `scripts/test` installs
 //! it) or `PATH`; without it the moto cases print a notice and pass. Each case starts its own
 //! server on a free loopback port and kills it by its PID when done, also when the case panics.
+#![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
