@@ -15,9 +15,8 @@ use std::sync::Arc;
 pub struct Args {
     #[command(subcommand)]
     action: Action,
-    /// The database (default: STEPWISE_DB, else the per-user default location).
-    #[arg(long, env = "STEPWISE_DB", global = true)]
-    db: Option<String>,
+    #[command(flatten)]
+    db: super::store::Db,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,10 +53,9 @@ enum Action {
 const STATUSES: [&str; 5] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 
 pub fn main(args: Args) -> ExitCode {
-    let path = super::store::path(args.db.as_deref());
-    let store = match super::store::open(&path) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let (_, store) = match args.db.open() {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let result = match args.action {
         Action::List {
@@ -106,19 +104,38 @@ fn list(
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let mut m = Map::new();
-            m.insert("executionArn".into(), json!(r.arn));
-            m.insert("stateMachineArn".into(), json!(r.machine_arn));
-            m.insert("name".into(), json!(r.name));
-            m.insert("status".into(), json!(r.status));
-            m.insert("startDate".into(), json!(format_millis(r.start_ms)));
-            if let Some(stop) = r.stop_ms {
-                m.insert("stopDate".into(), json!(format_millis(stop)));
-            }
-            Value::Object(m)
+            Value::Object(summary(
+                &r.arn,
+                &r.machine_arn,
+                &r.name,
+                &r.status,
+                r.start_ms,
+                r.stop_ms,
+            ))
         })
         .collect();
     Ok(json!({ "executions": items }))
+}
+
+/// The fields ListExecutions and DescribeExecution share, in AWS's order.
+fn summary(
+    arn: &str,
+    machine_arn: &str,
+    name: &str,
+    status: &str,
+    start_ms: i64,
+    stop_ms: Option<i64>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("executionArn".into(), json!(arn));
+    m.insert("stateMachineArn".into(), json!(machine_arn));
+    m.insert("name".into(), json!(name));
+    m.insert("status".into(), json!(status));
+    m.insert("startDate".into(), json!(format_millis(start_ms)));
+    if let Some(stop) = stop_ms {
+        m.insert("stopDate".into(), json!(format_millis(stop)));
+    }
+    m
 }
 
 fn load(store: &dyn Store, arn: &str) -> Result<ExecutionRecord, ExitCode> {
@@ -138,15 +155,14 @@ fn load(store: &dyn Store, arn: &str) -> Result<ExecutionRecord, ExitCode> {
 /// execution waits for (how a user finds the token to answer).
 fn describe(store: &dyn Store, arn: &str) -> Result<Value, ExitCode> {
     let r = load(store, arn)?;
-    let mut m = Map::new();
-    m.insert("executionArn".into(), json!(r.arn));
-    m.insert("stateMachineArn".into(), json!(r.machine_arn));
-    m.insert("name".into(), json!(r.name));
-    m.insert("status".into(), json!(r.status));
-    m.insert("startDate".into(), json!(format_millis(r.start_ms)));
-    if let Some(stop) = r.stop_ms {
-        m.insert("stopDate".into(), json!(format_millis(stop)));
-    }
+    let mut m = summary(
+        &r.arn,
+        &r.machine_arn,
+        &r.name,
+        &r.status,
+        r.start_ms,
+        r.stop_ms,
+    );
     m.insert("input".into(), json!(r.input));
     m.insert("inputDetails".into(), json!({"included": true}));
     if let Some(out) = &r.output {

@@ -11,9 +11,8 @@ use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The database (default: STEPWISE_DB, else the per-user default location).
-    #[arg(long, env = "STEPWISE_DB")]
-    db: Option<String>,
+    #[command(flatten)]
+    db: super::store::Db,
     /// Keep running: wait for timers and new work instead of returning when idle.
     #[arg(long)]
     follow: bool,
@@ -24,10 +23,9 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let path = super::store::path(args.db.as_deref());
-    let store = match super::store::open(&path) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let (path, store) = match args.db.open() {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let config = HandlerConfig {
         cwd: std::env::current_dir()

@@ -70,10 +70,10 @@ pub struct Args {
     /// Account id for ARNs.
     #[arg(long, env = "STEPWISE_ACCOUNT_ID", default_value = arn::DEFAULT_ACCOUNT)]
     account: String,
-    /// Run durably in this database file (created on first use); callbacks may then come from
-    /// other processes (`stepwise task success`).
-    #[arg(long, env = "STEPWISE_DB")]
-    db: Option<String>,
+    /// Run durably in the database (`--db PATH` or `STEPWISE_DB`, created on first use);
+    /// callbacks may then come from other processes (`stepwise task success`).
+    #[command(flatten)]
+    db: super::store::Db,
     /// Start the execution, print its ARN and return; other processes continue it.
     /// Implies a database (`--db`, `STEPWISE_DB`, or the default location).
     #[arg(long)]
@@ -104,7 +104,7 @@ pub fn main(args: Args) -> ExitCode {
     } else {
         Box::new(SystemClock)
     };
-    if args.db.is_some() || args.detach || !args.worker.is_empty() {
+    if args.db.path.is_some() || args.detach || !args.worker.is_empty() {
         return run_durable(&args, prepared, clock, started);
     }
     let queues: Arc<dyn QueueStore + Send + Sync> = Arc::new(MemoryStore::new());
@@ -222,10 +222,9 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
 }
 
 fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Instant) -> ExitCode {
-    let path = super::store::path(args.db.as_deref());
-    let store = match super::store::open(&path) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let (path, store) = match args.db.open() {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     // Commands can answer callbacks themselves: `stepwise task success` reaches the same file.
     p.config.env.extend(callback_env(&path));

@@ -33,3 +33,20 @@ pub fn history_json(store: &dyn Store, arn: &str) -> Result<Vec<Value>, String> 
         .filter_map(|r| serde_json::from_str(&r.json).ok())
         .collect())
 }
+
+/// `--db PATH` (or `STEPWISE_DB`), shared by every subcommand that uses the database.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Db {
+    /// The database file (default: STEPWISE_DB, else the per-user default location).
+    #[arg(long = "db", env = "STEPWISE_DB", global = true)]
+    pub path: Option<String>,
+}
+
+impl Db {
+    /// The resolved path and the opened store; an unusable file is a usage error (exit 2).
+    pub fn open(&self) -> Result<(PathBuf, Arc<dyn Store>), std::process::ExitCode> {
+        let path = path(self.path.as_deref());
+        let store = open(&path).map_err(super::report::usage)?;
+        Ok((path, store))
+    }
+}

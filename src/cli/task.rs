@@ -11,9 +11,8 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(subcommand)]
     action: Action,
-    /// The database (default: STEPWISE_DB, else the per-user default location).
-    #[arg(long, env = "STEPWISE_DB", global = true)]
-    db: Option<String>,
+    #[command(flatten)]
+    db: super::store::Db,
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,10 +41,9 @@ enum Action {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let path = super::store::path(args.db.as_deref());
-    let store = match super::store::open(&path) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let (_, store) = match args.db.open() {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let mut rt = Durable::new(store, Box::new(SystemClock));
     let (operation, result) = match args.action {
