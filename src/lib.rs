@@ -38,4 +38,5 @@ pub mod data;
 pub mod engine;
 pub mod integrations;
 pub mod runtime;
+pub mod serve;
 pub mod store;

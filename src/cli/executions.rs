@@ -99,6 +99,7 @@ fn list(
         machine_arn: machine,
         status,
         limit,
+        after: None,
     };
     let rows = store.list_executions(&filter).map_err(usage)?;
     let items: Vec<Value> = rows

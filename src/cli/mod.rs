@@ -7,6 +7,7 @@ mod queue;
 mod report;
 mod resume;
 mod run;
+mod serve;
 mod store;
 mod task;
 mod validate;
@@ -39,6 +40,8 @@ pub enum Command {
     Resume(resume::Args),
     /// The embedded message queue: create, list, send, receive, purge, delete.
     Queue(queue::Args),
+    /// Serve the AWS Step Functions and SQS APIs for AWS SDKs and the AWS CLI.
+    Serve(serve::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
         Command::Executions(args) => executions::main(args),
         Command::Resume(args) => resume::main(args),
         Command::Queue(args) => queue::main(args),
+        Command::Serve(args) => serve::main(args),
     }
 }
 

@@ -115,7 +115,7 @@ pub fn main(args: Args) -> ExitCode {
     let done = crate::runtime::local::run(
         &prepared.machine,
         prepared.info,
-        seed(),
+        crate::runtime::seed(),
         &mut router,
         clock.as_mut(),
     );
@@ -230,7 +230,13 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
     p.config.env.extend(callback_env(&path));
     let workers = super::workers(&args.worker, &store, &p.config, &args.region, &args.account);
     let mut rt = Durable::new(store.clone(), clock);
-    let arn = match rt.start(&p.text, Arc::new(p.machine), p.info, seed(), &p.config) {
+    let arn = match rt.start(
+        &p.text,
+        Arc::new(p.machine),
+        p.info,
+        crate::runtime::seed(),
+        &p.config,
+    ) {
         Ok(arn) => arn,
         Err(crate::runtime::durable::Error::Store(crate::store::Error::AlreadyExists { arn })) => {
             return usage(format!(
@@ -314,15 +320,4 @@ fn machine_name(file: &str) -> String {
     } else {
         "StateMachine".to_string()
     }
-}
-
-/// 256 bits from the operating system: task tokens are derived from them.
-pub(crate) fn seed() -> [u8; 32] {
-    let mut s = [0u8; 32];
-    if getrandom::fill(&mut s).is_err() {
-        let t = system_now_ms().to_le_bytes();
-        s[..8].copy_from_slice(&t);
-        s[8..16].copy_from_slice(&(std::process::id() as u64).to_le_bytes());
-    }
-    s
 }

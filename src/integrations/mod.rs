@@ -5,6 +5,7 @@
 //! Step Functions Local mocks first, then local commands, then a Lambda endpoint, then SQS (an
 //! SQS endpoint or the embedded queue).
 
+pub mod activity;
 pub mod aws;
 pub mod command;
 pub mod lambda;
@@ -31,7 +32,7 @@ pub enum Reply {
     NotRunnable(String),
 }
 
-pub trait Handler {
+pub trait Handler: Send {
     /// `None` when this handler does not serve the invocation.
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply>;
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub trait Clock {
+pub trait Clock: Send {
     /// Epoch milliseconds.
     fn now_ms(&mut self) -> i64;
     /// Returns once `due_ms` has come (virtual clocks jump there).

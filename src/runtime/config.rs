@@ -2,6 +2,7 @@
 //! continuing it (a callback from another shell, `stepwise resume`) invokes the same ones.
 
 use crate::integrations::Router;
+use crate::integrations::activity::Activities;
 use crate::integrations::command::{Binding, Commands};
 use crate::integrations::lambda::Lambda;
 use crate::integrations::mock::Mocks;
@@ -64,11 +65,17 @@ impl HandlerConfig {
         }
         if let Some(endpoint) = &self.sqs_endpoint {
             router.push(Box::new(Sqs::new(Box::new(Remote::new(endpoint)))));
-        } else if let Some(q) = queues {
+        } else if let Some(q) = &queues {
             router.push(Box::new(Sqs::new(Box::new(Embedded::new(
-                q,
+                q.clone(),
                 system_now_ms,
             )))));
+        }
+        if let Some(store) = queues {
+            router.push(Box::new(Activities {
+                store,
+                now_ms: system_now_ms,
+            }));
         }
         Ok(router)
     }

@@ -2,8 +2,10 @@
 //! backend by `contract_tests!(make_store())`. The embedded queue's part is in `contract/queue.rs`.
 
 mod queue;
+mod registry;
 
 pub(crate) use queue::*;
+pub(crate) use registry::*;
 
 use super::{
     Commit, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
@@ -49,6 +51,9 @@ macro_rules! contract_tests {
             queue_move_message,
             queue_purge,
             queue_delete_removes_messages,
+            registry_create_keeps_existing,
+            registry_lists_by_kind_and_name,
+            registry_delete,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -613,7 +618,23 @@ pub(crate) fn list_executions_filters_and_orders(s: &dyn Store) {
         ..running
     };
     assert_eq!(names(both), ["d", "b"]);
-    assert_eq!(names(ExecutionFilter { limit: 2, ..of_m }), ["d", "e"]);
+    assert_eq!(
+        names(ExecutionFilter {
+            limit: 2,
+            ..of_m.clone()
+        }),
+        ["d", "e"]
+    );
+    let page_two = ExecutionFilter {
+        limit: 2,
+        after: Some((300, arn("e"))),
+        ..of_m
+    };
+    assert_eq!(
+        names(page_two),
+        ["b", "a"],
+        "pages continue after the cursor"
+    );
     let summary = &s
         .list_executions(&ExecutionFilter { limit: 1, ..all })
         .unwrap()[0];

@@ -5,6 +5,7 @@
 //! and only then applies them, so a failing batch leaves nothing behind, as a SQL rollback would.
 
 mod queue;
+mod registry;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -33,6 +34,8 @@ struct Inner {
     /// Ids are never reused: a late `done_outbox` must not delete a newer record.
     last_outbox_id: i64,
     queues: queue::Queues,
+    /// `(kind, name)` → resource; a `BTreeMap`, so listing is by name.
+    resources: BTreeMap<(String, String), crate::store::ResourceRecord>,
 }
 
 impl MemoryStore {
@@ -80,6 +83,12 @@ impl ExecutionStore for MemoryStore {
                     .is_none_or(|m| *m == x.machine_arn)
             })
             .filter(|x| filter.status.as_ref().is_none_or(|s| *s == x.status))
+            .filter(|x| {
+                filter
+                    .after
+                    .as_ref()
+                    .is_none_or(|(ms, arn)| (x.start_ms, &x.arn) < (*ms, arn))
+            })
             .collect();
         found.sort_by(|a, b| (b.start_ms, &b.arn).cmp(&(a.start_ms, &a.arn)));
         let limit = if filter.limit == 0 {

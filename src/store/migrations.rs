@@ -125,6 +125,20 @@ CREATE TABLE message_deduplication (
 CREATE INDEX message_deduplication_sent ON message_deduplication (queue, sent_ms);
 "#,
     },
+    Migration {
+        version: 3,
+        name: "resources: state machines and activities",
+        sql: r#"
+CREATE TABLE resources (
+    kind       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    arn        TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    PRIMARY KEY (kind, name)
+);
+"#,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

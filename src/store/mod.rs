@@ -1,5 +1,5 @@
-//! Persistence: executions, their history, task tokens, timers, the outbox and the embedded
-//! message queue (`queue.rs`).
+//! Persistence: executions, their history, task tokens, timers, the outbox, the embedded
+//! message queue (`queue.rs`) and the state machines and activities of the API (`registry.rs`).
 //!
 //! Small capability traits, one `Store` bundling them, and backends beside them: `memory`
 //! (tests, in-process runs) and `sqlite` (the embedded default). Every backend passes the
@@ -16,10 +16,12 @@ mod contract;
 pub mod memory;
 mod migrations;
 pub mod queue;
+pub mod registry;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
 pub use queue::{MessageRecord, NewMessage, QueueCounts, QueueRecord, QueueStore};
+pub use registry::{ResourceRecord, ResourceStore};
 pub use sqlite::SqliteStore;
 
 /// One execution as stored. `state` is the serialized engine `Execution`; `config` is the JSON of
@@ -64,6 +66,9 @@ pub struct ExecutionFilter {
     pub status: Option<String>,
     /// At most this many, newest first (0 = no limit).
     pub limit: usize,
+    /// Pagination: only executions after this `(start_ms, arn)` in the listing's order (the
+    /// last one of the previous page).
+    pub after: Option<(i64, String)>,
 }
 
 /// A history event: `json` is the AWS-shaped event (`HistoryEvent::to_aws_json`).
@@ -180,8 +185,11 @@ pub trait Outbox {
 
 /// Everything the runtime needs.
 pub trait Store:
-    ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + Send + Sync
+    ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + ResourceStore + Send + Sync
 {
 }
 
-impl<T: ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + Send + Sync> Store for T {}
+impl<T> Store for T where
+    T: ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + ResourceStore + Send + Sync
+{
+}

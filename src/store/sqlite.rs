@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
 mod queue;
+mod registry;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -213,26 +214,36 @@ impl ExecutionStore for SqliteStore {
         let sql = match (&filter.machine_arn, &filter.status) {
             (None, None) => {
                 "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
-                 WHERE ?1 IS NULL AND ?2 IS NULL ORDER BY start_ms DESC, arn DESC LIMIT ?3"
+                 WHERE ?1 IS NULL AND ?2 IS NULL AND (?4 IS NULL OR (start_ms, arn) < (?4, ?5))
+                 ORDER BY start_ms DESC, arn DESC LIMIT ?3"
             }
             (Some(_), None) => {
                 "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
-                 WHERE machine_arn = ?1 AND ?2 IS NULL ORDER BY start_ms DESC, arn DESC LIMIT ?3"
+                 WHERE machine_arn = ?1 AND ?2 IS NULL AND (?4 IS NULL OR (start_ms, arn) < (?4, ?5))
+                 ORDER BY start_ms DESC, arn DESC LIMIT ?3"
             }
             (None, Some(_)) => {
                 "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
-                 WHERE ?1 IS NULL AND status = ?2 ORDER BY start_ms DESC, arn DESC LIMIT ?3"
+                 WHERE ?1 IS NULL AND status = ?2 AND (?4 IS NULL OR (start_ms, arn) < (?4, ?5))
+                 ORDER BY start_ms DESC, arn DESC LIMIT ?3"
             }
             (Some(_), Some(_)) => {
                 "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
-                 WHERE machine_arn = ?1 AND status = ?2 ORDER BY start_ms DESC, arn DESC LIMIT ?3"
+                 WHERE machine_arn = ?1 AND status = ?2 AND (?4 IS NULL OR (start_ms, arn) < (?4, ?5))
+                 ORDER BY start_ms DESC, arn DESC LIMIT ?3"
             }
         };
         let limit = sql_limit(filter.limit);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(sql)?;
             let rows = stmt.query_map(
-                params![filter.machine_arn, filter.status, limit],
+                params![
+                    filter.machine_arn,
+                    filter.status,
+                    limit,
+                    filter.after.as_ref().map(|a| a.0),
+                    filter.after.as_ref().map(|a| &a.1)
+                ],
                 summary_row,
             )?;
             rows.collect()

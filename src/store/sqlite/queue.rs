@@ -444,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn a_schema_1_file_gains_the_queue_tables() {
+    fn a_schema_1_file_gains_the_later_tables() {
         let dir = TempDir::new();
         std::fs::create_dir_all(dir.db().parent().unwrap()).unwrap();
         let old = Connection::open(dir.db()).unwrap();
@@ -468,9 +468,10 @@ mod tests {
                 stmt.query_map([], |r| r.get(0))?.collect()
             })
             .unwrap();
-        assert_eq!(applied, [1, 2]);
+        assert_eq!(applied, [1, 2, 3]);
         assert_eq!(s.claim_outbox(0, 0, 10).unwrap()[0].payload, "kept");
         contract::queue_send_receive_delete(&s);
+        contract::registry_delete(&s);
     }
 
     /// The statements a receive runs use the indexes.

@@ -1,0 +1,216 @@
+//! `stepwise serve`: the AWS Step Functions and SQS APIs on one port, for unmodified AWS
+//! clients (boto3, the AWS CLI, the SDKs) pointed at it with an endpoint URL.
+
+use super::report::usage;
+use crate::arn;
+use crate::integrations::command::Binding;
+use crate::runtime::config::HandlerConfig;
+use crate::serve::sfn::executions::machine_arn_of;
+use crate::serve::triggers::{Trigger, TriggersFile};
+use crate::serve::{App, Settings, driver};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on. Loopback by default: the API has no authentication.
+    #[arg(long, default_value = "127.0.0.1:8083", env = "STEPWISE_BIND")]
+    bind: String,
+    #[command(flatten)]
+    db: super::store::Db,
+    /// Create a state machine from every `*.asl.json` / `*.json` definition in DIR at start-up,
+    /// named after its file (`orders.asl.json` → `orders`).
+    #[arg(long, value_name = "DIR")]
+    state_machines: Option<String>,
+    /// Start an execution of STATE_MACHINE (a name or ARN) for every message on QUEUE of the
+    /// embedded queue, with the message body as input.
+    #[arg(long, value_name = "QUEUE=STATE_MACHINE")]
+    trigger: Vec<Trigger>,
+    /// A JSON file of triggers: {"triggers": [{"queue", "stateMachine", "batchSize"}]}.
+    #[arg(long, value_name = "FILE")]
+    triggers: Option<String>,
+    /// Serve a Lambda function with a local command: NAME=COMMAND.
+    #[arg(long, value_name = "NAME=COMMAND")]
+    lambda: Vec<Binding>,
+    /// Serve a Task state with a local command: STATE=COMMAND.
+    #[arg(long, value_name = "STATE=COMMAND")]
+    task: Vec<Binding>,
+    /// Send `sqs:` tasks to this SQS endpoint (`aws`: AWS itself) instead of the embedded queue.
+    #[arg(long, value_name = "URL")]
+    sqs_endpoint: Option<String>,
+    /// Invoke Lambda functions without a --lambda command through this Lambda endpoint.
+    #[arg(long, value_name = "URL")]
+    lambda_endpoint: Option<String>,
+    /// Region for ARNs.
+    #[arg(long, env = "AWS_REGION", default_value = arn::DEFAULT_REGION)]
+    region: String,
+    /// Account id for ARNs and queue URLs.
+    #[arg(long, env = "STEPWISE_ACCOUNT_ID", default_value = arn::DEFAULT_ACCOUNT)]
+    account: String,
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return usage(format!("cannot start the server runtime: {e}")),
+    };
+    let code = runtime.block_on(serve(args));
+    // Operations still on the blocking pool finish (each is one short transaction).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(10));
+    code
+}
+
+async fn serve(args: Args) -> ExitCode {
+    let listener = match tokio::net::TcpListener::bind(&args.bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            return usage(format!(
+                "cannot listen on {}: {e} (is another server using the port? pass --bind HOST:PORT)",
+                args.bind
+            ));
+        }
+    };
+    let local = listener
+        .local_addr()
+        .map_or(args.bind.clone(), |a| a.to_string());
+    let (path, store) = match args.db.open() {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    let mut triggers = args.trigger.clone();
+    if let Some(file) = &args.triggers {
+        match super::read_file(file).and_then(|t| {
+            serde_json::from_str::<TriggersFile>(&t).map_err(|e| format!("{file}: {e}"))
+        }) {
+            Ok(f) => triggers.extend(f.triggers),
+            Err(e) => return usage(e),
+        }
+    }
+    let handlers = match handler_config(&args, &path) {
+        Ok(h) => h,
+        Err(e) => return usage(e),
+    };
+    let settings = Settings {
+        region: args.region.clone(),
+        account: args.account.clone(),
+        base_url: format!("http://{local}"),
+        handlers,
+        triggers,
+    };
+    let (app, kicks) = App::new(store, settings);
+    if let Some(dir) = &args.state_machines
+        && let Err(e) = create_from_dir(&app, dir)
+    {
+        return usage(e);
+    }
+    for t in &app.settings.triggers {
+        let machine = machine_arn_of(&app, &t.state_machine);
+        if let Err(e) = crate::serve::sfn::machines::load(&app, &machine) {
+            return usage(format!(
+                "trigger {}={}: {} (create it first, or use --state-machines DIR)",
+                t.queue, t.state_machine, e.message
+            ));
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let driver = driver::spawn(app.clone(), kicks, stop.clone());
+    eprintln!(
+        "stepwise serve: listening on http://{local} (database {})",
+        path.display()
+    );
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(crate::serve::http::connection(app.clone(), stream));
+                }
+                Err(e) => eprintln!("stepwise serve: accept failed: {e}"),
+            },
+            _ = shutdown_signal() => break,
+        }
+    }
+    eprintln!("stepwise serve: shutting down");
+    stop.store(true, Ordering::Relaxed);
+    app.kick();
+    let _ = tokio::task::spawn_blocking(move || driver.join()).await;
+    ExitCode::SUCCESS
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, String> {
+    use crate::integrations::aws;
+    let env = |name: &str| std::env::var(name).ok();
+    let mut config = HandlerConfig {
+        lambdas: args.lambda.clone(),
+        tasks: args.task.clone(),
+        cwd: std::env::current_dir()
+            .ok()
+            .map(|d| d.to_string_lossy().into_owned()),
+        sqs_endpoint: aws::endpoint_setting(args.sqs_endpoint.as_deref(), aws::SQS, env)?,
+        lambda_endpoint: aws::endpoint_setting(args.lambda_endpoint.as_deref(), aws::LAMBDA, env)?,
+        ..HandlerConfig::default()
+    };
+    config.env.extend(super::run::callback_env(db));
+    Ok(config)
+}
+
+/// `--state-machines DIR`: every definition in DIR becomes a state machine named after its
+/// file; an existing one is updated to the file's definition.
+fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
+    use crate::serve::sfn::machines::{MachineBody, put};
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    files.sort();
+    for file in files {
+        let shown = file.display().to_string();
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let base = file
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let stem = base.strip_suffix(".json").unwrap_or(base);
+        let name = stem.strip_suffix(".asl").unwrap_or(stem);
+        // Only state machine definitions: mock files, inputs and test files sit beside them.
+        let is_definition = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .is_some_and(|v| v.get("States").is_some() && v.get("StartAt").is_some());
+        if !is_definition {
+            continue;
+        }
+        let body = MachineBody {
+            definition: text,
+            role_arn: arn::role(&app.settings.account),
+            kind: "STANDARD".into(),
+            description: None,
+            revision_id: None,
+            update_ms: None,
+            logging_configuration: serde_json::json!({"level": "OFF", "includeExecutionData": false}),
+            tracing_configuration: serde_json::json!({"enabled": false}),
+        };
+        let stored = put(app, name, body, true)
+            .map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
+        eprintln!("stepwise serve: state machine {} from {shown}", stored.arn);
+    }
+    Ok(())
+}

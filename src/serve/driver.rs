@@ -1,0 +1,55 @@
+//! The driver: one thread that fires due timers, performs the effects executions committed
+//! (Task invocations, SQS sends, activity scheduling) and polls queue triggers. Request handlers
+//! kick it after each commit; otherwise it wakes for the next timer, and at least every 100 ms
+//! for work other processes sharing the database committed.
+
+use super::App;
+use crate::runtime::clock::SystemClock;
+use crate::runtime::durable::Durable;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+const IDLE: Duration = Duration::from_millis(100);
+
+pub fn spawn(
+    app: Arc<App>,
+    kicks: mpsc::Receiver<()>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("stepwise-driver".into())
+        .spawn(move || run(&app, &kicks, &stop))
+        .expect("the driver thread starts")
+}
+
+fn run(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
+    let mut durable = Durable::new(app.store.clone(), Box::new(SystemClock));
+    let mut last_error = String::new();
+    while !stop.load(Ordering::Relaxed) {
+        let mut busy = match durable.drive() {
+            Ok(n) => n,
+            Err(e) => {
+                // Say it once, not every 100 ms.
+                let e = e.to_string();
+                if e != last_error {
+                    eprintln!("stepwise serve: {e}");
+                    last_error = e;
+                }
+                0
+            }
+        };
+        busy += super::triggers::poll(app);
+        if busy > 0 {
+            app.arrivals.notify_waiters();
+            continue;
+        }
+        let wait = match app.store.next_timer() {
+            Ok(Some(t)) => Duration::from_millis((t.due_ms - app.now()).clamp(0, 100) as u64),
+            _ => IDLE,
+        };
+        if kicks.recv_timeout(wait).is_ok() {
+            while kicks.try_recv().is_ok() {}
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! `stepwise serve`: the AWS Step Functions API and an SQS-compatible API on one port, over the
+//! durable runtime and the embedded queue, for unmodified AWS clients.
+//!
+//! - `http.rs` — the HTTP server: reads requests, routes on `X-Amz-Target`, writes answers.
+//! - `protocol.rs` — AWS JSON 1.0: errors, request fields, timestamps, page tokens.
+//! - `sfn/` — the Step Functions operations; `sqs/` — the SQS operations.
+//! - `driver.rs` — the background thread that fires timers, performs effects and runs triggers.
+//! - `triggers.rs` — queues that start executions.
+//!
+//! Operations run on tokio's blocking pool (the store is synchronous), so a client that hangs
+//! up mid-request cannot cut an operation in half. Long polls wait asynchronously on `arrivals`.
+
+pub mod driver;
+pub mod http;
+pub mod protocol;
+pub mod sfn;
+pub mod sqs;
+pub mod triggers;
+
+use crate::asl::{Diagnostic, Machine};
+use crate::runtime::clock::{SystemClock, system_now_ms};
+use crate::runtime::config::HandlerConfig;
+use crate::runtime::durable::Durable;
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, mpsc};
+
+/// What the server was started with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub region: String,
+    pub account: String,
+    /// `http://HOST:PORT`, for queue URLs.
+    pub base_url: String,
+    /// The handlers every execution the API starts gets (endpoints, local commands).
+    pub handlers: HandlerConfig,
+    pub triggers: Vec<triggers::Trigger>,
+}
+
+/// Everything a request handler can reach.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub settings: Settings,
+    /// Idle runtimes, so their caches of parsed definitions survive between requests.
+    durables: Mutex<Vec<Durable>>,
+    machines: Mutex<HashMap<String, Arc<Machine>>>,
+    kick: Mutex<mpsc::Sender<()>>,
+    /// Signalled when messages or activity tasks may have arrived: long polls look again.
+    pub arrivals: tokio::sync::Notify,
+}
+
+/// Parsed definitions kept at most; beyond, the cache starts over.
+const MAX_CACHED_MACHINES: usize = 256;
+
+impl App {
+    /// The app and the receiving end of its kicks (for the driver).
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> (Arc<App>, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        let app = App {
+            store,
+            settings,
+            durables: Mutex::new(Vec::new()),
+            machines: Mutex::new(HashMap::new()),
+            kick: Mutex::new(tx),
+            arrivals: tokio::sync::Notify::new(),
+        };
+        (Arc::new(app), rx)
+    }
+
+    pub fn now(&self) -> i64 {
+        system_now_ms()
+    }
+
+    /// Runs `f` with a runtime from the pool.
+    pub fn durable<T>(&self, f: impl FnOnce(&mut Durable) -> T) -> T {
+        let pooled = lock(&self.durables).pop();
+        let mut d =
+            pooled.unwrap_or_else(|| Durable::new(self.store.clone(), Box::new(SystemClock)));
+        let out = f(&mut d);
+        lock(&self.durables).push(d);
+        out
+    }
+
+    /// Tells the driver there is new work (effects to perform, timers to arm).
+    pub fn kick(&self) {
+        let _ = lock(&self.kick).send(());
+    }
+
+    /// The parsed definition, or every diagnostic.
+    pub fn machine(&self, definition: &str) -> Result<Arc<Machine>, Vec<Diagnostic>> {
+        if let Some(m) = lock(&self.machines).get(definition) {
+            return Ok(m.clone());
+        }
+        let m = Arc::new(crate::asl::load(definition)?);
+        let mut cache = lock(&self.machines);
+        if cache.len() >= MAX_CACHED_MACHINES {
+            cache.clear();
+        }
+        cache.insert(definition.to_string(), m.clone());
+        Ok(m)
+    }
+
+    /// The URL of a queue of the embedded store, pointing back at this server.
+    pub fn queue_url(&self, name: &str) -> String {
+        format!(
+            "{}/{}/{}",
+            self.settings.base_url, self.settings.account, name
+        )
+    }
+}
+
+/// A poisoned lock still guards consistent data here: nothing panics half-way through an update.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,421 @@
+//! Executions: start (durably, or synchronously for Express), describe, list, stop, history.
+
+use super::arns::{check_execution, check_name};
+use super::machines::{self, MachineBody};
+use crate::engine::ExecutionInfo;
+use crate::runtime::durable::Error as RuntimeError;
+use crate::serve::App;
+use crate::serve::protocol::{
+    ApiError, Body, Reply, epoch, max_results, page_position, page_token,
+};
+use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord};
+use serde_json::{Map, Value, json};
+
+const MAX_PAYLOAD: usize = crate::engine::failure::MAX_PAYLOAD_BYTES;
+const STATUSES: [&str; 6] = [
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
+
+pub fn load(app: &App, arn: &str) -> Result<ExecutionRecord, ApiError> {
+    check_execution(arn)?;
+    app.store.execution(arn)?.ok_or_else(|| {
+        ApiError::new(
+            "ExecutionDoesNotExist",
+            format!("Execution Does Not Exist: '{arn}'"),
+        )
+    })
+}
+
+/// The execution input as AWS checks it.
+fn parse_input(text: &str) -> Result<Value, ApiError> {
+    if text.len() > MAX_PAYLOAD {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD}"
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(ApiError::new(
+            "InvalidExecutionInput",
+            "Invalid State Machine Execution Input: 'Invalid execution input.'",
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{e}'"),
+        )
+    })
+}
+
+/// What `StartExecution` answers.
+pub struct Started {
+    pub arn: String,
+    pub start_ms: i64,
+}
+
+/// Starts an execution of a stored state machine: the API's `StartExecution` and queue
+/// triggers. Idempotent for the same name and input while the first is running.
+pub fn start(
+    app: &App,
+    machine_arn: &str,
+    name: Option<&str>,
+    input: Option<&str>,
+) -> Result<Started, ApiError> {
+    let (record, body) = machines::load(app, machine_arn)?;
+    let name = name.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    check_name(&name)?;
+    let input_text = input.unwrap_or("{}");
+    let input = parse_input(input_text)?;
+    let machine = app
+        .machine(&body.definition)
+        .map_err(|d| machines::invalid_definition(&d))?;
+    let arn = crate::arn::execution(
+        &app.settings.region,
+        &app.settings.account,
+        &record.name,
+        &name,
+    );
+    let info = ExecutionInfo {
+        execution_arn: arn.clone(),
+        name,
+        state_machine_arn: record.arn.clone(),
+        state_machine_name: record.name.clone(),
+        role_arn: body.role_arn.clone(),
+        region: app.settings.region.clone(),
+        start_ms: app.now(),
+        input: input.clone(),
+    };
+    let start_ms = info.start_ms;
+    let mut config = app.settings.handlers.clone();
+    config.mock_state_machine = Some(record.name.clone());
+    let started = app.durable(|d| {
+        d.start(
+            &body.definition,
+            machine,
+            info,
+            crate::runtime::seed(),
+            &config,
+        )
+    });
+    match started {
+        Ok(arn) => {
+            app.kick();
+            Ok(Started { arn, start_ms })
+        }
+        Err(RuntimeError::Store(StoreError::AlreadyExists { arn })) => {
+            let existing = load(app, &arn)?;
+            let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
+            if existing.status == "RUNNING" && same_input {
+                Ok(Started {
+                    arn,
+                    start_ms: existing.start_ms,
+                })
+            } else {
+                Err(ApiError::new(
+                    "ExecutionAlreadyExists",
+                    format!("Execution Already Exists: '{arn}'"),
+                ))
+            }
+        }
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+pub fn start_api(app: &App, body: &Body) -> Reply {
+    let started = start(
+        app,
+        body.str("stateMachineArn")?,
+        body.opt_str("name")?,
+        body.opt_str("input")?,
+    )?;
+    Ok(json!({"executionArn": started.arn, "startDate": epoch(started.start_ms)}))
+}
+
+/// `StartSyncExecution`: an Express execution run to its end in memory; answers 200 whatever
+/// its outcome.
+pub fn start_sync(app: &App, body: &Body) -> Reply {
+    let machine_arn = body.str("stateMachineArn")?;
+    let (record, machine): (_, MachineBody) = machines::load(app, machine_arn)?;
+    if machine.kind != "EXPRESS" {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let name = body
+        .opt_str("name")?
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    check_name(&name)?;
+    let input_text = body.opt_str("input")?.unwrap_or("{}");
+    let input = parse_input(input_text)?;
+    let parsed = app
+        .machine(&machine.definition)
+        .map_err(|d| machines::invalid_definition(&d))?;
+    let arn = format!(
+        "arn:aws:states:{}:{}:express:{}:{}:{}",
+        app.settings.region,
+        app.settings.account,
+        record.name,
+        name,
+        uuid::Uuid::new_v4()
+    );
+    let start_ms = app.now();
+    let info = ExecutionInfo {
+        execution_arn: arn.clone(),
+        name: name.clone(),
+        state_machine_arn: record.arn.clone(),
+        state_machine_name: record.name.clone(),
+        role_arn: machine.role_arn.clone(),
+        region: app.settings.region.clone(),
+        start_ms,
+        input,
+    };
+    let mut router = app
+        .settings
+        .handlers
+        .router(Some(app.store.clone()))
+        .map_err(ApiError::internal)?;
+    let mut clock = crate::runtime::clock::SystemClock;
+    let done = crate::runtime::local::run(
+        &parsed,
+        info,
+        crate::runtime::seed(),
+        &mut router,
+        &mut clock,
+    );
+    let stop_ms = app.now();
+    let mut out = json!({
+        "executionArn": arn,
+        "stateMachineArn": record.arn,
+        "name": name,
+        "startDate": epoch(start_ms),
+        "stopDate": epoch(stop_ms),
+        "status": done.status.name(),
+        "input": input_text,
+        "inputDetails": {"included": true},
+        "billingDetails": {
+            "billedDurationInMilliseconds": ((stop_ms - start_ms).max(0) + 99) / 100 * 100,
+            "billedMemoryUsedInMB": 64,
+        },
+    });
+    use crate::engine::Status;
+    match &done.status {
+        Status::Succeeded { output } => {
+            out["output"] = json!(output.to_string());
+            out["outputDetails"] = json!({"included": true});
+        }
+        Status::Failed { error, cause }
+        | Status::TimedOut { error, cause }
+        | Status::Aborted { error, cause } => {
+            if let Some(e) = error {
+                out["error"] = json!(e);
+            }
+            if let Some(c) = cause {
+                out["cause"] = json!(c);
+            }
+        }
+        Status::Running => {}
+    }
+    Ok(out)
+}
+
+/// The fields `ListExecutions` and `DescribeExecution` share.
+fn summary(
+    arn: &str,
+    machine_arn: &str,
+    name: &str,
+    status: &str,
+    start_ms: i64,
+    stop_ms: Option<i64>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("executionArn".into(), json!(arn));
+    m.insert("stateMachineArn".into(), json!(machine_arn));
+    m.insert("name".into(), json!(name));
+    m.insert("status".into(), json!(status));
+    m.insert("startDate".into(), epoch(start_ms));
+    if let Some(stop) = stop_ms {
+        m.insert("stopDate".into(), epoch(stop));
+    }
+    m.insert("redriveCount".into(), json!(0));
+    m
+}
+
+pub fn describe(app: &App, body: &Body) -> Reply {
+    let r = load(app, body.str("executionArn")?)?;
+    let mut m = summary(
+        &r.arn,
+        &r.machine_arn,
+        &r.name,
+        &r.status,
+        r.start_ms,
+        r.stop_ms,
+    );
+    m.insert("input".into(), json!(r.input));
+    m.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(out) = &r.output {
+        m.insert("output".into(), json!(out));
+        m.insert("outputDetails".into(), json!({"included": true}));
+    }
+    if let Some(e) = &r.error {
+        m.insert("error".into(), json!(e));
+    }
+    if let Some(c) = &r.cause {
+        m.insert("cause".into(), json!(c));
+    }
+    m.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+    let reason = if r.status == "RUNNING" || r.status == "SUCCEEDED" {
+        format!("Execution is {} and cannot be redriven", r.status)
+    } else {
+        "stepwise does not redrive executions".to_string()
+    };
+    m.insert("redriveStatusReason".into(), json!(reason));
+    Ok(Value::Object(m))
+}
+
+pub fn list(app: &App, body: &Body) -> Reply {
+    let machine_arn = body.str("stateMachineArn")?;
+    let (_, machine) = machines::load(app, machine_arn)?;
+    if machine.kind == "EXPRESS" {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let status = body.opt_str("statusFilter")?;
+    if let Some(s) = status
+        && !STATUSES.contains(&s)
+    {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{s}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            STATUSES.join(", ")
+        )));
+    }
+    let max = max_results(body, 100, 1000)?;
+    let after = match body.opt_str("nextToken")? {
+        Some(t) => {
+            let position = page_position(t)?;
+            let (ms, arn) = position
+                .split_once('|')
+                .and_then(|(ms, arn)| Some((ms.parse::<i64>().ok()?, arn.to_string())))
+                .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
+            Some((ms, arn))
+        }
+        None => None,
+    };
+    let filter = ExecutionFilter {
+        machine_arn: Some(machine_arn.to_string()),
+        status: status.map(str::to_string),
+        limit: max + 1,
+        after,
+    };
+    let mut rows = app.store.list_executions(&filter)?;
+    let more = rows.len() > max;
+    rows.truncate(max);
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            Value::Object(summary(
+                &r.arn,
+                &r.machine_arn,
+                &r.name,
+                &r.status,
+                r.start_ms,
+                r.stop_ms,
+            ))
+        })
+        .collect();
+    let mut out = json!({"executions": items});
+    if more && let Some(last) = rows.last() {
+        out["nextToken"] = json!(page_token(&format!("{}|{}", last.start_ms, last.arn)));
+    }
+    Ok(out)
+}
+
+pub fn stop(app: &App, body: &Body) -> Reply {
+    let arn = body.str("executionArn")?;
+    let error = body.bounded("error", 256)?.map(str::to_string);
+    let cause = body.bounded("cause", 32_768)?.map(str::to_string);
+    let r = load(app, arn)?;
+    if r.status == "RUNNING" {
+        app.durable(|d| d.stop(arn, error, cause))
+            .map_err(ApiError::internal)?;
+        app.kick();
+    }
+    let r = load(app, arn)?;
+    Ok(json!({"stopDate": epoch(r.stop_ms.unwrap_or(r.start_ms))}))
+}
+
+pub fn history(app: &App, body: &Body) -> Reply {
+    let arn = body.str("executionArn")?;
+    load(app, arn)?;
+    let max = max_results(body, 100, 1000)?;
+    let reverse = body.opt_bool("reverseOrder")?.unwrap_or(false);
+    let with_data = body.opt_bool("includeExecutionData")?.unwrap_or(true);
+    // The token is the id of the last event given; the next page continues past it.
+    let after: Option<u64> = match body.opt_str("nextToken")? {
+        Some(t) => Some(
+            page_position(t)?
+                .parse()
+                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?,
+        ),
+        None => None,
+    };
+    let rows = if reverse {
+        let mut all = app.store.history(arn, 0, 0)?;
+        all.reverse();
+        if let Some(a) = after {
+            all.retain(|r| r.id < a);
+        }
+        all.truncate(max + 1);
+        all
+    } else {
+        app.store.history(arn, after.unwrap_or(0), max + 1)?
+    };
+    let more = rows.len() > max;
+    let rows = &rows[..rows.len().min(max)];
+    let events: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut event: Value = serde_json::from_str(&r.json).unwrap_or(Value::Null);
+            event["timestamp"] = epoch(r.timestamp_ms);
+            if !with_data {
+                strip_data(&mut event);
+            }
+            event
+        })
+        .collect();
+    let mut out = json!({"events": events});
+    if more && let Some(last) = rows.last() {
+        out["nextToken"] = json!(page_token(&last.id.to_string()));
+    }
+    Ok(out)
+}
+
+/// `includeExecutionData: false`: the events without their input and output.
+fn strip_data(event: &mut Value) {
+    if let Some(m) = event.as_object_mut() {
+        for (key, details) in m.iter_mut() {
+            if key.ends_with("EventDetails")
+                && let Some(d) = details.as_object_mut()
+            {
+                d.remove("input");
+                d.remove("output");
+            }
+        }
+    }
+}
+
+/// For triggers: the machine's ARN from a name or an ARN.
+pub fn machine_arn_of(app: &App, name_or_arn: &str) -> String {
+    if name_or_arn.starts_with("arn:") {
+        name_or_arn.to_string()
+    } else {
+        super::arns::machine_arn(app, name_or_arn)
+    }
+}

@@ -1,0 +1,47 @@
+//! The Step Functions operations (`X-Amz-Target: AWSStepFunctions.<Operation>`), one file per
+//! group: state machines, executions, task tokens, activities.
+
+mod activities;
+mod arns;
+pub mod executions;
+pub mod machines;
+mod tasks;
+
+use super::App;
+use super::http::{blocking, unknown_operation};
+use super::protocol::{Body, Reply};
+use std::sync::Arc;
+
+pub async fn call(app: Arc<App>, op: &str, body: Body) -> Reply {
+    if op == "GetActivityTask" {
+        return activities::get_task(app, body).await;
+    }
+    let op = op.to_string();
+    blocking(app, move |app| call_sync(app, &op, &body)).await
+}
+
+fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
+    match op {
+        "CreateStateMachine" => machines::create(app, body),
+        "UpdateStateMachine" => machines::update(app, body),
+        "DescribeStateMachine" => machines::describe(app, body),
+        "ListStateMachines" => machines::list(app, body),
+        "DeleteStateMachine" => machines::delete(app, body),
+        "ValidateStateMachineDefinition" => machines::validate(body),
+        "DescribeStateMachineForExecution" => machines::for_execution(app, body),
+        "StartExecution" => executions::start_api(app, body),
+        "StartSyncExecution" => executions::start_sync(app, body),
+        "DescribeExecution" => executions::describe(app, body),
+        "ListExecutions" => executions::list(app, body),
+        "StopExecution" => executions::stop(app, body),
+        "GetExecutionHistory" => executions::history(app, body),
+        "SendTaskSuccess" => tasks::success(app, body),
+        "SendTaskFailure" => tasks::failure(app, body),
+        "SendTaskHeartbeat" => tasks::heartbeat(app, body),
+        "CreateActivity" => activities::create(app, body),
+        "DescribeActivity" => activities::describe(app, body),
+        "ListActivities" => activities::list(app, body),
+        "DeleteActivity" => activities::delete(app, body),
+        _ => Err(unknown_operation(&format!("AWSStepFunctions.{op}"))),
+    }
+}
