@@ -1,0 +1,168 @@
+//! Shared by the tests that drive `stepwise serve` with clients no one here wrote (boto3, the
+//! AWS CLI): a server on a free loopback port, killed by its PID when dropped, and a way to run
+//! the Python clients from `scripts/test`'s virtual environment (`STEPWISE_PYTHON`), skipping
+//! with a notice when it is not there.
+#![allow(dead_code, clippy::disallowed_methods)] // an edge: reads the environment
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `stepwise serve` with its own database, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl Server {
+    /// Starts a server in a new scratch directory; `args` are extra `serve` arguments.
+    pub fn start(case: &str, args: &[&str]) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("stepwise-serve-{case}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        Server::start_in(dir, args)
+    }
+
+    /// Starts a server on an existing directory (its database `db` is reused).
+    pub fn start_in(dir: PathBuf, args: &[&str]) -> Server {
+        let port = free_port();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let child = spawn(&dir, port, &args);
+        let server = Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            dir,
+            args,
+        };
+        server.wait_until_it_answers();
+        server
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.join("db")
+    }
+
+    fn wait_until_it_answers(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "stepwise serve did not listen on port {} within 20 s",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// SIGKILL, then a new server on the same database and port.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(&self.dir, self.port, &self.args);
+        self.wait_until_it_answers();
+    }
+
+    /// SIGTERM; the exit status once it stopped (within 10 s).
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not stop within 10 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn spawn(dir: &Path, port: u16, args: &[String]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .arg("serve")
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .arg("--db")
+        .arg(dir.join("db"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("STEPWISE_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("serve.log")).expect("a log file"))
+        .spawn()
+        .expect("stepwise serve starts")
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    l.local_addr().expect("local address").port()
+}
+
+/// The Python of `scripts/test`'s virtual environment (with boto3 and awscli), or `None` with a
+/// notice naming the case.
+pub fn python(case: &str) -> Option<PathBuf> {
+    match std::env::var_os("STEPWISE_PYTHON").filter(|p| !p.is_empty()) {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            eprintln!(
+                "notice: {case} skipped: STEPWISE_PYTHON is not set (scripts/test sets it to a venv with boto3 and awscli)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `tests/clients/<script>` with `python` against the server (`STEPWISE_ENDPOINT`), and
+/// fails with its output unless it exits 0.
+pub fn run_client(python: &Path, server: &Server, script: &str, args: &[&str]) -> Output {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let bin_dir = python.parent().expect("the venv's bin directory");
+    let path_var = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(python)
+        .arg(&path)
+        .args(args)
+        .env("STEPWISE_ENDPOINT", &server.url)
+        .env("STEPWISE_DB", server.db())
+        .env("PATH", path_var)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("python runs");
+    if !out.status.success() {
+        let log = std::fs::read_to_string(server.dir.join("serve.log")).unwrap_or_default();
+        panic!(
+            "{script} failed ({}):\n--- stdout\n{}\n--- stderr\n{}\n--- serve.log\n{log}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
