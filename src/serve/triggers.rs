@@ -8,8 +8,18 @@ use super::App;
 use super::sfn::executions::{machine_arn_of, start};
 use serde::Deserialize;
 
-/// How long a message being started stays invisible to other receivers.
-const VISIBILITY_MS: i64 = 30_000;
+/// How long a message being started stays invisible when the queue does not say: SQS's default.
+const DEFAULT_VISIBILITY_MS: i64 = 30_000;
+
+/// The queue's `VisibilityTimeout`: how long before a message whose execution did not start is
+/// tried again.
+fn visibility_ms(app: &App, queue: &str) -> i64 {
+    let attributes = app.store.queue(queue).ok().flatten().map(|q| q.attributes);
+    attributes
+        .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+        .and_then(|a| a.get("VisibilityTimeout")?.as_str()?.parse::<i64>().ok())
+        .map_or(DEFAULT_VISIBILITY_MS, |s| s * 1000)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -54,18 +64,18 @@ pub fn poll(app: &App) -> usize {
     let mut started = 0;
     for t in &app.settings.triggers {
         let now = app.now();
-        let messages =
-            match super::sqs::receive(app, &t.queue, t.batch_size.clamp(1, 10), VISIBILITY_MS, now)
-            {
-                Ok(m) => m,
-                Err(e) => {
-                    eprintln!(
-                        "stepwise serve: trigger on queue {}: {}",
-                        t.queue, e.message
-                    );
-                    continue;
-                }
-            };
+        let visibility = visibility_ms(app, &t.queue);
+        let batch = t.batch_size.clamp(1, 10);
+        let messages = match super::sqs::receive(app, &t.queue, batch, visibility, now) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!(
+                    "stepwise serve: trigger on queue {}: {}",
+                    t.queue, e.message
+                );
+                continue;
+            }
+        };
         let machine = machine_arn_of(app, &t.state_machine);
         for m in messages {
             match start(app, &machine, Some(&m.id), Some(&m.body)) {
