@@ -108,14 +108,8 @@ async fn serve(args: Args) -> ExitCode {
     {
         return usage(e);
     }
-    for t in &app.settings.triggers {
-        let machine = machine_arn_of(&app, &t.state_machine);
-        if let Err(e) = crate::serve::sfn::machines::load(&app, &machine) {
-            return usage(format!(
-                "trigger {}={}: {} (create it first, or use --state-machines DIR)",
-                t.queue, t.state_machine, e.message
-            ));
-        }
+    if let Err(e) = check_triggers(&app) {
+        return usage(e);
     }
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), kicks, stop.clone());
@@ -139,6 +133,27 @@ async fn serve(args: Args) -> ExitCode {
     app.kick();
     let _ = tokio::task::spawn_blocking(move || driver.join()).await;
     ExitCode::SUCCESS
+}
+
+/// Every trigger names a state machine that exists; its queue is created when missing.
+fn check_triggers(app: &App) -> Result<(), String> {
+    for t in &app.settings.triggers {
+        let machine = machine_arn_of(app, &t.state_machine);
+        if let Err(e) = crate::serve::sfn::machines::load(app, &machine) {
+            return Err(format!(
+                "trigger {}={}: {} (create it first, or use --state-machines DIR)",
+                t.queue, t.state_machine, e.message
+            ));
+        }
+        let exists = app.store.queue(&t.queue).map_err(|e| e.to_string())?;
+        if exists.is_none() {
+            app.store
+                .create_queue(&t.queue, "{}", app.now())
+                .map_err(|e| e.to_string())?;
+            eprintln!("stepwise serve: created queue {} for its trigger", t.queue);
+        }
+    }
+    Ok(())
 }
 
 /// SIGTERM or Ctrl-C.

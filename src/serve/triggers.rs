@@ -45,7 +45,7 @@ pub struct TriggersFile {
 impl std::str::FromStr for Trigger {
     type Err = String;
 
-    /// `QUEUE=STATE_MACHINE`, optionally `QUEUE=STATE_MACHINE:BATCH` when the machine is a name.
+    /// `QUEUE=STATE_MACHINE` (batch size 10; the triggers file can set another).
     fn from_str(s: &str) -> Result<Trigger, String> {
         let (queue, machine) = s
             .split_once('=')
