@@ -180,14 +180,17 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         .handlers
         .router(Some(app.store.clone()))
         .map_err(ApiError::internal)?;
-    let mut clock = crate::runtime::clock::SystemClock;
-    let done = crate::runtime::local::run(
-        &parsed,
-        info,
-        crate::runtime::seed(),
-        &mut router,
-        &mut clock,
-    );
+    // On a thread of its own: handlers for real AWS endpoints run (and drop) a tokio runtime of
+    // their own, which tokio refuses inside the server's.
+    let done = std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut clock = crate::runtime::clock::SystemClock;
+            let seed = crate::runtime::seed();
+            crate::runtime::local::run(&parsed, info, seed, &mut router, &mut clock)
+        })
+        .join()
+    })
+    .map_err(|_| ApiError::internal("the express execution panicked"))?;
     let stop_ms = app.now();
     let mut out = json!({
         "executionArn": arn,
