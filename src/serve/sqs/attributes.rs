@@ -177,40 +177,61 @@ pub fn check(
     let mut changes = Vec::with_capacity(requested.len());
     for (name, value) in requested {
         let value = text(value).unwrap_or_default();
-        let Some(s) = SETTABLE.iter().find(|s| s.name == name) else {
-            let hint = if COMPUTED.contains(&name.as_str()) {
-                " (it is computed by SQS and cannot be set)"
-            } else {
-                ""
-            };
-            return Err(invalid_attribute_name(name, hint));
-        };
-        if s.name == "FifoQueue" {
-            let wanted = check_value(app, s, &value, fifo)? == "true";
-            if !creating && wanted != fifo {
-                return Err(invalid_attribute_value(
-                    name,
-                    "FifoQueue is set when the queue is created and cannot change",
-                ));
-            }
-            if creating && wanted {
-                changes.push((name.clone(), Some("true".into())));
-            }
-            continue; // a standard queue is one without it
+        if let Some(change) = check_one(app, name, &value, fifo, creating)? {
+            changes.push((name.clone(), change));
         }
-        if s.fifo_only && !fifo {
-            return Err(invalid_attribute_name(
-                name,
-                " (it applies to FIFO queues only: their name ends in .fifo and they are created with FifoQueue=true)",
-            ));
-        }
-        if value.is_empty() && REMOVABLE.contains(&s.name) {
-            changes.push((name.clone(), None));
-            continue;
-        }
-        changes.push((name.clone(), Some(check_value(app, s, &value, fifo)?)));
     }
     Ok(changes)
+}
+
+/// One requested attribute: `None` when it changes nothing, else its new value (`Some(None)`
+/// removes it).
+fn check_one(
+    app: &App,
+    name: &str,
+    value: &str,
+    fifo: bool,
+    creating: bool,
+) -> Result<Option<Option<String>>, ApiError> {
+    let Some(s) = SETTABLE.iter().find(|s| s.name == name) else {
+        let hint = if COMPUTED.contains(&name) {
+            " (it is computed by SQS and cannot be set)"
+        } else {
+            ""
+        };
+        return Err(invalid_attribute_name(name, hint));
+    };
+    if s.name == "FifoQueue" {
+        return fifo_queue(app, s, value, fifo, creating);
+    }
+    if s.fifo_only && !fifo {
+        return Err(invalid_attribute_name(
+            name,
+            " (it applies to FIFO queues only: their name ends in .fifo and they are created with FifoQueue=true)",
+        ));
+    }
+    if value.is_empty() && REMOVABLE.contains(&s.name) {
+        return Ok(Some(None));
+    }
+    check_value(app, s, value, fifo).map(|v| Some(Some(v)))
+}
+
+/// `FifoQueue` is set by CreateQueue only; a standard queue is one without it.
+fn fifo_queue(
+    app: &App,
+    s: &Settable,
+    value: &str,
+    fifo: bool,
+    creating: bool,
+) -> Result<Option<Option<String>>, ApiError> {
+    let wanted = check_value(app, s, value, fifo)? == "true";
+    if !creating && wanted != fifo {
+        return Err(invalid_attribute_value(
+            s.name,
+            "FifoQueue is set when the queue is created and cannot change",
+        ));
+    }
+    Ok((creating && wanted).then(|| Some("true".to_string())))
 }
 
 fn check_value(app: &App, s: &Settable, value: &str, fifo: bool) -> Result<String, ApiError> {
