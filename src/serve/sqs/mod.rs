@@ -1,68 +1,97 @@
 //! The SQS operations (`X-Amz-Target: AmazonSQS.<Operation>`) over the embedded queue.
+//!
+//! - `queues.rs` — create, find, list, delete, purge; `attributes.rs` — queue attributes.
+//! - `send.rs` — SendMessage; `message_attributes.rs` — checking and selecting them.
+//! - `receive.rs` — ReceiveMessage (long polls); `redrive.rs` — dead-letter queues.
+//! - `messages.rs` — DeleteMessage, ChangeMessageVisibility; `batch.rs` — the batch forms.
+//! - `errors.rs` — SQS's error shapes and legacy codes.
+//!
+//! A queue is named by the last path segment of `QueueUrl`, whatever the host, so URLs written
+//! for AWS and URLs pointing at this server reach the same queue. Names with `:` belong to
+//! stepwise (activity tasks) and are neither listed nor reachable.
+
+mod attributes;
+mod batch;
+mod errors;
+mod message_attributes;
+mod messages;
+mod queues;
+mod receive;
+mod redrive;
+mod send;
+
+pub use redrive::receive;
 
 use super::App;
-use super::http::unknown_operation;
+use super::http::{blocking, unknown_operation};
 use super::protocol::{ApiError, Body, Reply};
-use crate::store::MessageRecord;
-use serde_json::Value;
+use crate::store::QueueRecord;
 use std::sync::Arc;
 
-pub async fn call(_app: Arc<App>, op: &str, _body: Body) -> Reply {
-    Err(unknown_operation(&format!("AmazonSQS.{op}")))
-}
-
-/// A queue's `RedrivePolicy`: where messages go after `max_receive_count` receives.
-struct Redrive {
-    dead_letter_queue: String,
-    max_receive_count: i64,
-}
-
-fn redrive_policy(attributes: &str) -> Option<Redrive> {
-    let attrs: Value = serde_json::from_str(attributes).ok()?;
-    let policy: Value = serde_json::from_str(attrs.get("RedrivePolicy")?.as_str()?).ok()?;
-    let target = policy.get("deadLetterTargetArn")?.as_str()?;
-    let max = match policy.get("maxReceiveCount")? {
-        Value::String(s) => s.parse().ok()?,
-        v => v.as_i64()?,
-    };
-    Some(Redrive {
-        dead_letter_queue: target.rsplit(':').next()?.to_string(),
-        max_receive_count: max,
-    })
-}
-
-/// Receives up to `max` messages, applying the queue's redrive policy: a message received more
-/// than `maxReceiveCount` times moves to the dead-letter queue instead of being returned.
-pub fn receive(
-    app: &App,
-    queue: &str,
-    max: usize,
-    visibility_ms: i64,
-    now_ms: i64,
-) -> Result<Vec<MessageRecord>, ApiError> {
-    let received = app
-        .store
-        .receive_messages(queue, max, visibility_ms, now_ms)?;
-    if received.is_empty() {
-        return Ok(received);
+pub async fn call(app: Arc<App>, op: &str, body: Body) -> Reply {
+    if op == "ReceiveMessage" {
+        return receive::receive_message(app, body).await;
     }
-    let policy = app
-        .store
-        .queue(queue)?
-        .and_then(|q| redrive_policy(&q.attributes));
-    let Some(policy) = policy else {
-        return Ok(received);
-    };
-    let mut kept = Vec::with_capacity(received.len());
-    for m in received {
-        if m.receive_count > policy.max_receive_count
-            && app
-                .store
-                .move_message(queue, &m.id, &policy.dead_letter_queue, now_ms)?
-        {
-            continue;
-        }
-        kept.push(m);
+    let op = op.to_string();
+    blocking(app, move |app| call_sync(app, &op, &body)).await
+}
+
+fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
+    match op {
+        "CreateQueue" => queues::create(app, body),
+        "GetQueueUrl" => queues::get_url(app, body),
+        "ListQueues" => queues::list(app, body),
+        "DeleteQueue" => queues::delete(app, body),
+        "PurgeQueue" => queues::purge(app, body),
+        "GetQueueAttributes" => queues::get_attributes(app, body),
+        "SetQueueAttributes" => queues::set_attributes(app, body),
+        "ListDeadLetterSourceQueues" => queues::dead_letter_sources(app, body),
+        "SendMessage" => send::send_message(app, body),
+        "SendMessageBatch" => batch::send(app, body),
+        "DeleteMessage" => messages::delete(app, body),
+        "DeleteMessageBatch" => batch::delete(app, body),
+        "ChangeMessageVisibility" => messages::change_visibility(app, body),
+        "ChangeMessageVisibilityBatch" => batch::change_visibility(app, body),
+        _ => Err(unknown_operation(&format!("AmazonSQS.{op}"))),
     }
-    Ok(kept)
+}
+
+/// Runs `f` on the blocking pool (the store is synchronous), for any result type.
+async fn on_pool<T: Send + 'static>(
+    app: Arc<App>,
+    f: impl FnOnce(&App) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(format!("the operation failed: {e}"))))
+}
+
+/// A string field SQS requires (`MissingParameter` when absent).
+fn required<'a>(body: &'a Body, field: &str) -> Result<&'a str, ApiError> {
+    body.opt_str(field)?.ok_or_else(|| errors::missing(field))
+}
+
+/// A queue URL → the queue's name: its last path segment.
+fn name_of_url(url: &str) -> &str {
+    crate::integrations::sqs::queue_name(url)
+}
+
+/// Whether clients may see the queue: names with `:` are stepwise's own (activity tasks).
+fn public(name: &str) -> bool {
+    !name.is_empty() && !name.contains(':')
+}
+
+/// The queue a name stands for, or `QueueDoesNotExist`.
+fn load(app: &App, name: &str) -> Result<QueueRecord, ApiError> {
+    if !public(name) {
+        return Err(errors::queue_does_not_exist(name));
+    }
+    app.store
+        .queue(name)?
+        .ok_or_else(|| errors::queue_does_not_exist(name))
+}
+
+/// The queue of the request's `QueueUrl`.
+fn queue_of(app: &App, body: &Body) -> Result<QueueRecord, ApiError> {
+    load(app, name_of_url(required(body, "QueueUrl")?))
 }
