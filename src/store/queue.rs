@@ -207,6 +207,9 @@ pub(super) fn receipt_handle() -> Result<String> {
             "cannot make a receipt handle: the system random source failed: {e}"
         ))
     })?;
+    // A handle never starts with `-`, which command lines read as an option
+    // (`aws sqs delete-message --receipt-handle -x...`).
+    bytes[0] &= 0x7f;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -308,6 +311,9 @@ mod tests {
         let (a, b) = (receipt_handle().unwrap(), receipt_handle().unwrap());
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
+        for _ in 0..500 {
+            assert!(!receipt_handle().unwrap().starts_with('-'));
+        }
         assert!(
             a.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
