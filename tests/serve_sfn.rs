@@ -13,3 +13,14 @@ fn boto3_smoke() {
     let server = Server::start("smoke", &[]);
     run_client(&py, &server, "sfn_smoke.py", &[]);
 }
+
+/// Create (idempotent), describe, list with a paginator, update with revisions and
+/// DescribeStateMachineForExecution, delete, InvalidDefinition, InvalidName, Validate.
+#[test]
+fn state_machines() {
+    let Some(py) = python("state_machines") else {
+        return;
+    };
+    let server = Server::start("machines", &[]);
+    run_client(&py, &server, "sfn_machines.py", &[]);
+}

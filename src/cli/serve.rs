@@ -174,7 +174,7 @@ fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, St
 /// `--state-machines DIR`: every definition in DIR becomes a state machine named after its
 /// file; an existing one is updated to the file's definition.
 fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
-    use crate::serve::sfn::machines::{MachineBody, put};
+    use crate::serve::sfn::machines::install;
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -198,18 +198,8 @@ fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
         if !is_definition {
             continue;
         }
-        let body = MachineBody {
-            definition: text,
-            role_arn: arn::role(&app.settings.account),
-            kind: "STANDARD".into(),
-            description: None,
-            revision_id: None,
-            update_ms: None,
-            logging_configuration: serde_json::json!({"level": "OFF", "includeExecutionData": false}),
-            tracing_configuration: serde_json::json!({"enabled": false}),
-        };
-        let stored = put(app, name, body, true)
-            .map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
+        let stored =
+            install(app, name, text).map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
         eprintln!("stepwise serve: state machine {} from {shown}", stored.arn);
     }
     Ok(())

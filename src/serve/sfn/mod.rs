@@ -4,6 +4,7 @@
 mod activities;
 mod arns;
 pub mod executions;
+mod express;
 pub mod machines;
 mod tasks;
 
