@@ -24,3 +24,15 @@ fn state_machines() {
     let server = Server::start("machines", &[]);
     run_client(&py, &server, "sfn_machines.py", &[]);
 }
+
+/// StartExecution (default names, idempotency, every error), DescribeExecution, ListExecutions
+/// with statusFilter and a paginator, StopExecution, GetExecutionHistory pages, reverseOrder and
+/// includeExecutionData, StartSyncExecution on Express machines, a Wait of 1 s.
+#[test]
+fn executions() {
+    let Some(py) = python("executions") else {
+        return;
+    };
+    let server = Server::start("executions", &[]);
+    run_client(&py, &server, "sfn_executions.py", &[]);
+}
