@@ -36,3 +36,19 @@ fn executions() {
     let server = Server::start("executions", &[]);
     run_client(&py, &server, "sfn_executions.py", &[]);
 }
+
+/// `.waitForTaskToken` answered with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, and
+/// TaskTimedOut, InvalidToken, TaskDoesNotExist, InvalidOutput and validation errors as boto3's
+/// modeled exceptions. The callback state runs a command that hands the token nowhere: the
+/// script reads it from the TaskScheduled event.
+#[test]
+fn callbacks() {
+    let Some(py) = python("callbacks") else {
+        return;
+    };
+    let server = Server::start("callbacks", &["--task", NOTIFY_COMMAND]);
+    run_client(&py, &server, "sfn_callbacks.py", &[]);
+}
+
+/// A Task state `Notify` whose command swallows its input: the task waits for its callback.
+const NOTIFY_COMMAND: &str = "Notify=cat >/dev/null; echo {}";
