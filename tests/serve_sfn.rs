@@ -52,3 +52,15 @@ fn callbacks() {
 
 /// A Task state `Notify` whose command swallows its input: the task waits for its callback.
 const NOTIFY_COMMAND: &str = "Notify=cat >/dev/null; echo {}";
+
+/// CreateActivity (idempotent), Describe, List, Delete, ActivityDoesNotExist; worker threads
+/// long-polling GetActivityTask get tasks as soon as executions schedule them, one task per
+/// worker, and a worker that gave up its poll does not swallow the next task.
+#[test]
+fn activities() {
+    let Some(py) = python("activities") else {
+        return;
+    };
+    let server = Server::start("activities", &[]);
+    run_client(&py, &server, "sfn_activities.py", &[]);
+}
