@@ -64,3 +64,15 @@ fn activities() {
     let server = Server::start("activities", &[]);
     run_client(&py, &server, "sfn_activities.py", &[]);
 }
+
+/// The AWS CLI: create-state-machine, start-execution, get-execution-history (the token; its
+/// own pagination), send-task-success, describe-execution, list-executions; errors print
+/// `An error occurred (Code)` and exit 255.
+#[test]
+fn aws_cli() {
+    let Some(py) = python("aws_cli") else {
+        return;
+    };
+    let server = Server::start("cli", &["--task", NOTIFY_COMMAND]);
+    run_client(&py, &server, "sfn_cli.py", &[]);
+}
