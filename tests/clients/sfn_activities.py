@@ -9,7 +9,7 @@ import time
 from botocore.exceptions import ReadTimeoutError
 
 from common import ROLE
-from sfn_common import dumps, history, is_datetime, message, raises, sfn_client, status_is
+from sfn_common import dumps, history, is_datetime, message, raises, sfn_client, status_is, wait_for
 
 sfn = sfn_client()
 X = sfn.exceptions
@@ -97,6 +97,18 @@ d = status_is(sfn, execution, "FAILED")
 assert d["error"] == "Pack.Empty" and d["cause"] == "nothing to pack", d
 failed = [e for e in history(sfn, execution) if e["type"] == "ActivityFailed"]
 assert failed and failed[0]["activityFailedEventDetails"] == {"error": "Pack.Empty", "cause": "nothing to pack"}, failed
+
+# --- The task of an execution stopped before any worker came is not handed out.
+stopped = sfn.start_execution(stateMachineArn=machine, input='{"items": "stopped"}')["executionArn"]
+wait_for(lambda: any(e["type"] == "ActivityScheduled" for e in history(sfn, stopped)), what="ActivityScheduled")
+sfn.stop_execution(executionArn=stopped)
+execution = sfn.start_execution(stateMachineArn=machine, input='{"items": "live"}')["executionArn"]
+thread = threading.Thread(target=worker, args=(succeed,))
+thread.start()
+_, task = received.get(timeout=10)
+thread.join(10)
+assert json.loads(task["input"]) == {"items": "live"}, task
+status_is(sfn, execution, "SUCCEEDED")
 
 # --- A worker that gives up on its long poll does not swallow the next task.
 impatient = sfn_client(read_timeout=1)
