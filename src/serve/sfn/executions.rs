@@ -1,6 +1,7 @@
 //! Executions: start (durably, or synchronously for Express), describe, list, stop, history.
 
 use super::arns::{check_execution, check_name, express_arn};
+use super::definitions::invalid_definition;
 use super::machines::{self, MachineBody};
 use crate::engine::ExecutionInfo;
 use crate::runtime::durable::Error as RuntimeError;
@@ -75,7 +76,7 @@ pub fn start(
     let input = parse_input(input_text)?;
     let machine = app
         .machine(&body.definition)
-        .map_err(|d| machines::invalid_definition(&d))?;
+        .map_err(|d| invalid_definition(&d))?;
     let arn = if body.kind == "EXPRESS" {
         express_arn(app, &record.name, &name)
     } else {
@@ -161,7 +162,7 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
     let input = parse_input(input_text)?;
     let parsed = app
         .machine(&machine.definition)
-        .map_err(|d| machines::invalid_definition(&d))?;
+        .map_err(|d| invalid_definition(&d))?;
     let arn = express_arn(app, &record.name, &name);
     let start_ms = app.now();
     let info = ExecutionInfo {

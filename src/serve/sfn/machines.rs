@@ -1,17 +1,16 @@
-//! State machines: create, update, describe, list, delete, validate.
+//! State machines: create, update, describe, list, delete, and the definition an execution ran.
 
 use super::arns::{check_name, machine_arn, name_of};
-use crate::asl::Diagnostic;
+use super::definitions::{check_definition, check_type};
 use crate::serve::App;
 use crate::serve::protocol::{
-    ApiError, Body, Reply, epoch, max_results, page_position, page_token, too_long,
+    ApiError, Body, Reply, epoch, max_results, page_position, page_token,
 };
 use crate::store::ResourceRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub const KIND: &str = "stateMachine";
-const MAX_DEFINITION: usize = 1_048_576;
 
 /// What the registry keeps of a state machine, besides its name, ARN and creation date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,52 +116,6 @@ pub fn load(app: &App, arn: &str) -> Result<(ResourceRecord, MachineBody), ApiEr
     }
     let body = serde_json::from_str(&record.body).map_err(ApiError::internal)?;
     Ok((record, body))
-}
-
-/// AWS's `InvalidDefinition` message: every diagnostic with its location.
-pub fn invalid_definition(diagnostics: &[Diagnostic]) -> ApiError {
-    let all: Vec<String> = diagnostics
-        .iter()
-        .map(|d| {
-            // AWS writes a diagnostic without a location as `at null`.
-            let at = match d.pointer.as_deref() {
-                Some("") => "/",
-                Some(p) => p,
-                None => "null",
-            };
-            format!("{}: {} at {at}", d.code, d.message)
-        })
-        .collect();
-    ApiError::new(
-        "InvalidDefinition",
-        format!("Invalid State Machine Definition: '{}'", all.join(", ")),
-    )
-}
-
-/// The definition loads, and an Express machine uses nothing Express cannot run.
-fn check_definition(app: &App, definition: &str, kind: &str) -> Result<(), ApiError> {
-    if definition.chars().count() > MAX_DEFINITION {
-        return Err(too_long("definition", definition, MAX_DEFINITION));
-    }
-    let machine = app
-        .machine(definition)
-        .map_err(|d| invalid_definition(&d))?;
-    if kind == "EXPRESS" {
-        let problems = super::express::problems(&machine.definition);
-        if !problems.is_empty() {
-            return Err(invalid_definition(&problems));
-        }
-    }
-    Ok(())
-}
-
-fn check_type(kind: Option<&str>) -> Result<String, ApiError> {
-    match kind.unwrap_or("STANDARD") {
-        k @ ("STANDARD" | "EXPRESS") => Ok(k.to_string()),
-        k => Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{k}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-        ))),
-    }
 }
 
 /// Creates a state machine; the same name with the same definition, role and type is the
@@ -360,33 +313,6 @@ pub fn delete(app: &App, body: &Body) -> Reply {
     let name = name_of(arn, "stateMachine")?;
     app.store.delete_resource(KIND, name)?;
     Ok(json!({}))
-}
-
-pub fn validate(body: &Body) -> Reply {
-    let definition = body.str("definition")?;
-    let kind = check_type(body.opt_str("type")?)?;
-    let max = max_results(body, 100, 100)?;
-    let diagnostics = match crate::asl::load(definition) {
-        Ok(m) if kind == "EXPRESS" => super::express::problems(&m.definition),
-        Ok(_) => Vec::new(),
-        Err(d) => d,
-    };
-    let shown: Vec<Value> = diagnostics
-        .iter()
-        .take(max)
-        .map(|d| {
-            let mut v = json!({"severity": "ERROR", "code": d.code, "message": d.message});
-            if let Some(p) = &d.pointer {
-                v["location"] = json!(p);
-            }
-            v
-        })
-        .collect();
-    Ok(json!({
-        "result": if diagnostics.is_empty() { "OK" } else { "FAIL" },
-        "diagnostics": shown,
-        "truncated": diagnostics.len() > max,
-    }))
 }
 
 /// The definition an execution runs (it may differ from the state machine's current one), with
