@@ -54,6 +54,8 @@ assert d["status"] == "SUCCEEDED" and d["input"] == "{}" and json.loads(d["outpu
 assert d["inputDetails"] == {"included": True} and d["outputDetails"] == {"included": True}, d
 assert is_datetime(d["startDate"]) and is_datetime(d["stopDate"]) and d["stopDate"] >= d["startDate"], d
 assert d["redriveCount"] == 0 and d["redriveStatus"] == "NOT_REDRIVABLE", d
+events = history(sfn, done)
+assert events[0]["timestamp"] == d["startDate"] and events[-1]["timestamp"] == d["stopDate"], (events, d)
 running = sfn.describe_execution(executionArn=first["executionArn"])
 assert running["status"] == "RUNNING" and "stopDate" not in running and "output" not in running, running
 assert json.loads(running["input"]) == {"a": 1}, running
