@@ -97,11 +97,12 @@ fn sigkill_loses_nothing() {
     run_client(&py, &server, "sfn_restart.py", &["finish", state]);
 }
 
-/// SIGTERM stops the server promptly with exit code 0, even with a long poll and an idle
-/// keep-alive connection open.
+/// SIGTERM stops the server promptly with exit code 0, even with a long poll, an idle
+/// keep-alive connection and a slow task command running (it is performed again after the next
+/// start, as after a crash).
 #[test]
 fn sigterm_exits_zero() {
-    let mut server = Server::start("sigterm", &[]);
+    let mut server = Server::start("sigterm", &["--task", "Slow=sleep 10; echo {}"]);
     let (status, body) = raw::call(&server, "CreateActivity", r#"{"name": "idle"}"#);
     assert_eq!(status, 200, "{body}");
     let arn = body["activityArn"]
@@ -114,14 +115,33 @@ fn sigterm_exits_zero() {
         format!(r#"{{"activityArn": "{arn}"}}"#).as_bytes(),
     );
     let idle = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
-    std::thread::sleep(Duration::from_millis(300));
+    let slow = r#"{\"StartAt\": \"Slow\", \"States\": {\"Slow\": {\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::lambda:invoke\", \"Parameters\": {\"FunctionName\": \"f\"}, \"End\": true}}}"#;
+    let (status, body) = raw::call(
+        &server,
+        "CreateStateMachine",
+        &format!(r#"{{"name": "slow", "definition": "{slow}", "roleArn": "{ROLE}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let machine = body["stateMachineArn"].as_str().unwrap_or_default();
+    let (status, body) = raw::call(
+        &server,
+        "StartExecution",
+        &format!(r#"{{"stateMachineArn": "{machine}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    std::thread::sleep(Duration::from_millis(500));
     let started = Instant::now();
     let exit = server.terminate();
     assert!(exit.success(), "serve exited with {exit}");
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(5),
         "serve took {:?} to stop",
         started.elapsed()
+    );
+    let log = std::fs::read_to_string(server.dir.join("serve.log")).unwrap_or_default();
+    assert!(
+        log.contains("performed again after the next start"),
+        "{log}"
     );
     drop((poll, idle));
 }

@@ -137,9 +137,23 @@ async fn serve(args: Args) -> ExitCode {
     eprintln!("stepwise serve: shutting down");
     stop.store(true, Ordering::Relaxed);
     app.kick();
-    let _ = tokio::task::spawn_blocking(move || driver.join()).await;
+    // The driver finishes the effect it is performing, if that is quick; a longer one (a slow
+    // --task command) is left unfinished, and performed again after the next start, as after a
+    // crash: the outbox keeps it until it is done.
+    let deadline = tokio::time::Instant::now() + DRIVER_GRACE;
+    while !driver.is_finished() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if !driver.is_finished() {
+        eprintln!(
+            "stepwise serve: a task was still being performed; it will be performed again after the next start"
+        );
+    }
     ExitCode::SUCCESS
 }
+
+/// How long SIGTERM waits for the effect being performed before exiting anyway.
+const DRIVER_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// SIGTERM or Ctrl-C.
 async fn shutdown_signal() {
