@@ -1,8 +1,12 @@
-//! `stepwise serve` driven by boto3 and the AWS CLI: the Step Functions API. Each case runs one
-//! script of `tests/clients/` against its own server.
+//! `stepwise serve` driven by boto3 and the AWS CLI: the Step Functions API. Each client case
+//! runs one script of `tests/clients/` against its own server; the safety cases speak raw HTTP.
+#![allow(clippy::disallowed_methods)] // the tests read the clock and the environment
 
 mod support;
 
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 use support::{Server, python, run_client};
 
 #[test]
@@ -12,4 +16,413 @@ fn boto3_smoke() {
     };
     let server = Server::start("smoke", &[]);
     run_client(&py, &server, "sfn_smoke.py", &[]);
+}
+
+/// Create (idempotent), describe, list with a paginator, update with revisions and
+/// DescribeStateMachineForExecution, delete, InvalidDefinition, InvalidName, Validate.
+#[test]
+fn state_machines() {
+    let Some(py) = python("state_machines") else {
+        return;
+    };
+    let server = Server::start("machines", &[]);
+    run_client(&py, &server, "sfn_machines.py", &[]);
+}
+
+/// StartExecution (default names, idempotency, every error), DescribeExecution, ListExecutions
+/// with statusFilter and a paginator, StopExecution, GetExecutionHistory pages, reverseOrder and
+/// includeExecutionData, StartSyncExecution on Express machines, a Wait of 1 s.
+#[test]
+fn executions() {
+    let Some(py) = python("executions") else {
+        return;
+    };
+    let server = Server::start("executions", &[]);
+    run_client(&py, &server, "sfn_executions.py", &[]);
+}
+
+/// `.waitForTaskToken` answered with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, and
+/// TaskTimedOut, InvalidToken, TaskDoesNotExist, InvalidOutput and validation errors as boto3's
+/// modeled exceptions. The callback state runs a command that hands the token nowhere: the
+/// script reads it from the TaskScheduled event.
+#[test]
+fn callbacks() {
+    let Some(py) = python("callbacks") else {
+        return;
+    };
+    let server = Server::start("callbacks", &["--task", NOTIFY_COMMAND]);
+    run_client(&py, &server, "sfn_callbacks.py", &[]);
+}
+
+/// A Task state `Notify` whose command swallows its input: the task waits for its callback.
+const NOTIFY_COMMAND: &str = "Notify=cat >/dev/null; echo {}";
+
+/// CreateActivity (idempotent), Describe, List, Delete, ActivityDoesNotExist; worker threads
+/// long-polling GetActivityTask get tasks as soon as executions schedule them, one task per
+/// worker, and a worker that gave up its poll does not swallow the next task.
+#[test]
+fn activities() {
+    let Some(py) = python("activities") else {
+        return;
+    };
+    let server = Server::start("activities", &[]);
+    run_client(&py, &server, "sfn_activities.py", &[]);
+}
+
+/// The AWS CLI: create-state-machine, start-execution, get-execution-history (the token; its
+/// own pagination), send-task-success, describe-execution, list-executions; errors print
+/// `An error occurred (Code)` and exit 255.
+#[test]
+fn aws_cli() {
+    let Some(py) = python("aws_cli") else {
+        return;
+    };
+    let server = Server::start("cli", &["--task", NOTIFY_COMMAND]);
+    run_client(&py, &server, "sfn_cli.py", &[]);
+}
+
+/// SIGKILL while executions wait for callbacks, an activity worker and a timer: after a restart
+/// on the same database they are still RUNNING, and the callbacks, the worker and the timer
+/// complete them.
+#[test]
+fn sigkill_loses_nothing() {
+    let Some(py) = python("sigkill_loses_nothing") else {
+        return;
+    };
+    let mut server = Server::start("sigkill", &["--task", NOTIFY_COMMAND]);
+    let state = server.dir.join("waiting.json");
+    let state = state.to_str().expect("a UTF-8 path");
+    run_client(&py, &server, "sfn_restart.py", &["start", state]);
+    server.kill_and_restart();
+    run_client(&py, &server, "sfn_restart.py", &["finish", state]);
+}
+
+/// SIGTERM stops the server promptly with exit code 0, even with a long poll, an idle
+/// keep-alive connection and a slow task command running (it is performed again after the next
+/// start, as after a crash).
+#[test]
+fn sigterm_exits_zero() {
+    let mut server = Server::start("sigterm", &["--task", "Slow=sleep 10; echo {}"]);
+    let (status, body) = raw::call(&server, "CreateActivity", r#"{"name": "idle"}"#);
+    assert_eq!(status, 200, "{body}");
+    let arn = body["activityArn"]
+        .as_str()
+        .expect("an activity ARN")
+        .to_string();
+    let poll = raw::send(
+        &server,
+        Some("AWSStepFunctions.GetActivityTask"),
+        format!(r#"{{"activityArn": "{arn}"}}"#).as_bytes(),
+    );
+    let idle = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    let slow = r#"{\"StartAt\": \"Slow\", \"States\": {\"Slow\": {\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::lambda:invoke\", \"Parameters\": {\"FunctionName\": \"f\"}, \"End\": true}}}"#;
+    let (status, body) = raw::call(
+        &server,
+        "CreateStateMachine",
+        &format!(r#"{{"name": "slow", "definition": "{slow}", "roleArn": "{ROLE}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let machine = body["stateMachineArn"].as_str().unwrap_or_default();
+    let (status, body) = raw::call(
+        &server,
+        "StartExecution",
+        &format!(r#"{{"stateMachineArn": "{machine}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let exit = server.terminate();
+    assert!(exit.success(), "serve exited with {exit}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "serve took {:?} to stop",
+        started.elapsed()
+    );
+    let log = std::fs::read_to_string(server.dir.join("serve.log")).unwrap_or_default();
+    assert!(
+        log.contains("performed again after the next start"),
+        "{log}"
+    );
+    drop((poll, idle));
+}
+
+/// Requests no AWS client would send: too large, not JSON, unknown operation, missing field.
+#[test]
+fn malformed_requests() {
+    let server = Server::start("malformed", &[]);
+    let big = vec![b'x'; 5 * 1024 * 1024];
+    let (status, body) = raw::answer(raw::send(
+        &server,
+        Some("AWSStepFunctions.StartExecution"),
+        &big,
+    ));
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["__type"], "RequestEntityTooLargeException", "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    let (status, body) = raw::call(&server, "StartExecution", "{\"stateMachineArn\": ");
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("SerializationException")),
+        "{body}"
+    );
+    let (status, body) = raw::call(&server, "StartExecution", "[1, 2]");
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("SerializationException")),
+        "{body}"
+    );
+
+    let (status, body) = raw::call(&server, "LaunchRocket", "{}");
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UnknownOperationException")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("LaunchRocket"),
+        "{body}"
+    );
+    let (status, body) = raw::answer(raw::send(&server, Some("Nonsense"), b"{}"));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UnknownOperationException")),
+        "{body}"
+    );
+
+    for (op, field) in [
+        ("StartExecution", "stateMachineArn"),
+        ("CreateStateMachine", "name"),
+        ("DescribeExecution", "executionArn"),
+        ("SendTaskSuccess", "taskToken"),
+        ("GetActivityTask", "activityArn"),
+    ] {
+        let (status, body) = raw::call(&server, op, "{}");
+        assert_eq!(
+            (status, body["__type"].as_str()),
+            (400, Some("ValidationException")),
+            "{op}: {body}"
+        );
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&format!("'{field}'")),
+            "{op}: {body}"
+        );
+    }
+    let (status, body) = raw::call(
+        &server,
+        "CreateStateMachine",
+        r#"{"name": "x", "definition": 5}"#,
+    );
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("SerializationException")),
+        "{body}"
+    );
+    // Still serving, and an empty body counts as {}.
+    let (status, body) = raw::call(&server, "ListStateMachines", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stateMachines"], serde_json::json!([]));
+}
+
+/// Clients that hang up halfway through a request body leave the server working.
+#[test]
+fn disconnects_mid_body() {
+    let server = Server::start("disconnects", &[]);
+    for _ in 0..20 {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        let head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.CreateStateMachine\r\n\
+                    Content-Type: application/x-amz-json-1.0\r\nContent-Length: 100000\r\n\r\n";
+        s.write_all(head.as_bytes()).expect("write");
+        s.write_all(br#"{"name": "half", "definition": "#)
+            .expect("write");
+        drop(s);
+    }
+    let (status, body) = raw::call(&server, "ListStateMachines", "{}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["stateMachines"],
+        serde_json::json!([]),
+        "no half request took effect"
+    );
+    let definition =
+        r#"{\"StartAt\": \"P\", \"States\": {\"P\": {\"Type\": \"Pass\", \"End\": true}}}"#;
+    let (status, body) = raw::call(
+        &server,
+        "CreateStateMachine",
+        &format!(r#"{{"name": "whole", "definition": "{definition}", "roleArn": "{ROLE}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+/// `--state-machines DIR` makes a machine of each definition, named after its file, so
+/// StartExecution works at once; a changed file becomes a new revision on the next start.
+#[test]
+fn state_machines_dir() {
+    let dir = std::env::temp_dir().join(format!("stepwise-serve-defs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a definitions directory");
+    let pass = |v: &str| {
+        format!(
+            r#"{{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "Result": "{v}", "End": true}}}}}}"#
+        )
+    };
+    std::fs::write(dir.join("orders.asl.json"), pass("v1")).expect("write");
+    std::fs::write(dir.join("orders.input.json"), r#"{"not": "a definition"}"#).expect("write");
+    std::fs::write(dir.join("refunds.json"), pass("refund")).expect("write");
+    let mut server = Server::start("dir", &["--state-machines", dir.to_str().expect("UTF-8")]);
+
+    let (_, listed) = raw::call(&server, "ListStateMachines", "{}");
+    let names: Vec<&str> = listed["stateMachines"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(names, ["orders", "refunds"], "{listed}");
+    let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:orders";
+    let first = raw::run(&server, machine, "first");
+    assert_eq!(first["output"], "\"v1\"", "{first}");
+
+    // Restarted with the file changed: the machine gets the new definition as a new revision.
+    std::fs::write(dir.join("orders.asl.json"), pass("v2")).expect("write");
+    server.kill_and_restart();
+    let second = raw::run(&server, machine, "second");
+    assert_eq!(second["output"], "\"v2\"", "{second}");
+    let (_, described) = raw::call(
+        &server,
+        "DescribeStateMachine",
+        &format!(r#"{{"stateMachineArn": "{machine}"}}"#),
+    );
+    assert!(described["revisionId"].is_string(), "{described}");
+    let (_, old) = raw::call(
+        &server,
+        "DescribeStateMachineForExecution",
+        &format!(
+            r#"{{"executionArn": "{}"}}"#,
+            first["executionArn"].as_str().unwrap_or_default()
+        ),
+    );
+    assert_eq!(old["definition"], pass("v1"), "{old}");
+    // Restarted with the file unchanged: no new revision.
+    server.kill_and_restart();
+    let (_, again) = raw::call(
+        &server,
+        "DescribeStateMachine",
+        &format!(r#"{{"stateMachineArn": "{machine}"}}"#),
+    );
+    assert_eq!(again["revisionId"], described["revisionId"], "{again}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without --bind the server listens on loopback only (the API has no authentication).
+#[test]
+fn default_bind_is_loopback() {
+    let dir = std::env::temp_dir().join(format!("stepwise-serve-bind-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.join("db"))
+        .env_remove("STEPWISE_BIND")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stepwise serve starts");
+    let mut line = String::new();
+    let stderr = child.stderr.take().expect("stderr");
+    BufReader::new(stderr).read_line(&mut line).expect("a line");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    // Either it listens there, or the port is taken: both name the default address.
+    assert!(
+        line.contains("listening on http://127.0.0.1:8083")
+            || line.contains("cannot listen on 127.0.0.1:8083"),
+        "{line}"
+    );
+}
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/test";
+
+/// AWS JSON 1.0 over a plain `TcpStream`, for requests no SDK would send.
+mod raw {
+    use super::support::Server;
+    use serde_json::Value;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    /// Sends one request (`Connection: close`) and returns the open stream to read the answer from.
+    pub fn send(server: &Server, target: Option<&str>, body: &[u8]) -> TcpStream {
+        let mut s = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut head = format!(
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n\
+             Content-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        if let Some(t) = target {
+            head.push_str(&format!("X-Amz-Target: {t}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).expect("write the head");
+        // The server may answer (413) and close before taking the whole body.
+        let _ = s.write_all(body);
+        s
+    }
+
+    /// The status and JSON body of the answer on `s`.
+    pub fn answer(mut s: TcpStream) -> (u16, Value) {
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw);
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    /// `AWSStepFunctions.<op>` with a JSON body.
+    pub fn call(server: &Server, op: &str, body: &str) -> (u16, Value) {
+        answer(send(
+            server,
+            Some(&format!("AWSStepFunctions.{op}")),
+            body.as_bytes(),
+        ))
+    }
+
+    /// Starts an execution named `name` and waits until it is no longer running: its description.
+    pub fn run(server: &Server, machine: &str, name: &str) -> Value {
+        let (status, started) = call(
+            server,
+            "StartExecution",
+            &format!(r#"{{"stateMachineArn": "{machine}", "name": "{name}"}}"#),
+        );
+        assert_eq!(status, 200, "{started}");
+        let arn = started["executionArn"].as_str().expect("an execution ARN");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, d) = call(
+                server,
+                "DescribeExecution",
+                &format!(r#"{{"executionArn": "{arn}"}}"#),
+            );
+            if d["status"] != "RUNNING" {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "{arn} still running: {d}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }

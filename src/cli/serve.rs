@@ -131,7 +131,18 @@ async fn serve(args: Args) -> ExitCode {
     eprintln!("stepwise serve: shutting down");
     stop.store(true, Ordering::Relaxed);
     app.kick();
-    let _ = tokio::task::spawn_blocking(move || driver.join()).await;
+    // The driver finishes the effect it is performing, if that is quick; a longer one (a slow
+    // --task command) is left unfinished, and performed again after the next start, as after a
+    // crash: the outbox keeps it until it is done.
+    let deadline = tokio::time::Instant::now() + DRIVER_GRACE;
+    while !driver.is_finished() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if !driver.is_finished() {
+        eprintln!(
+            "stepwise serve: a task was still being performed; it will be performed again after the next start"
+        );
+    }
     ExitCode::SUCCESS
 }
 
@@ -155,6 +166,9 @@ fn check_triggers(app: &App) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// How long SIGTERM waits for the effect being performed before exiting anyway.
+const DRIVER_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// SIGTERM or Ctrl-C.
 async fn shutdown_signal() {
@@ -189,7 +203,7 @@ fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, St
 /// `--state-machines DIR`: every definition in DIR becomes a state machine named after its
 /// file; an existing one is updated to the file's definition.
 fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
-    use crate::serve::sfn::machines::{MachineBody, put};
+    use crate::serve::sfn::machines::install;
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -213,18 +227,8 @@ fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
         if !is_definition {
             continue;
         }
-        let body = MachineBody {
-            definition: text,
-            role_arn: arn::role(&app.settings.account),
-            kind: "STANDARD".into(),
-            description: None,
-            revision_id: None,
-            update_ms: None,
-            logging_configuration: serde_json::json!({"level": "OFF", "includeExecutionData": false}),
-            tracing_configuration: serde_json::json!({"enabled": false}),
-        };
-        let stored = put(app, name, body, true)
-            .map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
+        let stored =
+            install(app, name, text).map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
         eprintln!("stepwise serve: state machine {} from {shown}", stored.arn);
     }
     Ok(())

@@ -113,18 +113,26 @@ pub async fn get_task(app: Arc<App>, body: Body) -> Reply {
 }
 
 /// One task from the queue, removed (a task goes to one worker); `null` when there is none.
+/// Tasks whose execution stopped, or that timed out, before a worker came are dropped on the
+/// way: AWS hands a worker only tasks it can still answer.
 fn take(app: &App, queue: &str) -> Reply {
-    let now = app.now();
-    let Some(m) = app
-        .store
-        .receive_messages(queue, 1, 60_000, now)?
-        .into_iter()
-        .next()
-    else {
-        return Ok(Value::Null);
-    };
-    if let Some(h) = &m.receipt_handle {
-        app.store.delete_message(queue, h)?;
+    loop {
+        let now = app.now();
+        let Some(m) = app
+            .store
+            .receive_messages(queue, 1, 60_000, now)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(Value::Null);
+        };
+        if let Some(h) = &m.receipt_handle {
+            app.store.delete_message(queue, h)?;
+        }
+        let task: Value = serde_json::from_str(&m.body).map_err(ApiError::internal)?;
+        let token = task["taskToken"].as_str().unwrap_or_default();
+        if app.store.token(token)?.is_some_and(|t| t.open) {
+            return Ok(task);
+        }
     }
-    serde_json::from_str(&m.body).map_err(ApiError::internal)
 }

@@ -29,6 +29,17 @@ pub fn machine_arn(app: &App, name: &str) -> String {
     crate::arn::state_machine(&app.settings.region, &app.settings.account, name)
 }
 
+/// An Express execution: `arn:aws:states:R:A:express:MACHINE:NAME:UUID`. The id makes every
+/// start a new execution, as on AWS (Express starts are not idempotent).
+pub fn express_arn(app: &App, machine: &str, name: &str) -> String {
+    format!(
+        "arn:aws:states:{}:{}:express:{machine}:{name}:{}",
+        app.settings.region,
+        app.settings.account,
+        uuid::Uuid::new_v4()
+    )
+}
+
 pub fn activity_arn(app: &App, name: &str) -> String {
     format!(
         "arn:aws:states:{}:{}:activity:{name}",

@@ -1,6 +1,7 @@
 //! Executions: start (durably, or synchronously for Express), describe, list, stop, history.
 
-use super::arns::{check_execution, check_name};
+use super::arns::{check_execution, check_name, express_arn};
+use super::definitions::invalid_definition;
 use super::machines::{self, MachineBody};
 use crate::engine::ExecutionInfo;
 use crate::runtime::durable::Error as RuntimeError;
@@ -59,7 +60,9 @@ pub struct Started {
 }
 
 /// Starts an execution of a stored state machine: the API's `StartExecution` and queue
-/// triggers. Idempotent for the same name and input while the first is running.
+/// triggers. Idempotent for the same name and input while the first is running (Standard
+/// only: an Express execution's ARN is new each time). Express executions run durably too, but
+/// like AWS's they cannot be described, listed or stopped through the API.
 pub fn start(
     app: &App,
     machine_arn: &str,
@@ -73,13 +76,17 @@ pub fn start(
     let input = parse_input(input_text)?;
     let machine = app
         .machine(&body.definition)
-        .map_err(|d| machines::invalid_definition(&d))?;
-    let arn = crate::arn::execution(
-        &app.settings.region,
-        &app.settings.account,
-        &record.name,
-        &name,
-    );
+        .map_err(|d| invalid_definition(&d))?;
+    let arn = if body.kind == "EXPRESS" {
+        express_arn(app, &record.name, &name)
+    } else {
+        crate::arn::execution(
+            &app.settings.region,
+            &app.settings.account,
+            &record.name,
+            &name,
+        )
+    };
     let info = ExecutionInfo {
         execution_arn: arn.clone(),
         name,
@@ -155,15 +162,8 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
     let input = parse_input(input_text)?;
     let parsed = app
         .machine(&machine.definition)
-        .map_err(|d| machines::invalid_definition(&d))?;
-    let arn = format!(
-        "arn:aws:states:{}:{}:express:{}:{}:{}",
-        app.settings.region,
-        app.settings.account,
-        record.name,
-        name,
-        uuid::Uuid::new_v4()
-    );
+        .map_err(|d| invalid_definition(&d))?;
+    let arn = express_arn(app, &record.name, &name);
     let start_ms = app.now();
     let info = ExecutionInfo {
         execution_arn: arn.clone(),
@@ -202,7 +202,8 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         "input": input_text,
         "inputDetails": {"included": true},
         "billingDetails": {
-            "billedDurationInMilliseconds": ((stop_ms - start_ms).max(0) + 99) / 100 * 100,
+            // Rounded up to the next 100 ms, at least 100, as AWS bills.
+            "billedDurationInMilliseconds": ((stop_ms - start_ms).max(1) + 99) / 100 * 100,
             "billedMemoryUsedInMB": 64,
         },
     });
@@ -400,7 +401,8 @@ pub fn history(app: &App, body: &Body) -> Reply {
     Ok(out)
 }
 
-/// `includeExecutionData: false`: the events without their input and output.
+/// `includeExecutionData: false`: the events without their data: input, output, and a task's
+/// parameters (its input). The `...Details` siblings stay.
 fn strip_data(event: &mut Value) {
     if let Some(m) = event.as_object_mut() {
         for (key, details) in m.iter_mut() {
@@ -409,6 +411,7 @@ fn strip_data(event: &mut Value) {
             {
                 d.remove("input");
                 d.remove("output");
+                d.remove("parameters");
             }
         }
     }

@@ -1,17 +1,16 @@
-//! State machines: create, update, describe, list, delete, validate.
+//! State machines: create, update, describe, list, delete, and the definition an execution ran.
 
 use super::arns::{check_name, machine_arn, name_of};
-use crate::asl::Diagnostic;
+use super::definitions::{check_definition, check_type};
 use crate::serve::App;
 use crate::serve::protocol::{
-    ApiError, Body, Reply, epoch, max_results, page_position, page_token, too_long,
+    ApiError, Body, Reply, epoch, max_results, page_position, page_token,
 };
 use crate::store::ResourceRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub const KIND: &str = "stateMachine";
-const MAX_DEFINITION: usize = 1_048_576;
 
 /// What the registry keeps of a state machine, besides its name, ARN and creation date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +30,67 @@ pub struct MachineBody {
     pub logging_configuration: Value,
     #[serde(default = "tracing_off")]
     pub tracing_configuration: Value,
+    /// The revisions updates replaced, oldest first: what older executions ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub past: Vec<Revision>,
+}
+
+/// The settings of one revision, without its definition (each execution keeps its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revision {
+    /// `None` for the revision `CreateStateMachine` made, as on AWS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+    /// When it took effect: the update, or the creation.
+    pub since_ms: i64,
+    pub role_arn: String,
+    pub logging_configuration: Value,
+    pub tracing_configuration: Value,
+}
+
+/// Past revisions kept at most; older ones are forgotten.
+const MAX_PAST_REVISIONS: usize = 1000;
+
+impl MachineBody {
+    /// A new state machine's settings: logging and tracing off, no revision id yet.
+    pub fn new(definition: String, role_arn: String, kind: String) -> MachineBody {
+        MachineBody {
+            definition,
+            role_arn,
+            kind,
+            description: None,
+            revision_id: None,
+            update_ms: None,
+            logging_configuration: logging_off(),
+            tracing_configuration: tracing_off(),
+            past: Vec::new(),
+        }
+    }
+
+    /// The current revision's settings; `created_ms` is when the machine was created.
+    fn current(&self, created_ms: i64) -> Revision {
+        Revision {
+            revision_id: self.revision_id.clone(),
+            since_ms: self.update_ms.unwrap_or(created_ms),
+            role_arn: self.role_arn.clone(),
+            logging_configuration: self.logging_configuration.clone(),
+            tracing_configuration: self.tracing_configuration.clone(),
+        }
+    }
+
+    /// The revision in effect at `at_ms` (when an execution started), if the machine existed.
+    fn revision_at(&self, created_ms: i64, at_ms: i64) -> Option<Revision> {
+        let current = self.current(created_ms);
+        if current.since_ms <= at_ms {
+            return Some(current);
+        }
+        self.past
+            .iter()
+            .rev()
+            .find(|r| r.since_ms <= at_ms)
+            .cloned()
+    }
 }
 
 fn logging_off() -> Value {
@@ -58,54 +118,11 @@ pub fn load(app: &App, arn: &str) -> Result<(ResourceRecord, MachineBody), ApiEr
     Ok((record, body))
 }
 
-/// AWS's `InvalidDefinition` message: every diagnostic with its location.
-pub fn invalid_definition(diagnostics: &[Diagnostic]) -> ApiError {
-    let all: Vec<String> = diagnostics
-        .iter()
-        .map(|d| match &d.pointer {
-            Some(p) => format!(
-                "{}: {} at {}",
-                d.code,
-                d.message,
-                if p.is_empty() { "/" } else { p }
-            ),
-            None => format!("{}: {}", d.code, d.message),
-        })
-        .collect();
-    ApiError::new(
-        "InvalidDefinition",
-        format!("Invalid State Machine Definition: '{}'", all.join(", ")),
-    )
-}
-
-fn check_definition(app: &App, definition: &str) -> Result<(), ApiError> {
-    if definition.chars().count() > MAX_DEFINITION {
-        return Err(too_long("definition", definition, MAX_DEFINITION));
-    }
-    app.machine(definition)
-        .map(|_| ())
-        .map_err(|d| invalid_definition(&d))
-}
-
-fn check_type(kind: Option<&str>) -> Result<String, ApiError> {
-    match kind.unwrap_or("STANDARD") {
-        k @ ("STANDARD" | "EXPRESS") => Ok(k.to_string()),
-        k => Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{k}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-        ))),
-    }
-}
-
-/// Creates a state machine (idempotent for the same settings), as `CreateStateMachine` and the
-/// `--state-machines` directory do. Returns the stored record.
-pub fn put(
-    app: &App,
-    name: &str,
-    body: MachineBody,
-    replace: bool,
-) -> Result<ResourceRecord, ApiError> {
+/// Creates a state machine; the same name with the same definition, role and type is the
+/// machine already there, as on AWS. Returns the stored record.
+fn put(app: &App, name: &str, body: MachineBody) -> Result<ResourceRecord, ApiError> {
     check_name(name)?;
-    check_definition(app, &body.definition)?;
+    check_definition(app, &body.definition, &body.kind)?;
     let record = ResourceRecord {
         kind: KIND.into(),
         name: name.into(),
@@ -113,8 +130,8 @@ pub fn put(
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
         created_ms: app.now(),
     };
-    let stored = app.store.put_resource(&record, !replace)?;
-    if !replace && stored.body != record.body {
+    let stored = app.store.put_resource(&record, true)?;
+    if stored.body != record.body {
         let existing: MachineBody =
             serde_json::from_str(&stored.body).map_err(ApiError::internal)?;
         let same = existing.definition == body.definition
@@ -130,65 +147,114 @@ pub fn put(
     Ok(stored)
 }
 
+/// `--state-machines DIR`: creates the machine from a file, or makes the file's definition a
+/// new revision when it changed since the last start.
+pub fn install(app: &App, name: &str, definition: String) -> Result<ResourceRecord, ApiError> {
+    match load(app, &machine_arn(app, name)) {
+        Ok((record, machine)) if machine.definition == definition => Ok(record),
+        Ok((record, machine)) => {
+            let changes = Changes {
+                definition: Some(&definition),
+                ..Changes::default()
+            };
+            revise(app, &record, machine, &changes)?;
+            Ok(record)
+        }
+        Err(e) if e.code == "StateMachineDoesNotExist" => {
+            let role = crate::arn::role(&app.settings.account);
+            put(
+                app,
+                name,
+                MachineBody::new(definition, role, "STANDARD".into()),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn create(app: &App, body: &Body) -> Reply {
     let name = body.str("name")?;
-    let machine = MachineBody {
-        definition: body.str("definition")?.to_string(),
-        role_arn: body
-            .opt_str("roleArn")?
+    let mut machine = MachineBody::new(
+        body.str("definition")?.to_string(),
+        body.opt_str("roleArn")?
             .map_or_else(|| crate::arn::role(&app.settings.account), str::to_string),
-        kind: check_type(body.opt_str("type")?)?,
-        description: None,
-        revision_id: None,
-        update_ms: None,
-        logging_configuration: body
-            .get("loggingConfiguration")
-            .cloned()
-            .unwrap_or_else(logging_off),
-        tracing_configuration: body
-            .get("tracingConfiguration")
-            .cloned()
-            .unwrap_or_else(tracing_off),
-    };
-    let stored = put(app, name, machine, false)?;
+        check_type(body.opt_str("type")?)?,
+    );
+    if let Some(l) = body.get("loggingConfiguration") {
+        machine.logging_configuration = l.clone();
+    }
+    if let Some(t) = body.get("tracingConfiguration") {
+        machine.tracing_configuration = t.clone();
+    }
+    let stored = put(app, name, machine)?;
     Ok(json!({"stateMachineArn": stored.arn, "creationDate": epoch(stored.created_ms)}))
+}
+
+/// What an update changes; `None` keeps the current setting.
+#[derive(Default)]
+struct Changes<'a> {
+    definition: Option<&'a str>,
+    role_arn: Option<&'a str>,
+    logging: Option<&'a Value>,
+    tracing: Option<&'a Value>,
+}
+
+/// Stores a new revision of a machine; its update date (epoch ms) and revision id.
+fn revise(
+    app: &App,
+    record: &ResourceRecord,
+    mut machine: MachineBody,
+    changes: &Changes,
+) -> Result<(i64, String), ApiError> {
+    machine.past.push(machine.current(record.created_ms));
+    if machine.past.len() > MAX_PAST_REVISIONS {
+        machine.past.remove(0);
+    }
+    if let Some(d) = changes.definition {
+        machine.definition = d.to_string();
+    }
+    if let Some(r) = changes.role_arn {
+        machine.role_arn = r.to_string();
+    }
+    if let Some(l) = changes.logging {
+        machine.logging_configuration = l.clone();
+    }
+    if let Some(t) = changes.tracing {
+        machine.tracing_configuration = t.clone();
+    }
+    check_definition(app, &machine.definition, &machine.kind)?;
+    let now = app.now();
+    let revision = uuid::Uuid::new_v4().to_string();
+    machine.revision_id = Some(revision.clone());
+    machine.update_ms = Some(now);
+    let updated = ResourceRecord {
+        body: serde_json::to_string(&machine).map_err(ApiError::internal)?,
+        ..record.clone()
+    };
+    app.store.put_resource(&updated, false)?;
+    Ok((now, revision))
 }
 
 pub fn update(app: &App, body: &Body) -> Reply {
     let arn = body.str("stateMachineArn")?;
-    let (record, mut machine) = load(app, arn)?;
-    let definition = body.opt_str("definition")?;
-    let role = body.opt_str("roleArn")?;
-    let logging = body.get("loggingConfiguration");
-    let tracing = body.get("tracingConfiguration");
-    if definition.is_none() && role.is_none() && logging.is_none() && tracing.is_none() {
+    let changes = Changes {
+        definition: body.opt_str("definition")?,
+        role_arn: body.opt_str("roleArn")?,
+        logging: body.get("loggingConfiguration"),
+        tracing: body.get("tracingConfiguration"),
+    };
+    let (record, machine) = load(app, arn)?;
+    if changes.definition.is_none()
+        && changes.role_arn.is_none()
+        && changes.logging.is_none()
+        && changes.tracing.is_none()
+    {
         return Err(ApiError::new(
             "MissingRequiredParameter",
             "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified",
         ));
     }
-    if let Some(d) = definition {
-        machine.definition = d.to_string();
-    }
-    if let Some(r) = role {
-        machine.role_arn = r.to_string();
-    }
-    if let Some(l) = logging {
-        machine.logging_configuration = l.clone();
-    }
-    if let Some(t) = tracing {
-        machine.tracing_configuration = t.clone();
-    }
-    let now = app.now();
-    let revision = uuid::Uuid::new_v4().to_string();
-    machine.revision_id = Some(revision.clone());
-    machine.update_ms = Some(now);
-    check_definition(app, &machine.definition)?;
-    let updated = ResourceRecord {
-        body: serde_json::to_string(&machine).map_err(ApiError::internal)?,
-        ..record
-    };
-    app.store.put_resource(&updated, false)?;
+    let (now, revision) = revise(app, &record, machine, &changes)?;
     Ok(json!({"updateDate": epoch(now), "revisionId": revision}))
 }
 
@@ -204,6 +270,7 @@ pub fn describe(app: &App, body: &Body) -> Reply {
         "creationDate": epoch(record.created_ms),
         "loggingConfiguration": machine.logging_configuration,
         "tracingConfiguration": machine.tracing_configuration,
+        "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
     });
     if let Some(r) = &machine.revision_id {
         out["revisionId"] = json!(r);
@@ -248,70 +315,38 @@ pub fn delete(app: &App, body: &Body) -> Reply {
     Ok(json!({}))
 }
 
-pub fn validate(body: &Body) -> Reply {
-    let definition = body.str("definition")?;
-    check_type(body.opt_str("type")?)?;
-    let max = max_results(body, 100, 100)?;
-    let diagnostics = match crate::asl::load(definition) {
-        Ok(_) => Vec::new(),
-        Err(d) => d,
-    };
-    let shown: Vec<Value> = diagnostics
-        .iter()
-        .take(max)
-        .map(|d| {
-            let mut v = json!({"severity": "ERROR", "code": d.code, "message": d.message});
-            if let Some(p) = &d.pointer {
-                v["location"] = json!(p);
-            }
-            v
-        })
-        .collect();
-    Ok(json!({
-        "result": if diagnostics.is_empty() { "OK" } else { "FAIL" },
-        "diagnostics": shown,
-        "truncated": diagnostics.len() > max,
-    }))
-}
-
-/// The definition an execution runs (it may differ from the state machine's current one).
+/// The definition an execution runs (it may differ from the state machine's current one), with
+/// the settings of the revision in effect when it started.
 pub fn for_execution(app: &App, body: &Body) -> Reply {
     let arn = body.str("executionArn")?;
     let record = super::executions::load(app, arn)?;
-    let machine = app
+    let revision = app
         .store
         .resource(KIND, &record.machine_name)?
+        .filter(|r| r.arn == record.machine_arn)
         .and_then(|r| {
-            serde_json::from_str::<MachineBody>(&r.body)
-                .ok()
-                .map(|b| (r, b))
+            let b = serde_json::from_str::<MachineBody>(&r.body).ok()?;
+            b.revision_at(r.created_ms, record.start_ms)
+        })
+        // Deleted (or deleted and created again since): what the execution itself knows.
+        .unwrap_or_else(|| Revision {
+            revision_id: None,
+            since_ms: record.start_ms,
+            role_arn: crate::arn::role(&app.settings.account),
+            logging_configuration: logging_off(),
+            tracing_configuration: tracing_off(),
         });
-    let (role, update_ms, logging, tracing, revision) = match &machine {
-        Some((r, b)) => (
-            b.role_arn.clone(),
-            b.update_ms.unwrap_or(r.created_ms),
-            b.logging_configuration.clone(),
-            b.tracing_configuration.clone(),
-            b.revision_id.clone(),
-        ),
-        None => (
-            crate::arn::role(&app.settings.account),
-            record.start_ms,
-            logging_off(),
-            tracing_off(),
-            None,
-        ),
-    };
     let mut out = json!({
         "stateMachineArn": record.machine_arn,
         "name": record.machine_name,
         "definition": record.definition,
-        "roleArn": role,
-        "updateDate": epoch(update_ms),
-        "loggingConfiguration": logging,
-        "tracingConfiguration": tracing,
+        "roleArn": revision.role_arn,
+        "updateDate": epoch(revision.since_ms),
+        "loggingConfiguration": revision.logging_configuration,
+        "tracingConfiguration": revision.tracing_configuration,
+        "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
     });
-    if let Some(r) = revision {
+    if let Some(r) = revision.revision_id {
         out["revisionId"] = json!(r);
     }
     Ok(out)

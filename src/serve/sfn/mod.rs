@@ -1,9 +1,12 @@
 //! The Step Functions operations (`X-Amz-Target: AWSStepFunctions.<Operation>`), one file per
-//! group: state machines, executions, task tokens, activities.
+//! group: state machines, definition checks (and what Express refuses), executions, task
+//! tokens, activities.
 
 mod activities;
 mod arns;
+mod definitions;
 pub mod executions;
+mod express;
 pub mod machines;
 mod tasks;
 
@@ -27,7 +30,7 @@ fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
         "DescribeStateMachine" => machines::describe(app, body),
         "ListStateMachines" => machines::list(app, body),
         "DeleteStateMachine" => machines::delete(app, body),
-        "ValidateStateMachineDefinition" => machines::validate(body),
+        "ValidateStateMachineDefinition" => definitions::validate(body),
         "DescribeStateMachineForExecution" => machines::for_execution(app, body),
         "StartExecution" => executions::start_api(app, body),
         "StartSyncExecution" => executions::start_sync(app, body),

@@ -20,16 +20,30 @@ fn answer(app: &App, outcome: Result<(), RuntimeError>) -> Reply {
     }
 }
 
+/// The API model's length limits: over them is a `ValidationException`, before the token is
+/// looked at.
+const MAX_TOKEN: usize = 2048;
+const MAX_OUTPUT: usize = 262_144;
+const MAX_ERROR: usize = 256;
+const MAX_CAUSE: usize = 32_768;
+
+fn token(body: &Body) -> Result<&str, ApiError> {
+    body.bounded("taskToken", MAX_TOKEN)?
+        .ok_or_else(|| ApiError::missing("taskToken"))
+}
+
 pub fn success(app: &App, body: &Body) -> Reply {
-    let token = body.str("taskToken")?;
-    let output = body.str("output")?;
+    let token = token(body)?;
+    let output = body
+        .bounded("output", MAX_OUTPUT)?
+        .ok_or_else(|| ApiError::missing("output"))?;
     answer(app, app.durable(|d| d.send_task_success(token, output)))
 }
 
 pub fn failure(app: &App, body: &Body) -> Reply {
-    let token = body.str("taskToken")?;
-    let error = body.opt_str("error")?.map(str::to_string);
-    let cause = body.opt_str("cause")?.map(str::to_string);
+    let token = token(body)?;
+    let error = body.bounded("error", MAX_ERROR)?.map(str::to_string);
+    let cause = body.bounded("cause", MAX_CAUSE)?.map(str::to_string);
     answer(
         app,
         app.durable(|d| d.send_task_failure(token, error, cause)),
@@ -37,6 +51,6 @@ pub fn failure(app: &App, body: &Body) -> Reply {
 }
 
 pub fn heartbeat(app: &App, body: &Body) -> Reply {
-    let token = body.str("taskToken")?;
+    let token = token(body)?;
     answer(app, app.durable(|d| d.send_task_heartbeat(token)))
 }
