@@ -104,9 +104,14 @@ fn spawn(dir: &Path, port: u16, args: &[String]) -> Child {
 }
 
 impl Drop for Server {
+    /// Kills the server; removes its scratch directory unless the test failed (its `serve.log`
+    /// and database are then kept for a look).
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
