@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
 mod executions;
+mod handlers;
 mod queue;
 mod report;
 mod resume;

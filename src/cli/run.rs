@@ -44,20 +44,8 @@ pub struct Args {
     /// The test case of the mock file to use.
     #[arg(long, requires = "mock_config")]
     test_case: Option<String>,
-    /// Serve a Lambda function with a local command: NAME=COMMAND (payload on stdin, result on stdout).
-    #[arg(long, value_name = "NAME=COMMAND")]
-    lambda: Vec<Binding>,
-    /// Serve a Task state with a local command: STATE=COMMAND.
-    #[arg(long, value_name = "STATE=COMMAND")]
-    task: Vec<Binding>,
-    /// Send `sqs:` tasks to this SQS endpoint (`aws`: AWS itself) instead of the embedded queue.
-    /// Default: AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL.
-    #[arg(long, value_name = "URL")]
-    sqs_endpoint: Option<String>,
-    /// Invoke Lambda functions without a --lambda command through this Lambda Invoke API
-    /// endpoint (`aws`: AWS itself). Default: AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL.
-    #[arg(long, value_name = "URL")]
-    lambda_endpoint: Option<String>,
+    #[command(flatten)]
+    handlers: super::handlers::Handlers,
     /// Include the execution history (AWS's event shapes).
     #[arg(long)]
     history: bool,
@@ -183,8 +171,6 @@ fn read_input(args: &Args) -> Result<Value, String> {
 }
 
 fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
-    use crate::integrations::aws;
-    let env = |name: &str| std::env::var(name).ok();
     // SFN_MOCK_CONFIG may be set for a whole shell: the mocks apply when a test case is named.
     let mock_config = match args
         .mock_config
@@ -208,16 +194,7 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
                 .clone()
                 .unwrap_or_else(|| sm_name.to_string()),
         ),
-        lambdas: args.lambda.clone(),
-        tasks: args.task.clone(),
-        cwd: std::env::current_dir()
-            .ok()
-            .map(|d| d.to_string_lossy().into_owned()),
-        env: Vec::new(),
-        // Resolved now, so the stored configuration says where tasks go whichever process
-        // continues the execution.
-        sqs_endpoint: aws::endpoint_setting(args.sqs_endpoint.as_deref(), aws::SQS, env)?,
-        lambda_endpoint: aws::endpoint_setting(args.lambda_endpoint.as_deref(), aws::LAMBDA, env)?,
+        ..args.handlers.config()?
     })
 }
 

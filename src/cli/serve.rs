@@ -3,7 +3,6 @@
 
 use super::report::usage;
 use crate::arn;
-use crate::integrations::command::Binding;
 use crate::runtime::config::HandlerConfig;
 use crate::serve::sfn::executions::machine_arn_of;
 use crate::serve::triggers::{Trigger, TriggersFile};
@@ -30,18 +29,8 @@ pub struct Args {
     /// A JSON file of triggers: {"triggers": [{"queue", "stateMachine", "batchSize"}]}.
     #[arg(long, value_name = "FILE")]
     triggers: Option<String>,
-    /// Serve a Lambda function with a local command: NAME=COMMAND.
-    #[arg(long, value_name = "NAME=COMMAND")]
-    lambda: Vec<Binding>,
-    /// Serve a Task state with a local command: STATE=COMMAND.
-    #[arg(long, value_name = "STATE=COMMAND")]
-    task: Vec<Binding>,
-    /// Send `sqs:` tasks to this SQS endpoint (`aws`: AWS itself) instead of the embedded queue.
-    #[arg(long, value_name = "URL")]
-    sqs_endpoint: Option<String>,
-    /// Invoke Lambda functions without a --lambda command through this Lambda endpoint.
-    #[arg(long, value_name = "URL")]
-    lambda_endpoint: Option<String>,
+    #[command(flatten)]
+    handlers: super::handlers::Handlers,
     /// Region for ARNs.
     #[arg(long, env = "AWS_REGION", default_value = arn::DEFAULT_REGION)]
     region: String,
@@ -184,18 +173,7 @@ async fn shutdown_signal() {
 }
 
 fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, String> {
-    use crate::integrations::aws;
-    let env = |name: &str| std::env::var(name).ok();
-    let mut config = HandlerConfig {
-        lambdas: args.lambda.clone(),
-        tasks: args.task.clone(),
-        cwd: std::env::current_dir()
-            .ok()
-            .map(|d| d.to_string_lossy().into_owned()),
-        sqs_endpoint: aws::endpoint_setting(args.sqs_endpoint.as_deref(), aws::SQS, env)?,
-        lambda_endpoint: aws::endpoint_setting(args.lambda_endpoint.as_deref(), aws::LAMBDA, env)?,
-        ..HandlerConfig::default()
-    };
+    let mut config = args.handlers.config()?;
     config.env.extend(super::run::callback_env(db));
     Ok(config)
 }

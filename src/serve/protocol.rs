@@ -169,6 +169,32 @@ pub fn page_position(token: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))
 }
 
+/// One page of `all` (in name order) for a `List*` operation with `maxResults` and `nextToken`:
+/// `{key: [item(...)...], "nextToken"?}`. The token is the name of the page's last entry.
+pub fn page_by_name<T>(
+    body: &Body,
+    key: &str,
+    all: &[T],
+    name: impl Fn(&T) -> &str,
+    item: impl Fn(&T) -> Value,
+) -> Reply {
+    let max = max_results(body, 100, 1000)?;
+    let after = body.opt_str("nextToken")?.map(page_position).transpose()?;
+    let rest: Vec<&T> = all
+        .iter()
+        .filter(|r| after.as_deref().is_none_or(|a| name(r) > a))
+        .collect();
+    let page = &rest[..rest.len().min(max)];
+    let mut out = Map::new();
+    out.insert(key.into(), page.iter().map(|r| item(r)).collect());
+    if rest.len() > page.len()
+        && let Some(last) = page.last()
+    {
+        out.insert("nextToken".into(), json!(page_token(name(last))));
+    }
+    Ok(Value::Object(out))
+}
+
 /// `maxResults`: 0 or absent is `default`; above `max` is a validation error.
 pub fn max_results(body: &Body, default: usize, max: usize) -> Result<usize, ApiError> {
     match body.opt_i64("maxResults")? {

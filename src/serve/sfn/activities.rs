@@ -5,9 +5,7 @@ use super::arns::{activity_arn, check_name, name_of};
 use crate::integrations::activity::queue_of;
 use crate::serve::App;
 use crate::serve::http::blocking;
-use crate::serve::protocol::{
-    ApiError, Body, Reply, epoch, max_results, page_position, page_token,
-};
+use crate::serve::protocol::{ApiError, Body, Reply, epoch, page_by_name};
 use crate::store::ResourceRecord;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -52,25 +50,14 @@ pub fn describe(app: &App, body: &Body) -> Reply {
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {
-    let max = max_results(body, 100, 1000)?;
-    let after = body.opt_str("nextToken")?.map(page_position).transpose()?;
     let all = app.store.list_resources(KIND)?;
-    let rest: Vec<&ResourceRecord> = all
-        .iter()
-        .filter(|r| after.as_ref().is_none_or(|a| r.name.as_str() > a.as_str()))
-        .collect();
-    let page = &rest[..rest.len().min(max)];
-    let items: Vec<Value> = page
-        .iter()
-        .map(|r| json!({"activityArn": r.arn, "name": r.name, "creationDate": epoch(r.created_ms)}))
-        .collect();
-    let mut out = json!({"activities": items});
-    if rest.len() > page.len()
-        && let Some(last) = page.last()
-    {
-        out["nextToken"] = json!(page_token(&last.name));
-    }
-    Ok(out)
+    page_by_name(
+        body,
+        "activities",
+        &all,
+        |r| &r.name,
+        |r| json!({"activityArn": r.arn, "name": r.name, "creationDate": epoch(r.created_ms)}),
+    )
 }
 
 /// Tasks already scheduled stay scheduled until they time out, as on AWS; new ones fail.

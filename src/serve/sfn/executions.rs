@@ -9,7 +9,7 @@ use crate::serve::App;
 use crate::serve::protocol::{
     ApiError, Body, Reply, epoch, max_results, page_position, page_token,
 };
-use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord};
+use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord, ExecutionSummary};
 use serde_json::{Map, Value, json};
 
 const MAX_PAYLOAD: usize = crate::engine::failure::MAX_PAYLOAD_BYTES;
@@ -229,21 +229,14 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
 }
 
 /// The fields `ListExecutions` and `DescribeExecution` share.
-fn summary(
-    arn: &str,
-    machine_arn: &str,
-    name: &str,
-    status: &str,
-    start_ms: i64,
-    stop_ms: Option<i64>,
-) -> Map<String, Value> {
+fn summary(x: &ExecutionSummary) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("executionArn".into(), json!(arn));
-    m.insert("stateMachineArn".into(), json!(machine_arn));
-    m.insert("name".into(), json!(name));
-    m.insert("status".into(), json!(status));
-    m.insert("startDate".into(), epoch(start_ms));
-    if let Some(stop) = stop_ms {
+    m.insert("executionArn".into(), json!(x.arn));
+    m.insert("stateMachineArn".into(), json!(x.machine_arn));
+    m.insert("name".into(), json!(x.name));
+    m.insert("status".into(), json!(x.status));
+    m.insert("startDate".into(), epoch(x.start_ms));
+    if let Some(stop) = x.stop_ms {
         m.insert("stopDate".into(), epoch(stop));
     }
     m.insert("redriveCount".into(), json!(0));
@@ -252,14 +245,14 @@ fn summary(
 
 pub fn describe(app: &App, body: &Body) -> Reply {
     let r = load(app, body.str("executionArn")?)?;
-    let mut m = summary(
-        &r.arn,
-        &r.machine_arn,
-        &r.name,
-        &r.status,
-        r.start_ms,
-        r.stop_ms,
-    );
+    let mut m = summary(&ExecutionSummary {
+        arn: r.arn.clone(),
+        name: r.name.clone(),
+        machine_arn: r.machine_arn.clone(),
+        status: r.status.clone(),
+        start_ms: r.start_ms,
+        stop_ms: r.stop_ms,
+    });
     m.insert("input".into(), json!(r.input));
     m.insert("inputDetails".into(), json!({"included": true}));
     if let Some(out) = &r.output {
@@ -321,19 +314,7 @@ pub fn list(app: &App, body: &Body) -> Reply {
     let mut rows = app.store.list_executions(&filter)?;
     let more = rows.len() > max;
     rows.truncate(max);
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            Value::Object(summary(
-                &r.arn,
-                &r.machine_arn,
-                &r.name,
-                &r.status,
-                r.start_ms,
-                r.stop_ms,
-            ))
-        })
-        .collect();
+    let items: Vec<Value> = rows.iter().map(|r| Value::Object(summary(r))).collect();
     let mut out = json!({"executions": items});
     if more && let Some(last) = rows.last() {
         out["nextToken"] = json!(page_token(&format!("{}|{}", last.start_ms, last.arn)));

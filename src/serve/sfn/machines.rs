@@ -3,9 +3,7 @@
 use super::arns::{check_name, machine_arn, name_of};
 use super::definitions::{check_definition, check_type};
 use crate::serve::App;
-use crate::serve::protocol::{
-    ApiError, Body, Reply, epoch, max_results, page_position, page_token,
-};
+use crate::serve::protocol::{ApiError, Body, Reply, epoch, page_by_name};
 use crate::store::ResourceRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -282,29 +280,18 @@ pub fn describe(app: &App, body: &Body) -> Reply {
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {
-    let max = max_results(body, 100, 1000)?;
-    let after = body.opt_str("nextToken")?.map(page_position).transpose()?;
     let all = app.store.list_resources(KIND)?;
-    let rest: Vec<&ResourceRecord> = all
-        .iter()
-        .filter(|r| after.as_ref().is_none_or(|a| r.name.as_str() > a.as_str()))
-        .collect();
-    let page = &rest[..rest.len().min(max)];
-    let items: Vec<Value> = page
-        .iter()
-        .map(|r| {
+    page_by_name(
+        body,
+        "stateMachines",
+        &all,
+        |r| &r.name,
+        |r| {
             let kind = serde_json::from_str::<MachineBody>(&r.body)
                 .map_or_else(|_| "STANDARD".to_string(), |b| b.kind);
             json!({"stateMachineArn": r.arn, "name": r.name, "type": kind, "creationDate": epoch(r.created_ms)})
-        })
-        .collect();
-    let mut out = json!({"stateMachines": items});
-    if rest.len() > page.len()
-        && let Some(last) = page.last()
-    {
-        out["nextToken"] = json!(page_token(&last.name));
-    }
-    Ok(out)
+        },
+    )
 }
 
 /// Running executions go on with the definition they started with.

@@ -1,0 +1,46 @@
+//! The flags that choose who answers Task states, shared by `run` and `serve`.
+#![allow(clippy::disallowed_methods)] // an edge: reads the environment and the working directory
+
+use crate::integrations::aws;
+use crate::integrations::command::Binding;
+use crate::runtime::config::HandlerConfig;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Handlers {
+    /// Serve a Lambda function with a local command: NAME=COMMAND (payload on stdin, result on stdout).
+    #[arg(long, value_name = "NAME=COMMAND")]
+    pub lambda: Vec<Binding>,
+    /// Serve a Task state with a local command: STATE=COMMAND.
+    #[arg(long, value_name = "STATE=COMMAND")]
+    pub task: Vec<Binding>,
+    /// Send `sqs:` tasks to this SQS endpoint (`aws`: AWS itself) instead of the embedded queue.
+    /// Default: AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub sqs_endpoint: Option<String>,
+    /// Invoke Lambda functions without a --lambda command through this Lambda Invoke API
+    /// endpoint (`aws`: AWS itself). Default: AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+}
+
+impl Handlers {
+    /// The handler settings, endpoints resolved now: they are stored with each execution, so
+    /// tasks go to the same place whichever process continues it.
+    pub fn config(&self) -> Result<HandlerConfig, String> {
+        let env = |name: &str| std::env::var(name).ok();
+        Ok(HandlerConfig {
+            lambdas: self.lambda.clone(),
+            tasks: self.task.clone(),
+            cwd: std::env::current_dir()
+                .ok()
+                .map(|d| d.to_string_lossy().into_owned()),
+            sqs_endpoint: aws::endpoint_setting(self.sqs_endpoint.as_deref(), aws::SQS, env)?,
+            lambda_endpoint: aws::endpoint_setting(
+                self.lambda_endpoint.as_deref(),
+                aws::LAMBDA,
+                env,
+            )?,
+            ..HandlerConfig::default()
+        })
+    }
+}
