@@ -36,6 +36,11 @@ pub enum Event {
     TaskHeartbeat {
         task: WaitId,
     },
+    /// A worker took an activity task (`GetActivityTask`).
+    ActivityStarted {
+        task: WaitId,
+        worker_name: Option<String>,
+    },
     TimerFired {
         timer: WaitId,
     },

@@ -91,8 +91,13 @@ pub enum OtherDetails {
     },
     /// LambdaFunctionSucceeded / ActivitySucceeded.
     Output { key: &'static str, output: Value },
-    /// LambdaFunctionStarted / ActivityStarted (empty details).
+    /// LambdaFunctionStarted (empty details).
     Empty { key: &'static str },
+    /// ActivityStarted: the worker that took the task, when it gave a name.
+    Worker {
+        key: &'static str,
+        worker_name: Option<String>,
+    },
 }
 
 fn text(v: &Value) -> Value {
@@ -240,6 +245,12 @@ impl OtherDetails {
                 key
             }
             OtherDetails::Empty { key } => key,
+            OtherDetails::Worker { key, worker_name } => {
+                if let Some(w) = worker_name {
+                    m.insert("workerName".into(), json!(w));
+                }
+                key
+            }
         };
         (key, Value::Object(m))
     }

@@ -133,6 +133,11 @@ fn dispatch(ctx: &mut Ctx, event: Event) {
                 states::task::heartbeat(ctx, fid);
             }
         }
+        Event::ActivityStarted { task, worker_name } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                states::task::activity_started(ctx, fid, worker_name);
+            }
+        }
     }
 }
 

@@ -394,6 +394,18 @@ impl Durable {
         )
     }
 
+    /// A worker took the activity task of `token` (`GetActivityTask`): records `ActivityStarted`.
+    /// `TaskTimedOut` when the task is no longer awaited.
+    pub fn activity_started(&mut self, token: &str, worker_name: Option<String>) -> Result<()> {
+        let (arn, task) = self.open_token(token)?;
+        self.apply(
+            &arn,
+            Event::ActivityStarted { task, worker_name },
+            Guard::OpenTask(task),
+            Commit::default(),
+        )
+    }
+
     /// `StopExecution`.
     pub fn stop(&mut self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<()> {
         self.apply(

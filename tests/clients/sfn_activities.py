@@ -73,6 +73,8 @@ events = history(sfn, execution)
 types = [e["type"] for e in events]
 assert types == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted",
                  "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"], types
+# ActivityStarted is recorded when the worker takes the task, with the name it gave.
+assert events[3]["activityStartedEventDetails"] == {"workerName": "packer-1"}, events[3]
 scheduled = events[2]["activityScheduledEventDetails"]
 assert scheduled["resource"] == arn and json.loads(scheduled["input"]) == {"items": 3}, scheduled
 assert scheduled["timeoutInSeconds"] == 60 and scheduled["heartbeatInSeconds"] == 30, scheduled
@@ -83,6 +85,8 @@ raises(X.TaskTimedOut, sfn.send_task_success, taskToken=task["taskToken"], outpu
 execution = sfn.start_execution(stateMachineArn=machine, input='{"items": 0}')["executionArn"]
 time.sleep(0.3)
 assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
+waiting = [e["type"] for e in history(sfn, execution)]
+assert waiting[-1] == "ActivityScheduled", f"no worker took the task yet: {waiting}"
 
 
 def fail(w, task):

@@ -165,14 +165,26 @@ fn emit_scheduled(
                     heartbeat,
                 },
             );
-            ctx.emit(
-                "ActivityStarted",
-                OtherDetails::Empty {
-                    key: "activityStartedEventDetails",
-                },
-            );
+            // `ActivityStarted` comes when a worker takes the task (`Event::ActivityStarted`).
         }
     }
+}
+
+/// A worker took the activity task (`GetActivityTask`): `ActivityStarted`, with its name.
+pub fn activity_started(ctx: &mut Ctx, fid: FrameId, worker_name: Option<String>) {
+    if !matches!(
+        task_of(ctx, fid).resource.kind,
+        ResourceKind::Activity { .. }
+    ) {
+        return;
+    }
+    ctx.emit(
+        "ActivityStarted",
+        OtherDetails::Worker {
+            key: "activityStartedEventDetails",
+            worker_name,
+        },
+    );
 }
 
 fn task_of<'m>(ctx: &Ctx<'m, '_>, fid: FrameId) -> &'m Task {

@@ -3,6 +3,7 @@
 
 use super::arns::{activity_arn, check_name, name_of};
 use crate::integrations::activity::queue_of;
+use crate::runtime::durable::Error as RuntimeError;
 use crate::serve::App;
 use crate::serve::http::blocking;
 use crate::serve::protocol::{ApiError, Body, Reply, epoch, page_by_name};
@@ -72,7 +73,7 @@ pub fn delete(app: &App, body: &Body) -> Reply {
 /// Takes one scheduled task, waiting up to 60 s; `{}` (no token) when none came.
 pub async fn get_task(app: Arc<App>, body: Body) -> Reply {
     let arn = body.str("activityArn")?.to_string();
-    body.bounded("workerName", 80)?;
+    let worker = body.bounded("workerName", 80)?.map(str::to_string);
     let checked = arn.clone();
     blocking(app.clone(), move |app| {
         load(app, &checked).map(|_| Value::Null)
@@ -84,8 +85,8 @@ pub async fn get_task(app: Arc<App>, body: Body) -> Reply {
         let notified = app.arrivals.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let q = queue.clone();
-        let taken = blocking(app.clone(), move |app| take(app, &q)).await?;
+        let (q, w) = (queue.clone(), worker.clone());
+        let taken = blocking(app.clone(), move |app| take(app, &q, w)).await?;
         if !taken.is_null() {
             return Ok(taken);
         }
@@ -99,10 +100,11 @@ pub async fn get_task(app: Arc<App>, body: Body) -> Reply {
     }
 }
 
-/// One task from the queue, removed (a task goes to one worker); `null` when there is none.
-/// Tasks whose execution stopped, or that timed out, before a worker came are dropped on the
-/// way: AWS hands a worker only tasks it can still answer.
-fn take(app: &App, queue: &str) -> Reply {
+/// One task from the queue, removed (a task goes to one worker) and recorded as started by
+/// `worker` (`ActivityStarted`); `null` when there is none. Tasks whose execution stopped, or
+/// that timed out, before a worker came are dropped on the way: AWS hands a worker only tasks it
+/// can still answer.
+fn take(app: &App, queue: &str, worker: Option<String>) -> Reply {
     loop {
         let now = app.now();
         let Some(m) = app
@@ -118,8 +120,10 @@ fn take(app: &App, queue: &str) -> Reply {
         }
         let task: Value = serde_json::from_str(&m.body).map_err(ApiError::internal)?;
         let token = task["taskToken"].as_str().unwrap_or_default();
-        if app.store.token(token)?.is_some_and(|t| t.open) {
-            return Ok(task);
+        match app.durable(|d| d.activity_started(token, worker.clone())) {
+            Ok(()) => return Ok(task),
+            Err(RuntimeError::Callback { .. } | RuntimeError::NoSuchExecution(_)) => continue,
+            Err(e) => return Err(ApiError::internal(e)),
         }
     }
 }
