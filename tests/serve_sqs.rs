@@ -149,3 +149,27 @@ fn rust_client(url: &str) -> aws_sdk_sqs::Client {
         .build();
     aws_sdk_sqs::Client::from_conf(config)
 }
+
+/// Queue URLs point at the server as the client reached it (its Host header), so a client that
+/// follows the URL gets back here even when the server listens on 0.0.0.0.
+#[test]
+fn queue_urls_follow_the_host_the_client_used() {
+    use std::io::{Read, Write};
+    let server = Server::start("host-urls", &[]);
+    let body = r#"{"QueueName": "via-host"}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: stepwise.internal:9324\r\nX-Amz-Target: AmazonSQS.CreateQueue\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains(r#""QueueUrl":"http://stepwise.internal:9324/123456789012/via-host""#),
+        "{answer}"
+    );
+}

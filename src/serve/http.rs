@@ -36,6 +36,12 @@ async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let origin = req
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|h| format!("http://{h}"));
     let Some(target) = target else {
         return Ok(without_target(&req));
     };
@@ -56,7 +62,7 @@ async fn handle(
         Err(e) => return Ok(error(&ApiError::new("IncompleteRequest", e.to_string()))),
     };
     let reply = match Body::parse(&bytes) {
-        Ok(body) => route(app, &target, body).await,
+        Ok(body) => route(app, &target, body, origin).await,
         Err(e) => Err(e),
     };
     Ok(match reply {
@@ -65,10 +71,11 @@ async fn handle(
     })
 }
 
-async fn route(app: Arc<App>, target: &str, body: Body) -> Reply {
+/// `origin` is `http://` and the request's Host: what queue URLs point at.
+async fn route(app: Arc<App>, target: &str, body: Body, origin: Option<String>) -> Reply {
     match target.split_once('.') {
         Some(("AWSStepFunctions", op)) => super::sfn::call(app, op, body).await,
-        Some(("AmazonSQS", op)) => super::sqs::call(app, op, body).await,
+        Some(("AmazonSQS", op)) => super::sqs::call(app, op, body, origin).await,
         _ => Err(unknown_operation(target)),
     }
 }

@@ -100,12 +100,12 @@ impl App {
         Ok(m)
     }
 
-    /// The URL of a queue of the embedded store, pointing back at this server.
-    pub fn queue_url(&self, name: &str) -> String {
-        format!(
-            "{}/{}/{}",
-            self.settings.base_url, self.settings.account, name
-        )
+    /// The URL of a queue of the embedded store, pointing back at this server as the client
+    /// reached it (`origin`, e.g. `http://stepwise:8083` from the Host header), else at the
+    /// address the server listens on.
+    pub fn queue_url(&self, origin: Option<&str>, name: &str) -> String {
+        let base = origin.unwrap_or(&self.settings.base_url);
+        format!("{base}/{}/{name}", self.settings.account)
     }
 }
 

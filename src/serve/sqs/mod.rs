@@ -28,24 +28,28 @@ use super::protocol::{ApiError, Body, Reply};
 use crate::store::QueueRecord;
 use std::sync::Arc;
 
-pub async fn call(app: Arc<App>, op: &str, body: Body) -> Reply {
+/// `origin` (the URL the client reached the server at) is where queue URLs point.
+pub async fn call(app: Arc<App>, op: &str, body: Body, origin: Option<String>) -> Reply {
     if op == "ReceiveMessage" {
         return receive::receive_message(app, body).await;
     }
     let op = op.to_string();
-    blocking(app, move |app| call_sync(app, &op, &body)).await
+    blocking(app, move |app| {
+        call_sync(app, &op, &body, origin.as_deref())
+    })
+    .await
 }
 
-fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
+fn call_sync(app: &App, op: &str, body: &Body, origin: Option<&str>) -> Reply {
     match op {
-        "CreateQueue" => queues::create(app, body),
-        "GetQueueUrl" => queues::get_url(app, body),
-        "ListQueues" => queues::list(app, body),
+        "CreateQueue" => queues::create(app, body, origin),
+        "GetQueueUrl" => queues::get_url(app, body, origin),
+        "ListQueues" => queues::list(app, body, origin),
         "DeleteQueue" => queues::delete(app, body),
         "PurgeQueue" => queues::purge(app, body),
         "GetQueueAttributes" => queues::get_attributes(app, body),
         "SetQueueAttributes" => queues::set_attributes(app, body),
-        "ListDeadLetterSourceQueues" => queues::dead_letter_sources(app, body),
+        "ListDeadLetterSourceQueues" => queues::dead_letter_sources(app, body, origin),
         "SendMessage" => send::send_message(app, body),
         "SendMessageBatch" => batch::send(app, body),
         "DeleteMessage" => messages::delete(app, body),

@@ -10,7 +10,7 @@ use crate::store::QueueRecord;
 use serde_json::{Value, json};
 
 /// Idempotent when every attribute given has the existing queue's value, as SQS.
-pub fn create(app: &App, body: &Body) -> Reply {
+pub fn create(app: &App, body: &Body, origin: Option<&str>) -> Reply {
     let name = required(body, "QueueName")?;
     let requested = attributes::requested(body.get("Attributes"))?;
     let fifo = requested
@@ -28,7 +28,7 @@ pub fn create(app: &App, body: &Body) -> Reply {
     if let Some(different) = first_difference(&q, &changes) {
         return Err(queue_name_exists(name, different));
     }
-    Ok(json!({"QueueUrl": app.queue_url(name)}))
+    Ok(json!({"QueueUrl": app.queue_url(origin, name)}))
 }
 
 /// SQS's rule: 1 to 80 alphanumeric characters, hyphens or underscores; FIFO queues end in
@@ -56,13 +56,13 @@ fn check_name(name: &str, fifo: bool) -> Result<(), ApiError> {
     }
 }
 
-pub fn get_url(app: &App, body: &Body) -> Reply {
+pub fn get_url(app: &App, body: &Body, origin: Option<&str>) -> Reply {
     let q = load(app, required(body, "QueueName")?)?;
-    Ok(json!({"QueueUrl": app.queue_url(&q.name)}))
+    Ok(json!({"QueueUrl": app.queue_url(origin, &q.name)}))
 }
 
 /// Up to 1000 URLs; pages only when the client gives `MaxResults`, as SQS.
-pub fn list(app: &App, body: &Body) -> Reply {
+pub fn list(app: &App, body: &Body, origin: Option<&str>) -> Reply {
     let prefix = body.opt_str("QueueNamePrefix")?.unwrap_or("");
     let max = match body.opt_i64("MaxResults")? {
         None => None,
@@ -91,7 +91,10 @@ pub fn list(app: &App, body: &Body) -> Reply {
     let page = &rest[..rest.len().min(max.unwrap_or(1000))];
     let mut out = json!({});
     if !page.is_empty() {
-        let urls: Vec<String> = page.iter().map(|q| app.queue_url(&q.name)).collect();
+        let urls: Vec<String> = page
+            .iter()
+            .map(|q| app.queue_url(origin, &q.name))
+            .collect();
         out["QueueUrls"] = json!(urls);
     }
     if max.is_some()
@@ -141,7 +144,7 @@ pub fn set_attributes(app: &App, body: &Body) -> Reply {
 }
 
 /// The queues whose `RedrivePolicy` names this queue.
-pub fn dead_letter_sources(app: &App, body: &Body) -> Reply {
+pub fn dead_letter_sources(app: &App, body: &Body, origin: Option<&str>) -> Reply {
     let q = queue_of(app, body)?;
     let urls: Vec<String> = app
         .store
@@ -151,7 +154,7 @@ pub fn dead_letter_sources(app: &App, body: &Body) -> Reply {
         .filter(|s| {
             redrive::redrive_policy(&s.attributes).is_some_and(|p| p.dead_letter_queue == q.name)
         })
-        .map(|s| app.queue_url(&s.name))
+        .map(|s| app.queue_url(origin, &s.name))
         .collect();
     Ok(json!({"queueUrls": urls}))
 }
