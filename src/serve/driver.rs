@@ -19,8 +19,21 @@ pub fn spawn(
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("stepwise-driver".into())
-        .spawn(move || run(&app, &kicks, &stop))
+        .spawn(move || supervise(&app, &kicks, &stop))
         .expect("the driver thread starts")
+}
+
+/// Runs the driver until `stop`; should it panic (a bug), says so and starts it again: every
+/// step it took is committed, so nothing is lost.
+fn supervise(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
+    loop {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(app, kicks, stop)));
+        if run.is_ok() || stop.load(Ordering::Relaxed) {
+            return;
+        }
+        eprintln!("stepwise serve: the driver failed (a bug: please report it); restarting it");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn run(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
