@@ -5,12 +5,9 @@ use crate::serve::App;
 use crate::serve::protocol::{ApiError, Body, Reply};
 use serde_json::json;
 
-fn answer(app: &App, outcome: Result<(), RuntimeError>) -> Reply {
+fn answer(outcome: Result<(), RuntimeError>) -> Reply {
     match outcome {
-        Ok(()) => {
-            app.kick();
-            Ok(json!({}))
-        }
+        Ok(()) => Ok(json!({})),
         Err(RuntimeError::Callback { code, message }) => Err(ApiError::new(code, message)),
         Err(RuntimeError::NoSuchExecution(_)) => Err(ApiError::new(
             "TaskDoesNotExist",
@@ -23,20 +20,17 @@ fn answer(app: &App, outcome: Result<(), RuntimeError>) -> Reply {
 pub fn success(app: &App, body: &Body) -> Reply {
     let token = body.str("taskToken")?;
     let output = body.str("output")?;
-    answer(app, app.durable(|d| d.send_task_success(token, output)))
+    answer(app.durable(|d| d.send_task_success(token, output)))
 }
 
 pub fn failure(app: &App, body: &Body) -> Reply {
     let token = body.str("taskToken")?;
     let error = body.opt_str("error")?.map(str::to_string);
     let cause = body.opt_str("cause")?.map(str::to_string);
-    answer(
-        app,
-        app.durable(|d| d.send_task_failure(token, error, cause)),
-    )
+    answer(app.durable(|d| d.send_task_failure(token, error, cause)))
 }
 
 pub fn heartbeat(app: &App, body: &Body) -> Reply {
     let token = body.str("taskToken")?;
-    answer(app, app.durable(|d| d.send_task_heartbeat(token)))
+    answer(app.durable(|d| d.send_task_heartbeat(token)))
 }
