@@ -73,6 +73,8 @@ pub struct Durable {
     clock: Box<dyn Clock>,
     machines: HashMap<String, Arc<Machine>>,
     routers: HashMap<String, Router>,
+    /// Whether a commit since the last `take_scheduled` left work for `drive`.
+    scheduled: bool,
 }
 
 /// What a step must check before it applies.
@@ -89,11 +91,19 @@ impl Durable {
             clock,
             machines: HashMap::new(),
             routers: HashMap::new(),
+            scheduled: false,
         }
     }
 
     pub fn now(&mut self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Whether this runtime committed effects to perform or timers to arm since the last call:
+    /// a server wakes its driver only then (most executions of Pass and Choice states end in
+    /// their first commit and leave nothing to drive).
+    pub fn take_scheduled(&mut self) -> bool {
+        std::mem::take(&mut self.scheduled)
     }
 
     /// Lets time pass until `due_ms` (a virtual clock jumps there).
@@ -136,6 +146,7 @@ impl Durable {
         };
         update_record(&mut record, &exec, info.start_ms)?;
         self.store.create_execution(&record, &commit)?;
+        self.scheduled |= leaves_work(&commit);
         Ok(arn)
     }
 
@@ -184,9 +195,13 @@ impl Durable {
             } else if let Guard::OpenTask(_) = guard {
                 return Err(timed_out());
             }
+            let scheduled = leaves_work(&commit);
             match self.store.commit(&[commit]) {
                 Err(StoreError::Conflict { .. }) => continue,
-                other => return other.map_err(Into::into),
+                other => {
+                    self.scheduled |= scheduled && other.is_ok();
+                    return other.map_err(Into::into);
+                }
             }
         }
     }
@@ -265,7 +280,12 @@ impl Durable {
             }
             commits.push(commit);
         }
+        let scheduled = commits.iter().any(leaves_work);
         match self.store.commit(&commits) {
+            Ok(()) => {
+                self.scheduled |= scheduled;
+                Ok(())
+            }
             Err(StoreError::Conflict { .. }) => {
                 for (arn, event, cleanup) in work {
                     match event {
@@ -512,6 +532,11 @@ fn collect(
     }
 }
 
+/// Whether `drive` has something to do after `commit`: an effect to perform or a timer to arm.
+fn leaves_work(commit: &Commit) -> bool {
+    !commit.new_outbox.is_empty() || !commit.new_timers.is_empty()
+}
+
 fn exec_now(exec: &Execution) -> i64 {
     exec.now_ms()
 }
@@ -561,5 +586,53 @@ pub fn status_of(record: &ExecutionRecord) -> Status {
         "TIMED_OUT" => Status::TimedOut { error, cause },
         "ABORTED" => Status::Aborted { error, cause },
         _ => Status::Running,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::clock::VirtualClock;
+    use crate::store::MemoryStore;
+    use serde_json::{Value, json};
+
+    /// Starts a machine whose first state is `first`; whether the runtime then has work for a
+    /// driver. Taking the flag clears it.
+    fn schedules(first: Value) -> bool {
+        let definition = json!({"StartAt": "S", "States": {"S": first}}).to_string();
+        let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
+        let mut d = Durable::new(Arc::new(MemoryStore::new()), Box::new(VirtualClock::new(0)));
+        let info = ExecutionInfo {
+            execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
+            name: "e".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
+            state_machine_name: "M".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input: json!({}),
+        };
+        let config = HandlerConfig::default();
+        d.start(&definition, machine, info, [0; 32], &config)
+            .expect("the execution starts");
+        let scheduled = d.take_scheduled();
+        assert!(!d.take_scheduled(), "taking the flag clears it");
+        scheduled
+    }
+
+    #[test]
+    fn only_effects_and_timers_leave_work_for_the_driver() {
+        let lambda = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        let cases = [
+            (json!({"Type": "Pass", "End": true}), false),
+            (
+                json!({"Type": "Task", "Resource": lambda, "End": true}),
+                true,
+            ),
+            (json!({"Type": "Wait", "Seconds": 5, "End": true}), true),
+        ];
+        for (first, expected) in cases {
+            assert_eq!(schedules(first.clone()), expected, "{first}");
+        }
     }
 }

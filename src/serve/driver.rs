@@ -1,7 +1,8 @@
 //! The driver: one thread that fires due timers, performs the effects executions committed
 //! (Task invocations, SQS sends, activity scheduling) and polls queue triggers. Request handlers
-//! kick it after each commit; otherwise it wakes for the next timer, and at least every 100 ms
-//! for work other processes sharing the database committed.
+//! kick it after a commit that left effects or timers (`App::durable`); otherwise it wakes for
+//! the next timer, and at least every 100 ms for triggers and for work other processes sharing
+//! the database committed.
 
 use super::App;
 use crate::runtime::clock::SystemClock;

@@ -71,13 +71,19 @@ impl App {
         system_now_ms()
     }
 
-    /// Runs `f` with a runtime from the pool.
+    /// Runs `f` with a runtime from the pool, and kicks the driver if `f` committed effects to
+    /// perform or timers to arm. Only then: a kick costs the driver a wake-up and an outbox
+    /// claim (a write transaction), as much again as starting a Pass-only execution.
     pub fn durable<T>(&self, f: impl FnOnce(&mut Durable) -> T) -> T {
         let pooled = lock(&self.durables).pop();
         let mut d =
             pooled.unwrap_or_else(|| Durable::new(self.store.clone(), Box::new(SystemClock)));
         let out = f(&mut d);
+        let scheduled = d.take_scheduled();
         lock(&self.durables).push(d);
+        if scheduled {
+            self.kick();
+        }
         out
     }
 

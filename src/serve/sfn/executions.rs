@@ -110,10 +110,7 @@ pub fn start(
         )
     });
     match started {
-        Ok(arn) => {
-            app.kick();
-            Ok(Started { arn, start_ms })
-        }
+        Ok(arn) => Ok(Started { arn, start_ms }),
         Err(RuntimeError::Store(StoreError::AlreadyExists { arn })) => {
             let existing = load(app, &arn)?;
             let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
@@ -330,7 +327,6 @@ pub fn stop(app: &App, body: &Body) -> Reply {
     if r.status == "RUNNING" {
         app.durable(|d| d.stop(arn, error, cause))
             .map_err(ApiError::internal)?;
-        app.kick();
     }
     let r = load(app, arn)?;
     Ok(json!({"stopDate": epoch(r.stop_ms.unwrap_or(r.start_ms))}))

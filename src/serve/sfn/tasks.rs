@@ -5,12 +5,9 @@ use crate::serve::App;
 use crate::serve::protocol::{ApiError, Body, Reply};
 use serde_json::json;
 
-fn answer(app: &App, outcome: Result<(), RuntimeError>) -> Reply {
+fn answer(outcome: Result<(), RuntimeError>) -> Reply {
     match outcome {
-        Ok(()) => {
-            app.kick();
-            Ok(json!({}))
-        }
+        Ok(()) => Ok(json!({})),
         Err(RuntimeError::Callback { code, message }) => Err(ApiError::new(code, message)),
         Err(RuntimeError::NoSuchExecution(_)) => Err(ApiError::new(
             "TaskDoesNotExist",
@@ -37,20 +34,17 @@ pub fn success(app: &App, body: &Body) -> Reply {
     let output = body
         .bounded("output", MAX_OUTPUT)?
         .ok_or_else(|| ApiError::missing("output"))?;
-    answer(app, app.durable(|d| d.send_task_success(token, output)))
+    answer(app.durable(|d| d.send_task_success(token, output)))
 }
 
 pub fn failure(app: &App, body: &Body) -> Reply {
     let token = token(body)?;
     let error = body.bounded("error", MAX_ERROR)?.map(str::to_string);
     let cause = body.bounded("cause", MAX_CAUSE)?.map(str::to_string);
-    answer(
-        app,
-        app.durable(|d| d.send_task_failure(token, error, cause)),
-    )
+    answer(app.durable(|d| d.send_task_failure(token, error, cause)))
 }
 
 pub fn heartbeat(app: &App, body: &Body) -> Reply {
     let token = token(body)?;
-    answer(app, app.durable(|d| d.send_task_heartbeat(token)))
+    answer(app.durable(|d| d.send_task_heartbeat(token)))
 }

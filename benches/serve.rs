@@ -1,0 +1,406 @@
+//! `stepwise serve` benchmarks, measured from clients over HTTP (run: `cargo bench --bench serve`,
+//! or `scripts/bench`, which builds the release binary first). Each case spawns the release
+//! binary on a fresh SQLite file and talks AWS JSON 1.0 to it over keep-alive connections.
+//!
+//! (a) StartExecution → SUCCEEDED of a three-Pass machine: from sending StartExecution until a
+//!     DescribeExecution shows SUCCEEDED, p50 and p99, one client;
+//! (b) executions per second from 8 concurrent connections, 20,000 StartExecutions of that
+//!     machine (`STEPWISE_BENCH_EXECUTIONS` changes the count), every execution checked
+//!     SUCCEEDED at the end with ListExecutions;
+//! (c) SendTaskSuccess → next state entered: an activity task followed by a Pass; from sending
+//!     SendTaskSuccess until GetExecutionHistory shows the Pass entered, p50 and p99;
+//! (d) server start → first answered request: spawn the process, connect and send
+//!     ListStateMachines in a loop until one is answered.
+//!
+//! The binary is `$STEPWISE_BIN`, else `stepwise` next to this bench's `deps/` directory.
+//! `cargo bench --bench serve -- b d` runs only (b) and (d). Clients and server share the
+//! machine's two cores, so these are figures for the whole system, not the server alone.
+#![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 8;
+/// Executions (b) starts per run; `STEPWISE_BENCH_EXECUTIONS` overrides (a longer run: a bigger
+/// database, more checkpoints).
+const EXECUTIONS: usize = 20_000;
+
+fn executions() -> usize {
+    std::env::var("STEPWISE_BENCH_EXECUTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(EXECUTIONS)
+}
+
+fn binary() -> PathBuf {
+    if let Ok(b) = std::env::var("STEPWISE_BIN") {
+        return PathBuf::from(b);
+    }
+    // target/release/deps/serve-HASH → target/release/stepwise
+    let exe = std::env::current_exe().expect("the bench binary");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("a target dir");
+    dir.join("stepwise")
+}
+
+/// A free loopback port (there is a small window in which another process could take it).
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("an address").port()
+}
+
+/// A running `stepwise serve` on a fresh database, killed (and its directory removed) on drop.
+struct Server {
+    child: Child,
+    addr: String,
+    dir: PathBuf,
+}
+
+impl Server {
+    fn spawn(tag: &str) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("stepwise-bench-serve-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let addr = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(binary())
+            .args(["serve", "--bind", &addr, "--db"])
+            .arg(dir.join("stepwise.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the stepwise binary runs (cargo build --release --bin stepwise)");
+        Server { child, addr, dir }
+    }
+
+    /// Connects once the server answers (the first answer is what (d) measures).
+    fn client(&self) -> Client {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(mut c) = Client::connect(&self.addr)
+                && c.try_call("ListStateMachines", "{}").is_ok()
+            {
+                return c;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not answer in 10 s"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A minimal HTTP/1.1 keep-alive client for AWS JSON 1.0 calls.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    addr: String,
+}
+
+impl Client {
+    fn connect(addr: &str) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(90)))?;
+        Ok(Client {
+            reader: BufReader::new(stream.try_clone()?),
+            writer: stream,
+            addr: addr.to_string(),
+        })
+    }
+
+    /// One call; the status and the body.
+    fn try_call(&mut self, op: &str, body: &str) -> std::io::Result<(u16, String)> {
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: AWSStepFunctions.{op}\r\n\
+             Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        self.writer.write_all(request.as_bytes())?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+        let mut length = 0;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// One call that must succeed; its answer.
+    fn call(&mut self, op: &str, body: &Value) -> Value {
+        let (status, text) = self
+            .try_call(op, &body.to_string())
+            .unwrap_or_else(|e| panic!("{op}: {e}"));
+        assert_eq!(status, 200, "{op}: {text}");
+        serde_json::from_str(&text).expect("a JSON answer")
+    }
+}
+
+fn three_pass() -> Value {
+    json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Result": {"a": 1}, "ResultPath": "$.a", "Next": "B"},
+        "B": {"Type": "Pass", "Result": {"b": 2}, "ResultPath": "$.b", "Next": "C"},
+        "C": {"Type": "Pass", "End": true}
+    }})
+}
+
+fn create_machine(c: &mut Client, name: &str, definition: &Value) -> String {
+    let out = c.call(
+        "CreateStateMachine",
+        &json!({
+            "name": name,
+            "definition": definition.to_string(),
+            "roleArn": "arn:aws:iam::123456789012:role/bench",
+        }),
+    );
+    out["stateMachineArn"].as_str().expect("an ARN").to_string()
+}
+
+fn start(c: &mut Client, machine: &str) -> String {
+    let out = c.call(
+        "StartExecution",
+        &json!({"stateMachineArn": machine, "input": r#"{"n":1}"#}),
+    );
+    out["executionArn"].as_str().expect("an ARN").to_string()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// (a): p50 and p99 over `n` executions, after a warm-up.
+fn start_to_succeeded(n: usize) -> (Duration, Duration) {
+    let server = Server::spawn("a");
+    let mut c = server.client();
+    let machine = create_machine(&mut c, "ThreePass", &three_pass());
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n + 100 {
+        let t = Instant::now();
+        let arn = start(&mut c, &machine);
+        loop {
+            let d = c.call("DescribeExecution", &json!({"executionArn": arn}));
+            match d["status"].as_str() {
+                Some("SUCCEEDED") => break,
+                Some("RUNNING") => continue,
+                other => panic!("execution ended {other:?}"),
+            }
+        }
+        if i >= 100 {
+            samples.push(t.elapsed());
+        }
+    }
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// (b): executions per second from `CONNECTIONS` clients, all checked SUCCEEDED.
+fn concurrent_rate() -> f64 {
+    let per_connection = executions() / CONNECTIONS;
+    let server = Server::spawn("b");
+    let mut c = server.client();
+    let machine = create_machine(&mut c, "ThreePass", &three_pass());
+    for _ in 0..200 {
+        start(&mut c, &machine);
+    }
+    let t = Instant::now();
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let addr = server.addr.clone();
+            let machine = machine.clone();
+            std::thread::spawn(move || {
+                let mut c = Client::connect(&addr).expect("connects");
+                for _ in 0..per_connection {
+                    start(&mut c, &machine);
+                }
+            })
+        })
+        .collect();
+    for th in threads {
+        th.join().expect("a client thread");
+    }
+    let elapsed = t.elapsed();
+    let total = 200 + CONNECTIONS * per_connection;
+    let succeeded = count(&mut c, &machine, "SUCCEEDED");
+    assert_eq!(succeeded, total, "every execution SUCCEEDED");
+    (CONNECTIONS * per_connection) as f64 / elapsed.as_secs_f64()
+}
+
+/// Executions of `machine` with `status`, through ListExecutions pages.
+fn count(c: &mut Client, machine: &str, status: &str) -> usize {
+    let mut n = 0;
+    let mut token: Option<String> = None;
+    loop {
+        let mut req =
+            json!({"stateMachineArn": machine, "statusFilter": status, "maxResults": 1000});
+        if let Some(t) = &token {
+            req["nextToken"] = json!(t);
+        }
+        let out = c.call("ListExecutions", &req);
+        n += out["executions"].as_array().map_or(0, Vec::len);
+        match out["nextToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => return n,
+        }
+    }
+}
+
+/// (c): p50 and p99 of SendTaskSuccess → Pass entered, over `n` activity tasks.
+fn callback_to_next_state(n: usize) -> (Duration, Duration) {
+    let server = Server::spawn("c");
+    let mut c = server.client();
+    let activity = c.call("CreateActivity", &json!({"name": "bench"}))["activityArn"]
+        .as_str()
+        .expect("an ARN")
+        .to_string();
+    let definition = json!({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": activity, "Next": "After"},
+        "After": {"Type": "Pass", "End": true}
+    }});
+    let machine = create_machine(&mut c, "Activity", &definition);
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n + 20 {
+        let arn = start(&mut c, &machine);
+        let task = c.call("GetActivityTask", &json!({"activityArn": activity}));
+        let token = task["taskToken"].as_str().expect("a task").to_string();
+        let t = Instant::now();
+        c.call(
+            "SendTaskSuccess",
+            &json!({"taskToken": token, "output": r#"{"done":true}"#}),
+        );
+        while !entered(&mut c, &arn, "After") {}
+        if i >= 20 {
+            samples.push(t.elapsed());
+        }
+    }
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// Whether the execution's history shows `state` entered (the latest events first).
+fn entered(c: &mut Client, arn: &str, state: &str) -> bool {
+    let h = c.call(
+        "GetExecutionHistory",
+        &json!({"executionArn": arn, "reverseOrder": true, "maxResults": 10}),
+    );
+    h["events"].as_array().is_some_and(|events| {
+        events.iter().any(|e| {
+            e["type"] == "PassStateEntered" && e["stateEnteredEventDetails"]["name"] == state
+        })
+    })
+}
+
+/// (d): milliseconds from spawning the process to its first answer, one sample.
+fn first_answer() -> Duration {
+    let t = Instant::now();
+    let server = Server::spawn("d");
+    loop {
+        if let Ok(mut c) = Client::connect(&server.addr)
+            && c.try_call("ListStateMachines", "{}").is_ok()
+        {
+            return t.elapsed();
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "no answer in 10 s");
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    // `cargo bench --bench serve -- b d` runs only (b) and (d).
+    let cases: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| ["a", "b", "c", "d"].contains(a))
+        .collect();
+    let run = |case: &str| cases.is_empty() || cases.contains(&case);
+    assert!(
+        binary().exists(),
+        "{} is missing: cargo build --release --bin stepwise first (scripts/bench does)",
+        binary().display()
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    row(
+        "benchmark (stepwise serve, SQLite file)",
+        "median",
+        "target",
+    );
+    if run("a") {
+        let (p50, p99) = start_to_succeeded(2_000);
+        row(
+            "(a) StartExecution → SUCCEEDED (3 Pass), p50 / p99",
+            &format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
+            "p50 ≤ 2 ms",
+        );
+    }
+    if run("b") {
+        let rates: Vec<f64> = (0..3).map(|_| concurrent_rate()).collect();
+        row(
+            &format!(
+                "(b) {} StartExecutions from {CONNECTIONS} connections",
+                executions()
+            ),
+            &format!("{:.0} executions/s", median(rates)),
+            "≥ 2,000/s",
+        );
+    }
+    if run("c") {
+        let (p50, p99) = callback_to_next_state(1_000);
+        row(
+            "(c) SendTaskSuccess → next state entered, p50 / p99",
+            &format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
+            "p50 ≤ 2 ms",
+        );
+    }
+    if run("d") {
+        let samples: Vec<f64> = (0..15).map(|_| ms(first_answer())).collect();
+        row(
+            "(d) server start → first answered request",
+            &format!("{:.1} ms", median(samples)),
+            "≤ 50 ms",
+        );
+    }
+}
+
+fn row(label: &str, median: &str, target: &str) {
+    println!("{label:<56} {median:>26}   {target}");
+}
