@@ -181,11 +181,14 @@ fn recorded_aws_executions() {
     let text = std::fs::read_to_string(&path).expect("readable conformance file");
     let mut by_area: BTreeMap<String, Tally> = BTreeMap::new();
     let mut core = Tally::default();
+    let mut variables = Tally::default();
     let mut failures = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let case: Value = serde_json::from_str(line).expect("each line is a JSON case");
         let v = run_case(&case);
-        let is_core = case["query_language"] == "JSONPath" && case["uses_variables"] == false;
+        let jsonpath = case["query_language"] == "JSONPath";
+        let is_core = jsonpath && case["uses_variables"] == false;
+        let is_variables = jsonpath && case["uses_variables"] == true;
         let area = format!(
             "{}{}",
             case["area"].as_str().unwrap_or("?"),
@@ -194,6 +197,7 @@ fn recorded_aws_executions() {
         for t in [by_area.entry(area).or_default()]
             .into_iter()
             .chain(is_core.then_some(&mut core))
+            .chain(is_variables.then_some(&mut variables))
         {
             t.total += 1;
             t.passed += v.pass as usize;
@@ -222,6 +226,7 @@ fn recorded_aws_executions() {
         print_row(area, t);
     }
     print_row("JSONPath without variables (the target set)", &core);
+    print_row("JSONPath with variables (Assign)", &variables);
     let rate = core.passed as f64 / core.total.max(1) as f64;
     println!(
         "\n{} passed, {} failed (target set: {:.1}%)",
@@ -235,6 +240,14 @@ fn recorded_aws_executions() {
         FLOOR * 100.0,
         core.passed,
         core.total
+    );
+    let variables_rate = variables.passed as f64 / variables.total.max(1) as f64;
+    assert!(
+        variables_rate >= FLOOR,
+        "conformance with variables fell below {:.0}%: {}/{}",
+        FLOOR * 100.0,
+        variables.passed,
+        variables.total
     );
 }
 

@@ -41,6 +41,9 @@ pub struct State {
     pub output_path: IoPath,
     pub next: Transition,
     pub kind: Kind,
+    /// `Assign`: variables set when the state completes (for Choice, on falling through to
+    /// `Default`).
+    pub assign: Option<Template>,
 }
 
 /// `InputPath` / `OutputPath`: absent means `$`, JSON `null` means `{}`.
@@ -178,6 +181,8 @@ pub struct Catcher {
     pub error_equals: Vec<String>,
     pub next: StateId,
     pub result_path: ResultPath,
+    /// `Assign`, evaluated over the error output, in the scope of the state that failed.
+    pub assign: Option<Template>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +195,7 @@ pub struct Choice {
 pub struct ChoiceRule {
     pub condition: Condition,
     pub next: StateId,
+    pub assign: Option<Template>,
 }
 
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@ use crate::asl::model::StateId;
 use crate::engine::event::WaitId;
 use crate::engine::rng::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -80,6 +80,13 @@ pub struct Frame {
     pub map_index: Option<usize>,
     /// Set while the current Task waits for a callback: `$$.Task.Token`.
     pub token: Option<String>,
+    /// Variables assigned in this frame's `States` block (a Parallel branch or Map iteration
+    /// has its own; reads fall back to the enclosing frames').
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub variables: Map<String, Value>,
+    /// The current state's `Assign`, evaluated and applied when it exits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned: Option<Map<String, Value>>,
 }
 
 /// What a frame is waiting for.
@@ -190,4 +197,17 @@ impl Execution {
         self.next_wait += 1;
         self.next_wait
     }
+}
+
+/// The variable `name` as the frame `fid` sees it: its own, else its enclosing frames'.
+pub fn variable_in<'a>(frames: &'a [Option<Frame>], fid: FrameId, name: &str) -> Option<&'a Value> {
+    let mut at = Some(fid);
+    while let Some(f) = at {
+        let frame = frames.get(f)?.as_ref()?;
+        if let Some(v) = frame.variables.get(name) {
+            return Some(v);
+        }
+        at = frame.parent.map(|(p, _)| p);
+    }
+    None
 }

@@ -37,6 +37,8 @@ pub enum Details {
     StateExited {
         name: Arc<str>,
         output: Doc,
+        /// The variables the state's `Assign` set.
+        assigned: Option<Box<serde_json::Map<String, Value>>>,
     },
     MapStarted {
         length: usize,
@@ -138,10 +140,19 @@ impl Details {
                 m.insert("inputDetails".into(), untruncated());
                 "stateEnteredEventDetails"
             }
-            Details::StateExited { name, output } => {
+            Details::StateExited {
+                name,
+                output,
+                assigned,
+            } => {
                 m.insert("name".into(), json!(name));
                 m.insert("output".into(), text(output));
                 m.insert("outputDetails".into(), untruncated());
+                if let Some(values) = assigned {
+                    let texts = values.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                    m.insert("assignedVariables".into(), Value::Object(texts));
+                    m.insert("assignedVariablesDetails".into(), untruncated());
+                }
                 "stateExitedEventDetails"
             }
             Details::MapStarted { length } => {

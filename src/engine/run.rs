@@ -4,8 +4,9 @@
 use crate::asl::model::{
     ErrorHandling, IoPath, Kind, Machine, ResultPath, State, StateId, Transition,
 };
+use crate::data::template::Template;
 use crate::engine::event::{Effect, WaitId};
-use crate::engine::execution::{Doc, Execution, Frame, FrameId, Status, Waiting};
+use crate::engine::execution::{Doc, Execution, Frame, FrameId, Status, Waiting, variable_in};
 use crate::engine::failure::{Failure, RUNTIME};
 use crate::engine::history::{Details, HistoryEvent, OtherDetails};
 use crate::engine::io::{self, Here};
@@ -143,8 +144,34 @@ impl<'m, 'x> Ctx<'m, 'x> {
             token: frame.token.as_deref(),
             map_item,
         };
-        let mut scope = StateScope::new(doc, &x.info, info, &mut x.rng);
+        let frames = &x.frames;
+        let variables = move |name: &str| variable_in(frames, fid, name);
+        let mut scope = StateScope::new(doc, &variables, &x.info, info, &mut x.rng);
         f(&mut scope)
+    }
+
+    /// Evaluates an `Assign` with `doc` as `$` and the variables as they were when the state
+    /// was entered; the values take effect when the state exits (`transition`).
+    pub fn assign(
+        &mut self,
+        fid: FrameId,
+        assign: Option<&'m Template>,
+        doc: &Value,
+    ) -> Result<(), Failure> {
+        let Some(t) = assign else {
+            return Ok(());
+        };
+        let here = self.here(fid);
+        let value = self.with_scope(fid, doc, None, |s| io::eval_template(t, s, doc, here))?;
+        let pending = self
+            .x
+            .frame_mut(fid)
+            .assigned
+            .get_or_insert_with(Default::default);
+        if let Value::Object(values) = value {
+            pending.extend(values);
+        }
+        Ok(())
     }
 
     /// The state's effective input: InputPath over its raw input.
@@ -207,6 +234,9 @@ impl<'m, 'x> Ctx<'m, 'x> {
             },
             None => result,
         };
+        if let Err(f) = self.assign(fid, self.state_of(fid).assign.as_ref(), &selected) {
+            return Step::Fail(f);
+        }
         let combined = match result_path {
             ResultPath::Replace => selected,
             ResultPath::Discard => self.x.frame(fid).input.clone(),
@@ -317,12 +347,20 @@ impl<'m, 'x> Ctx<'m, 'x> {
     /// Emits `*StateExited` and moves the frame on; returns the next state's first step.
     fn transition(&mut self, fid: FrameId, output: Doc, next: Transition) -> Step {
         let state = self.state_of(fid);
+        let frame = self.x.frame_mut(fid);
+        let assigned = frame.assigned.take();
+        if let Some(values) = &assigned {
+            frame
+                .variables
+                .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         if let Some(kind) = exited_kind(&state.kind) {
             self.emit(
                 kind,
                 Details::StateExited {
                     name: state.name.clone(),
                     output: output.clone(),
+                    assigned: assigned.map(Box::new),
                 },
             );
         }
@@ -348,6 +386,8 @@ impl<'m, 'x> Ctx<'m, 'x> {
     /// Retry, then Catch, then give the failure to the frame's parent.
     fn fail(&mut self, fid: FrameId, f: Failure, from_children: bool) -> Option<Step> {
         let state = self.state_of(fid);
+        // A failed state assigns nothing (a Catcher may).
+        self.x.frame_mut(fid).assigned = None;
         if let Some(errors) = errors_of(state).filter(|_| !f.fatal) {
             if let Some(delay_ms) = self.retry_delay(fid, errors, &f) {
                 let due = self.x.now + delay_ms;
@@ -366,6 +406,9 @@ impl<'m, 'x> Ctx<'m, 'x> {
             if let Some(c) = errors.catch.iter().find(|c| f.matches(&c.error_equals)) {
                 let here = self.here(fid);
                 let raw = Value::clone(&self.x.frame(fid).input);
+                if let Err(e) = self.assign(fid, c.assign.as_ref(), &f.output()) {
+                    return Some(Step::Fail(Failure { fatal: true, ..e }));
+                }
                 return Some(
                     match io::apply_result_path(&c.result_path, raw, f.output(), here) {
                         Ok(out) => Step::Goto(Arc::new(out), Transition::Next(c.next)),
@@ -502,6 +545,8 @@ impl<'m, 'x> Ctx<'m, 'x> {
             parent,
             map_index,
             token: None,
+            variables: serde_json::Map::new(),
+            assigned: None,
         });
         self.enter(fid);
         fid

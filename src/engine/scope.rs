@@ -22,6 +22,8 @@ pub struct StateInfo<'a> {
 /// asks for it.
 pub struct StateScope<'a> {
     pub input: &'a Value,
+    /// `$name` reads: the variable as the state's frame sees it.
+    pub variables: &'a dyn Fn(&str) -> Option<&'a Value>,
     pub info: &'a ExecutionInfo,
     pub state: StateInfo<'a>,
     pub rng: &'a mut Rng,
@@ -31,12 +33,14 @@ pub struct StateScope<'a> {
 impl<'a> StateScope<'a> {
     pub fn new(
         input: &'a Value,
+        variables: &'a dyn Fn(&str) -> Option<&'a Value>,
         info: &'a ExecutionInfo,
         state: StateInfo<'a>,
         rng: &'a mut Rng,
     ) -> Self {
         StateScope {
             input,
+            variables,
             info,
             state,
             rng,
@@ -57,7 +61,7 @@ impl Scope for StateScope<'_> {
         match root {
             Root::Input => Some(self.input),
             Root::Context => Some(self.context()),
-            Root::Variable(_) => None,
+            Root::Variable(name) => (self.variables)(name),
         }
     }
     fn random_u64(&mut self) -> u64 {

@@ -130,14 +130,19 @@ fn retrier(obj: &Obj, cx: &mut Cx) -> Option<Retrier> {
 }
 
 fn catcher(obj: &Obj, t: &super::states::Targets, cx: &mut Cx) -> Option<Catcher> {
-    obj.only(&["ErrorEquals", "Next", "ResultPath", "Comment"], cx);
+    obj.only(
+        &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"],
+        cx,
+    );
     let error_equals = error_equals(obj, cx);
     let result_path = obj.result_path(cx);
     let next: Option<StateId> = t.resolve(obj, "Next", cx);
+    let assign = super::assign::assign(obj.get("Assign"), &obj.at("Assign"), cx);
     Some(Catcher {
         error_equals,
         next: next?,
         result_path,
+        assign,
     })
 }
 

@@ -4,6 +4,7 @@
 //! `states` reads each state's fields with its block's names in scope; `graph` checks
 //! reachability and terminal states per block.
 
+mod assign;
 mod errors;
 mod fields;
 mod graph;

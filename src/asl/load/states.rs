@@ -15,7 +15,7 @@ pub const MAX_EXECUTION_SECONDS: u64 = 31_622_400;
 const TYPES: &str = "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]";
 
 /// Fields every state may carry.
-pub(super) const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
+pub(super) const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage", "Assign"];
 
 pub fn build(sk: &Skeleton, cx: &mut Cx) -> Machine {
     let blocks = sk
@@ -94,6 +94,7 @@ fn placeholder(name: &str, block: BlockId) -> State {
         output_path: IoPath::Whole,
         next: Transition::End,
         kind: Kind::Succeed,
+        assign: None,
     }
 }
 
@@ -107,13 +108,16 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
     };
     let ty = obj.req_str("Type", cx);
     super::check_query_language(obj, cx);
-    if obj.has("Assign") {
-        cx.push(
-            "UNSUPPORTED_FEATURE",
-            Some(obj.at("Assign")),
-            "Variables ('Assign') are not supported by this version of stepwise yet",
-        );
-    }
+    let assign = match ty {
+        Some("Succeed" | "Fail") if obj.has("Assign") => {
+            cx.schema(
+                obj.at("Assign"),
+                "Succeed and Fail states cannot assign variables: move 'Assign' to the state before",
+            );
+            None
+        }
+        _ => super::assign::assign(obj.get("Assign"), &obj.at("Assign"), cx),
+    };
     let kind = match ty {
         Some("Pass") => pass(obj, cx),
         Some("Task") => task(obj, &t, cx),
@@ -147,6 +151,7 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         output_path,
         next,
         kind,
+        assign,
     }
 }
 
@@ -299,13 +304,7 @@ fn choice(obj: &Obj, t: &Targets, cx: &mut Cx) -> Kind {
 fn choice_rule(item: &Value, ptr: String, t: &Targets, cx: &mut Cx) -> Option<ChoiceRule> {
     let condition = Condition::parse(item, &ptr, true, &mut cx.diags);
     let map = item.as_object()?;
-    if map.contains_key("Assign") {
-        cx.push(
-            "UNSUPPORTED_FEATURE",
-            Some(format!("{ptr}/Assign")),
-            "Variables ('Assign') are not supported by this version of stepwise yet",
-        );
-    }
+    let assign = super::assign::assign(map.get("Assign"), &format!("{ptr}/Assign"), cx);
     let obj = Obj::new(map, ptr);
     let next = if obj.has("Next") {
         t.resolve(&obj, "Next", cx)
@@ -315,6 +314,7 @@ fn choice_rule(item: &Value, ptr: String, t: &Targets, cx: &mut Cx) -> Option<Ch
     Some(ChoiceRule {
         condition: condition?,
         next: next?,
+        assign,
     })
 }
 

@@ -6,12 +6,13 @@ use crate::engine::execution::FrameId;
 use crate::engine::failure::Failure;
 use crate::engine::run::{Ctx, Step};
 
-pub fn execute(ctx: &mut Ctx, fid: FrameId, c: &Choice) -> Step {
+pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
     let here = ctx.here(fid);
     let input = match ctx.effective_input(fid) {
         Ok(v) => v,
         Err(f) => return Step::Fail(f),
     };
+    let ctx_assign = ctx.state_of(fid).assign.as_ref();
     let picked = ctx.with_scope(fid, &input, None, |scope| {
         for rule in &c.rules {
             let mut resolve = |p: &crate::data::jsonpath::Path| match select(p, scope) {
@@ -27,13 +28,19 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, c: &Choice) -> Step {
                 .eval(&mut resolve)
                 .map_err(|e| here.runtime(e.message))?
             {
-                return Ok(Some(rule.next));
+                return Ok(Some((rule.next, rule.assign.as_ref())));
             }
         }
-        Ok(c.default)
+        // Falling through to `Default`: the state's own `Assign` applies.
+        Ok(c.default.map(|d| (d, ctx_assign)))
     });
     let next = match picked {
-        Ok(Some(n)) => n,
+        Ok(Some((n, assign))) => {
+            if let Err(f) = ctx.assign(fid, assign, &input) {
+                return Step::Fail(f);
+            }
+            n
+        }
         Ok(None) => {
             return Step::Fail(Failure::in_state(
                 "States.NoChoiceMatched",

@@ -112,6 +112,10 @@ pub(super) fn int(
     if let Some(n) = v.as_u64() {
         return Ok(n);
     }
+    // AWS reads a string of digits as its number (recorded: MaxConcurrencyPath → "1").
+    if let Some(n) = v.as_str().and_then(|s| s.parse::<u64>().ok()) {
+        return Ok(n);
+    }
     if v.as_i64().is_some() && key == "ToleratedFailureCountPath" {
         return Err(here.runtime("ToleratedFailureCount cannot be negative."));
     }

@@ -43,7 +43,12 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, w: &Wait) -> Step {
 /// The timer fired (or no wait was needed): the state's output.
 pub fn resume(ctx: &mut Ctx, fid: FrameId) -> Step {
     ctx.x.frame_mut(fid).wait = Waiting::Ready;
-    match ctx.effective_input(fid).and_then(|v| ctx.output(fid, v)) {
+    let assign = ctx.state_of(fid).assign.as_ref();
+    let done = ctx.effective_input(fid).and_then(|v| {
+        ctx.assign(fid, assign, &v)?;
+        ctx.output(fid, v)
+    });
+    match done {
         Ok(v) => Step::Next(v),
         Err(f) => Step::Fail(f),
     }
