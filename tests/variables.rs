@@ -116,7 +116,7 @@ fn map_iterations_read_outer_variables() {
 
 #[test]
 fn choice_rules_assign_and_the_state_assigns_on_default() {
-    let machine = |n: i64| {
+    let machine = || {
         json!({"StartAt": "Pick", "States": {
             "Pick": {"Type": "Choice", "Assign": {"how": "default"}, "Default": "Done", "Choices": [
                 {"Variable": "$.n", "NumericEquals": 1, "Assign": {"how": "rule", "n.$": "$.n"}, "Next": "Done"}]},
