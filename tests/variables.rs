@@ -124,11 +124,11 @@ fn choice_rules_assign_and_the_state_assigns_on_default() {
         }})
     };
     assert_eq!(
-        output(run(machine(1), json!({"n": 1})).0),
+        output(run(machine(), json!({"n": 1})).0),
         json!({"how": "rule"})
     );
     assert_eq!(
-        output(run(machine(2), json!({"n": 2})).0),
+        output(run(machine(), json!({"n": 2})).0),
         json!({"how": "default"})
     );
 }
