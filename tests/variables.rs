@@ -234,3 +234,22 @@ fn variables_survive_serialization_of_a_waiting_execution() {
         }
     );
 }
+
+#[test]
+fn a_branch_cannot_assign_a_variable_of_an_enclosing_scope() {
+    let diagnostics = stepwise::asl::load_value(json!({"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Assign": {"total": 0}, "Next": "Fork"},
+        "Fork": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total.$": "$.n", "mine": 1}, "End": true}}}]}
+    }}))
+    .expect_err("assigning an outer variable in a branch is a definition error");
+    let pointers: Vec<&str> = diagnostics
+        .iter()
+        .filter_map(|d| d.pointer.as_deref())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/States/Fork/Branches/0/States/B/Assign/total.$"],
+        "{diagnostics:?}"
+    );
+}

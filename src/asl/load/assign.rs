@@ -1,7 +1,9 @@
 //! `Assign`: workflow variables a state, a Choice rule or a Catcher sets. In JSONPath mode it is
 //! a payload template (`"name.$": "$.path"`, literals otherwise); its keys name the variables.
 
-use super::fields::Cx;
+use super::fields::{Cx, Obj};
+use super::scan::Skeleton;
+use crate::asl::model::BlockId;
 use crate::data::template::Template;
 use serde_json::Value;
 
@@ -43,6 +45,70 @@ fn check_name(name: &str) -> Result<(), &'static str> {
         return Err("'states' is reserved");
     }
     Ok(())
+}
+
+/// A Parallel branch or Map iteration can read the variables of the scopes around it but not
+/// assign them (AWS rejects the definition); its own variables end with it.
+pub(super) fn check_scopes(sk: &Skeleton, cx: &mut Cx) {
+    if !sk.blocks.is_empty() {
+        walk(sk, 0, &mut Vec::new(), cx);
+    }
+}
+
+fn walk(sk: &Skeleton, block: BlockId, outer: &mut Vec<String>, cx: &mut Cx) {
+    let states = &sk.blocks[block].states;
+    let here: Vec<(String, String)> = states
+        .iter()
+        .filter_map(|&s| sk.states[s].obj.as_ref())
+        .flat_map(assigned_names)
+        .collect();
+    for (name, pointer) in &here {
+        if outer.contains(name) {
+            cx.schema(
+                pointer.clone(),
+                format!("The variable '{name}' belongs to an enclosing scope: a Parallel branch or Map iteration can read it but not assign it (return the value in the branch's output instead)"),
+            );
+        }
+    }
+    let before = outer.len();
+    outer.extend(here.into_iter().map(|(name, _)| name));
+    for &s in states {
+        for &child in &sk.states[s].children {
+            walk(sk, child, outer, cx);
+        }
+    }
+    outer.truncate(before);
+}
+
+/// The names a state's `Assign`, its Choice rules' and its Catchers' assign, with pointers.
+fn assigned_names(obj: &Obj) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut add = |value: Option<&Value>, pointer: String| {
+        for key in value
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            let name = key.strip_suffix(".$").unwrap_or(key).to_string();
+            found.push((
+                name,
+                format!("{pointer}/{}", crate::asl::diagnostic::escape_token(key)),
+            ));
+        }
+    };
+    add(obj.get("Assign"), obj.at("Assign"));
+    for list in ["Choices", "Catch"] {
+        for (i, item) in obj
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            add(item.get("Assign"), format!("{}/{i}/Assign", obj.at(list)));
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -67,6 +67,7 @@ pub fn load_value(definition: Value) -> Result<Machine, Vec<Diagnostic>> {
     let timeout_seconds = top.opt_int("TimeoutSeconds", 1, states::MAX_EXECUTION_SECONDS, &mut cx);
     let skeleton = scan::scan(&top, &mut cx);
     let mut machine = states::build(&skeleton, &mut cx);
+    assign::check_scopes(&skeleton, &mut cx);
     if cx.diags.is_empty() {
         graph::check(&machine, &skeleton, &mut cx);
     }
