@@ -292,6 +292,7 @@ fn step_commit(x: &ExecutionRecord, history: &[HistoryRow], payload: &str) -> Co
             payload: payload.to_string(),
             lease_until_ms: 0,
             attempts: 0,
+            lease_owner: None,
         }],
         execution: Some(x.clone()),
         ..Commit::default()

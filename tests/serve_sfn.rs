@@ -146,6 +146,71 @@ fn sigterm_exits_zero() {
     drop((poll, idle));
 }
 
+/// SIGKILL while the server performs a Task (a slow local command): after a restart the task is
+/// performed again at once — the dead process's outbox lease is freed — instead of after the
+/// 15 s lease, and the execution completes.
+#[test]
+fn sigkill_mid_task_redelivers_at_once() {
+    let marker_dir =
+        std::env::temp_dir().join(format!("stepwise-redeliver-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&marker_dir);
+    std::fs::create_dir_all(&marker_dir).expect("a scratch directory");
+    let marker = marker_dir.join("first-attempt");
+    // The first attempt records itself and hangs; the next one answers.
+    let task = format!(
+        "Slow=cat >/dev/null; if [ -e {m} ]; then echo '{{\"done\": true}}'; else touch {m}; sleep 60; fi",
+        m = marker.display()
+    );
+    let mut server = Server::start("redeliver", &["--task", &task]);
+    let slow = r#"{\"StartAt\": \"Slow\", \"States\": {\"Slow\": {\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::lambda:invoke\", \"Parameters\": {\"FunctionName\": \"f\"}, \"End\": true}}}"#;
+    let (status, body) = raw::call(
+        &server,
+        "CreateStateMachine",
+        &format!(r#"{{"name": "slow", "definition": "{slow}", "roleArn": "{ROLE}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let machine = body["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (status, body) = raw::call(
+        &server,
+        "StartExecution",
+        &format!(r#"{{"stateMachineArn": "{machine}", "name": "once"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let arn = body["executionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the task command never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill_and_restart();
+    let restarted = Instant::now();
+    let deadline = restarted + Duration::from_secs(10);
+    let described = loop {
+        let (_, d) = raw::call(
+            &server,
+            "DescribeExecution",
+            &format!(r#"{{"executionArn": "{arn}"}}"#),
+        );
+        if d["status"] != "RUNNING" || Instant::now() > deadline {
+            break d;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    assert!(
+        restarted.elapsed() < Duration::from_secs(10),
+        "redelivered only after {:?}: the dead server's lease was not freed",
+        restarted.elapsed()
+    );
+    let _ = std::fs::remove_dir_all(&marker_dir);
+}
+
 /// Requests no AWS client would send: too large, not JSON, unknown operation, missing field.
 #[test]
 fn malformed_requests() {

@@ -42,6 +42,12 @@ pub fn main(args: Args) -> ExitCode {
         crate::arn::DEFAULT_ACCOUNT,
     );
     let mut rt = Durable::new(store, Box::new(SystemClock));
+    // A killed process's leased effects are delivered now, not when their leases run out.
+    match rt.release_dead_leases() {
+        Ok(0) => {}
+        Ok(n) => eprintln!("resumed: {n} effects a dead process had taken are free again"),
+        Err(e) => return usage(e),
+    }
     loop {
         let handled = rt
             .drive()

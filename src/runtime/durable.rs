@@ -75,6 +75,8 @@ pub struct Durable {
     routers: HashMap<String, Router>,
     /// Whether a commit since the last `take_scheduled` left work for `drive`.
     scheduled: bool,
+    /// Who this process is when it leases outbox entries (`runtime::process`).
+    owner: String,
 }
 
 /// What a step must check before it applies.
@@ -92,6 +94,7 @@ impl Durable {
             machines: HashMap::new(),
             routers: HashMap::new(),
             scheduled: false,
+            owner: crate::runtime::process::owner_id(),
         }
     }
 
@@ -206,6 +209,14 @@ impl Durable {
         }
     }
 
+    /// Frees the outbox leases of processes that died (`kill -9` mid-delivery), so their effects
+    /// are delivered now rather than when the leases run out. Returns how many were freed.
+    pub fn release_dead_leases(&self) -> Result<usize> {
+        Ok(self
+            .store
+            .release_leases(&crate::runtime::process::is_dead)?)
+    }
+
     /// Performs due timers and pending effects until none is left. Returns how many it handled.
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;
@@ -241,7 +252,7 @@ impl Durable {
 
     fn deliver(&mut self) -> Result<usize> {
         let now = self.clock.now_ms();
-        let claimed = self.store.claim_outbox(now, LEASE_MS, BATCH)?;
+        let claimed = self.store.claim_outbox(now, LEASE_MS, BATCH, &self.owner)?;
         let mut work = Vec::with_capacity(claimed.len());
         for record in &claimed {
             let done = Commit {
@@ -516,6 +527,7 @@ fn collect(
                     payload,
                     lease_until_ms: 0,
                     attempts: 0,
+                    lease_owner: None,
                 });
             }
             Effect::CancelTask { .. } | Effect::Finished(_) => {}

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod durable;
 pub mod local;
+pub mod process;
 pub mod worker;
 
 /// 256 bits from the operating system: task tokens are derived from them.

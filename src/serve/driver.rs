@@ -12,6 +12,8 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 const IDLE: Duration = Duration::from_millis(100);
+/// How often the driver looks for leases of processes that died.
+const RELEASE_EVERY_MS: i64 = 5_000;
 
 pub fn spawn(
     app: Arc<App>,
@@ -40,7 +42,16 @@ fn supervise(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
 fn run(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
     let mut durable = Durable::new(app.store.clone(), Box::new(SystemClock));
     let mut last_error = String::new();
+    let mut last_release: Option<i64> = None;
     while !stop.load(Ordering::Relaxed) {
+        // Effects a killed process had leased (this server's previous run, a `stepwise run`)
+        // are delivered again at once, not when their lease runs out.
+        if last_release.is_none_or(|at| app.now().saturating_sub(at) >= RELEASE_EVERY_MS) {
+            last_release = Some(app.now());
+            if let Err(e) = durable.release_dead_leases() {
+                eprintln!("stepwise serve: {e}");
+            }
+        }
         let mut busy = match durable.drive() {
             Ok(n) => n,
             Err(e) => {

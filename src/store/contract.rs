@@ -36,6 +36,7 @@ macro_rules! contract_tests {
             outbox_ids_are_not_reused,
             list_executions_filters_and_orders,
             history_pages,
+            outbox_leases_of_dead_owners_are_released,
             queue_create_is_idempotent,
             queue_list_by_prefix,
             queue_send_receive_delete,
@@ -139,6 +140,7 @@ pub(crate) fn effect(execution: &str, payload: &str) -> OutboxRecord {
         payload: payload.into(),
         lease_until_ms: 0,
         attempts: 0,
+        lease_owner: None,
     }
 }
 
@@ -179,7 +181,7 @@ fn snapshot(s: &dyn Store, names: &[&str]) -> Snapshot {
 }
 
 fn outbox(s: &dyn Store) -> Vec<(i64, String)> {
-    let claimed = s.claim_outbox(i64::MAX / 2, 0, usize::MAX).unwrap();
+    let claimed = s.claim_outbox(i64::MAX / 2, 0, usize::MAX, "p1").unwrap();
     claimed.into_iter().map(|o| (o.id, o.payload)).collect()
 }
 
@@ -212,7 +214,7 @@ pub(crate) fn create_and_read_back(s: &dyn Store) {
         vec![token("tok-a", "a", 1, 5)]
     );
     assert_eq!(s.next_timer().unwrap(), Some(timer("a", 2, 5_000)));
-    let claimed = s.claim_outbox(0, 1_000, 10).unwrap();
+    let claimed = s.claim_outbox(0, 1_000, 10, "p1").unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(claimed[0].id > 0, "the store assigns ids: {claimed:?}");
     assert_eq!(
@@ -221,6 +223,7 @@ pub(crate) fn create_and_read_back(s: &dyn Store) {
             id: claimed[0].id,
             lease_until_ms: 1_000,
             attempts: 1,
+            lease_owner: Some("p1".into()),
             ..effect("a", "invoke-a")
         }
     );
@@ -496,7 +499,7 @@ pub(crate) fn outbox_leases_and_done(s: &dyn Store) {
         ..Commit::default()
     };
     s.create_execution(&x, &first).unwrap();
-    let got = s.claim_outbox(1_000, 500, 2).unwrap();
+    let got = s.claim_outbox(1_000, 500, 2, "p1").unwrap();
     let names: Vec<&str> = got.iter().map(|o| o.payload.as_str()).collect();
     assert_eq!(names, ["e1", "e2"], "oldest first, at most the limit");
     assert!(got[0].id < got[1].id);
@@ -504,17 +507,17 @@ pub(crate) fn outbox_leases_and_done(s: &dyn Store) {
         got.iter()
             .all(|o| o.lease_until_ms == 1_500 && o.attempts == 1)
     );
-    let rest = s.claim_outbox(1_000, 500, 10).unwrap();
+    let rest = s.claim_outbox(1_000, 500, 10, "p1").unwrap();
     assert_eq!(
         rest.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(),
         ["e3"]
     );
     assert_eq!(
-        s.claim_outbox(1_499, 500, 10).unwrap(),
+        s.claim_outbox(1_499, 500, 10, "p1").unwrap(),
         vec![],
         "leased until 1500"
     );
-    let again = s.claim_outbox(1_500, 100, 10).unwrap();
+    let again = s.claim_outbox(1_500, 100, 10, "p1").unwrap();
     assert_eq!(again.len(), 3, "leases end at 1500");
     assert!(
         again
@@ -534,13 +537,13 @@ pub(crate) fn outbox_leases_and_done(s: &dyn Store) {
         ..Commit::default()
     };
     s.commit(&[done]).unwrap();
-    let left = s.claim_outbox(10_000, 0, 10).unwrap();
+    let left = s.claim_outbox(10_000, 0, 10, "p1").unwrap();
     assert_eq!(
         left.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(),
         ["e2"]
     );
     assert_eq!(
-        s.claim_outbox(10_000, 0, 0).unwrap(),
+        s.claim_outbox(10_000, 0, 0, "p1").unwrap(),
         vec![],
         "limit 0 claims nothing"
     );
@@ -670,4 +673,29 @@ pub(crate) fn history_pages(s: &dyn Store) {
     assert_eq!(s.history(&x.arn, 10, 0).unwrap(), vec![]);
     assert_eq!(s.history(&x.arn, u64::MAX, 0).unwrap(), vec![]);
     assert_eq!(s.history(&arn("b"), 0, 0).unwrap(), events(1..=2));
+}
+
+pub(crate) fn outbox_leases_of_dead_owners_are_released(s: &dyn Store) {
+    let x = record("a", 1);
+    let first = Commit {
+        new_outbox: ["e1", "e2", "e3"].map(|p| effect("a", p)).to_vec(),
+        ..Commit::default()
+    };
+    s.create_execution(&x, &first).unwrap();
+    assert_eq!(s.claim_outbox(0, 1_000, 1, "dead").unwrap().len(), 1);
+    assert_eq!(s.claim_outbox(0, 1_000, 1, "alive").unwrap().len(), 1);
+    assert_eq!(s.release_leases(&|owner| owner == "dead").unwrap(), 1);
+    let again = s.claim_outbox(10, 1_000, 10, "new").unwrap();
+    let payloads: Vec<&str> = again.iter().map(|o| o.payload.as_str()).collect();
+    assert_eq!(
+        payloads,
+        ["e1", "e3"],
+        "the dead owner's entry and the free one, not the live one's"
+    );
+    assert!(
+        again
+            .iter()
+            .all(|o| o.lease_owner.as_deref() == Some("new"))
+    );
+    assert_eq!(s.release_leases(&|_| false).unwrap(), 0);
 }

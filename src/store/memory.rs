@@ -296,7 +296,13 @@ fn timer((due_ms, execution_arn, timer): &(i64, String, u64)) -> TimerRecord {
 }
 
 impl Outbox for MemoryStore {
-    fn claim_outbox(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>> {
+    fn claim_outbox(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        owner: &str,
+    ) -> Result<Vec<OutboxRecord>> {
         let mut inner = self.lock();
         let lease_until_ms = now_ms.saturating_add(lease_ms);
         let free = inner
@@ -308,9 +314,22 @@ impl Outbox for MemoryStore {
             .map(|o| {
                 o.lease_until_ms = lease_until_ms;
                 o.attempts = o.attempts.saturating_add(1);
+                o.lease_owner = Some(owner.to_string());
                 o.clone()
             })
             .collect())
+    }
+
+    fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize> {
+        let mut inner = self.lock();
+        let mut freed = 0;
+        for o in inner.outbox.values_mut() {
+            if o.lease_until_ms > 0 && o.lease_owner.as_deref().is_some_and(dead) {
+                o.lease_until_ms = 0;
+                freed += 1;
+            }
+        }
+        Ok(freed)
     }
 }
 

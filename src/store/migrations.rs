@@ -139,6 +139,11 @@ CREATE TABLE resources (
 );
 "#,
     },
+    Migration {
+        version: 4,
+        name: "outbox lease owners",
+        sql: "ALTER TABLE outbox ADD COLUMN lease_owner TEXT;",
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -109,6 +109,9 @@ pub struct OutboxRecord {
     /// Until when a process holds it; 0 when free.
     pub lease_until_ms: i64,
     pub attempts: i64,
+    /// Who holds the lease (`Durable`'s owner id), so a dead holder's leases can be freed early.
+    #[serde(default)]
+    pub lease_owner: Option<String>,
 }
 
 /// Everything one engine step changes, written atomically.
@@ -180,7 +183,17 @@ pub trait TimerStore {
 pub trait Outbox {
     /// Leases up to `limit` records whose lease expired (or was never taken), oldest first,
     /// until `now_ms + lease_ms`, incrementing `attempts`. Shaped for `FOR UPDATE SKIP LOCKED`.
-    fn claim_outbox(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>>;
+    /// The lease is held by `owner`.
+    fn claim_outbox(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        owner: &str,
+    ) -> Result<Vec<OutboxRecord>>;
+    /// Frees every lease whose owner `dead` says is gone (a killed process), so its effects are
+    /// delivered again at once instead of when the lease ends. Returns how many were freed.
+    fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize>;
 }
 
 /// Everything the runtime needs.

@@ -574,28 +574,59 @@ impl TimerStore for SqliteStore {
 impl Outbox for SqliteStore {
     /// One `UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING`: on PostgreSQL the inner
     /// select gains `FOR UPDATE SKIP LOCKED`; here `BEGIN IMMEDIATE` already serializes claims.
-    fn claim_outbox(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>> {
+    fn claim_outbox(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        owner: &str,
+    ) -> Result<Vec<OutboxRecord>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let until = now_ms.saturating_add(lease_ms);
         let mut claimed = self.write(|tx| {
             let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET lease_until_ms = ?1, attempts = attempts + 1
+                "UPDATE outbox SET lease_until_ms = ?1, attempts = attempts + 1, lease_owner = ?4
                  WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= ?2 ORDER BY id LIMIT ?3)
-                 RETURNING id, execution_arn, payload, lease_until_ms, attempts",
+                 RETURNING id, execution_arn, payload, lease_until_ms, attempts, lease_owner",
             )?;
-            let rows = stmt.query_map(params![until, now_ms, limit], |r| {
+            let rows = stmt.query_map(params![until, now_ms, limit, owner], |r| {
                 Ok(OutboxRecord {
                     id: r.get(0)?,
                     execution_arn: r.get(1)?,
                     payload: r.get(2)?,
                     lease_until_ms: r.get(3)?,
                     attempts: r.get(4)?,
+                    lease_owner: r.get(5)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
         claimed.sort_by_key(|o| o.id);
         Ok(claimed)
+    }
+
+    fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize> {
+        let owners: Vec<String> = self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT DISTINCT lease_owner FROM outbox
+                 WHERE lease_until_ms > 0 AND lease_owner IS NOT NULL",
+            )?;
+            stmt.query_map([], |r| r.get(0))?.collect()
+        })?;
+        let gone: Vec<String> = owners.into_iter().filter(|o| dead(o)).collect();
+        if gone.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut freed = 0;
+            for owner in &gone {
+                freed += tx.execute(
+                    "UPDATE outbox SET lease_until_ms = 0 WHERE lease_owner = ?1 AND lease_until_ms > 0",
+                    params![owner],
+                )?;
+            }
+            Ok(freed)
+        })
     }
 }
 
@@ -716,7 +747,7 @@ mod tests {
         }
         assert_eq!(b.execution(&x.arn).unwrap(), Some(x.clone()));
         assert_eq!(a.history(&x.arn, 0, 0).unwrap().len(), 21);
-        assert_eq!(a.claim_outbox(0, 10, 100).unwrap().len(), 20);
+        assert_eq!(a.claim_outbox(0, 10, 100, "p1").unwrap().len(), 20);
     }
 
     #[test]

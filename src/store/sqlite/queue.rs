@@ -468,8 +468,8 @@ mod tests {
                 stmt.query_map([], |r| r.get(0))?.collect()
             })
             .unwrap();
-        assert_eq!(applied, [1, 2, 3]);
-        assert_eq!(s.claim_outbox(0, 0, 10).unwrap()[0].payload, "kept");
+        assert_eq!(applied, [1, 2, 3, 4]);
+        assert_eq!(s.claim_outbox(0, 0, 10, "p1").unwrap()[0].payload, "kept");
         contract::queue_send_receive_delete(&s);
         contract::registry_delete(&s);
     }
