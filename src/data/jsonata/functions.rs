@@ -37,6 +37,7 @@ pub(super) fn register(evaluator: &mut Evaluator, host: &Host) -> Result<()> {
     })?;
     evaluator.register_fn_override("random", move |args: &[JValue]| random(args, &draws))?;
     evaluator.register_fn_override("millis", move |_: &[JValue]| Ok(JValue::from(now)))?;
+    super::url::register(evaluator)?;
     evaluator.register_fn_override("eval", |_: &[JValue]| {
         Err(EvaluatorError::ReferenceError(
             "T1006: Attempted to invoke a non-function".to_string(),

@@ -83,7 +83,12 @@ pub(super) fn evaluation_error(error: &EvaluatorError) -> QueryError {
 
 /// The library's parse error as ours.
 pub(super) fn syntax_error(error: &ParserError) -> QueryError {
-    let message = error.to_string();
-    let code = jsonata_core::evaluator::error_code_prefix(&message).map(str::to_string);
-    QueryError::Syntax { code, message }
+    let text = error.to_string();
+    // Some errors arrive as `Invalid syntax: S0201: …`; the code belongs in front.
+    let message = text.strip_prefix("Invalid syntax: ").unwrap_or(&text);
+    let code = jsonata_core::evaluator::error_code_prefix(message).map(str::to_string);
+    QueryError::Syntax {
+        code,
+        message: message.to_string(),
+    }
 }

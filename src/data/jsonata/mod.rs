@@ -32,6 +32,7 @@ mod functions;
 mod limits;
 #[cfg(test)]
 mod tests;
+mod url;
 
 pub use analysis::Analysis;
 pub use engine::Jsonata;
