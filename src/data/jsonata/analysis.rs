@@ -16,6 +16,10 @@ pub struct Analysis {
     pub states_whole: bool,
     /// Functions called by name, without the `$` (`$sum(x)` → `sum`).
     pub functions: BTreeSet<String>,
+    /// True when the expression reads the input document at its top level (`$`, `$$`, `x`,
+    /// `*`, `**`), which AWS forbids (asl-semantics §4.3). Inside a predicate, a later path
+    /// step or a function body the context item is fine: `$states.input.items[price > 1]`.
+    pub reads_input_document: bool,
 }
 
 impl Analysis {
@@ -23,6 +27,7 @@ impl Analysis {
         let mut walk = Walk {
             out: Analysis::default(),
             scope: Vec::new(),
+            nested: 0,
         };
         walk.node(ast);
         walk.out
@@ -38,6 +43,9 @@ struct Walk {
     out: Analysis,
     /// Names bound at this point of the walk, innermost last.
     scope: Vec<String>,
+    /// How many predicates, later path steps or function bodies enclose this point: at 0,
+    /// the context item is the (absent) input document.
+    nested: usize,
 }
 
 impl Walk {
@@ -45,9 +53,26 @@ impl Walk {
         self.scope.iter().any(|n| n == name)
     }
 
+    fn context_item(&mut self) {
+        if self.nested == 0 {
+            self.out.reads_input_document = true;
+        }
+    }
+
+    /// Walks `f` one level in from the input document.
+    fn inside(&mut self, f: impl FnOnce(&mut Walk)) {
+        self.nested += 1;
+        f(self);
+        self.nested -= 1;
+    }
+
     fn variable(&mut self, name: &str) {
         // `$` is the context item; `$$` the root. Neither is a variable.
-        if name.is_empty() || name == "$" || self.bound(name) {
+        if name.is_empty() || name == "$" {
+            self.context_item();
+            return;
+        }
+        if self.bound(name) {
             return;
         }
         if name == "states" {
@@ -61,7 +86,11 @@ impl Walk {
         // Expressions nest at most about 1000 levels (the parser's limit), so plain recursion
         // stays within the stack.
         match node {
-            AstNode::Variable(name) | AstNode::ParentVariable(name) => self.variable(name),
+            AstNode::Variable(name) => self.variable(name),
+            AstNode::ParentVariable(_)
+            | AstNode::Name(_)
+            | AstNode::Wildcard
+            | AstNode::Descendant => self.context_item(),
             AstNode::Path { steps } => self.path(steps),
             AstNode::Binary {
                 op: BinaryOp::ColonEqual,
@@ -86,7 +115,7 @@ impl Walk {
             AstNode::Lambda { params, body, .. } => {
                 let mark = self.scope.len();
                 self.scope.extend(params.iter().cloned());
-                self.node(body);
+                self.inside(|walk| walk.node(body));
                 self.scope.truncate(mark);
             }
             AstNode::Array(items) | AstNode::ArrayGroup(items) => self.nodes(items),
@@ -98,7 +127,7 @@ impl Walk {
             AstNode::Object(pairs) => self.pairs(pairs),
             AstNode::ObjectTransform { input, pattern } => {
                 self.node(input);
-                self.pairs(pattern);
+                self.inside(|walk| walk.pairs(pattern));
             }
             AstNode::Conditional {
                 condition,
@@ -111,34 +140,34 @@ impl Walk {
                     self.node(other);
                 }
             }
-            AstNode::FunctionApplication(inner) => self.node(inner),
+            AstNode::FunctionApplication(inner) => self.inside(|walk| walk.node(inner)),
             AstNode::Sort { input, terms } => {
                 self.node(input);
-                for (term, _) in terms {
-                    self.node(term);
-                }
+                self.inside(|walk| {
+                    for (term, _) in terms {
+                        walk.node(term);
+                    }
+                });
             }
+            // `|location|update|` is a function applied to a value later.
             AstNode::Transform {
                 location,
                 update,
                 delete,
-            } => {
-                self.node(location);
-                self.node(update);
+            } => self.inside(|walk| {
+                walk.node(location);
+                walk.node(update);
                 if let Some(delete) = delete {
-                    self.node(delete);
+                    walk.node(delete);
                 }
-            }
+            }),
             AstNode::String(_)
-            | AstNode::Name(_)
             | AstNode::Number(_)
             | AstNode::Boolean(_)
             | AstNode::Null
             | AstNode::Undefined
             | AstNode::Placeholder
             | AstNode::Regex { .. }
-            | AstNode::Wildcard
-            | AstNode::Descendant
             | AstNode::Parent(_) => {}
         }
     }
@@ -180,17 +209,19 @@ impl Walk {
             && let AstNode::Name(field) = &second.node
         {
             self.out.states_fields.insert(field.clone());
-            self.steps(&steps[1..]);
+            self.inside(|walk| walk.steps(&steps[1..]));
             return;
         }
         self.steps(steps);
     }
 
-    /// `@$v` and `#$i` bind for the rest of the path.
+    /// `@$v` and `#$i` bind for the rest of the path. Steps after the first and every
+    /// predicate read the previous step's items, not the input document.
     fn steps(&mut self, steps: &[PathStep]) {
-        let mark = self.scope.len();
+        let (mark, nested) = (self.scope.len(), self.nested);
         for step in steps {
             self.node(&step.node);
+            self.nested = nested + 1;
             self.scope.extend(step.focus.iter().cloned());
             self.scope.extend(step.index_var.iter().cloned());
             for stage in &step.stages {
@@ -202,5 +233,6 @@ impl Walk {
             }
         }
         self.scope.truncate(mark);
+        self.nested = nested;
     }
 }

@@ -6,10 +6,12 @@
 use super::convert::to_jvalue;
 use crate::data::intrinsic::functions::{HASH_ALGORITHMS, MAX_INPUT_CHARS, digest};
 use crate::data::intrinsic::java::JavaRandom;
+use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Evaluator, EvaluatorError};
 use jsonata_core::value::JValue;
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// What the functions need from the bindings and the limits.
 pub(super) struct Host {
@@ -49,11 +51,14 @@ pub(super) fn register(evaluator: &mut Evaluator, host: &Host) -> Result<()> {
 /// above: bind the returned function as `now`. (The library's own `$now` reads the clock and
 /// takes no picture.)
 pub(super) fn now_function() -> Result<JValue> {
+    static NOW: OnceLock<Option<AstNode>> = OnceLock::new();
     const SOURCE: &str =
         "function($picture, $timezone){ $fromMillis($millis(), $picture, $timezone) }";
-    let ast = jsonata_core::parser::parse(SOURCE)
-        .map_err(|e| EvaluatorError::EvaluationError(e.to_string()))?;
-    Evaluator::new().evaluate(&ast, &JValue::Null)
+    let ast = NOW.get_or_init(|| jsonata_core::parser::parse(SOURCE).ok());
+    let ast = ast.as_ref().ok_or_else(|| {
+        EvaluatorError::EvaluationError("the definition of $now does not parse".to_string())
+    })?;
+    Evaluator::new().evaluate(ast, &JValue::Null)
 }
 
 /// A splitmix64 stream seeded by the bindings, shared by the functions of one evaluation.

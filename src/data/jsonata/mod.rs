@@ -141,23 +141,6 @@ impl<'a> Bindings<'a> {
             ..self
         }
     }
-
-    /// The `$states` object: `input`, then `context`, `result`, `errorOutput` when present.
-    pub fn states(&self) -> Map<String, Value> {
-        let mut states = Map::new();
-        states.insert("input".to_string(), self.input.clone());
-        let optional = [
-            ("context", self.context),
-            ("result", self.result),
-            ("errorOutput", self.error_output),
-        ];
-        for (name, value) in optional {
-            if let Some(value) = value {
-                states.insert(name.to_string(), value.clone());
-            }
-        }
-        states
-    }
 }
 
 /// Workflow variables by name, however the engine stores its scopes.

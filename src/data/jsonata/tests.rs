@@ -290,3 +290,35 @@ fn check_reports_syntax_errors_and_free_names() {
     assert_eq!(names(&analysis.functions), ["map", "sum"]);
     assert!(engine.check("$keys($states)").unwrap().states_whole);
 }
+
+#[test]
+fn check_flags_reads_of_the_input_document() {
+    let engine = Jsonata::default();
+    let reads = |e| engine.check(e).unwrap().reads_input_document;
+    for e in [
+        "$",
+        "$$",
+        "x",
+        "x.y",
+        "*",
+        "**.a",
+        "$count(items)",
+        "1 + $.a",
+        "(a)",
+    ] {
+        assert!(reads(e), "{e} reads the input document");
+    }
+    let fine = [
+        "$states.input.items[price > 1].name",
+        "$states.input.items.(qty * price)",
+        "$map($states.input.items, function($v){ $v.price + $ })",
+        "$states.input.items^(price).sku",
+        "$states.input.items{sku: qty}",
+        "$states.input ~> |items|{'t': qty}|",
+        "$x.y",
+        "'literal'",
+    ];
+    for e in fine {
+        assert!(!reads(e), "{e} does not read the input document");
+    }
+}
