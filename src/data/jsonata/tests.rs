@@ -322,3 +322,16 @@ fn check_flags_reads_of_the_input_document() {
         assert!(!reads(e), "{e} does not read the input document");
     }
 }
+
+#[test]
+fn the_engine_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Jsonata>();
+    let engine = std::sync::Arc::new(Jsonata::default());
+    let worker = {
+        let engine = std::sync::Arc::clone(&engine);
+        std::thread::spawn(move || eval_with(&engine, "1 + 1"))
+    };
+    assert_eq!(worker.join().unwrap(), Ok(Some(json!(2))));
+    assert_eq!(eval_with(&engine, "1 + 1"), Ok(Some(json!(2))));
+}
