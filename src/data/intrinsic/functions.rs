@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// AWS's cap on the input of `States.Base64Encode`, `States.Base64Decode` and `States.Hash`.
-const MAX_INPUT_CHARS: usize = 10_000;
+pub(crate) const MAX_INPUT_CHARS: usize = 10_000;
 /// AWS's cap on the length of `States.ArrayRange`'s result.
 const MAX_RANGE_ITEMS: i128 = 1000;
 
@@ -327,20 +327,29 @@ fn hash(args: &Args) -> Result<Value, String> {
         other => Cow::Owned(other.to_string()),
     };
     args.bounded(0, &data)?;
-    let bytes = data.as_bytes();
-    let digest = match args.string(1)? {
+    let algorithm = args.string(1)?;
+    let digest = digest(algorithm, data.as_bytes()).ok_or_else(|| {
+        args.fail(format!(
+            "unknown algorithm '{algorithm}' (argument 2): use {HASH_ALGORITHMS}"
+        ))
+    })?;
+    Ok(Value::String(digest))
+}
+
+/// The algorithms `States.Hash` and JSONata's `$hash` accept, for error messages.
+pub(crate) const HASH_ALGORITHMS: &str = "MD5, SHA-1, SHA-256, SHA-384 or SHA-512";
+
+/// The lowercase hex digest of `bytes` with `algorithm` (`MD5`, `SHA-1`, `SHA-256`, `SHA-384`,
+/// `SHA-512`); `None` for any other name.
+pub(crate) fn digest(algorithm: &str, bytes: &[u8]) -> Option<String> {
+    Some(match algorithm {
         "MD5" => hex::<md5::Md5>(bytes),
         "SHA-1" => hex::<sha1::Sha1>(bytes),
         "SHA-256" => hex::<sha2::Sha256>(bytes),
         "SHA-384" => hex::<sha2::Sha384>(bytes),
         "SHA-512" => hex::<sha2::Sha512>(bytes),
-        other => {
-            return Err(args.fail(format!(
-                "unknown algorithm '{other}' (argument 2): use MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
-            )));
-        }
-    };
-    Ok(Value::String(digest))
+        _ => return None,
+    })
 }
 
 fn hex<D: Digest>(bytes: &[u8]) -> String {

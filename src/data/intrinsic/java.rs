@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// `java.util.Random`: a 48-bit linear congruential generator, reproduced bit for bit so a
 /// seeded `States.MathRandom` gives the number AWS gives.
-pub(super) struct JavaRandom {
+pub(crate) struct JavaRandom {
     seed: u64,
 }
 
@@ -13,7 +13,7 @@ const MULTIPLIER: u64 = 0x5_DEEC_E66D;
 const MASK: u64 = (1 << 48) - 1;
 
 impl JavaRandom {
-    pub(super) fn new(seed: i64) -> JavaRandom {
+    pub(crate) fn new(seed: i64) -> JavaRandom {
         JavaRandom {
             seed: (seed as u64 ^ MULTIPLIER) & MASK,
         }
@@ -45,8 +45,8 @@ impl JavaRandom {
         }
     }
 
-    #[cfg(test)]
-    pub(super) fn next_double(&mut self) -> f64 {
+    /// `nextDouble()`: 53 random bits scaled into `[0, 1)`, as AWS's seeded `$random(seed)`.
+    pub(crate) fn next_double(&mut self) -> f64 {
         let high = i64::from(self.next(26)) << 27;
         let low = i64::from(self.next(27));
         (high + low) as f64 * (1.0 / (1u64 << 53) as f64)

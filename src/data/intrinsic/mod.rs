@@ -13,8 +13,8 @@
 //! assert!(Call::parse("States.Hash('x')").is_err());
 //! ```
 
-mod functions;
-mod java;
+pub(crate) mod functions;
+pub(crate) mod java;
 mod parse;
 #[cfg(test)]
 mod tests;
