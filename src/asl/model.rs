@@ -44,6 +44,16 @@ pub struct State {
     /// `Assign`: variables set when the state completes (for Choice, on falling through to
     /// `Default`).
     pub assign: Option<Template>,
+    /// Set when the state's query language is JSONata: its `Output` and `Assign`.
+    pub jsonata: Option<Box<JsonataFields>>,
+}
+
+/// A JSONata state's fields: JSON values in which every string that is exactly `{% ... %}` is
+/// an expression (checked at load time), evaluated with `$states` and the variables bound.
+#[derive(Debug, Clone, Default)]
+pub struct JsonataFields {
+    pub output: Option<Value>,
+    pub assign: Option<Value>,
 }
 
 /// `InputPath` / `OutputPath`: absent means `$`, JSON `null` means `{}`.

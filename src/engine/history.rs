@@ -93,6 +93,13 @@ pub enum OtherDetails {
     },
     /// LambdaFunctionSucceeded / ActivitySucceeded.
     Output { key: &'static str, output: Value },
+    /// EvaluationFailed: a JSONata expression failed (or gave nothing) in `location`.
+    Evaluation {
+        error: String,
+        cause: String,
+        location: String,
+        state: String,
+    },
     /// LambdaFunctionStarted (empty details).
     Empty { key: &'static str },
     /// ActivityStarted: the worker that took the task, when it gave a name.
@@ -256,6 +263,18 @@ impl OtherDetails {
                 key
             }
             OtherDetails::Empty { key } => key,
+            OtherDetails::Evaluation {
+                error,
+                cause,
+                location,
+                state,
+            } => {
+                m.insert("error".into(), json!(error));
+                m.insert("cause".into(), json!(cause));
+                m.insert("location".into(), json!(location));
+                m.insert("state".into(), json!(state));
+                "evaluationFailedEventDetails"
+            }
             OtherDetails::Worker { key, worker_name } => {
                 if let Some(w) = worker_name {
                     m.insert("workerName".into(), json!(w));

@@ -10,6 +10,7 @@ pub mod execution;
 pub mod failure;
 pub mod history;
 pub mod io;
+pub mod jsonata;
 pub mod rng;
 pub mod run;
 pub mod scope;

@@ -133,17 +133,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
         f: impl FnOnce(&mut StateScope) -> R,
     ) -> R {
         let x = &mut *self.x;
-        let frame = x.frames[fid].as_ref().expect("live frame");
-        let state = &self.m.states[frame.state];
-        let retry_count = matches!(state.kind, Kind::Task(_) | Kind::Map(_) | Kind::Parallel(_))
-            .then_some(frame.retry_count);
-        let info = StateInfo {
-            name: &state.name,
-            entered_ms: frame.entered_ms,
-            retry_count,
-            token: frame.token.as_deref(),
-            map_item,
-        };
+        let info = state_info(self.m, &x.frames, fid, map_item);
         let frames = &x.frames;
         let variables = move |name: &str| variable_in(frames, fid, name);
         let mut scope = StateScope::new(doc, &variables, &x.info, info, &mut x.rng);
@@ -172,6 +162,12 @@ impl<'m, 'x> Ctx<'m, 'x> {
             pending.extend(values);
         }
         Ok(())
+    }
+
+    /// The context object (`$$`, `$states.context`) for the frame's current state.
+    pub fn context_object(&self, fid: FrameId) -> Value {
+        let info = state_info(self.m, &self.x.frames, fid, None);
+        crate::engine::scope::build_context(&self.x.info, &info)
     }
 
     /// The state's effective input: InputPath over its raw input.
@@ -550,6 +546,26 @@ impl<'m, 'x> Ctx<'m, 'x> {
         });
         self.enter(fid);
         fid
+    }
+}
+
+/// What the context object says about frame `fid`'s current state.
+fn state_info<'a>(
+    m: &'a Machine,
+    frames: &'a [Option<Frame>],
+    fid: FrameId,
+    map_item: Option<(usize, &'a Value)>,
+) -> StateInfo<'a> {
+    let frame = frames[fid].as_ref().expect("live frame");
+    let state = &m.states[frame.state];
+    let retry_count = matches!(state.kind, Kind::Task(_) | Kind::Map(_) | Kind::Parallel(_))
+        .then_some(frame.retry_count);
+    StateInfo {
+        name: &state.name,
+        entered_ms: frame.entered_ms,
+        retry_count,
+        token: frame.token.as_deref(),
+        map_item,
     }
 }
 

@@ -14,9 +14,15 @@ const MAX_NAME: usize = 80;
 /// variable name.
 pub(super) fn assign(value: Option<&Value>, pointer: &str, cx: &mut Cx) -> Option<Template> {
     let value = value?;
+    names(value, pointer, cx).then(|| Template::compile(value, pointer, &mut cx.diags))
+}
+
+/// Checks that `value` is an object of valid variable names (a JSONPath key may end in `.$`);
+/// false when it is not an object.
+pub(super) fn names(value: &Value, pointer: &str, cx: &mut Cx) -> bool {
     let Some(map) = value.as_object() else {
         cx.schema(pointer.to_string(), "The field 'Assign' must be an object");
-        return None;
+        return false;
     };
     for key in map.keys() {
         let name = key.strip_suffix(".$").unwrap_or(key);
@@ -25,7 +31,7 @@ pub(super) fn assign(value: Option<&Value>, pointer: &str, cx: &mut Cx) -> Optio
             cx.schema(at, format!("Invalid variable name '{name}': {why}"));
         }
     }
-    Some(Template::compile(value, pointer, &mut cx.diags))
+    true
 }
 
 /// A Unicode identifier (a letter or `_`, then letters, digits or `_`), at most 80 characters,

@@ -8,6 +8,7 @@ mod assign;
 mod errors;
 mod fields;
 mod graph;
+mod jsonata;
 mod map;
 mod scan;
 mod states;
@@ -63,7 +64,7 @@ pub fn load_value(definition: Value) -> Result<Machine, Vec<Diagnostic>> {
     check_required_top(&top, &mut cx);
     top.opt_str("Comment", &mut cx);
     top.opt_str("Version", &mut cx);
-    check_query_language(&top, &mut cx);
+    jsonata::top_level(&top, &mut cx);
     let timeout_seconds = top.opt_int("TimeoutSeconds", 1, states::MAX_EXECUTION_SECONDS, &mut cx);
     let skeleton = scan::scan(&top, &mut cx);
     let mut machine = states::build(&skeleton, &mut cx);
@@ -89,22 +90,6 @@ fn check_required_top(top: &Obj, cx: &mut Cx) {
             "/".into(),
             format!("These fields are required: [{}]", missing.join(", ")),
         );
-    }
-}
-
-/// JSONata is not available yet: say so precisely instead of running it wrongly.
-pub(super) fn check_query_language(obj: &Obj, cx: &mut Cx) {
-    match obj.opt_str("QueryLanguage", cx) {
-        None | Some("JSONPath") => {}
-        Some("JSONata") => cx.push(
-            "UNSUPPORTED_FEATURE",
-            Some(obj.at("QueryLanguage")),
-            "QueryLanguage 'JSONata' is not supported by this version of stepwise yet; use JSONPath",
-        ),
-        Some(other) => cx.schema(
-            obj.at("QueryLanguage"),
-            format!("The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata], not '{other}'"),
-        ),
     }
 }
 

@@ -95,6 +95,7 @@ fn placeholder(name: &str, block: BlockId) -> State {
         next: Transition::End,
         kind: Kind::Succeed,
         assign: None,
+        jsonata: None,
     }
 }
 
@@ -107,7 +108,27 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         block: raw.block,
     };
     let ty = obj.req_str("Type", cx);
-    super::check_query_language(obj, cx);
+    let machine_jsonata = sk.blocks[0]
+        .obj
+        .get("QueryLanguage")
+        .and_then(Value::as_str)
+        == Some("JSONata");
+    if super::jsonata::of_state(obj, machine_jsonata, cx) {
+        let Some((kind, fields)) = ty.and_then(|ty| super::jsonata::state(ty, obj, cx)) else {
+            return placeholder(raw.name, raw.block);
+        };
+        let next = transition(obj, &kind, &t, cx);
+        return State {
+            name: raw.name.into(),
+            block: raw.block,
+            input_path: IoPath::Whole,
+            output_path: IoPath::Whole,
+            next,
+            kind,
+            assign: None,
+            jsonata: Some(Box::new(fields)),
+        };
+    }
     let assign = match ty {
         Some("Succeed" | "Fail") if obj.has("Assign") => {
             cx.schema(
@@ -152,6 +173,7 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         next,
         kind,
         assign,
+        jsonata: None,
     }
 }
 

@@ -57,6 +57,36 @@ pub trait QueryEngine {
     fn check(&self, expression: &str) -> Result<Analysis, QueryError>;
 }
 
+/// The engine definitions are checked and states evaluated with: AWS's limits, one parse cache
+/// for the process.
+pub fn shared() -> &'static Jsonata {
+    static ENGINE: std::sync::OnceLock<Jsonata> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(Jsonata::default)
+}
+
+/// Calls `f` with every expression in `value` (strings that are exactly `{% ... %}`, at any
+/// depth) and its location: `field`, then `/key` or `/index` per level (`Output/result`).
+pub fn each_expression(value: &Value, field: &str, f: &mut dyn FnMut(&str, &str)) {
+    match value {
+        Value::String(s) => {
+            if let Some(e) = expression(s) {
+                f(e, field);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                each_expression(v, &format!("{field}/{i}"), f);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                each_expression(v, &format!("{field}/{k}"), f);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The expression inside a JSONata string, trimmed: the string must start with `{%` and end
 /// with `%}` exactly, with no space outside them (asl-semantics §4.1). Anything else is a
 /// literal: `" {% 1 %}"` and `"{% 1 %} "` are strings, not expressions.

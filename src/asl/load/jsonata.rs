@@ -1,0 +1,149 @@
+//! JSONata states (`QueryLanguage: "JSONata"`, on the state or the whole machine): which query
+//! language a state uses, and the fields of the JSONata state types stepwise runs so far (Pass:
+//! `Output`, `Assign`). Every expression is parsed here, so a typo is a definition error with its
+//! location, not a failure at run time.
+
+use super::fields::{Cx, Obj};
+use super::states::COMMON;
+use crate::asl::model::{JsonataFields, Kind, Pass, ResultPath};
+use crate::data::jsonata::{QueryEngine, each_expression, shared};
+use serde_json::Value;
+
+/// The machine's `QueryLanguage`: JSONata or not (JSONPath, the default).
+pub(super) fn top_level(obj: &Obj, cx: &mut Cx) -> bool {
+    match obj.opt_str("QueryLanguage", cx) {
+        None | Some("JSONPath") => false,
+        Some("JSONata") => true,
+        Some(other) => {
+            cx.schema(obj.at("QueryLanguage"), unknown(other));
+            false
+        }
+    }
+}
+
+/// A state's query language: its own `QueryLanguage`, else the machine's. A JSONata machine's
+/// states cannot go back to JSONPath (AWS's rule).
+pub(super) fn of_state(obj: &Obj, machine_jsonata: bool, cx: &mut Cx) -> bool {
+    match obj.opt_str("QueryLanguage", cx) {
+        None => machine_jsonata,
+        Some("JSONata") => true,
+        Some("JSONPath") if machine_jsonata => {
+            cx.schema(
+                obj.at("QueryLanguage"),
+                "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata: remove the state's QueryLanguage, or set JSONPath at the top",
+            );
+            false
+        }
+        Some("JSONPath") => false,
+        Some(other) => {
+            cx.schema(obj.at("QueryLanguage"), unknown(other));
+            false
+        }
+    }
+}
+
+fn unknown(other: &str) -> String {
+    format!(
+        "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata], not '{other}'"
+    )
+}
+
+/// A JSONata state of type `ty`: its kind and JSONata fields, or `None` (reported) when stepwise
+/// does not run that type in JSONata yet.
+pub(super) fn state(ty: &str, obj: &Obj, cx: &mut Cx) -> Option<(Kind, JsonataFields)> {
+    match ty {
+        "Pass" => {
+            jsonpath_fields(obj, cx);
+            obj.only(
+                &[COMMON, JSONPATH_ONLY, &["Output", "Next", "End"]].concat(),
+                cx,
+            );
+            let fields = JsonataFields {
+                output: obj.get("Output").cloned(),
+                assign: assign(obj, cx),
+            };
+            if let Some(v) = &fields.output {
+                check(v, &obj.at("Output"), "Output", cx);
+            }
+            let pass = Pass {
+                parameters: None,
+                result: None,
+                result_path: ResultPath::Replace,
+            };
+            Some((Kind::Pass(pass), fields))
+        }
+        other => {
+            cx.push(
+                "UNSUPPORTED_FEATURE",
+                Some(obj.at("Type")),
+                format!(
+                    "JSONata {other} states are not supported by this version of stepwise yet (JSONata runs in Pass states so far); use JSONPath for this state"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Fields only JSONPath states have, with what JSONata states use instead.
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+];
+
+fn jsonpath_fields(obj: &Obj, cx: &mut Cx) {
+    for field in JSONPATH_ONLY.iter().filter(|f| obj.has(f)) {
+        let instead = match *field {
+            "Parameters" => "use 'Arguments' (Task, Parallel) or 'Output'",
+            "Result" => "use 'Output'",
+            _ => "use 'Output' with $states.input / $states.result",
+        };
+        cx.schema(
+            obj.at(field),
+            format!(
+                "The field '{field}' is a JSONPath field and this state uses JSONata: {instead}"
+            ),
+        );
+    }
+}
+
+/// `Assign` in JSONata: an object of variables whose values may be expressions.
+fn assign(obj: &Obj, cx: &mut Cx) -> Option<Value> {
+    let value = obj.get("Assign")?;
+    if !super::assign::names(value, &obj.at("Assign"), cx) {
+        return None;
+    }
+    check(value, &obj.at("Assign"), "Assign", cx);
+    Some(value.clone())
+}
+
+/// Parses every expression in `value`; reports syntax errors and reads AWS forbids.
+fn check(value: &Value, pointer: &str, field: &str, cx: &mut Cx) {
+    each_expression(value, field, &mut |expression, location| {
+        let at = format!("{pointer}{}", location.strip_prefix(field).unwrap_or(""));
+        match shared().check(expression) {
+            Err(e) => cx.schema(
+                at,
+                format!("The JSONata expression '{expression}' is not valid: {e}"),
+            ),
+            Ok(a) if a.reads_input_document => cx.schema(
+                at,
+                format!("The JSONata expression '{expression}' reads the input document directly ('$', '$$' or a bare field name); use $states.input"),
+            ),
+            Ok(a) => {
+                for f in ["result", "errorOutput"] {
+                    if a.states_fields.contains(f) {
+                        cx.schema(
+                            at.clone(),
+                            format!("The JSONata expression '{expression}' reads $states.{f}, which this field does not have"),
+                        );
+                    }
+                }
+            }
+        }
+    });
+}
