@@ -54,6 +54,21 @@ pub struct State {
 pub struct JsonataFields {
     pub output: Option<Value>,
     pub assign: Option<Value>,
+    /// Fail: `Error` and `Cause` (strings or expressions).
+    pub error: Option<Value>,
+    pub cause: Option<Value>,
+    /// Choice: the rules in order (the state's `Choice.rules` stay empty).
+    pub rules: Vec<JsonataRule>,
+}
+
+/// A JSONata Choice rule: the first whose `Condition` is true wins; its `Output` and `Assign`
+/// apply.
+#[derive(Debug, Clone)]
+pub struct JsonataRule {
+    pub condition: Value,
+    pub next: StateId,
+    pub output: Option<Value>,
+    pub assign: Option<Value>,
 }
 
 /// `InputPath` / `OutputPath`: absent means `$`, JSON `null` means `{}`.

@@ -122,3 +122,36 @@ fn evaluate_value(value: &Value, location: &str, bindings: &Bindings) -> Result<
         _ => Ok(value.clone()),
     }
 }
+
+/// A state's `Output` (the input when absent) and `Assign` over `$states.input` (and `result`);
+/// the assignments wait in the frame for the state's exit. For states without a result.
+pub fn output_and_assign(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    output: Option<&Value>,
+    assign: Option<&Value>,
+) -> Result<std::sync::Arc<Value>, Failure> {
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: None,
+        error_output: None,
+    };
+    let assigned = match assign {
+        Some(a) => Some(evaluate(ctx, fid, a, "Assign", &states)?),
+        None => None,
+    };
+    let out = match output {
+        Some(o) => std::sync::Arc::new(evaluate(ctx, fid, o, "Output", &states)?),
+        None => input.clone(),
+    };
+    crate::engine::failure::check_size(&out, ctx.here(fid).name)?;
+    if let Some(Value::Object(values)) = assigned {
+        ctx.x
+            .frame_mut(fid)
+            .assigned
+            .get_or_insert_with(Default::default)
+            .extend(values);
+    }
+    Ok(out)
+}

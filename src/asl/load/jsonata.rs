@@ -4,8 +4,10 @@
 //! location, not a failure at run time.
 
 use super::fields::{Cx, Obj};
-use super::states::COMMON;
-use crate::asl::model::{JsonataFields, Kind, Pass, ResultPath};
+use super::states::{COMMON, Targets};
+use crate::asl::model::{
+    Choice, Fail, FailField, JsonataFields, JsonataRule, Kind, Pass, ResultPath,
+};
 use crate::data::jsonata::{QueryEngine, each_expression, shared};
 use serde_json::Value;
 
@@ -50,7 +52,12 @@ fn unknown(other: &str) -> String {
 
 /// A JSONata state of type `ty`: its kind and JSONata fields, or `None` (reported) when stepwise
 /// does not run that type in JSONata yet.
-pub(super) fn state(ty: &str, obj: &Obj, cx: &mut Cx) -> Option<(Kind, JsonataFields)> {
+pub(super) fn state(
+    ty: &str,
+    obj: &Obj,
+    t: &Targets,
+    cx: &mut Cx,
+) -> Option<(Kind, JsonataFields)> {
     match ty {
         "Pass" => {
             jsonpath_fields(obj, cx);
@@ -58,31 +65,138 @@ pub(super) fn state(ty: &str, obj: &Obj, cx: &mut Cx) -> Option<(Kind, JsonataFi
                 &[COMMON, JSONPATH_ONLY, &["Output", "Next", "End"]].concat(),
                 cx,
             );
-            let fields = JsonataFields {
-                output: obj.get("Output").cloned(),
-                assign: assign(obj, cx),
-            };
-            if let Some(v) = &fields.output {
-                check(v, &obj.at("Output"), "Output", cx);
-            }
             let pass = Pass {
                 parameters: None,
                 result: None,
                 result_path: ResultPath::Replace,
             };
-            Some((Kind::Pass(pass), fields))
+            Some((Kind::Pass(pass), common(obj, cx)))
+        }
+        "Succeed" => {
+            jsonpath_fields(obj, cx);
+            obj.only(&[COMMON, JSONPATH_ONLY, &["Output"]].concat(), cx);
+            no_assign(obj, cx);
+            Some((Kind::Succeed, common(obj, cx)))
+        }
+        "Fail" => {
+            jsonpath_fields(obj, cx);
+            obj.only(&[COMMON, JSONPATH_ONLY, &["Error", "Cause"]].concat(), cx);
+            no_assign(obj, cx);
+            let mut fields = JsonataFields::default();
+            for (key, slot) in [("Error", &mut fields.error), ("Cause", &mut fields.cause)] {
+                if let Some(v) = obj.get(key) {
+                    if !v.is_string() {
+                        cx.schema(
+                            obj.at(key),
+                            format!("The field '{key}' must be a string or a JSONata expression"),
+                        );
+                    }
+                    check(v, &obj.at(key), key, cx);
+                    *slot = Some(v.clone());
+                }
+            }
+            let fail = Fail {
+                error: FailField::Absent,
+                cause: FailField::Absent,
+            };
+            Some((Kind::Fail(fail), fields))
+        }
+        "Choice" => {
+            jsonpath_fields(obj, cx);
+            obj.only(
+                &[COMMON, JSONPATH_ONLY, &["Choices", "Default", "Output"]].concat(),
+                cx,
+            );
+            let mut fields = common(obj, cx);
+            let default = obj
+                .has("Default")
+                .then(|| t.resolve(obj, "Default", cx))
+                .flatten();
+            match obj.required("Choices", cx) {
+                Some(Value::Array(items)) if !items.is_empty() => {
+                    for (i, item) in items.iter().enumerate() {
+                        let ptr = format!("{}/{i}", obj.at("Choices"));
+                        if let Some(rule) = rule(item, ptr, t, cx) {
+                            fields.rules.push(rule);
+                        }
+                    }
+                }
+                Some(_) => cx.schema(
+                    obj.at("Choices"),
+                    "The field 'Choices' must be a non-empty array of rules",
+                ),
+                None => {}
+            }
+            let choice = Choice {
+                rules: Vec::new(),
+                default,
+            };
+            Some((Kind::Choice(choice), fields))
         }
         other => {
             cx.push(
                 "UNSUPPORTED_FEATURE",
                 Some(obj.at("Type")),
                 format!(
-                    "JSONata {other} states are not supported by this version of stepwise yet (JSONata runs in Pass states so far); use JSONPath for this state"
+                    "JSONata {other} states are not supported by this version of stepwise yet (JSONata runs in Pass, Choice, Succeed and Fail states so far); use JSONPath for this state"
                 ),
             );
             None
         }
     }
+}
+
+/// `Output` and `Assign`, checked.
+fn common(obj: &Obj, cx: &mut Cx) -> JsonataFields {
+    let output = obj.get("Output").cloned();
+    if let Some(v) = &output {
+        check(v, &obj.at("Output"), "Output", cx);
+    }
+    JsonataFields {
+        output,
+        assign: assign(obj, cx),
+        ..JsonataFields::default()
+    }
+}
+
+fn no_assign(obj: &Obj, cx: &mut Cx) {
+    if obj.has("Assign") {
+        cx.schema(
+            obj.at("Assign"),
+            "Succeed and Fail states cannot assign variables: move 'Assign' to the state before",
+        );
+    }
+}
+
+/// A JSONata Choice rule: `Condition` (an expression or a boolean), `Next`, `Output`, `Assign`.
+fn rule(item: &Value, ptr: String, t: &Targets, cx: &mut Cx) -> Option<JsonataRule> {
+    let Some(map) = item.as_object() else {
+        cx.schema(ptr, "A Choice rule must be an object");
+        return None;
+    };
+    let obj = Obj::new(map, ptr);
+    obj.only(&["Condition", "Next", "Output", "Assign", "Comment"], cx);
+    let condition = obj.required("Condition", cx).cloned();
+    if let Some(c) = &condition {
+        let ok = c.is_boolean()
+            || c.as_str()
+                .is_some_and(|s| crate::data::jsonata::expression(s).is_some());
+        if !ok {
+            cx.schema(
+                obj.at("Condition"),
+                "The field 'Condition' must be a JSONata expression ({% ... %}) or a boolean",
+            );
+        }
+        check(c, &obj.at("Condition"), "Condition", cx);
+    }
+    let next = t.resolve(&obj, "Next", cx);
+    let fields = common(&obj, cx);
+    Some(JsonataRule {
+        condition: condition?,
+        next: next?,
+        output: fields.output,
+        assign: fields.assign,
+    })
 }
 
 /// Fields only JSONPath states have, with what JSONata states use instead.

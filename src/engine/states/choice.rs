@@ -1,12 +1,17 @@
 //! Choice: the first matching rule's `Next`, else `Default`, else `States.NoChoiceMatched`.
 
-use crate::asl::model::{Choice, Transition};
+use crate::asl::model::{Choice, JsonataFields, Transition};
 use crate::data::template::select;
 use crate::engine::execution::FrameId;
 use crate::engine::failure::Failure;
+use crate::engine::jsonata::{QUERY_EVALUATION_ERROR, States, evaluate, output_and_assign};
 use crate::engine::run::{Ctx, Step};
+use serde_json::Value;
 
 pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
+    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
+        return jsonata(ctx, fid, c, j);
+    }
     let here = ctx.here(fid);
     let input = match ctx.effective_input(fid) {
         Ok(v) => v,
@@ -53,6 +58,54 @@ pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
     };
     match ctx.output(fid, input) {
         Ok(out) => Step::Goto(out, Transition::Next(next)),
+        Err(f) => Step::Fail(f),
+    }
+}
+
+/// A JSONata Choice: the first rule whose `Condition` is true; its `Output`/`Assign`, else the
+/// state's on `Default`.
+fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m JsonataFields) -> Step {
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: None,
+        error_output: None,
+    };
+    for (i, rule) in j.rules.iter().enumerate() {
+        let location = format!("Choices[{i}]/Condition");
+        let holds = match evaluate(ctx, fid, &rule.condition, &location, &states) {
+            Ok(Value::Bool(b)) => b,
+            Ok(other) => {
+                let here = ctx.here(fid);
+                return Step::Fail(Failure::in_state(
+                    QUERY_EVALUATION_ERROR,
+                    here.name,
+                    here.entered_id,
+                    format!(
+                        "The 'Condition' of Choices[{i}] must evaluate to a boolean, but was: {other}"
+                    ),
+                ));
+            }
+            Err(f) => return Step::Fail(f),
+        };
+        if holds {
+            return match output_and_assign(ctx, fid, rule.output.as_ref(), rule.assign.as_ref()) {
+                Ok(out) => Step::Goto(out, Transition::Next(rule.next)),
+                Err(f) => Step::Fail(f),
+            };
+        }
+    }
+    let Some(default) = c.default else {
+        let here = ctx.here(fid);
+        return Step::Fail(Failure::in_state(
+            "States.NoChoiceMatched",
+            here.name,
+            here.entered_id,
+            "No Choice rule matched the input and the state has no 'Default'.",
+        ));
+    };
+    match output_and_assign(ctx, fid, j.output.as_ref(), j.assign.as_ref()) {
+        Ok(out) => Step::Goto(out, Transition::Next(default)),
         Err(f) => Step::Fail(f),
     }
 }
