@@ -59,6 +59,16 @@ pub struct JsonataFields {
     pub cause: Option<Value>,
     /// Choice: the rules in order (the state's `Choice.rules` stay empty).
     pub rules: Vec<JsonataRule>,
+    /// Map: `Items` (default: the input), `ItemSelector`, and the numbers (literal or
+    /// expressions) `MaxConcurrency`, `ToleratedFailureCount`, `ToleratedFailurePercentage`.
+    pub items: Option<Value>,
+    pub item_selector: Option<Value>,
+    pub max_concurrency: Option<Value>,
+    pub tolerated_count: Option<Value>,
+    pub tolerated_percentage: Option<Value>,
+    /// Wait: `Seconds` or `Timestamp` (literal or expression).
+    pub seconds: Option<Value>,
+    pub timestamp: Option<Value>,
 }
 
 /// A JSONata Choice rule: the first whose `Condition` is true wins; its `Output` and `Assign`

@@ -9,6 +9,7 @@ use crate::engine::failure::Failure;
 use crate::engine::history::OtherDetails;
 use crate::engine::run::Ctx;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
 
@@ -45,9 +46,21 @@ pub fn evaluate(
     field: &str,
     states: &States,
 ) -> Result<Value, Failure> {
+    evaluate_for_item(ctx, fid, value, field, states, None)
+}
+
+/// `evaluate` for a Map's `ItemSelector`: the context object carries `Map.Item`.
+pub fn evaluate_for_item(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    value: &Value,
+    field: &str,
+    states: &States,
+    map_item: Option<(usize, &Value)>,
+) -> Result<Value, Failure> {
     let seed = ctx.x.rng.next_u64();
     let now = ctx.x.now;
-    let context = ctx.context_object(fid);
+    let context = ctx.context_object(fid, map_item);
     let outcome = {
         let variables = FrameVariables {
             frames: &ctx.x.frames,
@@ -66,25 +79,35 @@ pub fn evaluate(
         }
         evaluate_value(value, field, &bindings)
     };
-    outcome.map_err(|failed| {
-        let here = ctx.here(fid);
-        let failure = Failure::in_state(
-            QUERY_EVALUATION_ERROR,
-            here.name,
-            here.entered_id,
-            &failed.cause,
-        );
-        ctx.emit(
-            "EvaluationFailed",
-            OtherDetails::Evaluation {
-                error: QUERY_EVALUATION_ERROR.into(),
-                cause: failure.cause.clone().unwrap_or_default(),
-                location: failed.location,
-                state: here.name.to_string(),
-            },
-        );
-        failure
-    })
+    outcome.map_err(|failed| evaluation_failure(ctx, fid, failed.location, &failed.cause))
+}
+
+/// `States.QueryEvaluationError` in `location`, after its `EvaluationFailed` event.
+pub fn evaluation_failure(ctx: &mut Ctx, fid: FrameId, location: String, detail: &str) -> Failure {
+    let here = ctx.here(fid);
+    let failure = Failure::in_state(QUERY_EVALUATION_ERROR, here.name, here.entered_id, detail);
+    ctx.emit(
+        "EvaluationFailed",
+        OtherDetails::Evaluation {
+            error: QUERY_EVALUATION_ERROR.into(),
+            cause: failure.cause.clone().unwrap_or_default(),
+            location,
+            state: here.name.to_string(),
+        },
+    );
+    failure
+}
+
+/// JSONata's name for a value's type, as AWS's type errors say it.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 fn evaluate_value(value: &Value, location: &str, bindings: &Bindings) -> Result<Value, Failed> {
@@ -130,7 +153,7 @@ pub fn output_and_assign(
     fid: FrameId,
     output: Option<&Value>,
     assign: Option<&Value>,
-) -> Result<std::sync::Arc<Value>, Failure> {
+) -> Result<Arc<Value>, Failure> {
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
@@ -142,7 +165,7 @@ pub fn output_and_assign(
         None => None,
     };
     let out = match output {
-        Some(o) => std::sync::Arc::new(evaluate(ctx, fid, o, "Output", &states)?),
+        Some(o) => Arc::new(evaluate(ctx, fid, o, "Output", &states)?),
         None => input.clone(),
     };
     crate::engine::failure::check_size(&out, ctx.here(fid).name)?;
@@ -154,4 +177,64 @@ pub fn output_and_assign(
             .extend(values);
     }
     Ok(out)
+}
+
+/// A Map's (or Parallel's) result: `Assign` and `Output` (default: the result) over
+/// `$states.input` and `$states.result`.
+pub fn finish_with_result(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    result: Value,
+) -> Result<Arc<Value>, Failure> {
+    let (output, assign) = match ctx.state_of(fid).jsonata.as_deref() {
+        Some(j) => (j.output.as_ref(), j.assign.as_ref()),
+        None => (None, None),
+    };
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: Some(&result),
+        error_output: None,
+    };
+    let assigned = match assign {
+        Some(a) => Some(evaluate(ctx, fid, a, "Assign", &states)?),
+        None => None,
+    };
+    let out = match output {
+        Some(o) => evaluate(ctx, fid, o, "Output", &states)?,
+        None => result.clone(),
+    };
+    crate::engine::failure::check_size(&out, ctx.here(fid).name)?;
+    if let Some(Value::Object(values)) = assigned {
+        ctx.x
+            .frame_mut(fid)
+            .assigned
+            .get_or_insert_with(Default::default)
+            .extend(values);
+    }
+    Ok(Arc::new(out))
+}
+
+/// A number field (`MaxConcurrency`, `Seconds`, ...): a literal or an expression giving a
+/// non-negative number.
+pub fn number(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    value: &Value,
+    field: &str,
+    states: &States,
+) -> Result<f64, Failure> {
+    let v = evaluate(ctx, fid, value, field, states)?;
+    match v.as_f64().filter(|n| *n >= 0.0) {
+        Some(n) => Ok(n),
+        None => {
+            let here = ctx.here(fid);
+            Err(Failure::in_state(
+                QUERY_EVALUATION_ERROR,
+                here.name,
+                here.entered_id,
+                format!("The field '{field}' must be a non-negative number, but was: {v}"),
+            ))
+        }
+    }
 }

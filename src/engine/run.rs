@@ -165,8 +165,8 @@ impl<'m, 'x> Ctx<'m, 'x> {
     }
 
     /// The context object (`$$`, `$states.context`) for the frame's current state.
-    pub fn context_object(&self, fid: FrameId) -> Value {
-        let info = state_info(self.m, &self.x.frames, fid, None);
+    pub fn context_object(&self, fid: FrameId, map_item: Option<(usize, &Value)>) -> Value {
+        let info = state_info(self.m, &self.x.frames, fid, map_item);
         crate::engine::scope::build_context(&self.x.info, &info)
     }
 

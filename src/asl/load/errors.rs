@@ -14,6 +14,11 @@ pub(super) fn error_handling(obj: &Obj, t: &super::states::Targets, cx: &mut Cx)
     }
 }
 
+/// `Retry` alone (JSONata Map states, whose Catchers are not supported yet).
+pub(super) fn retriers(obj: &Obj, cx: &mut Cx) -> Vec<Retrier> {
+    list(obj, "Retry", cx, retrier)
+}
+
 fn list<T>(
     obj: &Obj,
     key: &str,

@@ -4,9 +4,11 @@
 //! location, not a failure at run time.
 
 use super::fields::{Cx, Obj};
+use super::scan::RawState;
 use super::states::{COMMON, Targets};
 use crate::asl::model::{
-    Choice, Fail, FailField, JsonataFields, JsonataRule, Kind, Pass, ResultPath,
+    Choice, Dynamic, ErrorHandling, Fail, FailField, JsonataFields, JsonataRule, Kind, Map, Pass,
+    ResultPath, Wait,
 };
 use crate::data::jsonata::{QueryEngine, each_expression, shared};
 use serde_json::Value;
@@ -55,6 +57,7 @@ fn unknown(other: &str) -> String {
 pub(super) fn state(
     ty: &str,
     obj: &Obj,
+    raw: &RawState,
     t: &Targets,
     cx: &mut Cx,
 ) -> Option<(Kind, JsonataFields)> {
@@ -133,12 +136,98 @@ pub(super) fn state(
             };
             Some((Kind::Choice(choice), fields))
         }
+        "Map" => {
+            jsonpath_fields(obj, cx);
+            let allowed = [
+                "ItemProcessor",
+                "Items",
+                "ItemSelector",
+                "MaxConcurrency",
+                "ToleratedFailureCount",
+                "ToleratedFailurePercentage",
+                "Output",
+                "Retry",
+                "Catch",
+                "Next",
+                "End",
+            ];
+            obj.only(&[COMMON, JSONPATH_ONLY, &allowed].concat(), cx);
+            if obj.has("Catch") {
+                cx.push(
+                    "UNSUPPORTED_FEATURE",
+                    Some(obj.at("Catch")),
+                    "Catch on JSONata Map states is not supported by this version of stepwise yet",
+                );
+            }
+            let mut fields = common(obj, cx);
+            for (key, slot) in [
+                ("Items", &mut fields.items),
+                ("ItemSelector", &mut fields.item_selector),
+                ("MaxConcurrency", &mut fields.max_concurrency),
+                ("ToleratedFailureCount", &mut fields.tolerated_count),
+                (
+                    "ToleratedFailurePercentage",
+                    &mut fields.tolerated_percentage,
+                ),
+            ] {
+                if let Some(v) = obj.get(key) {
+                    check(v, &obj.at(key), key, cx);
+                    *slot = Some(v.clone());
+                }
+            }
+            let map = Map {
+                processor: raw.children.first().copied().unwrap_or(0),
+                items_path: None,
+                item_selector: None,
+                max_concurrency: Dynamic::Value(0),
+                tolerated_failure_count: None,
+                tolerated_failure_percentage: None,
+                batcher: None,
+                unsupported: None,
+                result_selector: None,
+                result_path: ResultPath::Replace,
+                errors: ErrorHandling {
+                    retry: super::errors::retriers(obj, cx),
+                    catch: Vec::new(),
+                },
+            };
+            Some((Kind::Map(Box::new(map)), fields))
+        }
+        "Wait" => {
+            jsonpath_fields(obj, cx);
+            obj.only(
+                &[
+                    COMMON,
+                    JSONPATH_ONLY,
+                    &["Seconds", "Timestamp", "Output", "Next", "End"],
+                ]
+                .concat(),
+                cx,
+            );
+            let mut fields = common(obj, cx);
+            for (key, slot) in [
+                ("Seconds", &mut fields.seconds),
+                ("Timestamp", &mut fields.timestamp),
+            ] {
+                if let Some(v) = obj.get(key) {
+                    check(v, &obj.at(key), key, cx);
+                    *slot = Some(v.clone());
+                }
+            }
+            if fields.seconds.is_some() == fields.timestamp.is_some() {
+                cx.schema(
+                    obj.ptr.clone(),
+                    "A Wait state needs exactly one of 'Seconds' and 'Timestamp'",
+                );
+            }
+            Some((Kind::Wait(Wait::Seconds(0)), fields))
+        }
         other => {
             cx.push(
                 "UNSUPPORTED_FEATURE",
                 Some(obj.at("Type")),
                 format!(
-                    "JSONata {other} states are not supported by this version of stepwise yet (JSONata runs in Pass, Choice, Succeed and Fail states so far); use JSONPath for this state"
+                    "JSONata {other} states are not supported by this version of stepwise yet (JSONata runs in Pass, Choice, Wait, Map, Succeed and Fail states so far); use JSONPath for this state"
                 ),
             );
             None

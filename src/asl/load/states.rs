@@ -114,7 +114,8 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         .and_then(Value::as_str)
         == Some("JSONata");
     if super::jsonata::of_state(obj, machine_jsonata, cx) {
-        let Some((kind, fields)) = ty.and_then(|ty| super::jsonata::state(ty, obj, &t, cx)) else {
+        let Some((kind, fields)) = ty.and_then(|ty| super::jsonata::state(ty, obj, raw, &t, cx))
+        else {
             return placeholder(raw.name, raw.block);
         };
         let next = transition(obj, &kind, &t, cx);

@@ -99,6 +99,29 @@ fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Doc, Failure> 
     };
     let join = join_mut(ctx, fid).expect("pumped frames wait for children");
     let item = join.inputs[slot].clone();
+    let effective = join.effective_input.clone();
+    let jsonata_selector = ctx
+        .state_of(fid)
+        .jsonata
+        .as_deref()
+        .and_then(|j| j.item_selector.as_ref());
+    if let Some(selector) = jsonata_selector {
+        let states = crate::engine::jsonata::States {
+            input: &effective,
+            result: None,
+            error_output: None,
+        };
+        return crate::engine::jsonata::evaluate_for_item(
+            ctx,
+            fid,
+            selector,
+            "ItemSelector",
+            &states,
+            Some((slot, &item)),
+        )
+        .map(Arc::new);
+    }
+    let join = join_mut(ctx, fid).expect("pumped frames wait for children");
     let Some(selector) = m.item_selector.as_ref().filter(|_| !join.prepared) else {
         return Ok(item);
     };
@@ -138,6 +161,12 @@ fn complete(ctx: &mut Ctx, fid: FrameId) -> Step {
     ctx.emit(kind, Details::None);
     if let Err(f) = crate::engine::failure::check_size(&result, &state.name) {
         return Step::Fail(f);
+    }
+    if state.jsonata.is_some() {
+        return match crate::engine::jsonata::finish_with_result(ctx, fid, result) {
+            Ok(out) => Step::Next(out),
+            Err(f) => Step::Fail(f),
+        };
     }
     ctx.finish_result(fid, Arc::new(result), selector, result_path)
 }

@@ -1,12 +1,14 @@
 //! Map (inline; distributed runs the same way locally): one iteration per item of ItemsPath.
 
-use crate::asl::model::{Dynamic, Map};
+use crate::asl::model::{Dynamic, JsonataFields, Map};
+use crate::data::jsonata::expression;
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
 use crate::engine::execution::{FrameId, Join};
 use crate::engine::failure::Failure;
 use crate::engine::history::Details;
 use crate::engine::io::Here;
+use crate::engine::jsonata::{States, evaluate, evaluation_failure, number, type_name};
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 use std::sync::Arc;
@@ -19,6 +21,9 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Step {
 }
 
 fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
+    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
+        return prepare_jsonata(ctx, fid, j);
+    }
     let here = ctx.here(fid);
     if let Some(why) = m.unsupported {
         return Err(here.runtime(why));
@@ -155,4 +160,70 @@ fn percentage(
         return Err(here.runtime("ToleratedFailurePercentage must be between 0 and 100."));
     }
     Ok(v)
+}
+
+/// A JSONata Map: `Items` (default: the input) and its numbers, literal or evaluated.
+fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<Step, Failure> {
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: None,
+        error_output: None,
+    };
+    let items = match &j.items {
+        Some(v) => evaluate(ctx, fid, v, "Items", &states)?,
+        None => Value::clone(&input),
+    };
+    let Value::Array(items) = items else {
+        // AWS's wording, and the Map state fails (MapStateFailed) rather than the step.
+        let detail = match j
+            .items
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .and_then(expression)
+        {
+            Some(e) => format!(
+                "The JSONata expression '{e}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {items}",
+                type_name(&items)
+            ),
+            None => format!("Map state input must be an array but was: {items}"),
+        };
+        return Ok(Step::ChildFailed(evaluation_failure(
+            ctx,
+            fid,
+            "Items".into(),
+            &detail,
+        )));
+    };
+    let whole = |ctx: &mut Ctx, v: &Option<Value>, key: &str| -> Result<Option<f64>, Failure> {
+        v.as_ref()
+            .map(|v| number(ctx, fid, v, key, &states))
+            .transpose()
+    };
+    let max_concurrency = whole(ctx, &j.max_concurrency, "MaxConcurrency")?.unwrap_or(0.0);
+    let tolerated_count = whole(ctx, &j.tolerated_count, "ToleratedFailureCount")?;
+    let tolerated_percentage = whole(ctx, &j.tolerated_percentage, "ToleratedFailurePercentage")?;
+    ctx.emit(
+        "MapStateStarted",
+        Details::MapStarted {
+            length: items.len(),
+        },
+    );
+    let n = items.len();
+    Ok(super::join::begin(
+        ctx,
+        fid,
+        Join {
+            inputs: items.into_iter().map(Arc::new).collect(),
+            prepared: false,
+            effective_input: input,
+            results: vec![None; n],
+            running: Default::default(),
+            next_index: 0,
+            max_concurrency: max_concurrency as usize,
+            failed: 0,
+            tolerated_count: tolerated_count.map(|c| c as u64),
+            tolerated_percentage,
+        },
+    ))
 }

@@ -1,12 +1,13 @@
 //! Wait: sleeps until a time computed from `Seconds`/`SecondsPath`/`Timestamp`/`TimestampPath`.
 
-use crate::asl::model::Wait;
+use crate::asl::model::{JsonataFields, Wait};
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
 use crate::data::timestamp::parse_rfc3339;
 use crate::engine::execution::{FrameId, Waiting};
 use crate::engine::failure::Failure;
 use crate::engine::io::Here;
+use crate::engine::jsonata::{States, evaluate, number};
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
@@ -14,6 +15,12 @@ use serde_json::Value;
 const MAX_DELAY_SECONDS: i128 = (1 << 31) - 1;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, w: &Wait) -> Step {
+    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
+        return match jsonata_due(ctx, fid, j) {
+            Ok(due) => sleep_until(ctx, fid, due),
+            Err(f) => Step::Fail(f),
+        };
+    }
     let here = ctx.here(fid);
     let input = match ctx.effective_input(fid) {
         Ok(v) => v,
@@ -28,11 +35,14 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, w: &Wait) -> Step {
             here,
         )
     });
-    let due = match due {
-        Ok(d) => d,
-        Err(f) => return Step::Fail(f),
-    };
-    if due <= now {
+    match due {
+        Ok(due) => sleep_until(ctx, fid, due),
+        Err(f) => Step::Fail(f),
+    }
+}
+
+fn sleep_until(ctx: &mut Ctx, fid: FrameId, due: i64) -> Step {
+    if due <= ctx.x.now {
         return resume(ctx, fid);
     }
     let timer = ctx.arm_timer(fid, due);
@@ -40,9 +50,44 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, w: &Wait) -> Step {
     Step::Suspend
 }
 
+/// A JSONata Wait's due time: `Seconds` (a number) or `Timestamp` (RFC 3339 text).
+fn jsonata_due(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<i64, Failure> {
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: None,
+        error_output: None,
+    };
+    let now = ctx.x.now;
+    let here = ctx.here(fid);
+    let due_ns = if let Some(s) = &j.seconds {
+        let secs = number(ctx, fid, s, "Seconds", &states)?;
+        now as i128 * 1_000_000 + (secs.floor() as i128) * 1_000_000_000
+    } else {
+        let t = j.timestamp.as_ref().map_or(Ok(Value::Null), |t| {
+            evaluate(ctx, fid, t, "Timestamp", &states)
+        })?;
+        t.as_str().and_then(parse_rfc3339).ok_or_else(|| {
+            here.runtime(format!("The Timestamp field is not a valid timestamp: {t}"))
+        })?
+    };
+    let due_ms = due_ns.div_euclid(1_000_000);
+    if (due_ms - now as i128) / 1000 > MAX_DELAY_SECONDS {
+        return Err(here.runtime("Wait state delay is too long."));
+    }
+    Ok(due_ms as i64)
+}
+
 /// The timer fired (or no wait was needed): the state's output.
 pub fn resume(ctx: &mut Ctx, fid: FrameId) -> Step {
     ctx.x.frame_mut(fid).wait = Waiting::Ready;
+    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
+        let (output, assign) = (j.output.as_ref(), j.assign.as_ref());
+        return match crate::engine::jsonata::output_and_assign(ctx, fid, output, assign) {
+            Ok(v) => Step::Next(v),
+            Err(f) => Step::Fail(f),
+        };
+    }
     let assign = ctx.state_of(fid).assign.as_ref();
     let done = ctx.effective_input(fid).and_then(|v| {
         ctx.assign(fid, assign, &v)?;
