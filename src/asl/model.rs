@@ -69,6 +69,17 @@ pub struct JsonataFields {
     /// Wait: `Seconds` or `Timestamp` (literal or expression).
     pub seconds: Option<Value>,
     pub timestamp: Option<Value>,
+    /// Task and Parallel: `Arguments` (default: the input).
+    pub arguments: Option<Value>,
+    /// The Catchers' `Output` and `Assign`, in the order of `errors.catch`.
+    pub catchers: Vec<JsonataCatch>,
+}
+
+/// A JSONata Catcher's fields, over `$states.errorOutput`.
+#[derive(Debug, Clone, Default)]
+pub struct JsonataCatch {
+    pub output: Option<Value>,
+    pub assign: Option<Value>,
 }
 
 /// A JSONata Choice rule: the first whose `Condition` is true wins; its `Output` and `Assign`

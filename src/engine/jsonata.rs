@@ -238,3 +238,56 @@ pub fn number(
         }
     }
 }
+
+/// A Task's or Parallel's `Arguments` over `$states.input` (the raw state input).
+pub fn arguments(ctx: &mut Ctx, fid: FrameId, arguments: &Value) -> Result<Value, Failure> {
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: None,
+        error_output: None,
+    };
+    evaluate(ctx, fid, arguments, "Arguments", &states)
+}
+
+/// A JSONata Catcher: `Assign` and `Output` (default: the error output) over
+/// `$states.errorOutput`; the assignments apply in the scope of the state that failed.
+pub fn caught(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    index: usize,
+    error_output: &Value,
+) -> Result<Arc<Value>, Failure> {
+    let Some(catcher) = ctx
+        .state_of(fid)
+        .jsonata
+        .as_deref()
+        .and_then(|j| j.catchers.get(index))
+    else {
+        return Ok(Arc::new(error_output.clone()));
+    };
+    let (output, assign) = (catcher.output.as_ref(), catcher.assign.as_ref());
+    let input = ctx.x.frame(fid).input.clone();
+    let states = States {
+        input: &input,
+        result: None,
+        error_output: Some(error_output),
+    };
+    let prefix = format!("Catch[{index}]");
+    let assigned = match assign {
+        Some(a) => Some(evaluate(ctx, fid, a, &format!("{prefix}/Assign"), &states)?),
+        None => None,
+    };
+    let out = match output {
+        Some(o) => evaluate(ctx, fid, o, &format!("{prefix}/Output"), &states)?,
+        None => error_output.clone(),
+    };
+    if let Some(Value::Object(values)) = assigned {
+        ctx.x
+            .frame_mut(fid)
+            .assigned
+            .get_or_insert_with(Default::default)
+            .extend(values);
+    }
+    Ok(Arc::new(out))
+}

@@ -399,7 +399,20 @@ impl<'m, 'x> Ctx<'m, 'x> {
                 };
                 self.emit(kind, Details::None);
             }
-            if let Some(c) = errors.catch.iter().find(|c| f.matches(&c.error_equals)) {
+            if let Some((i, c)) = errors
+                .catch
+                .iter()
+                .enumerate()
+                .find(|(_, c)| f.matches(&c.error_equals))
+            {
+                if state.jsonata.is_some() {
+                    return Some(
+                        match crate::engine::jsonata::caught(self, fid, i, &f.output()) {
+                            Ok(out) => Step::Goto(out, Transition::Next(c.next)),
+                            Err(e) => Step::Fail(Failure { fatal: true, ..e }),
+                        },
+                    );
+                }
                 let here = self.here(fid);
                 let raw = Value::clone(&self.x.frame(fid).input);
                 if let Err(e) = self.assign(fid, c.assign.as_ref(), &f.output()) {

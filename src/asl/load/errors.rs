@@ -19,7 +19,7 @@ pub(super) fn retriers(obj: &Obj, cx: &mut Cx) -> Vec<Retrier> {
     list(obj, "Retry", cx, retrier)
 }
 
-fn list<T>(
+pub(super) fn list<T>(
     obj: &Obj,
     key: &str,
     cx: &mut Cx,
@@ -71,7 +71,7 @@ fn check_states_all_last(obj: &Obj, key: &str, count: usize, cx: &mut Cx) {
     }
 }
 
-fn error_equals(obj: &Obj, cx: &mut Cx) -> Vec<String> {
+pub(super) fn error_equals(obj: &Obj, cx: &mut Cx) -> Vec<String> {
     match obj.required("ErrorEquals", cx) {
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()

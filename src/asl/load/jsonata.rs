@@ -7,8 +7,8 @@ use super::fields::{Cx, Obj};
 use super::scan::RawState;
 use super::states::{COMMON, Targets};
 use crate::asl::model::{
-    Choice, Dynamic, ErrorHandling, Fail, FailField, JsonataFields, JsonataRule, Kind, Map, Pass,
-    ResultPath, Wait,
+    Catcher, Choice, Dynamic, ErrorHandling, Fail, FailField, JsonataCatch, JsonataFields,
+    JsonataRule, Kind, Map, Parallel, Pass, ResultPath, Task, Wait,
 };
 use crate::data::jsonata::{QueryEngine, each_expression, shared};
 use serde_json::Value;
@@ -152,14 +152,9 @@ pub(super) fn state(
                 "End",
             ];
             obj.only(&[COMMON, JSONPATH_ONLY, &allowed].concat(), cx);
-            if obj.has("Catch") {
-                cx.push(
-                    "UNSUPPORTED_FEATURE",
-                    Some(obj.at("Catch")),
-                    "Catch on JSONata Map states is not supported by this version of stepwise yet",
-                );
-            }
-            let mut fields = common(obj, cx);
+            let mut fields = common_with(obj, &["result"], cx);
+            let (catch, catchers) = catchers(obj, t, cx);
+            fields.catchers = catchers;
             for (key, slot) in [
                 ("Items", &mut fields.items),
                 ("ItemSelector", &mut fields.item_selector),
@@ -188,10 +183,88 @@ pub(super) fn state(
                 result_path: ResultPath::Replace,
                 errors: ErrorHandling {
                     retry: super::errors::retriers(obj, cx),
-                    catch: Vec::new(),
+                    catch,
                 },
             };
             Some((Kind::Map(Box::new(map)), fields))
+        }
+        "Task" => {
+            jsonpath_fields(obj, cx);
+            let allowed = [
+                "Resource",
+                "Arguments",
+                "Output",
+                "TimeoutSeconds",
+                "HeartbeatSeconds",
+                "Retry",
+                "Catch",
+                "Next",
+                "End",
+            ];
+            obj.only(&[COMMON, JSONPATH_ONLY, &allowed].concat(), cx);
+            let resource = obj
+                .req_str("Resource", cx)
+                .map(|arn| super::errors::resource(arn, &obj.at("Resource"), cx))?;
+            let mut fields = common_with(obj, &["result"], cx);
+            fields.arguments = arguments(obj, cx);
+            let (catch, catchers) = catchers(obj, t, cx);
+            fields.catchers = catchers;
+            let seconds = |key: &str, cx: &mut Cx| match obj.get(key) {
+                Some(Value::String(_)) => {
+                    cx.push(
+                        "UNSUPPORTED_FEATURE",
+                        Some(obj.at(key)),
+                        format!("A JSONata expression in '{key}' is not supported by this version of stepwise yet; give a number"),
+                    );
+                    None
+                }
+                _ => obj
+                    .opt_int(key, 1, super::fields::MAX_SECONDS, cx)
+                    .map(Dynamic::Value),
+            };
+            let task = Task {
+                resource,
+                parameters: None,
+                result_selector: None,
+                result_path: ResultPath::Replace,
+                timeout_seconds: seconds("TimeoutSeconds", cx),
+                heartbeat_seconds: seconds("HeartbeatSeconds", cx),
+                credentials: None,
+                errors: ErrorHandling {
+                    retry: super::errors::retriers(obj, cx),
+                    catch,
+                },
+            };
+            Some((Kind::Task(Box::new(task)), fields))
+        }
+        "Parallel" => {
+            jsonpath_fields(obj, cx);
+            let allowed = [
+                "Branches",
+                "Arguments",
+                "Output",
+                "Retry",
+                "Catch",
+                "Next",
+                "End",
+            ];
+            obj.only(&[COMMON, JSONPATH_ONLY, &allowed].concat(), cx);
+            obj.required("Branches", cx);
+            let mut fields = common_with(obj, &["result"], cx);
+            fields.arguments = arguments(obj, cx);
+            let (catch, catchers) = catchers(obj, t, cx);
+            fields.catchers = catchers;
+            let parallel = Parallel {
+                branches: raw.children.clone(),
+                parameters: None,
+                result_selector: None,
+                result_path: ResultPath::Replace,
+                errors: ErrorHandling {
+                    retry: super::errors::retriers(obj, cx),
+                    catch,
+                },
+            };
+            Some((Kind::Parallel(Box::new(parallel)), fields))
         }
         "Wait" => {
             jsonpath_fields(obj, cx);
@@ -227,7 +300,7 @@ pub(super) fn state(
                 "UNSUPPORTED_FEATURE",
                 Some(obj.at("Type")),
                 format!(
-                    "JSONata {other} states are not supported by this version of stepwise yet (JSONata runs in Pass, Choice, Wait, Map, Succeed and Fail states so far); use JSONPath for this state"
+                    "JSONata {other} states are not supported by this version of stepwise yet ; use JSONPath for this state"
                 ),
             );
             None
@@ -235,17 +308,60 @@ pub(super) fn state(
     }
 }
 
-/// `Output` and `Assign`, checked.
-fn common(obj: &Obj, cx: &mut Cx) -> JsonataFields {
+/// `Arguments`: any JSON, expressions over `$states.input` and `$states.context`.
+fn arguments(obj: &Obj, cx: &mut Cx) -> Option<Value> {
+    let v = obj.get("Arguments")?;
+    check(v, &obj.at("Arguments"), "Arguments", cx);
+    Some(v.clone())
+}
+
+/// JSONata Catchers: `ErrorEquals`, `Next`, and `Output`/`Assign` over `$states.errorOutput`.
+fn catchers(obj: &Obj, t: &Targets, cx: &mut Cx) -> (Vec<Catcher>, Vec<JsonataCatch>) {
+    let mut jsonata = Vec::new();
+    let catch = super::errors::list(obj, "Catch", cx, |c, cx| {
+        c.only(&["ErrorEquals", "Next", "Output", "Assign", "Comment"], cx);
+        let error_equals = super::errors::error_equals(c, cx);
+        let output = c.get("Output").cloned();
+        if let Some(v) = &output {
+            check_with(v, &c.at("Output"), "Output", &["errorOutput"], cx);
+        }
+        let assign = c
+            .get("Assign")
+            .filter(|v| super::assign::names(v, &c.at("Assign"), cx));
+        if let Some(v) = assign {
+            check_with(v, &c.at("Assign"), "Assign", &["errorOutput"], cx);
+        }
+        let next = t.resolve(c, "Next", cx)?;
+        jsonata.push(JsonataCatch {
+            output,
+            assign: assign.cloned(),
+        });
+        Some(Catcher {
+            error_equals,
+            next,
+            result_path: ResultPath::Replace,
+            assign: None,
+        })
+    });
+    (catch, jsonata)
+}
+
+/// `Output` and `Assign`, checked; `available` are the `$states` fields they may read beyond
+/// `input` and `context` (`result` for Task, Map and Parallel).
+fn common_with(obj: &Obj, available: &[&str], cx: &mut Cx) -> JsonataFields {
     let output = obj.get("Output").cloned();
     if let Some(v) = &output {
-        check(v, &obj.at("Output"), "Output", cx);
+        check_with(v, &obj.at("Output"), "Output", available, cx);
     }
     JsonataFields {
         output,
-        assign: assign(obj, cx),
+        assign: assign(obj, available, cx),
         ..JsonataFields::default()
     }
+}
+
+fn common(obj: &Obj, cx: &mut Cx) -> JsonataFields {
+    common_with(obj, &[], cx)
 }
 
 fn no_assign(obj: &Obj, cx: &mut Cx) {
@@ -315,17 +431,22 @@ fn jsonpath_fields(obj: &Obj, cx: &mut Cx) {
 }
 
 /// `Assign` in JSONata: an object of variables whose values may be expressions.
-fn assign(obj: &Obj, cx: &mut Cx) -> Option<Value> {
+fn assign(obj: &Obj, available: &[&str], cx: &mut Cx) -> Option<Value> {
     let value = obj.get("Assign")?;
     if !super::assign::names(value, &obj.at("Assign"), cx) {
         return None;
     }
-    check(value, &obj.at("Assign"), "Assign", cx);
+    check_with(value, &obj.at("Assign"), "Assign", available, cx);
     Some(value.clone())
 }
 
 /// Parses every expression in `value`; reports syntax errors and reads AWS forbids.
 fn check(value: &Value, pointer: &str, field: &str, cx: &mut Cx) {
+    check_with(value, pointer, field, &[], cx);
+}
+
+/// `check`, where `$states.<available>` may be read too (`result`, `errorOutput`).
+fn check_with(value: &Value, pointer: &str, field: &str, available: &[&str], cx: &mut Cx) {
     each_expression(value, field, &mut |expression, location| {
         let at = format!("{pointer}{}", location.strip_prefix(field).unwrap_or(""));
         match shared().check(expression) {
@@ -339,7 +460,7 @@ fn check(value: &Value, pointer: &str, field: &str, cx: &mut Cx) {
             ),
             Ok(a) => {
                 for f in ["result", "errorOutput"] {
-                    if a.states_fields.contains(f) {
+                    if a.states_fields.contains(f) && !available.contains(&f) {
                         cx.schema(
                             at.clone(),
                             format!("The JSONata expression '{expression}' reads $states.{f}, which this field does not have"),

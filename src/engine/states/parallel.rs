@@ -7,7 +7,16 @@ use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
-    let input = match ctx.parameters(fid, p.parameters.as_ref()) {
+    let jsonata_arguments = ctx
+        .state_of(fid)
+        .jsonata
+        .as_deref()
+        .and_then(|j| j.arguments.as_ref());
+    let input = match jsonata_arguments {
+        Some(a) => crate::engine::jsonata::arguments(ctx, fid, a).map(std::sync::Arc::new),
+        None => ctx.parameters(fid, p.parameters.as_ref()),
+    };
+    let input = match input {
         Ok(v) => v,
         Err(f) => return Step::Fail(f),
     };

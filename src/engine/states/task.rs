@@ -25,9 +25,17 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         || matches!(t.resource.kind, ResourceKind::Activity { .. });
     let token = needs_token.then(|| ctx.x.rng.token());
     ctx.x.frame_mut(fid).token = token.clone();
-    let payload = match &t.parameters {
-        Some(p) => ctx.with_scope(fid, &input, None, |s| eval_template(p, s, &input, here))?,
-        None => Value::clone(&input),
+    let jsonata_arguments = ctx
+        .state_of(fid)
+        .jsonata
+        .as_deref()
+        .map(|j| j.arguments.as_ref());
+    let payload = match (jsonata_arguments, &t.parameters) {
+        (Some(Some(arguments)), _) => crate::engine::jsonata::arguments(ctx, fid, arguments)?,
+        (Some(None), _) | (None, None) => Value::clone(&input),
+        (None, Some(p)) => {
+            ctx.with_scope(fid, &input, None, |s| eval_template(p, s, &input, here))?
+        }
     };
     check_size(&payload, here.name)?;
     let timeout = seconds(
@@ -258,6 +266,12 @@ pub fn succeeded(ctx: &mut Ctx, fid: FrameId, output: Value) -> Step {
     };
     if let Err(f) = check_size(&output, name) {
         return Step::Fail(f);
+    }
+    if ctx.state_of(fid).jsonata.is_some() {
+        return match crate::engine::jsonata::finish_with_result(ctx, fid, output) {
+            Ok(out) => Step::Next(out),
+            Err(f) => Step::Fail(f),
+        };
     }
     ctx.finish_result(
         fid,

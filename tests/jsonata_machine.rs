@@ -1,0 +1,110 @@
+//! The JSONata example (`state-machines/order-pricing-jsonata.asl.json`) through the binary:
+//! Map with Items/ItemSelector, Task Arguments/Output, Assign, a Choice Condition, a Catcher's
+//! Output over `$states.errorOutput`, and an expression error as `States.QueryEvaluationError`.
+
+use serde_json::{Value, json};
+use std::process::Command;
+
+const MACHINE: &str = "state-machines/order-pricing-jsonata.asl.json";
+const PRICE: &str = r#"price=python3 -c "import json,sys; p=json.load(sys.stdin); print(json.dumps({'price': {'book': 12, 'lamp': 90, 'pen': 2}[p['sku']]}))""#;
+const APPROVE: &str =
+    r#"approve=python3 -c "import json,sys; print(json.dumps({'approvedBy': 'grace'}))""#;
+const REFUSE: &str = r#"approve=python3 -c "import json; print(json.dumps({'errorType': 'Refused', 'errorMessage': 'over budget'}))""#;
+
+fn run(input: Value, approve: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            MACHINE,
+            "--format",
+            "json",
+            "--input",
+            &input.to_string(),
+        ])
+        .args(["--lambda", PRICE, "--lambda", approve])
+        .env_remove("STEPWISE_DB")
+        .output()
+        .expect("stepwise runs");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn a_large_order_goes_to_approval() {
+    let done = run(
+        json!({"customer": "ada", "lines": [{"sku": "book", "qty": 2}, {"sku": "lamp", "qty": 1}]}),
+        APPROVE,
+    );
+    assert_eq!(
+        done["output"],
+        json!({"total": 114, "approvedBy": "grace", "customer": "ada", "route": "approval", "lines": 2, "skus": ["book", "lamp"]}),
+        "{done}"
+    );
+}
+
+#[test]
+fn a_small_order_is_automatic() {
+    let done = run(
+        json!({"customer": "bob", "lines": [{"sku": "pen", "qty": 3}]}),
+        APPROVE,
+    );
+    assert_eq!(
+        done["output"],
+        json!({"total": 6, "customer": "bob", "route": "automatic", "lines": 1, "skus": "pen"}),
+        "a one-item sequence is a single value in JSONata: {done}"
+    );
+}
+
+#[test]
+fn a_refusal_is_caught_with_its_output_and_assign() {
+    let done = run(
+        json!({"customer": "cy", "lines": [{"sku": "lamp", "qty": 2}]}),
+        REFUSE,
+    );
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["output"]["route"], "refused", "{done}");
+    assert_eq!(done["output"]["total"], 180, "{done}");
+    assert_eq!(done["output"]["refusal"], "over budget", "{done}");
+}
+
+#[test]
+fn an_expression_error_is_a_query_evaluation_error_with_its_event() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": {"n": "{% $number($states.input.s) + $nope() %}"}, "End": true}}});
+    let dir = std::env::temp_dir().join(format!("stepwise-jsonata-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.asl.json");
+    std::fs::write(&file, definition.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args([
+            "run",
+            "--format",
+            "json",
+            "--history",
+            "--input",
+            r#"{"s": "1"}"#,
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["error"], "States.QueryEvaluationError", "{done}");
+    let cause = done["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.starts_with("An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$number($states.input.s) + $nope()' specified for the field 'Output/n' threw an error during evaluation."),
+        "{cause}"
+    );
+    let failed = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "EvaluationFailed")
+        .expect("an EvaluationFailed event");
+    assert_eq!(
+        failed["evaluationFailedEventDetails"]["location"],
+        "Output/n"
+    );
+    assert_eq!(failed["evaluationFailedEventDetails"]["state"], "P");
+    let _ = std::fs::remove_dir_all(&dir);
+}
