@@ -108,3 +108,57 @@ fn an_expression_error_is_a_query_evaluation_error_with_its_event() {
     assert_eq!(failed["evaluationFailedEventDetails"]["state"], "P");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn task_timeouts_and_choice_outputs_may_be_expressions() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Arguments": {"FunctionName": "price", "Payload": {"sku": "pen"}},
+                 "TimeoutSeconds": "{% $states.input.limit * 2 %}",
+                 "HeartbeatSeconds": "{% $states.input.limit %}",
+                 "Output": "{% $states.result.Payload.price %}", "Next": "Check"},
+        "Check": {"Type": "Choice", "Default": "Done", "Choices": [
+            {"Condition": "{% $states.input = 2 %}", "Output": {"bad": "{% $nothing %}"}, "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}});
+    let dir = std::env::temp_dir().join(format!("stepwise-jsonata-t-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("timeouts.asl.json");
+    std::fs::write(&file, definition.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args([
+            "run",
+            "--format",
+            "json",
+            "--history",
+            "--input",
+            r#"{"limit": 30}"#,
+        ])
+        .args(["--lambda", PRICE])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let history = done["history"].as_array().expect("a history");
+    let scheduled = history
+        .iter()
+        .find(|e| e["type"] == "TaskScheduled")
+        .expect("TaskScheduled");
+    assert_eq!(
+        scheduled["taskScheduledEventDetails"]["timeoutInSeconds"], 60,
+        "{scheduled}"
+    );
+    assert_eq!(
+        scheduled["taskScheduledEventDetails"]["heartbeatInSeconds"], 30,
+        "{scheduled}"
+    );
+    assert_eq!(done["error"], "States.QueryEvaluationError", "{done}");
+    let failed = history
+        .iter()
+        .find(|e| e["type"] == "EvaluationFailed")
+        .expect("EvaluationFailed");
+    assert_eq!(
+        failed["evaluationFailedEventDetails"]["location"], "Choices[0]/Output/bad",
+        "errors name the rule they are in"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,6 +71,9 @@ pub struct JsonataFields {
     pub timestamp: Option<Value>,
     /// Task and Parallel: `Arguments` (default: the input).
     pub arguments: Option<Value>,
+    /// Task: `TimeoutSeconds` and `HeartbeatSeconds` given as expressions.
+    pub timeout_seconds: Option<Value>,
+    pub heartbeat_seconds: Option<Value>,
     /// The Catchers' `Output` and `Assign`, in the order of `errors.catch`.
     pub catchers: Vec<JsonataCatch>,
 }

@@ -154,6 +154,17 @@ pub fn output_and_assign(
     output: Option<&Value>,
     assign: Option<&Value>,
 ) -> Result<Arc<Value>, Failure> {
+    output_and_assign_at(ctx, fid, "", output, assign)
+}
+
+/// `output_and_assign` for a part of the state (`Choices[1]/`): where errors say they are.
+pub fn output_and_assign_at(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    prefix: &str,
+    output: Option<&Value>,
+    assign: Option<&Value>,
+) -> Result<Arc<Value>, Failure> {
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
@@ -161,11 +172,11 @@ pub fn output_and_assign(
         error_output: None,
     };
     let assigned = match assign {
-        Some(a) => Some(evaluate(ctx, fid, a, "Assign", &states)?),
+        Some(a) => Some(evaluate(ctx, fid, a, &format!("{prefix}Assign"), &states)?),
         None => None,
     };
     let out = match output {
-        Some(o) => Arc::new(evaluate(ctx, fid, o, "Output", &states)?),
+        Some(o) => Arc::new(evaluate(ctx, fid, o, &format!("{prefix}Output"), &states)?),
         None => input.clone(),
     };
     crate::engine::failure::check_size(&out, ctx.here(fid).name)?;

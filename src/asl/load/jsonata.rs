@@ -209,26 +209,26 @@ pub(super) fn state(
             fields.arguments = arguments(obj, cx);
             let (catch, catchers) = catchers(obj, t, cx);
             fields.catchers = catchers;
-            let seconds = |key: &str, cx: &mut Cx| match obj.get(key) {
-                Some(Value::String(_)) => {
-                    cx.push(
-                        "UNSUPPORTED_FEATURE",
-                        Some(obj.at(key)),
-                        format!("A JSONata expression in '{key}' is not supported by this version of stepwise yet; give a number"),
-                    );
+            // A number, or an expression evaluated when the task is scheduled.
+            let seconds = |key: &str, slot: &mut Option<Value>, cx: &mut Cx| match obj.get(key) {
+                Some(v @ Value::String(_)) => {
+                    check(v, &obj.at(key), key, cx);
+                    *slot = Some(v.clone());
                     None
                 }
                 _ => obj
                     .opt_int(key, 1, super::fields::MAX_SECONDS, cx)
                     .map(Dynamic::Value),
             };
+            let timeout_seconds = seconds("TimeoutSeconds", &mut fields.timeout_seconds, cx);
+            let heartbeat_seconds = seconds("HeartbeatSeconds", &mut fields.heartbeat_seconds, cx);
             let task = Task {
                 resource,
                 parameters: None,
                 result_selector: None,
                 result_path: ResultPath::Replace,
-                timeout_seconds: seconds("TimeoutSeconds", cx),
-                heartbeat_seconds: seconds("HeartbeatSeconds", cx),
+                timeout_seconds,
+                heartbeat_seconds,
                 credentials: None,
                 errors: ErrorHandling {
                     retry: super::errors::retriers(obj, cx),
@@ -295,12 +295,12 @@ pub(super) fn state(
             }
             Some((Kind::Wait(Wait::Seconds(0)), fields))
         }
-        other => {
-            cx.push(
-                "UNSUPPORTED_FEATURE",
-                Some(obj.at("Type")),
+        _ => {
+            cx.schema(
+                obj.at("Type"),
                 format!(
-                    "JSONata {other} states are not supported by this version of stepwise yet ; use JSONPath for this state"
+                    "The field 'Type' should have one of these values: {}",
+                    super::states::TYPES
                 ),
             );
             None

@@ -12,7 +12,7 @@ use serde_json::Value;
 /// One year: the longest a Standard execution may run.
 pub const MAX_EXECUTION_SECONDS: u64 = 31_622_400;
 
-const TYPES: &str = "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]";
+pub(super) const TYPES: &str = "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]";
 
 /// Fields every state may carry.
 pub(super) const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage", "Assign"];

@@ -4,7 +4,9 @@ use crate::asl::model::{Choice, JsonataFields, Transition};
 use crate::data::template::select;
 use crate::engine::execution::FrameId;
 use crate::engine::failure::Failure;
-use crate::engine::jsonata::{QUERY_EVALUATION_ERROR, States, evaluate, output_and_assign};
+use crate::engine::jsonata::{
+    QUERY_EVALUATION_ERROR, States, evaluate, output_and_assign, output_and_assign_at,
+};
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
@@ -89,7 +91,9 @@ fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m Jsonat
             Err(f) => return Step::Fail(f),
         };
         if holds {
-            return match output_and_assign(ctx, fid, rule.output.as_ref(), rule.assign.as_ref()) {
+            let (output, assign) = (rule.output.as_ref(), rule.assign.as_ref());
+            let prefix = format!("Choices[{i}]/");
+            return match output_and_assign_at(ctx, fid, &prefix, output, assign) {
                 Ok(out) => Step::Goto(out, Transition::Next(rule.next)),
                 Err(f) => Step::Fail(f),
             };

@@ -38,22 +38,32 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         }
     };
     check_size(&payload, here.name)?;
-    let timeout = seconds(
-        ctx,
-        fid,
-        &input,
-        t.timeout_seconds.as_ref(),
-        "TimeoutSecondsPath",
-        here,
-    )?;
-    let heartbeat = seconds(
-        ctx,
-        fid,
-        &input,
-        t.heartbeat_seconds.as_ref(),
-        "HeartbeatSecondsPath",
-        here,
-    )?;
+    let (timeout_expr, heartbeat_expr) = match ctx.state_of(fid).jsonata.as_deref() {
+        Some(j) => (j.timeout_seconds.as_ref(), j.heartbeat_seconds.as_ref()),
+        None => (None, None),
+    };
+    let timeout = match timeout_expr {
+        Some(e) => Some(jsonata_seconds(ctx, fid, e, "TimeoutSeconds")?),
+        None => seconds(
+            ctx,
+            fid,
+            &input,
+            t.timeout_seconds.as_ref(),
+            "TimeoutSecondsPath",
+            here,
+        )?,
+    };
+    let heartbeat = match heartbeat_expr {
+        Some(e) => Some(jsonata_seconds(ctx, fid, e, "HeartbeatSeconds")?),
+        None => seconds(
+            ctx,
+            fid,
+            &input,
+            t.heartbeat_seconds.as_ref(),
+            "HeartbeatSecondsPath",
+            here,
+        )?,
+    };
     emit_scheduled(ctx, t, &payload, timeout, heartbeat);
     let task = ctx.x.next_wait_id();
     ctx.x.waits.insert(task, fid);
@@ -109,6 +119,18 @@ fn seconds(
             p.source()
         ))),
     }
+}
+
+/// `TimeoutSeconds`/`HeartbeatSeconds` as a JSONata expression: a positive whole number.
+fn jsonata_seconds(ctx: &mut Ctx, fid: FrameId, e: &Value, key: &str) -> Result<u64, Failure> {
+    let input = ctx.x.frame(fid).input.clone();
+    let states = crate::engine::jsonata::States {
+        input: &input,
+        result: None,
+        error_output: None,
+    };
+    let n = crate::engine::jsonata::number(ctx, fid, e, key, &states)?;
+    Ok((n.floor() as u64).max(1))
 }
 
 fn shown(v: &Value) -> String {
