@@ -276,7 +276,19 @@ pub fn describe(app: &App, body: &Body) -> Reply {
     if let Some(d) = &machine.description {
         out["description"] = json!(d);
     }
+    add_variable_references(&mut out, &machine.definition);
     Ok(out)
+}
+
+/// `variableReferences`, when some state reads a variable (AWS leaves it out otherwise).
+fn add_variable_references(out: &mut Value, definition: &str) {
+    let Ok(parsed) = serde_json::from_str::<Value>(definition) else {
+        return;
+    };
+    let references = super::references::variable_references(&parsed);
+    if references.as_object().is_some_and(|m| !m.is_empty()) {
+        out["variableReferences"] = references;
+    }
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {
@@ -336,5 +348,6 @@ pub fn for_execution(app: &App, body: &Body) -> Reply {
     if let Some(r) = revision.revision_id {
         out["revisionId"] = json!(r);
     }
+    add_variable_references(&mut out, &record.definition);
     Ok(out)
 }

@@ -8,6 +8,7 @@ mod definitions;
 pub mod executions;
 mod express;
 pub mod machines;
+mod references;
 mod tasks;
 
 use super::App;
