@@ -162,3 +162,43 @@ fn task_timeouts_and_choice_outputs_may_be_expressions() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runaway expressions end with AWS's limit errors instead of hanging or overflowing the stack.
+#[test]
+fn runaway_expressions_fail_the_state_quickly() {
+    for (expression, says) in [
+        (
+            "($f := function($n){ $f($n + 1) }; $f(0))",
+            "threw an error during evaluation",
+        ),
+        (
+            "$count([1..100000000])",
+            "Expression evaluation memory limit exceeded",
+        ),
+    ] {
+        let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Output": format!("{{% {expression} %}}"), "End": true}}});
+        let dir = std::env::temp_dir().join(format!("stepwise-jsonata-r-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runaway.asl.json");
+        std::fs::write(&file, definition.to_string()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["run", "--format", "json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let done: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{expression}: {e}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert_eq!(
+            done["error"], "States.QueryEvaluationError",
+            "{expression}: {done}"
+        );
+        let cause = done["cause"].as_str().unwrap_or_default();
+        assert!(cause.contains(says), "{expression}: {cause}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
