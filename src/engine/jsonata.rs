@@ -171,33 +171,17 @@ pub fn output_and_assign_at(
         result: None,
         error_output: None,
     };
-    let assigned = match assign {
-        Some(a) => Some(evaluate(ctx, fid, a, &format!("{prefix}Assign"), &states)?),
-        None => None,
-    };
-    let out = match output {
-        Some(o) => Arc::new(evaluate(ctx, fid, o, &format!("{prefix}Output"), &states)?),
-        None => input.clone(),
-    };
-    crate::engine::failure::check_size(&out, ctx.here(fid).name)?;
-    if let Some(Value::Object(values)) = assigned {
-        ctx.x
-            .frame_mut(fid)
-            .assigned
-            .get_or_insert_with(Default::default)
-            .extend(values);
-    }
-    Ok(out)
+    assign_and_output(ctx, fid, prefix, (output, assign), &states, &input)
 }
 
-/// A Map's (or Parallel's) result: `Assign` and `Output` (default: the result) over
+/// A Task's, Map's or Parallel's result: `Assign` and `Output` (default: the result) over
 /// `$states.input` and `$states.result`.
 pub fn finish_with_result(
     ctx: &mut Ctx,
     fid: FrameId,
     result: Value,
 ) -> Result<Arc<Value>, Failure> {
-    let (output, assign) = match ctx.state_of(fid).jsonata.as_deref() {
+    let fields = match ctx.state_of(fid).jsonata.as_deref() {
         Some(j) => (j.output.as_ref(), j.assign.as_ref()),
         None => (None, None),
     };
@@ -207,13 +191,26 @@ pub fn finish_with_result(
         result: Some(&result),
         error_output: None,
     };
+    assign_and_output(ctx, fid, "", fields, &states, &result)
+}
+
+/// Evaluates `Assign` and `Output` (given as `(output, assign)`) over `states`; the output is
+/// `default` when there is none. The assignments wait in the frame for the state's exit.
+fn assign_and_output(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    prefix: &str,
+    (output, assign): (Option<&Value>, Option<&Value>),
+    states: &States,
+    default: &Value,
+) -> Result<Arc<Value>, Failure> {
     let assigned = match assign {
-        Some(a) => Some(evaluate(ctx, fid, a, "Assign", &states)?),
+        Some(a) => Some(evaluate(ctx, fid, a, &format!("{prefix}Assign"), states)?),
         None => None,
     };
     let out = match output {
-        Some(o) => evaluate(ctx, fid, o, "Output", &states)?,
-        None => result.clone(),
+        Some(o) => evaluate(ctx, fid, o, &format!("{prefix}Output"), states)?,
+        None => default.clone(),
     };
     crate::engine::failure::check_size(&out, ctx.here(fid).name)?;
     if let Some(Value::Object(values)) = assigned {
@@ -269,36 +266,21 @@ pub fn caught(
     index: usize,
     error_output: &Value,
 ) -> Result<Arc<Value>, Failure> {
-    let Some(catcher) = ctx
+    let fields = match ctx
         .state_of(fid)
         .jsonata
         .as_deref()
         .and_then(|j| j.catchers.get(index))
-    else {
-        return Ok(Arc::new(error_output.clone()));
+    {
+        Some(c) => (c.output.as_ref(), c.assign.as_ref()),
+        None => (None, None),
     };
-    let (output, assign) = (catcher.output.as_ref(), catcher.assign.as_ref());
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
         result: None,
         error_output: Some(error_output),
     };
-    let prefix = format!("Catch[{index}]");
-    let assigned = match assign {
-        Some(a) => Some(evaluate(ctx, fid, a, &format!("{prefix}/Assign"), &states)?),
-        None => None,
-    };
-    let out = match output {
-        Some(o) => evaluate(ctx, fid, o, &format!("{prefix}/Output"), &states)?,
-        None => error_output.clone(),
-    };
-    if let Some(Value::Object(values)) = assigned {
-        ctx.x
-            .frame_mut(fid)
-            .assigned
-            .get_or_insert_with(Default::default)
-            .extend(values);
-    }
-    Ok(Arc::new(out))
+    let prefix = format!("Catch[{index}]/");
+    assign_and_output(ctx, fid, &prefix, fields, &states, error_output)
 }

@@ -153,8 +153,7 @@ pub(super) fn state(
             ];
             obj.only(&[COMMON, JSONPATH_ONLY, &allowed].concat(), cx);
             let mut fields = common_with(obj, &["result"], cx);
-            let (catch, catchers) = catchers(obj, t, cx);
-            fields.catchers = catchers;
+            let errors = error_handling(obj, t, &mut fields, cx);
             for (key, slot) in [
                 ("Items", &mut fields.items),
                 ("ItemSelector", &mut fields.item_selector),
@@ -181,10 +180,7 @@ pub(super) fn state(
                 unsupported: None,
                 result_selector: None,
                 result_path: ResultPath::Replace,
-                errors: ErrorHandling {
-                    retry: super::errors::retriers(obj, cx),
-                    catch,
-                },
+                errors,
             };
             Some((Kind::Map(Box::new(map)), fields))
         }
@@ -207,8 +203,7 @@ pub(super) fn state(
                 .map(|arn| super::errors::resource(arn, &obj.at("Resource"), cx))?;
             let mut fields = common_with(obj, &["result"], cx);
             fields.arguments = arguments(obj, cx);
-            let (catch, catchers) = catchers(obj, t, cx);
-            fields.catchers = catchers;
+            let errors = error_handling(obj, t, &mut fields, cx);
             // A number, or an expression evaluated when the task is scheduled.
             let seconds = |key: &str, slot: &mut Option<Value>, cx: &mut Cx| match obj.get(key) {
                 Some(v @ Value::String(_)) => {
@@ -230,10 +225,7 @@ pub(super) fn state(
                 timeout_seconds,
                 heartbeat_seconds,
                 credentials: None,
-                errors: ErrorHandling {
-                    retry: super::errors::retriers(obj, cx),
-                    catch,
-                },
+                errors,
             };
             Some((Kind::Task(Box::new(task)), fields))
         }
@@ -252,17 +244,13 @@ pub(super) fn state(
             obj.required("Branches", cx);
             let mut fields = common_with(obj, &["result"], cx);
             fields.arguments = arguments(obj, cx);
-            let (catch, catchers) = catchers(obj, t, cx);
-            fields.catchers = catchers;
+            let errors = error_handling(obj, t, &mut fields, cx);
             let parallel = Parallel {
                 branches: raw.children.clone(),
                 parameters: None,
                 result_selector: None,
                 result_path: ResultPath::Replace,
-                errors: ErrorHandling {
-                    retry: super::errors::retriers(obj, cx),
-                    catch,
-                },
+                errors,
             };
             Some((Kind::Parallel(Box::new(parallel)), fields))
         }
@@ -313,6 +301,21 @@ fn arguments(obj: &Obj, cx: &mut Cx) -> Option<Value> {
     let v = obj.get("Arguments")?;
     check(v, &obj.at("Arguments"), "Arguments", cx);
     Some(v.clone())
+}
+
+/// `Retry` and `Catch`; the Catchers' JSONata fields go to `fields.catchers`.
+fn error_handling(
+    obj: &Obj,
+    t: &Targets,
+    fields: &mut JsonataFields,
+    cx: &mut Cx,
+) -> ErrorHandling {
+    let (catch, catchers) = catchers(obj, t, cx);
+    fields.catchers = catchers;
+    ErrorHandling {
+        retry: super::errors::retriers(obj, cx),
+        catch,
+    }
 }
 
 /// JSONata Catchers: `ErrorEquals`, `Next`, and `Output`/`Assign` over `$states.errorOutput`.
