@@ -9,7 +9,8 @@
 use serde_json::{Value, json};
 use stepwise::asl::Machine;
 use stepwise::engine::{
-    Effect, Event, Execution, ExecutionInfo, HistoryEvent, Invocation, Status, WaitId,
+    CallbackOutcome, Effect, Event, Execution, ExecutionInfo, HistoryEvent, Invocation, Status,
+    WaitId,
 };
 
 const T0: i64 = 1_700_000_000_000; // 2023-11-14T22:13:20Z
@@ -625,6 +626,62 @@ fn callback_task_token_is_in_the_invocation_and_in_the_context() {
         .expect("callback tasks carry a token");
     assert!(!token.is_empty());
     assert_eq!(run.task().payload, json!({ "token": token }));
+}
+
+/// A callback (SendTaskSuccess/Failure) can reach the store before the resource's own report
+/// that it accepted the task (a fast worker on the embedded queue): it waits for that report,
+/// so the history reads TaskSubmitted, then TaskSucceeded, as on AWS.
+#[test]
+fn a_callback_before_the_submission_report_waits_for_it() {
+    let mut run = Run::start(
+        task_machine(json!({"Parameters": {"token.$": "$$.Task.Token"}})),
+        json!({}),
+    );
+    let task = run.task_id();
+    run.send(Event::Callback {
+        task,
+        outcome: CallbackOutcome::Success(json!({"done": true})),
+    });
+    assert!(
+        run.last_was_silent(),
+        "nothing happens before the submission report"
+    );
+    assert_eq!(run.status(), &Status::Running);
+    run.send(Event::TaskSubmitted {
+        task,
+        output: json!({"MessageId": "m"}),
+    });
+    assert_eq!(
+        run.last_kinds(),
+        [
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(run.output(), &json!({"done": true}));
+}
+
+#[test]
+fn a_callback_after_the_submission_report_applies_at_once() {
+    let mut run = Run::start(
+        task_machine(json!({"Parameters": {"token.$": "$$.Task.Token"}})),
+        json!({}),
+    );
+    let task = run.task_id();
+    run.send(Event::TaskSubmitted {
+        task,
+        output: json!({}),
+    });
+    run.send(Event::Callback {
+        task,
+        outcome: CallbackOutcome::Failure {
+            error: Some("E".into()),
+            cause: None,
+        },
+    });
+    assert_eq!(error_of(run.status()), Some("E"));
 }
 
 #[test]

@@ -36,6 +36,13 @@ pub enum Event {
     TaskHeartbeat {
         task: WaitId,
     },
+    /// `SendTaskSuccess` / `SendTaskFailure` for a task token. Unlike `TaskSucceeded` (the
+    /// resource's own answer), a callback that arrives before the resource reported the task
+    /// submitted waits for that report, so the history reads TaskSubmitted, then the outcome.
+    Callback {
+        task: WaitId,
+        outcome: CallbackOutcome,
+    },
     /// A worker took an activity task (`GetActivityTask`).
     ActivityStarted {
         task: WaitId,
@@ -45,6 +52,16 @@ pub enum Event {
         timer: WaitId,
     },
     Stop {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+}
+
+/// What a callback said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CallbackOutcome {
+    Success(Value),
+    Failure {
         error: Option<String>,
         cause: Option<String>,
     },

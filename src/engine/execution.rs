@@ -112,6 +112,17 @@ pub struct TaskWait {
     pub timeout_timer: Option<WaitId>,
     pub heartbeat_timer: Option<WaitId>,
     pub heartbeat_seconds: Option<u64>,
+    /// False while a callback task (token) has not been reported submitted by its resource.
+    #[serde(default = "submitted_by_default")]
+    pub submitted: bool,
+    /// A callback that came before the submission report, applied right after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early: Option<crate::engine::event::CallbackOutcome>,
+}
+
+/// Executions stored before `submitted` existed took callbacks at once.
+fn submitted_by_default() -> bool {
+    true
 }
 
 /// A Parallel or Map state waiting for its branches or iterations.

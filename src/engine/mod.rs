@@ -16,7 +16,7 @@ pub mod run;
 pub mod scope;
 pub mod states;
 
-pub use event::{Effect, Event, Invocation, WaitId};
+pub use event::{CallbackOutcome, Effect, Event, Invocation, WaitId};
 pub use execution::{Execution, ExecutionInfo, Status};
 pub use failure::Failure;
 pub use history::HistoryEvent;
@@ -108,6 +108,27 @@ fn dispatch(ctx: &mut Ctx, event: Event) {
         Event::TaskSubmitted { task, output } => {
             if let Some(fid) = task_frame(ctx, task) {
                 states::task::submitted(ctx, fid, output);
+                let early = match &mut ctx.x.frame_mut(fid).wait {
+                    Waiting::Task(t) => {
+                        t.submitted = true;
+                        t.early.take()
+                    }
+                    _ => None,
+                };
+                if let Some(outcome) = early {
+                    answer(ctx, fid, outcome);
+                }
+            }
+        }
+        Event::Callback { task, outcome } => {
+            if let Some(fid) = task_frame(ctx, task) {
+                match &mut ctx.x.frame_mut(fid).wait {
+                    Waiting::Task(t) if !t.submitted => {
+                        // The first answer counts, as for any callback.
+                        t.early.get_or_insert(outcome);
+                    }
+                    _ => answer(ctx, fid, outcome),
+                }
             }
         }
         Event::TaskSucceeded { task, output } => {
@@ -140,6 +161,15 @@ fn dispatch(ctx: &mut Ctx, event: Event) {
             }
         }
     }
+}
+
+/// A callback's outcome, as the task's result.
+fn answer(ctx: &mut Ctx, fid: execution::FrameId, outcome: CallbackOutcome) {
+    let step = match outcome {
+        CallbackOutcome::Success(output) => states::task::succeeded(ctx, fid, output),
+        CallbackOutcome::Failure { error, cause } => states::task::failed(ctx, fid, error, cause),
+    };
+    ctx.work.push(Work::Step(fid, step));
 }
 
 /// The frame waiting on `task` as its task (not as a timer).

@@ -5,7 +5,9 @@
 //! any execution: a callback from another shell, a restart after `kill -9`.
 
 use crate::asl::Machine;
-use crate::engine::{Effect, Event, Execution, ExecutionInfo, Invocation, Status, WaitId};
+use crate::engine::{
+    CallbackOutcome, Effect, Event, Execution, ExecutionInfo, Invocation, Status, WaitId,
+};
 use crate::integrations::{Reply, Router};
 use crate::runtime::clock::Clock;
 use crate::runtime::config::HandlerConfig;
@@ -384,7 +386,10 @@ impl Durable {
         })?;
         self.apply(
             &arn,
-            Event::TaskSucceeded { task, output },
+            Event::Callback {
+                task,
+                outcome: CallbackOutcome::Success(output),
+            },
             Guard::OpenTask(task),
             Commit::default(),
         )
@@ -408,7 +413,10 @@ impl Durable {
         let (arn, task) = self.open_token(token)?;
         self.apply(
             &arn,
-            Event::TaskFailed { task, error, cause },
+            Event::Callback {
+                task,
+                outcome: CallbackOutcome::Failure { error, cause },
+            },
             Guard::OpenTask(task),
             Commit::default(),
         )

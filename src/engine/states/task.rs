@@ -71,11 +71,14 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
     let timeout_timer = timeout.map(|s| ctx.arm_timer(fid, now + s as i64 * 1000));
     let heartbeat_timer = heartbeat.map(|s| ctx.arm_timer(fid, now + s as i64 * 1000));
     let frame = ctx.x.frame_mut(fid);
+    let has_token = frame.token.is_some();
     frame.wait = Waiting::Task(TaskWait {
         task,
         timeout_timer,
         heartbeat_timer,
         heartbeat_seconds: heartbeat,
+        submitted: !has_token,
+        early: None,
     });
     let (retry_count, map_index, state) = (frame.retry_count, frame.map_index, frame.state);
     let counter = ctx.x.invocations.entry(state).or_insert(0);
