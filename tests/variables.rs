@@ -253,3 +253,26 @@ fn a_branch_cannot_assign_a_variable_of_an_enclosing_scope() {
         "{diagnostics:?}"
     );
 }
+
+#[test]
+fn distributed_map_iterations_do_not_see_outer_variables() {
+    let machine = |mode: &str| {
+        json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Assign": {"bias": 10}, "Result": [1], "Next": "Each"},
+            "Each": {"Type": "Map", "End": true, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": mode, "ExecutionType": "STANDARD"},
+                "StartAt": "Add", "States": {
+                    "Add": {"Type": "Pass", "Parameters": {"b.$": "$bias"}, "End": true}}}}
+        }})
+    };
+    assert_eq!(
+        output(run(machine("INLINE"), json!({})).0),
+        json!([{"b": 10}])
+    );
+    let (status, _) = run(machine("DISTRIBUTED"), json!({}));
+    let Status::Failed { error, cause } = status else {
+        panic!("a Distributed Map iteration is a child execution on AWS: {status:?}")
+    };
+    assert_eq!(error.as_deref(), Some("States.Runtime"));
+    assert!(cause.unwrap_or_default().contains("$bias"));
+}

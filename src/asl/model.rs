@@ -282,6 +282,9 @@ pub struct Parallel {
 #[derive(Debug, Clone)]
 pub struct Map {
     pub processor: BlockId,
+    /// `ProcessorConfig.Mode` DISTRIBUTED: iterations are child executions on AWS, so they
+    /// cannot read the Map's variables (they still run inline here).
+    pub distributed: bool,
     pub items_path: Option<Path>,
     pub item_selector: Option<Template>,
     pub max_concurrency: Dynamic<u64>,

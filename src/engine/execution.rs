@@ -84,6 +84,10 @@ pub struct Frame {
     /// has its own; reads fall back to the enclosing frames').
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub variables: Map<String, Value>,
+    /// A Distributed Map iteration: variable reads stop here (AWS runs it as a child
+    /// execution, which does not see the Map's variables).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub isolated: bool,
     /// The current state's `Assign`, evaluated and applied when it exits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<Map<String, Value>>,
@@ -217,6 +221,9 @@ pub fn variable_in<'a>(frames: &'a [Option<Frame>], fid: FrameId, name: &str) ->
         let frame = frames.get(f)?.as_ref()?;
         if let Some(v) = frame.variables.get(name) {
             return Some(v);
+        }
+        if frame.isolated {
+            return None;
         }
         at = frame.parent.map(|(p, _)| p);
     }

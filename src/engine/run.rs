@@ -555,6 +555,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
             map_index,
             token: None,
             variables: serde_json::Map::new(),
+            isolated: false,
             assigned: None,
         });
         self.enter(fid);

@@ -33,7 +33,7 @@ const ALLOWED: &[&str] = &[
 
 pub(super) fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
     obj.only(&[COMMON, ALLOWED].concat(), cx);
-    processor(obj, cx);
+    let distributed = processor(obj, cx);
     obj.exclusive("ItemSelector", "Parameters", cx);
     let selector_key = if obj.has("ItemSelector") {
         "ItemSelector"
@@ -42,6 +42,7 @@ pub(super) fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
     };
     Kind::Map(Box::new(Map {
         processor: raw.children.first().copied().unwrap_or(0),
+        distributed,
         items_path: obj.ref_path("ItemsPath", cx),
         item_selector: obj.template(selector_key, cx),
         max_concurrency: obj
@@ -121,7 +122,7 @@ fn unsupported(obj: &Obj, cx: &mut Cx) -> Option<&'static str> {
 }
 
 /// `ItemProcessor.ProcessorConfig`: Mode INLINE | DISTRIBUTED, ExecutionType STANDARD | EXPRESS.
-fn processor(obj: &Obj, cx: &mut Cx) {
+fn processor(obj: &Obj, cx: &mut Cx) -> bool {
     obj.exclusive("ItemProcessor", "Iterator", cx);
     if !obj.has("ItemProcessor") && !obj.has("Iterator") {
         cx.schema(
@@ -130,14 +131,15 @@ fn processor(obj: &Obj, cx: &mut Cx) {
         );
     }
     let Some(processor) = obj.opt_obj("ItemProcessor", cx) else {
-        return;
+        return false;
     };
     let Some(config) = processor.opt_obj("ProcessorConfig", cx) else {
-        return;
+        return false;
     };
     config.only(&["Mode", "ExecutionType"], cx);
     one_of(&config, "Mode", &["INLINE", "DISTRIBUTED"], cx);
     one_of(&config, "ExecutionType", &["STANDARD", "EXPRESS"], cx);
+    config.get("Mode").and_then(serde_json::Value::as_str) == Some("DISTRIBUTED")
 }
 
 fn one_of(obj: &Obj, key: &str, values: &[&str], cx: &mut Cx) {

@@ -89,7 +89,10 @@ fn spawn_child(
     input: Doc,
     map_index: Option<usize>,
 ) -> FrameId {
-    ctx.spawn(start, input, Some((fid, slot)), map_index)
+    let distributed = matches!(&ctx.state_of(fid).kind, Kind::Map(m) if m.distributed);
+    let child = ctx.spawn(start, input, Some((fid, slot)), map_index);
+    ctx.x.frame_mut(child).isolated = distributed;
+    child
 }
 
 /// A Map iteration's input: ItemSelector over the Map's effective input, or the item itself.

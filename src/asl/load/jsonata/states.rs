@@ -132,6 +132,11 @@ pub(in crate::asl::load) fn state(
             }
             let map = Map {
                 processor: raw.children.first().copied().unwrap_or(0),
+                distributed: obj
+                    .get("ItemProcessor")
+                    .and_then(|p| p.pointer("/ProcessorConfig/Mode"))
+                    .and_then(Value::as_str)
+                    == Some("DISTRIBUTED"),
                 items_path: None,
                 item_selector: None,
                 max_concurrency: Dynamic::Value(0),
