@@ -276,3 +276,23 @@ fn distributed_map_iterations_do_not_see_outer_variables() {
     assert_eq!(error.as_deref(), Some("States.Runtime"));
     assert!(cause.unwrap_or_default().contains("$bias"));
 }
+
+#[test]
+fn one_state_assigning_over_256_kib_is_a_data_limit_failure() {
+    let half = "x".repeat(150 * 1024);
+    let (status, _) = run(
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"a.$": "$.s", "b.$": "$.s"}, "End": true}}}),
+        json!({"s": half}),
+    );
+    let Status::Failed { error, cause } = status else {
+        panic!("{status:?}")
+    };
+    assert_eq!(error.as_deref(), Some("States.DataLimitExceeded"));
+    assert!(
+        cause
+            .unwrap_or_default()
+            .contains("bytes of variables at once"),
+        "each variable fits, together they do not"
+    );
+}

@@ -105,6 +105,32 @@ pub fn check_size(v: &Value, state: &str) -> Result<(), Failure> {
     }
 }
 
+/// AWS's limits on `Assign`: 256 KiB for one variable and for one state's assignments.
+pub fn check_assigned(values: &serde_json::Map<String, Value>, state: &str) -> Result<(), Failure> {
+    let mut total = 0;
+    for (name, v) in values {
+        let size = json_size(v);
+        total += size;
+        if size > MAX_PAYLOAD_BYTES {
+            return Err(Failure::new(
+                DATA_LIMIT,
+                format!(
+                    "The state '{state}' assigned the variable '{name}' a value of {size} bytes, over the limit of {MAX_PAYLOAD_BYTES} bytes."
+                ),
+            ));
+        }
+    }
+    if total > MAX_PAYLOAD_BYTES {
+        return Err(Failure::new(
+            DATA_LIMIT,
+            format!(
+                "The state '{state}' assigned {total} bytes of variables at once, over the limit of {MAX_PAYLOAD_BYTES} bytes."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,6 +214,7 @@ fn assign_and_output(
     };
     crate::engine::failure::check_size(&out, ctx.here(fid).name)?;
     if let Some(Value::Object(values)) = assigned {
+        crate::engine::failure::check_assigned(&values, ctx.here(fid).name)?;
         ctx.x
             .frame_mut(fid)
             .assigned

@@ -153,14 +153,16 @@ impl<'m, 'x> Ctx<'m, 'x> {
         };
         let here = self.here(fid);
         let value = self.with_scope(fid, doc, None, |s| io::eval_template(t, s, doc, here))?;
-        let pending = self
-            .x
+        let values = match value {
+            Value::Object(values) => values,
+            _ => Default::default(),
+        };
+        crate::engine::failure::check_assigned(&values, here.name)?;
+        self.x
             .frame_mut(fid)
             .assigned
-            .get_or_insert_with(Default::default);
-        if let Value::Object(values) = value {
-            pending.extend(values);
-        }
+            .get_or_insert_with(Default::default)
+            .extend(values);
         Ok(())
     }
 
