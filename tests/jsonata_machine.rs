@@ -30,6 +30,23 @@ fn run(input: Value, approve: &str) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
+/// Runs `definition` (written to a scratch file) with `args` after `run --format json`.
+fn run_definition(definition: &Value, name: &str, args: &[&str]) -> Value {
+    let dir = std::env::temp_dir().join(format!("stepwise-jsonata-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.asl.json"));
+    std::fs::write(&file, definition.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["run", "--format", "json"])
+        .args(args)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
 #[test]
 fn a_large_order_goes_to_approval() {
     let done = run(
@@ -72,23 +89,11 @@ fn a_refusal_is_caught_with_its_output_and_assign() {
 fn an_expression_error_is_a_query_evaluation_error_with_its_event() {
     let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
         "P": {"Type": "Pass", "Output": {"n": "{% $number($states.input.s) + $nope() %}"}, "End": true}}});
-    let dir = std::env::temp_dir().join(format!("stepwise-jsonata-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("broken.asl.json");
-    std::fs::write(&file, definition.to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args([
-            "run",
-            "--format",
-            "json",
-            "--history",
-            "--input",
-            r#"{"s": "1"}"#,
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let done = run_definition(
+        &definition,
+        "broken",
+        &["--history", "--input", r#"{"s": "1"}"#],
+    );
     assert_eq!(done["error"], "States.QueryEvaluationError", "{done}");
     let cause = done["cause"].as_str().unwrap_or_default();
     assert!(
@@ -106,7 +111,6 @@ fn an_expression_error_is_a_query_evaluation_error_with_its_event() {
         "Output/n"
     );
     assert_eq!(failed["evaluationFailedEventDetails"]["state"], "P");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -120,24 +124,17 @@ fn task_timeouts_and_choice_outputs_may_be_expressions() {
         "Check": {"Type": "Choice", "Default": "Done", "Choices": [
             {"Condition": "{% $states.input = 2 %}", "Output": {"bad": "{% $nothing %}"}, "Next": "Done"}]},
         "Done": {"Type": "Succeed"}}});
-    let dir = std::env::temp_dir().join(format!("stepwise-jsonata-t-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("timeouts.asl.json");
-    std::fs::write(&file, definition.to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args([
-            "run",
-            "--format",
-            "json",
+    let done = run_definition(
+        &definition,
+        "timeouts",
+        &[
             "--history",
             "--input",
             r#"{"limit": 30}"#,
-        ])
-        .args(["--lambda", PRICE])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+            "--lambda",
+            PRICE,
+        ],
+    );
     let history = done["history"].as_array().expect("a history");
     let scheduled = history
         .iter()
@@ -160,7 +157,6 @@ fn task_timeouts_and_choice_outputs_may_be_expressions() {
         failed["evaluationFailedEventDetails"]["location"], "Choices[0]/Output/bad",
         "errors name the rule they are in"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Runaway expressions end with AWS's limit errors instead of hanging or overflowing the stack.
@@ -178,27 +174,12 @@ fn runaway_expressions_fail_the_state_quickly() {
     ] {
         let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
             "P": {"Type": "Pass", "Output": format!("{{% {expression} %}}"), "End": true}}});
-        let dir = std::env::temp_dir().join(format!("stepwise-jsonata-r-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("runaway.asl.json");
-        std::fs::write(&file, definition.to_string()).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
-            .args(["run", "--format", "json"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        let done: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{expression}: {e}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
+        let done = run_definition(&definition, "runaway", &[]);
         assert_eq!(
             done["error"], "States.QueryEvaluationError",
             "{expression}: {done}"
         );
         let cause = done["cause"].as_str().unwrap_or_default();
         assert!(cause.contains(says), "{expression}: {cause}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

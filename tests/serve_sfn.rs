@@ -7,26 +7,18 @@ mod support;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Server, python, run_client};
+use support::{Server, client_case, python, run_client};
 
 #[test]
 fn boto3_smoke() {
-    let Some(py) = python("boto3_smoke") else {
-        return;
-    };
-    let server = Server::start("smoke", &[]);
-    run_client(&py, &server, "sfn_smoke.py", &[]);
+    client_case("smoke", &[], "sfn_smoke.py");
 }
 
 /// Create (idempotent), describe, list with a paginator, update with revisions and
 /// DescribeStateMachineForExecution, delete, InvalidDefinition, InvalidName, Validate.
 #[test]
 fn state_machines() {
-    let Some(py) = python("state_machines") else {
-        return;
-    };
-    let server = Server::start("machines", &[]);
-    run_client(&py, &server, "sfn_machines.py", &[]);
+    client_case("machines", &[], "sfn_machines.py");
 }
 
 /// StartExecution (default names, idempotency, every error), DescribeExecution, ListExecutions
@@ -34,11 +26,7 @@ fn state_machines() {
 /// includeExecutionData, StartSyncExecution on Express machines, a Wait of 1 s.
 #[test]
 fn executions() {
-    let Some(py) = python("executions") else {
-        return;
-    };
-    let server = Server::start("executions", &[]);
-    run_client(&py, &server, "sfn_executions.py", &[]);
+    client_case("executions", &[], "sfn_executions.py");
 }
 
 /// `.waitForTaskToken` answered with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, and
@@ -47,11 +35,7 @@ fn executions() {
 /// script reads it from the TaskScheduled event.
 #[test]
 fn callbacks() {
-    let Some(py) = python("callbacks") else {
-        return;
-    };
-    let server = Server::start("callbacks", &["--task", NOTIFY_COMMAND]);
-    run_client(&py, &server, "sfn_callbacks.py", &[]);
+    client_case("callbacks", &["--task", NOTIFY_COMMAND], "sfn_callbacks.py");
 }
 
 /// A Task state `Notify` whose command swallows its input: the task waits for its callback.
@@ -62,11 +46,7 @@ const NOTIFY_COMMAND: &str = "Notify=cat >/dev/null; echo {}";
 /// worker, and a worker that gave up its poll does not swallow the next task.
 #[test]
 fn activities() {
-    let Some(py) = python("activities") else {
-        return;
-    };
-    let server = Server::start("activities", &[]);
-    run_client(&py, &server, "sfn_activities.py", &[]);
+    client_case("activities", &[], "sfn_activities.py");
 }
 
 /// The AWS CLI: create-state-machine, start-execution, get-execution-history (the token; its
@@ -74,11 +54,7 @@ fn activities() {
 /// `An error occurred (Code)` and exit 255.
 #[test]
 fn aws_cli() {
-    let Some(py) = python("aws_cli") else {
-        return;
-    };
-    let server = Server::start("cli", &["--task", NOTIFY_COMMAND]);
-    run_client(&py, &server, "sfn_cli.py", &[]);
+    client_case("cli", &["--task", NOTIFY_COMMAND], "sfn_cli.py");
 }
 
 /// SIGKILL while executions wait for callbacks, an activity worker and a timer: after a restart

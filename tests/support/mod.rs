@@ -171,3 +171,13 @@ pub fn run_client(python: &Path, server: &Server, script: &str, args: &[&str]) -
     }
     out
 }
+
+/// A whole client case: a fresh server with `args`, then `tests/clients/<script>` against it;
+/// skipped with a notice when the Python clients are not installed.
+pub fn client_case(case: &str, args: &[&str], script: &str) {
+    let Some(py) = python(case) else {
+        return;
+    };
+    let server = Server::start(case, args);
+    run_client(&py, &server, script, &[]);
+}
