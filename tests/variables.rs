@@ -8,9 +8,8 @@ use stepwise::engine::{ExecutionInfo, HistoryEvent, Status};
 use stepwise::integrations::Router;
 use stepwise::runtime::clock::VirtualClock;
 
-fn run(definition: Value, input: Value) -> (Status, Vec<Value>) {
-    let machine = stepwise::asl::load_value(definition).unwrap_or_else(|d| panic!("{d:?}"));
-    let info = ExecutionInfo {
+fn info(input: Value) -> ExecutionInfo {
+    ExecutionInfo {
         execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
         name: "e".into(),
         state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
@@ -19,7 +18,12 @@ fn run(definition: Value, input: Value) -> (Status, Vec<Value>) {
         region: "us-east-1".into(),
         start_ms: 0,
         input,
-    };
+    }
+}
+
+fn run(definition: Value, input: Value) -> (Status, Vec<Value>) {
+    let machine = stepwise::asl::load_value(definition).unwrap_or_else(|d| panic!("{d:?}"));
+    let info = info(input);
     let done = stepwise::runtime::local::run(
         &machine,
         info,
@@ -206,16 +210,7 @@ fn variables_survive_serialization_of_a_waiting_execution() {
         "Show": {"Type": "Pass", "Parameters": {"v.$": "$v"}, "End": true}
     }}))
     .unwrap();
-    let info = ExecutionInfo {
-        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
-        name: "e".into(),
-        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
-        state_machine_name: "M".into(),
-        role_arn: "arn:aws:iam::123456789012:role/r".into(),
-        region: "us-east-1".into(),
-        start_ms: 0,
-        input: json!({}),
-    };
+    let info = info(json!({}));
     let (exec, effects) = Execution::start(&machine, info, [1; 32]);
     let timer = effects
         .iter()

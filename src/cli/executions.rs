@@ -5,9 +5,10 @@ use super::report::usage;
 use crate::data::timestamp::format_millis;
 use crate::runtime::clock::SystemClock;
 use crate::runtime::durable::Durable;
+use crate::serve::sfn::shapes::{description, summary};
 use crate::store::{ExecutionFilter, ExecutionRecord, Store};
 use clap::Subcommand;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -104,39 +105,14 @@ fn list(
     let rows = store.list_executions(&filter).map_err(usage)?;
     let items: Vec<Value> = rows
         .iter()
-        .map(|r| {
-            Value::Object(summary(
-                &r.arn,
-                &r.machine_arn,
-                &r.name,
-                &r.status,
-                r.start_ms,
-                r.stop_ms,
-            ))
-        })
+        .map(|r| Value::Object(summary(r, iso)))
         .collect();
     Ok(json!({ "executions": items }))
 }
 
-/// The fields ListExecutions and DescribeExecution share, in AWS's order.
-fn summary(
-    arn: &str,
-    machine_arn: &str,
-    name: &str,
-    status: &str,
-    start_ms: i64,
-    stop_ms: Option<i64>,
-) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("executionArn".into(), json!(arn));
-    m.insert("stateMachineArn".into(), json!(machine_arn));
-    m.insert("name".into(), json!(name));
-    m.insert("status".into(), json!(status));
-    m.insert("startDate".into(), json!(format_millis(start_ms)));
-    if let Some(stop) = stop_ms {
-        m.insert("stopDate".into(), json!(format_millis(stop)));
-    }
-    m
+/// Timestamps for people: ISO 8601 text.
+fn iso(ms: i64) -> Value {
+    json!(format_millis(ms))
 }
 
 fn load(store: &dyn Store, arn: &str) -> Result<ExecutionRecord, ExitCode> {
@@ -156,27 +132,7 @@ fn load(store: &dyn Store, arn: &str) -> Result<ExecutionRecord, ExitCode> {
 /// execution waits for (how a user finds the token to answer).
 fn describe(store: &dyn Store, arn: &str) -> Result<Value, ExitCode> {
     let r = load(store, arn)?;
-    let mut m = summary(
-        &r.arn,
-        &r.machine_arn,
-        &r.name,
-        &r.status,
-        r.start_ms,
-        r.stop_ms,
-    );
-    m.insert("input".into(), json!(r.input));
-    m.insert("inputDetails".into(), json!({"included": true}));
-    if let Some(out) = &r.output {
-        m.insert("output".into(), json!(out));
-        m.insert("outputDetails".into(), json!({"included": true}));
-    }
-    if let Some(e) = &r.error {
-        m.insert("error".into(), json!(e));
-    }
-    if let Some(c) = &r.cause {
-        m.insert("cause".into(), json!(c));
-    }
-    m.insert("redriveCount".into(), json!(0));
+    let mut m = description(&r, iso);
     let tokens = store.open_tokens(arn).map_err(usage)?;
     let waiting: Vec<Value> = tokens
         .iter()

@@ -1,5 +1,4 @@
 //! The flags that choose who answers Task states, shared by `run` and `serve`.
-#![allow(clippy::disallowed_methods)] // an edge: reads the environment and the working directory
 
 use crate::integrations::aws;
 use crate::integrations::command::Binding;

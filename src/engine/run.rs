@@ -25,8 +25,9 @@ pub enum Step {
     /// Follow a specific transition with this output (a Catcher's `Next`, a Choice rule's).
     Goto(Doc, Transition),
     Fail(Failure),
-    /// A branch or iteration failed the Parallel/Map state: like `Fail`, but `*StateFailed` is
-    /// logged when the failure is not retried.
+    /// The Parallel/Map state itself failed (a branch or iteration failed it, or a JSONata Map's
+    /// `Items` is not an array): like `Fail`, but `*StateFailed` is logged when the failure is
+    /// not retried.
     ChildFailed(Failure),
     /// Waiting for a task, timer or children.
     Suspend,

@@ -102,6 +102,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// The SDK configuration for `endpoint` (the caller sets the endpoint URL on the service
 /// client, so that `aws` really means AWS even when `AWS_ENDPOINT_URL` is set).
+/// A client of one service for `endpoint`, on a runtime of its own, and the region it uses:
+/// `client` builds it from the loaded configuration and the endpoint URL to set (`None` for AWS).
+pub fn connect<C>(
+    endpoint: &str,
+    client: impl FnOnce(&SdkConfig, Option<String>) -> C,
+) -> Result<(C, tokio::runtime::Runtime, String), String> {
+    let rt = runtime()?;
+    let sdk = rt.block_on(load(endpoint));
+    let region = sdk
+        .region()
+        .map_or(DEFAULT_REGION.to_string(), |r| r.to_string());
+    Ok((client(&sdk, url(endpoint)), rt, region))
+}
+
 pub async fn load(endpoint: &str) -> SdkConfig {
     let loader = aws_config::defaults(BehaviorVersion::latest());
     if endpoint == AWS {

@@ -103,18 +103,12 @@ impl Handler for Lambda {
 }
 
 fn connect(endpoint: &str) -> Result<Conn, String> {
-    let rt = aws::runtime()?;
-    let sdk = rt.block_on(aws::load(endpoint));
-    let mut config = aws_sdk_lambda::config::Builder::from(&sdk);
-    config.set_endpoint_url(aws::url(endpoint));
-    let region = sdk
-        .region()
-        .map_or(aws::DEFAULT_REGION.to_string(), |r| r.to_string());
-    Ok(Conn {
-        client: Client::from_conf(config.build()),
-        rt,
-        region,
-    })
+    let (client, rt, region) = aws::connect(endpoint, |sdk, url| {
+        let mut config = aws_sdk_lambda::config::Builder::from(sdk);
+        config.set_endpoint_url(url);
+        Client::from_conf(config.build())
+    })?;
+    Ok(Conn { client, rt, region })
 }
 
 /// The Invoke call a task makes; `None` when the task is not a Lambda task. A local endpoint

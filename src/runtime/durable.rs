@@ -126,8 +126,11 @@ impl Durable {
         config: &HandlerConfig,
     ) -> Result<String> {
         let arn = info.execution_arn.clone();
-        self.machines
-            .insert(definition.to_string(), machine.clone());
+        // Starts of one definition follow each other (serve): don't copy the text every time.
+        if !self.machines.contains_key(definition) {
+            self.machines
+                .insert(definition.to_string(), machine.clone());
+        }
         let input = info.input.to_string();
         let (exec, effects) = Execution::start(&machine, info.clone(), seed);
         let mut commit = Commit::default();

@@ -8,19 +8,6 @@ use super::App;
 use super::sfn::executions::{machine_arn_of, start};
 use serde::Deserialize;
 
-/// How long a message being started stays invisible when the queue does not say: SQS's default.
-const DEFAULT_VISIBILITY_MS: i64 = 30_000;
-
-/// The queue's `VisibilityTimeout`: how long before a message whose execution did not start is
-/// tried again.
-fn visibility_ms(app: &App, queue: &str) -> i64 {
-    let attributes = app.store.queue(queue).ok().flatten().map(|q| q.attributes);
-    attributes
-        .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
-        .and_then(|a| a.get("VisibilityTimeout")?.as_str()?.parse::<i64>().ok())
-        .map_or(DEFAULT_VISIBILITY_MS, |s| s * 1000)
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Trigger {
@@ -64,7 +51,7 @@ pub fn poll(app: &App) -> usize {
     let mut started = 0;
     for t in &app.settings.triggers {
         let now = app.now();
-        let visibility = visibility_ms(app, &t.queue);
+        let visibility = super::sqs::visibility_timeout_ms(app, &t.queue);
         let batch = t.batch_size.clamp(1, 10);
         let messages = match super::sqs::receive(app, &t.queue, batch, visibility, now) {
             Ok(m) => m,

@@ -3,14 +3,15 @@
 use super::arns::{check_execution, check_name, express_arn};
 use super::definitions::invalid_definition;
 use super::machines::{self, MachineBody};
+use super::shapes::{description, summary};
 use crate::engine::ExecutionInfo;
 use crate::runtime::durable::Error as RuntimeError;
 use crate::serve::App;
 use crate::serve::protocol::{
     ApiError, Body, Reply, epoch, max_results, page_position, page_token,
 };
-use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord, ExecutionSummary};
-use serde_json::{Map, Value, json};
+use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord};
+use serde_json::{Value, json};
 
 const MAX_PAYLOAD: usize = crate::engine::failure::MAX_PAYLOAD_BYTES;
 const STATUSES: [&str; 6] = [
@@ -225,51 +226,9 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
     Ok(out)
 }
 
-/// The fields `ListExecutions` and `DescribeExecution` share.
-fn summary(x: &ExecutionSummary) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("executionArn".into(), json!(x.arn));
-    m.insert("stateMachineArn".into(), json!(x.machine_arn));
-    m.insert("name".into(), json!(x.name));
-    m.insert("status".into(), json!(x.status));
-    m.insert("startDate".into(), epoch(x.start_ms));
-    if let Some(stop) = x.stop_ms {
-        m.insert("stopDate".into(), epoch(stop));
-    }
-    m.insert("redriveCount".into(), json!(0));
-    m
-}
-
 pub fn describe(app: &App, body: &Body) -> Reply {
     let r = load(app, body.str("executionArn")?)?;
-    let mut m = summary(&ExecutionSummary {
-        arn: r.arn.clone(),
-        name: r.name.clone(),
-        machine_arn: r.machine_arn.clone(),
-        status: r.status.clone(),
-        start_ms: r.start_ms,
-        stop_ms: r.stop_ms,
-    });
-    m.insert("input".into(), json!(r.input));
-    m.insert("inputDetails".into(), json!({"included": true}));
-    if let Some(out) = &r.output {
-        m.insert("output".into(), json!(out));
-        m.insert("outputDetails".into(), json!({"included": true}));
-    }
-    if let Some(e) = &r.error {
-        m.insert("error".into(), json!(e));
-    }
-    if let Some(c) = &r.cause {
-        m.insert("cause".into(), json!(c));
-    }
-    m.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
-    let reason = if r.status == "RUNNING" || r.status == "SUCCEEDED" {
-        format!("Execution is {} and cannot be redriven", r.status)
-    } else {
-        "stepwise does not redrive executions".to_string()
-    };
-    m.insert("redriveStatusReason".into(), json!(reason));
-    Ok(Value::Object(m))
+    Ok(Value::Object(description(&r, epoch)))
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {
@@ -311,7 +270,10 @@ pub fn list(app: &App, body: &Body) -> Reply {
     let mut rows = app.store.list_executions(&filter)?;
     let more = rows.len() > max;
     rows.truncate(max);
-    let items: Vec<Value> = rows.iter().map(|r| Value::Object(summary(r))).collect();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| Value::Object(summary(r, epoch)))
+        .collect();
     let mut out = json!({"executions": items});
     if more && let Some(last) = rows.last() {
         out["nextToken"] = json!(page_token(&format!("{}|{}", last.start_ms, last.arn)));

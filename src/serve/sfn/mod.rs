@@ -9,6 +9,7 @@ pub mod executions;
 mod express;
 pub mod machines;
 mod references;
+pub mod shapes;
 mod tasks;
 
 use super::App;

@@ -22,6 +22,15 @@ mod send;
 
 pub use redrive::receive;
 
+/// A queue's `VisibilityTimeout` in milliseconds (SQS's default when unset or unknown).
+pub fn visibility_timeout_ms(app: &App, queue: &str) -> i64 {
+    let attributes = match app.store.queue(queue) {
+        Ok(Some(q)) => attributes::stored(&q),
+        _ => Default::default(),
+    };
+    attributes::number(&attributes, "VisibilityTimeout") * 1000
+}
+
 use super::App;
 use super::http::{blocking, unknown_operation};
 use super::protocol::{ApiError, Body, Reply};

@@ -1,0 +1,74 @@
+//! DescribeExecution's and ListExecutions' shapes of a stored execution, shared by the API
+//! (timestamps as epoch seconds) and `stepwise executions` (ISO text): `date` renders them.
+
+use crate::store::{ExecutionRecord, ExecutionSummary};
+use serde_json::{Map, Value, json};
+
+/// How a timestamp (epoch milliseconds) is written.
+pub type Date = fn(i64) -> Value;
+
+/// A ListExecutions item.
+pub fn summary(x: &ExecutionSummary, date: Date) -> Map<String, Value> {
+    common(
+        &x.arn,
+        &x.machine_arn,
+        &x.name,
+        &x.status,
+        (x.start_ms, x.stop_ms),
+        date,
+    )
+}
+
+/// DescribeExecution's answer.
+pub fn description(r: &ExecutionRecord, date: Date) -> Map<String, Value> {
+    let mut m = common(
+        &r.arn,
+        &r.machine_arn,
+        &r.name,
+        &r.status,
+        (r.start_ms, r.stop_ms),
+        date,
+    );
+    m.insert("input".into(), json!(r.input));
+    m.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(out) = &r.output {
+        m.insert("output".into(), json!(out));
+        m.insert("outputDetails".into(), json!({"included": true}));
+    }
+    if let Some(e) = &r.error {
+        m.insert("error".into(), json!(e));
+    }
+    if let Some(c) = &r.cause {
+        m.insert("cause".into(), json!(c));
+    }
+    m.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+    let reason = if r.status == "RUNNING" || r.status == "SUCCEEDED" {
+        format!("Execution is {} and cannot be redriven", r.status)
+    } else {
+        "stepwise does not redrive executions".to_string()
+    };
+    m.insert("redriveStatusReason".into(), json!(reason));
+    m
+}
+
+/// The fields both share, in AWS's order.
+fn common(
+    arn: &str,
+    machine_arn: &str,
+    name: &str,
+    status: &str,
+    (start_ms, stop_ms): (i64, Option<i64>),
+    date: Date,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("executionArn".into(), json!(arn));
+    m.insert("stateMachineArn".into(), json!(machine_arn));
+    m.insert("name".into(), json!(name));
+    m.insert("status".into(), json!(status));
+    m.insert("startDate".into(), date(start_ms));
+    if let Some(stop) = stop_ms {
+        m.insert("stopDate".into(), date(stop));
+    }
+    m.insert("redriveCount".into(), json!(0));
+    m
+}
