@@ -11,6 +11,22 @@ pub fn execution(region: &str, account: &str, machine: &str, name: &str) -> Stri
     format!("arn:aws:states:{region}:{account}:execution:{machine}:{name}")
 }
 
+/// The state machine name a definition file gives: `orders/process-order.asl.json` →
+/// `process-order` (`StateMachine` when the file name is not a valid name).
+pub fn machine_name_of_file(file: &str) -> String {
+    let base = std::path::Path::new(file)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("StateMachine");
+    let stem = base.strip_suffix(".json").unwrap_or(base);
+    let stem = stem.strip_suffix(".asl").unwrap_or(stem);
+    if check_name(stem).is_ok() {
+        stem.to_string()
+    } else {
+        "StateMachine".to_string()
+    }
+}
+
 pub fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/stepwise-local")
 }

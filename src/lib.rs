@@ -40,3 +40,4 @@ pub mod integrations;
 pub mod runtime;
 pub mod serve;
 pub mod store;
+pub mod testing;

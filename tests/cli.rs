@@ -111,7 +111,7 @@ fn run_order_processing_with_mocks() {
         "--input-file",
         "state-machines/order-processing.input.json",
         "--mock-config",
-        "state-machines/order-processing.mocks.json",
+        "state-machines/MockConfigFile.json",
         "--test-case",
     ];
     let (code, doc) = json_run(&[&base[..], &["HappyPath"]].concat());
@@ -275,7 +275,7 @@ fn mock_config_problems_are_usage_errors() {
         "run",
         "state-machines/order-processing.asl.json",
         "--mock-config",
-        "state-machines/order-processing.mocks.json",
+        "state-machines/MockConfigFile.json",
         "--test-case",
         "NoSuchCase",
     ]);
@@ -337,10 +337,7 @@ fn sfn_mock_config_in_the_environment_applies_when_a_test_case_is_named() {
         Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(&args)
             .current_dir(root())
-            .env(
-                "SFN_MOCK_CONFIG",
-                "state-machines/order-processing.mocks.json",
-            )
+            .env("SFN_MOCK_CONFIG", "state-machines/MockConfigFile.json")
             .output()
             .expect("runs")
     };

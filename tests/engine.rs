@@ -96,6 +96,7 @@ impl Run {
                     due: due_ms - T0,
                 }),
                 Effect::CancelTask { task } => self.cancelled.push(*task),
+                Effect::Trace(_) => {}
                 Effect::History(h) => {
                     assert_eq!(
                         h.id,

@@ -11,6 +11,7 @@ mod run;
 mod serve;
 mod store;
 mod task;
+mod test;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -43,6 +44,9 @@ pub enum Command {
     Queue(queue::Args),
     /// Serve the AWS Step Functions and SQS APIs for AWS SDKs and the AWS CLI.
     Serve(serve::Args),
+    /// Run test cases of definitions with mocked tasks (test files, Step Functions Local mock
+    /// files); JUnit XML and coverage for CI.
+    Test(Box<test::Args>),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -71,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Resume(args) => resume::main(args),
         Command::Queue(args) => queue::main(args),
         Command::Serve(args) => serve::main(args),
+        Command::Test(args) => test::main(*args),
     }
 }
 

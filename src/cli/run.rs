@@ -128,7 +128,7 @@ fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
     let sm_name = args
         .state_machine
         .clone()
-        .unwrap_or_else(|| machine_name(&args.file));
+        .unwrap_or_else(|| arn::machine_name_of_file(&args.file));
     let name = args
         .name
         .clone()
@@ -281,20 +281,5 @@ fn wait_for_end(
             )),
             None => std::thread::sleep(Duration::from_millis(20)),
         }
-    }
-}
-
-/// `orders/process-order.asl.json` → `process-order`.
-fn machine_name(file: &str) -> String {
-    let base = std::path::Path::new(file)
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("StateMachine");
-    let stem = base.strip_suffix(".json").unwrap_or(base);
-    let stem = stem.strip_suffix(".asl").unwrap_or(stem);
-    if arn::check_name(stem).is_ok() {
-        stem.to_string()
-    } else {
-        "StateMachine".to_string()
     }
 }

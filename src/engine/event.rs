@@ -83,6 +83,24 @@ pub enum Effect {
     History(HistoryEvent),
     /// The execution closed with this status.
     Finished(Status),
+    /// A decision the history does not name (which Choice rule, which Catcher), for hosts that
+    /// report coverage; the others ignore it.
+    Trace(Trace),
+}
+
+/// Which branch a state took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trace {
+    /// A Choice state followed rule `rule` (an index into its rules), or `Default` when `None`.
+    Choice {
+        state: crate::asl::model::StateId,
+        rule: Option<usize>,
+    },
+    /// A failure of `state` was caught by its Catcher number `catcher`.
+    Caught {
+        state: crate::asl::model::StateId,
+        catcher: usize,
+    },
 }
 
 /// One call of a Task's resource.

@@ -16,7 +16,7 @@ pub mod run;
 pub mod scope;
 pub mod states;
 
-pub use event::{CallbackOutcome, Effect, Event, Invocation, WaitId};
+pub use event::{CallbackOutcome, Effect, Event, Invocation, Trace, WaitId};
 pub use execution::{Execution, ExecutionInfo, Status};
 pub use failure::Failure;
 pub use history::HistoryEvent;

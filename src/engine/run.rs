@@ -5,7 +5,7 @@ use crate::asl::model::{
     ErrorHandling, IoPath, Kind, Machine, ResultPath, State, StateId, Transition,
 };
 use crate::data::template::Template;
-use crate::engine::event::{Effect, WaitId};
+use crate::engine::event::{Effect, Trace, WaitId};
 use crate::engine::execution::{Doc, Execution, Frame, FrameId, Status, Waiting, variable_in};
 use crate::engine::failure::{Failure, RUNTIME};
 use crate::engine::history::{Details, HistoryEvent, OtherDetails};
@@ -71,6 +71,13 @@ impl<'m, 'x> Ctx<'m, 'x> {
             name: &self.state_of(fid).name,
             entered_id: self.x.frame(fid).entered_id,
         }
+    }
+
+    /// Records that the state of `fid` took Choice rule `rule` (`None`: `Default`).
+    pub fn trace_choice(&mut self, fid: FrameId, rule: Option<usize>) {
+        let state = self.x.frame(fid).state;
+        self.effects
+            .push(Effect::Trace(Trace::Choice { state, rule }));
     }
 
     /// Appends a history event and returns its id.
@@ -408,6 +415,11 @@ impl<'m, 'x> Ctx<'m, 'x> {
                 .enumerate()
                 .find(|(_, c)| f.matches(&c.error_equals))
             {
+                let sid = self.x.frame(fid).state;
+                self.effects.push(Effect::Trace(Trace::Caught {
+                    state: sid,
+                    catcher: i,
+                }));
                 if state.jsonata.is_some() {
                     return Some(
                         match crate::engine::jsonata::caught(self, fid, i, &f.output()) {

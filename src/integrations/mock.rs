@@ -14,7 +14,7 @@ pub struct MockedResponse {
 }
 
 /// The mocks of one test case, by state name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Mocks {
     by_state: HashMap<String, (String, MockedResponse)>,
 }
@@ -85,26 +85,67 @@ impl Mocks {
                     "state machine '{sm_name}' has no test case '{test_case}' in the mock config"
                 ))
             })?;
-        let responses = config.get("MockedResponses").and_then(Value::as_object);
-        let mut by_state = HashMap::new();
+        let mut mocks = Mocks::default();
         for (state, response_name) in case {
             let response_name = response_name.as_str().ok_or_else(|| {
                 MockError(format!(
                     "test case '{test_case}': the mock for state '{state}' must be a response name"
                 ))
             })?;
-            let raw = responses.and_then(|r| r.get(response_name)).ok_or_else(|| {
-                MockError(format!("test case '{test_case}' uses mocked response '{response_name}', which \"MockedResponses\" does not define"))
-            })?;
-            by_state.insert(
-                state.clone(),
-                (
-                    response_name.to_string(),
-                    parse_response(response_name, raw)?,
-                ),
-            );
+            let response = named_response(config, response_name)
+                .map_err(|e| MockError(format!("test case '{test_case}': {e}")))?;
+            mocks.insert(state, response_name, response);
         }
-        Ok(Mocks { by_state })
+        Ok(mocks)
+    }
+
+    /// Mocks `state` with `response` (`name` appears in messages); replaces an earlier mock.
+    pub fn insert(&mut self, state: &str, name: &str, response: MockedResponse) {
+        self.by_state
+            .insert(state.to_string(), (name.to_string(), response));
+    }
+
+    /// The mocked states.
+    pub fn states(&self) -> impl Iterator<Item = &str> {
+        self.by_state.keys().map(String::as_str)
+    }
+}
+
+/// The response called `name` in the config's `"MockedResponses"`.
+pub fn named_response(config: &Value, name: &str) -> Result<MockedResponse, MockError> {
+    let raw = config
+        .get("MockedResponses")
+        .and_then(|r| r.get(name))
+        .ok_or_else(|| {
+            MockError(format!(
+                "mocked response '{name}' is not defined in \"MockedResponses\""
+            ))
+        })?;
+    parse_response(name, raw)
+}
+
+impl MockedResponse {
+    /// A response written in a test file: MockConfigFile's shape (`{"0": ..., "1-2": ...}`),
+    /// or the shorthands `{"Return": v}` / `{"Throw": {...}}` (every invocation) and
+    /// `[first, second, ...]` (one entry per invocation, in order).
+    pub fn inline(name: &str, raw: &Value) -> Result<MockedResponse, MockError> {
+        match raw {
+            Value::Object(m) if m.contains_key("Return") || m.contains_key("Throw") => {
+                let reply = parse_entry(name, "every invocation", raw)?;
+                Ok(MockedResponse {
+                    ranges: vec![(0, u64::MAX, reply)],
+                })
+            }
+            Value::Array(entries) => {
+                let mut ranges = Vec::with_capacity(entries.len());
+                for (i, entry) in entries.iter().enumerate() {
+                    let reply = parse_entry(name, &i.to_string(), entry)?;
+                    ranges.push((i as u64, i as u64, reply));
+                }
+                Ok(MockedResponse { ranges })
+            }
+            _ => parse_response(name, raw),
+        }
     }
 }
 

@@ -48,6 +48,11 @@ impl Router {
         self.handlers.push(h);
     }
 
+    /// Appends `other`'s handlers after these.
+    pub fn extend(&mut self, other: Router) {
+        self.handlers.extend(other.handlers);
+    }
+
     pub fn invoke(&mut self, inv: &Invocation) -> Reply {
         for h in &mut self.handlers {
             if let Some(r) = h.invoke(inv) {

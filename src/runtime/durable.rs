@@ -541,7 +541,7 @@ fn collect(
                     lease_owner: None,
                 });
             }
-            Effect::CancelTask { .. } | Effect::Finished(_) => {}
+            Effect::CancelTask { .. } | Effect::Finished(_) | Effect::Trace(_) => {}
         }
     }
     let open_now = exec.open_tasks();

@@ -2,7 +2,7 @@
 //! fires timers by a `Clock`, and collects the history.
 
 use crate::asl::Machine;
-use crate::engine::{Effect, Event, Execution, ExecutionInfo, HistoryEvent, Status, WaitId};
+use crate::engine::{Effect, Event, Execution, ExecutionInfo, HistoryEvent, Status, Trace, WaitId};
 use crate::integrations::{Reply, Router};
 use crate::runtime::clock::Clock;
 use std::collections::{BTreeSet, VecDeque};
@@ -10,6 +10,8 @@ use std::collections::{BTreeSet, VecDeque};
 pub struct Finished {
     pub status: Status,
     pub history: Vec<HistoryEvent>,
+    /// The Choice rules and Catchers taken, in order (for coverage).
+    pub trace: Vec<Trace>,
 }
 
 /// Drives `machine` from start to a closed status.
@@ -23,6 +25,7 @@ pub fn run(
     let (mut exec, effects) = Execution::start(machine, info, seed);
     let mut driver = Driver {
         history: Vec::new(),
+        trace: Vec::new(),
         events: VecDeque::new(),
         timers: BTreeSet::new(),
         pending: Vec::new(),
@@ -45,11 +48,13 @@ pub fn run(
     Finished {
         status: exec.status,
         history: driver.history,
+        trace: driver.trace,
     }
 }
 
 struct Driver {
     history: Vec<HistoryEvent>,
+    trace: Vec<Trace>,
     events: VecDeque<Event>,
     timers: BTreeSet<(i64, WaitId)>,
     /// Tasks waiting for a callback nobody can send in a local run.
@@ -84,6 +89,7 @@ impl Driver {
                 }
                 Effect::CancelTask { task } => self.pending.retain(|(t, _)| *t != task),
                 Effect::Finished(_) => {}
+                Effect::Trace(t) => self.trace.push(t),
             }
         }
     }

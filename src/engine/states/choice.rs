@@ -21,7 +21,7 @@ pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
     };
     let ctx_assign = ctx.state_of(fid).assign.as_ref();
     let picked = ctx.with_scope(fid, &input, None, |scope| {
-        for rule in &c.rules {
+        for (i, rule) in c.rules.iter().enumerate() {
             let mut resolve = |p: &crate::data::jsonpath::Path| match select(p, scope) {
                 Ok(v) => Ok(Some(v.into_owned())),
                 Err(
@@ -35,14 +35,15 @@ pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
                 .eval(&mut resolve)
                 .map_err(|e| here.runtime(e.message))?
             {
-                return Ok(Some((rule.next, rule.assign.as_ref())));
+                return Ok(Some((rule.next, rule.assign.as_ref(), Some(i))));
             }
         }
         // Falling through to `Default`: the state's own `Assign` applies.
-        Ok(c.default.map(|d| (d, ctx_assign)))
+        Ok(c.default.map(|d| (d, ctx_assign, None)))
     });
     let next = match picked {
-        Ok(Some((n, assign))) => {
+        Ok(Some((n, assign, rule))) => {
+            ctx.trace_choice(fid, rule);
             if let Err(f) = ctx.assign(fid, assign, &input) {
                 return Step::Fail(f);
             }
@@ -91,6 +92,7 @@ fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m Jsonat
             Err(f) => return Step::Fail(f),
         };
         if holds {
+            ctx.trace_choice(fid, Some(i));
             let (output, assign) = (rule.output.as_ref(), rule.assign.as_ref());
             let prefix = format!("Choices[{i}]/");
             return match output_and_assign_at(ctx, fid, &prefix, output, assign) {
@@ -108,6 +110,7 @@ fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m Jsonat
             "No Choice rule matched the input and the state has no 'Default'.",
         ));
     };
+    ctx.trace_choice(fid, None);
     match output_and_assign(ctx, fid, j.output.as_ref(), j.assign.as_ref()) {
         Ok(out) => Step::Goto(out, Transition::Next(default)),
         Err(f) => Step::Fail(f),
