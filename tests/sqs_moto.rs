@@ -519,3 +519,60 @@ fn no_credentials_for_aws_says_which_to_set() {
         "{cause}"
     );
 }
+
+/// Step Functions Local's documented mock file (`LambdaSQSIntegration`: HappyPath, RetryPath,
+/// HybridPath) through `stepwise test`, unchanged: HybridPath mocks only the Lambda state, so
+/// its SQS state sends for real — to moto — as Step Functions Local sends to its SQS endpoint.
+#[test]
+fn step_functions_local_hybrid_test_case_sends_to_the_real_queue() {
+    let Some(moto) = Moto::start("step_functions_local_hybrid_test_case_sends_to_the_real_queue")
+    else {
+        return;
+    };
+    let scratch = Scratch::new("sfn-local-hybrid");
+    let queue = moto.create_queue("myQueue");
+    scratch.machine(
+        "LambdaSQSIntegration",
+        &json!({"StartAt": "LambdaState", "States": {
+            "LambdaState": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"Payload.$": "$", "FunctionName": "HelloWorldFunction"},
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2}],
+                "Next": "SQSState"},
+            "SQSState": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": queue, "MessageBody.$": "$"}, "End": true}}}),
+    );
+    let lambda_ok = json!({"0": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}});
+    let config = json!({
+        "StateMachines": {"LambdaSQSIntegration": {"TestCases": {
+            "HappyPath": {"LambdaState": "MockedLambdaSuccess", "SQSState": "MockedSQSSuccess"},
+            "RetryPath": {"LambdaState": "MockedLambdaRetry", "SQSState": "MockedSQSSuccess"},
+            "HybridPath": {"LambdaState": "MockedLambdaSuccess"}}}},
+        "MockedResponses": {
+            "MockedLambdaSuccess": lambda_ok,
+            "LambdaMockedResourceNotReady": {"0": {"Throw": {"Error": "Lambda.ResourceNotReadyException", "Cause": "Lambda resource is not ready."}}},
+            "MockedSQSSuccess": {"0": {"Return": {"MD5OfMessageBody": "3bcb6e8e-7h85-4375-b0bc-1a59812c6e51", "MessageId": "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}}},
+            "MockedLambdaRetry": {
+                "0": {"Throw": {"Error": "Lambda.ResourceNotReadyException", "Cause": "Lambda resource is not ready."}},
+                "1-2": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}},
+                "3": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}}
+        }
+    });
+    let mock = scratch.0.join("MockConfigFile.json");
+    std::fs::write(&mock, config.to_string()).expect("write the mock file");
+    let mock = mock.to_string_lossy().into_owned();
+    let out = stepwise(
+        &["test", "--mock-config", &mock, "--sqs-endpoint", &moto.url],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for case in ["HappyPath", "RetryPath", "HybridPath"] {
+        let line = format!("PASS {mock} › LambdaSQSIntegration › {case}");
+        assert!(text.contains(&line), "{line}\n{text}");
+    }
+    // Only HybridPath reached the queue; the body is the Lambda's mocked result.
+    let message = moto.receive(&queue);
+    let body: Value =
+        serde_json::from_str(message.body().unwrap_or_default()).expect("a JSON body");
+    assert_eq!(body["Payload"]["body"], "Hello from Lambda!", "{body}");
+}

@@ -262,7 +262,7 @@ fn usage_errors_and_filters() {
         &["test", "state-machines/", "--filter", "declined"],
     );
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("1 passed, 0 failed (1 cases"), "{out}");
+    assert!(out.contains("1 passed, 0 failed (1 case in"), "{out}");
 }
 
 /// Parses the JUnit file with Python's XML parser: `{tests, failures, errors, skipped, cases:

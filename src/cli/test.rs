@@ -3,6 +3,7 @@
 //! writes JUnit XML and coverage when asked. Exit 0 only when everything passed.
 
 use super::report::usage;
+use super::validate::plural;
 use crate::asl::Diagnostic;
 use crate::runtime::clock::system_now_ms;
 use crate::store::MemoryStore;
@@ -348,13 +349,15 @@ fn summary(t: &Tally, invalid: usize, files: usize, started: Instant, out: &Prin
     let cases = t.passed + t.failed + t.broken + t.skipped;
     out.line("");
     out.line(&format!(
-        "test result: {}. {} ({cases} cases in {files} suites, {:.2} s)",
+        "test result: {}. {} ({} in {}, {:.2} s)",
         if ok {
             out.paint("ok", GREEN)
         } else {
             out.paint("FAILED", RED)
         },
         parts.join(", "),
+        plural(cases, "case"),
+        plural(files, "suite"),
         started.elapsed().as_secs_f64()
     ));
     if ok {

@@ -70,7 +70,8 @@ pub fn line(file: &str, d: &Diagnostic) -> String {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `1 case`, `2 cases`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
