@@ -34,6 +34,7 @@
 pub mod arn;
 pub mod asl;
 pub mod cli;
+pub mod conductor;
 pub mod data;
 pub mod engine;
 pub mod integrations;

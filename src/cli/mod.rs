@@ -2,6 +2,7 @@
 //! everything else to stderr.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
+mod conductor;
 mod executions;
 mod handlers;
 mod queue;
@@ -32,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Check definitions; report every problem with its code and JSON Pointer.
     Validate(validate::Args),
-    /// Run a definition to completion in this process and print its output.
+    /// Run a definition (a state machine, or a Conductor workflow) to its end and print its output.
     Run(Box<run::Args>),
     /// Answer a task token: success, failure or heartbeat.
     Task(task::Args),

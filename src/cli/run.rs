@@ -71,6 +71,18 @@ pub struct Args {
     /// Implies a database.
     #[arg(long, value_name = "QUEUE=COMMAND")]
     worker: Vec<Binding>,
+    /// Run FILE as a Conductor workflow definition (detected when it has `tasks` and no `States`).
+    #[arg(long)]
+    conductor: bool,
+    /// Conductor: event handlers to register (a JSON object, a list, or {"eventHandlers": [...]}).
+    #[arg(long, value_name = "FILE")]
+    event_handlers: Vec<String>,
+    /// Conductor: other workflow definitions to register (sub-workflows, workflows handlers start).
+    #[arg(long, value_name = "FILE")]
+    workflow_def: Vec<String>,
+    /// Conductor: task definitions to register (retries, timeouts, input templates).
+    #[arg(long, value_name = "FILE")]
+    task_defs: Vec<String>,
 }
 
 /// What both ways of running need.
@@ -82,6 +94,9 @@ struct Prepared {
 }
 
 pub fn main(args: Args) -> ExitCode {
+    if let Some(code) = conductor(&args) {
+        return code;
+    }
     let prepared = match prepare(&args) {
         Ok(p) => p,
         Err(code) => return code,
@@ -109,6 +124,44 @@ pub fn main(args: Args) -> ExitCode {
     );
     let history: Vec<Value> = done.history.iter().map(HistoryEvent::to_aws_json).collect();
     report(args.format, args.history, &done.status, &history, started)
+}
+
+/// Runs FILE as a Conductor workflow when it is one (`None`: it is a state machine).
+fn conductor(args: &Args) -> Option<ExitCode> {
+    let doc = super::read_file(&args.file)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    let is_workflow = doc.as_ref().is_some_and(super::conductor::is_workflow);
+    if !args.conductor && !is_workflow {
+        return None;
+    }
+    let input = match read_input(args) {
+        Ok(i) => i,
+        Err(e) => return Some(usage(e)),
+    };
+    let db = match &args.db.path {
+        Some(_) => match args.db.open() {
+            Ok((_, store)) => Some(store),
+            Err(code) => return Some(code),
+        },
+        None => None,
+    };
+    let sqs_endpoint = match args.handlers.config() {
+        Ok(c) => c.sqs_endpoint,
+        Err(e) => return Some(usage(e)),
+    };
+    Some(super::conductor::run(super::conductor::Options {
+        file: &args.file,
+        input,
+        event_handlers: &args.event_handlers,
+        workflow_defs: &args.workflow_def,
+        task_defs: &args.task_defs,
+        tasks: &args.handlers.task,
+        sqs_endpoint,
+        skip_waits: args.skip_waits,
+        format: args.format,
+        db,
+    }))
 }
 
 fn prepare(args: &Args) -> Result<Prepared, ExitCode> {

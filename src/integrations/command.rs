@@ -66,6 +66,16 @@ impl Commands {
         ))
     }
 
+    /// Runs `command` with `input` on stdin: its JSON result, or `(error, cause)` when it
+    /// failed (a non-zero exit, or a function error it printed). Conductor's worker tasks.
+    pub fn run_value(&self, command: &str, input: &Value) -> Result<Value, (String, String)> {
+        match run(self.shell(command), command, input) {
+            Ok(Outcome::Value(v)) => Ok(v),
+            Ok(Outcome::FunctionError { error, cause }) => Err((error, cause)),
+            Err(cause) => Err(("TaskFailed".into(), cause)),
+        }
+    }
+
     fn shell(&self, command: &str) -> Command {
         let mut c = Command::new("sh");
         c.arg("-c").arg(command);

@@ -1,6 +1,7 @@
 //! The layer that performs effects: clocks, and the in-process driver `stepwise run` uses.
 
 pub mod clock;
+pub mod conductor;
 pub mod config;
 pub mod durable;
 pub mod local;

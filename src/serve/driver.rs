@@ -65,13 +65,19 @@ fn run(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
             }
         };
         busy += super::triggers::poll(app);
+        busy += app.conductor.drive();
+        busy += app.conductor.listen();
         if busy > 0 {
             app.arrivals.notify_waiters();
             continue;
         }
-        let wait = match app.store.next_timer() {
-            Ok(Some(t)) => Duration::from_millis((t.due_ms - app.now()).clamp(0, 100) as u64),
-            _ => IDLE,
+        let next = [
+            app.store.next_timer().ok().flatten().map(|t| t.due_ms),
+            app.store.next_workflow_due().ok().flatten(),
+        ];
+        let wait = match next.into_iter().flatten().min() {
+            Some(due) => Duration::from_millis((due - app.now()).clamp(0, 100) as u64),
+            None => IDLE,
         };
         if kicks.recv_timeout(wait).is_ok() {
             while kicks.try_recv().is_ok() {}

@@ -42,6 +42,9 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
         .map(|h| format!("http://{h}"));
+    if req.uri().path().starts_with("/api") {
+        return Ok(conductor(app, req).await);
+    }
     let Some(target) = target else {
         return Ok(without_target(&req));
     };
@@ -69,6 +72,55 @@ async fn handle(
         Ok(v) => json_response(StatusCode::OK, &v),
         Err(e) => error(&e),
     })
+}
+
+/// Conductor's REST API: read the body, then run the operation on the blocking pool.
+async fn conductor(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let method = req.method().to_string();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(e) => {
+            let err = crate::conductor::ops::OpError {
+                status: if e.is::<http_body_util::LengthLimitError>() {
+                    413
+                } else {
+                    400
+                },
+                message: format!("the request body could not be read: {e}"),
+            };
+            return rest_response(super::conductor::Answer::error(&err));
+        }
+    };
+    let Some(request) = super::conductor::Request::new(&method, &path, body) else {
+        return rest_response(super::conductor::Answer::empty(404));
+    };
+    let answer =
+        tokio::task::spawn_blocking(move || super::conductor::call(&app.conductor, &request))
+            .await
+            .unwrap_or_else(|e| {
+                super::conductor::Answer::error(&crate::conductor::ops::OpError {
+                    status: 500,
+                    message: format!("the operation failed: {e}"),
+                })
+            });
+    rest_response(answer)
+}
+
+fn rest_response(a: super::conductor::Answer) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(a.body)));
+    *r.status_mut() = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = a.content_type.parse() {
+        r.headers_mut().insert("content-type", v);
+    }
+    r
 }
 
 /// `origin` is `http://` and the request's Host: what queue URLs point at.

@@ -6,10 +6,13 @@
 //! - `sfn/` — the Step Functions operations; `sqs/` — the SQS operations.
 //! - `driver.rs` — the background thread that fires timers, performs effects and runs triggers.
 //! - `triggers.rs` — queues that start executions.
+//! - `conductor/` — Conductor's REST API under `/api/` (workflows, tasks, metadata, event
+//!   handlers), over `runtime/conductor`.
 //!
 //! Operations run on tokio's blocking pool (the store is synchronous), so a client that hangs
 //! up mid-request cannot cut an operation in half. Long polls wait asynchronously on `arrivals`.
 
+pub mod conductor;
 pub mod driver;
 pub mod http;
 pub mod protocol;
@@ -19,6 +22,8 @@ pub mod triggers;
 
 use crate::asl::{Diagnostic, Machine};
 use crate::runtime::clock::{SystemClock, system_now_ms};
+use crate::runtime::conductor::Conductor;
+use crate::runtime::conductor::queues::{Embedded, EventQueues, Queues, Remote};
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::Durable;
 use crate::store::Store;
@@ -41,6 +46,8 @@ pub struct Settings {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
+    /// Conductor workflows, their REST API and event-handler listeners.
+    pub conductor: Arc<Conductor>,
     /// Idle runtimes, so their caches of parsed definitions survive between requests.
     durables: Mutex<Vec<Durable>>,
     machines: Mutex<HashMap<String, Arc<Machine>>>,
@@ -56,9 +63,15 @@ impl App {
     /// The app and the receiving end of its kicks (for the driver).
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> (Arc<App>, mpsc::Receiver<()>) {
         let (tx, rx) = mpsc::channel();
+        let conductor = Arc::new(Conductor::new(
+            store.clone(),
+            conductor_queues(&store, settings.handlers.sqs_endpoint.as_deref()),
+            Arc::new(system_now_ms),
+        ));
         let app = App {
             store,
             settings,
+            conductor,
             durables: Mutex::new(Vec::new()),
             machines: Mutex::new(HashMap::new()),
             kick: Mutex::new(tx),
@@ -113,6 +126,20 @@ impl App {
         let base = origin.unwrap_or(&self.settings.base_url);
         format!("{base}/{}/{name}", self.settings.account)
     }
+}
+
+/// Conductor's queues: `conductor:` on the embedded queue; `sqs:` on the SQS endpoint when one is
+/// configured, else on the embedded queue too.
+pub fn conductor_queues(store: &Arc<dyn Store>, sqs_endpoint: Option<&str>) -> Queues {
+    let embedded = Arc::new(Embedded {
+        store: store.clone(),
+        now_ms: system_now_ms,
+    });
+    let sqs: Arc<dyn EventQueues> = match sqs_endpoint {
+        Some(endpoint) => Arc::new(Remote::new(endpoint)),
+        None => embedded.clone(),
+    };
+    Queues { embedded, sqs }
 }
 
 /// A poisoned lock still guards consistent data here: nothing panics half-way through an update.

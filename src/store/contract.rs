@@ -1,9 +1,11 @@
 //! The contract every backend passes: one function per behaviour, instantiated as `#[test]`s per
 //! backend by `contract_tests!(make_store())`. The embedded queue's part is in `contract/queue.rs`.
 
+mod conductor;
 mod queue;
 mod registry;
 
+pub(crate) use conductor::*;
 pub(crate) use queue::*;
 pub(crate) use registry::*;
 
@@ -55,6 +57,10 @@ macro_rules! contract_tests {
             registry_create_keeps_existing,
             registry_lists_by_kind_and_name,
             registry_delete,
+            conductor_workflow_insert_read_update,
+            conductor_due_and_pending,
+            conductor_list_newest_first,
+            conductor_event_executions_claim_once,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

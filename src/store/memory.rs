@@ -4,6 +4,7 @@
 //! A `commit` first checks every commit of the batch (versions, duplicate history ids and tokens)
 //! and only then applies them, so a failing batch leaves nothing behind, as a SQL rollback would.
 
+mod conductor;
 mod queue;
 mod registry;
 
@@ -36,6 +37,8 @@ struct Inner {
     queues: queue::Queues,
     /// `(kind, name)` → resource; a `BTreeMap`, so listing is by name.
     resources: BTreeMap<(String, String), crate::store::ResourceRecord>,
+    workflows: HashMap<String, crate::store::WorkflowRow>,
+    event_executions: BTreeMap<String, String>,
 }
 
 impl MemoryStore {

@@ -144,6 +144,31 @@ CREATE TABLE resources (
         name: "outbox lease owners",
         sql: "ALTER TABLE outbox ADD COLUMN lease_owner TEXT;",
     },
+    Migration {
+        version: 5,
+        name: "conductor workflows and event executions",
+        sql: r#"
+CREATE TABLE conductor_workflows (
+    id             TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    correlation_id TEXT,
+    created_ms     BIGINT NOT NULL,
+    due_ms         BIGINT,
+    pending        BOOLEAN NOT NULL,
+    body           TEXT NOT NULL,
+    revision       BIGINT NOT NULL
+);
+CREATE INDEX conductor_workflows_due ON conductor_workflows (due_ms) WHERE due_ms IS NOT NULL;
+CREATE INDEX conductor_workflows_pending ON conductor_workflows (pending) WHERE pending;
+CREATE INDEX conductor_workflows_name ON conductor_workflows (name, created_ms);
+
+CREATE TABLE conductor_event_executions (
+    key  TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+"#,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

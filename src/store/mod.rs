@@ -1,5 +1,6 @@
 //! Persistence: executions, their history, task tokens, timers, the outbox, the embedded
-//! message queue (`queue.rs`) and the state machines and activities of the API (`registry.rs`).
+//! message queue (`queue.rs`), the state machines and activities of the API (`registry.rs`), and
+//! Conductor workflows and event executions (`conductor.rs`).
 //!
 //! Small capability traits, one `Store` bundling them, and backends beside them: `memory`
 //! (tests, in-process runs) and `sqlite` (the embedded default). Every backend passes the
@@ -11,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod conductor;
 #[cfg(test)]
 mod contract;
 pub mod memory;
@@ -19,6 +21,7 @@ pub mod queue;
 pub mod registry;
 pub mod sqlite;
 
+pub use conductor::{ConductorStore, WorkflowRow};
 pub use memory::MemoryStore;
 pub use queue::{MessageRecord, NewMessage, QueueCounts, QueueRecord, QueueStore};
 pub use registry::{ResourceRecord, ResourceStore};
@@ -198,11 +201,27 @@ pub trait Outbox {
 
 /// Everything the runtime needs.
 pub trait Store:
-    ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + ResourceStore + Send + Sync
+    ExecutionStore
+    + TokenStore
+    + TimerStore
+    + Outbox
+    + QueueStore
+    + ResourceStore
+    + ConductorStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> Store for T where
-    T: ExecutionStore + TokenStore + TimerStore + Outbox + QueueStore + ResourceStore + Send + Sync
+    T: ExecutionStore
+        + TokenStore
+        + TimerStore
+        + Outbox
+        + QueueStore
+        + ResourceStore
+        + ConductorStore
+        + Send
+        + Sync
 {
 }

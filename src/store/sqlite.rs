@@ -8,6 +8,7 @@
 //! The embedded queue lives in `sqlite/queue.rs`.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
+mod conductor;
 mod queue;
 mod registry;
 

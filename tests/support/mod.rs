@@ -138,6 +138,17 @@ pub fn python(case: &str) -> Option<PathBuf> {
 /// Runs `tests/clients/<script>` with `python` against the server (`STEPWISE_ENDPOINT`), and
 /// fails with its output unless it exits 0.
 pub fn run_client(python: &Path, server: &Server, script: &str, args: &[&str]) -> Output {
+    run_client_with(python, server, script, args, &[])
+}
+
+/// `run_client` with more environment for the script.
+pub fn run_client_with(
+    python: &Path,
+    server: &Server,
+    script: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/clients")
         .join(script);
@@ -158,6 +169,7 @@ pub fn run_client(python: &Path, server: &Server, script: &str, args: &[&str]) -
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        .envs(env.iter().copied())
         .output()
         .expect("python runs");
     if !out.status.success() {
@@ -180,4 +192,50 @@ pub fn client_case(case: &str, args: &[&str], script: &str) {
     };
     let server = Server::start(case, args);
     run_client(&py, &server, script, &[]);
+}
+
+/// A running `moto_server` on a free port, killed when dropped; `None` (with a notice) when moto
+/// is not installed (`STEPWISE_MOTO_SERVER`, which `scripts/test` sets).
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start(case: &str) -> Option<Moto> {
+        let Some(exe) = std::env::var_os("STEPWISE_MOTO_SERVER").filter(|p| !p.is_empty()) else {
+            eprintln!(
+                "notice: {case} skipped: STEPWISE_MOTO_SERVER is not set (scripts/test installs moto)"
+            );
+            return None;
+        };
+        let port = free_port();
+        let child = Command::new(exe)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(moto)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,18 @@
+//! The Conductor front end: workflow definitions, task definitions and event handlers
+//! (`def`), `${...}` expressions (`expr`, over the document in `document`), the JavaScript
+//! subset of SWITCH, DO_WHILE, INLINE and handler conditions (`js`), and the decider that runs
+//! a workflow (`decide`, with `schedule` per task type and `looping` for DO_WHILE; the
+//! operations on a workflow in `ops`; the state in `workflow`). Event handlers' decisions are in
+//! `events`. All pure: the runtime (`runtime/conductor/`) stores workflows and performs effects.
+
+pub mod decide;
+pub mod def;
+pub mod document;
+pub mod duration;
+pub mod events;
+pub mod expr;
+pub mod js;
+pub mod looping;
+pub mod ops;
+pub mod schedule;
+pub mod workflow;

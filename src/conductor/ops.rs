@@ -1,0 +1,348 @@
+//! What can happen to a workflow — start, task updates (by id or by reference name), timers,
+//! polls, terminate, pause/resume, retry, a child ending — each applied through the decider.
+//! Pure; the runtime loads, applies, saves and then performs `Workflow::pending`.
+
+use super::decide::{Ctx, Decider};
+use super::workflow::{Task, TaskStatus, Workflow, WorkflowStatus};
+use serde_json::{Map, Value};
+
+/// A request the workflow refuses, with Conductor's HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl OpError {
+    pub fn not_found(message: impl Into<String>) -> OpError {
+        OpError {
+            status: 404,
+            message: message.into(),
+        }
+    }
+    pub fn conflict(message: impl Into<String>) -> OpError {
+        OpError {
+            status: 409,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> OpError {
+        OpError {
+            status: 400,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// How a workflow starts.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    pub workflow_id: String,
+    pub input: Map<String, Value>,
+    pub correlation_id: Option<String>,
+    /// The event that started it (event handlers).
+    pub event: Option<String>,
+    /// `(parent workflow id, parent SUB_WORKFLOW task id)`.
+    pub parent: Option<(String, String)>,
+}
+
+/// A new execution of `cx.def`, its first tasks scheduled.
+pub fn start(cx: &mut Ctx, s: Start) -> Workflow {
+    let def = cx.def;
+    let mut input = s.input;
+    for (k, v) in &def.input_template {
+        input.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let (parent_workflow_id, parent_workflow_task_id) = s.parent.unzip();
+    let mut wf = Workflow {
+        workflow_id: s.workflow_id,
+        name: def.name.clone(),
+        version: def.version,
+        status: WorkflowStatus::Running,
+        input,
+        output: Map::new(),
+        correlation_id: s.correlation_id,
+        reason_for_incompletion: None,
+        variables: def.variables.clone(),
+        tasks: Vec::new(),
+        create_time: cx.now,
+        update_time: cx.now,
+        end_time: 0,
+        event: s.event,
+        parent_workflow_id,
+        parent_workflow_task_id,
+        definition: def.raw.clone(),
+        pending: Vec::new(),
+        next_seq: 0,
+    };
+    Decider::new(cx, &mut wf).begin();
+    wf
+}
+
+/// A worker's or API's result for a task (Conductor's `TaskResult`).
+#[derive(Debug, Clone)]
+pub struct TaskUpdate {
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub output: Map<String, Value>,
+    /// Merge into the task's output (the by-reference API) instead of replacing it.
+    pub merge: bool,
+    pub reason: Option<String>,
+    pub worker_id: Option<String>,
+    pub callback_after_seconds: u64,
+}
+
+/// Whether an update changed anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Updated,
+    /// The task or the workflow had already ended: Conductor ignores the update.
+    Ignored,
+}
+
+pub fn update_task(cx: &mut Ctx, wf: &mut Workflow, u: TaskUpdate) -> Result<Applied, OpError> {
+    let now = cx.now;
+    let ended = wf.status.is_terminal();
+    let Some(t) = wf.task_mut(&u.task_id) else {
+        return Err(OpError::not_found(format!(
+            "No such task found by id: {}",
+            u.task_id
+        )));
+    };
+    if ended || t.status.is_terminal() {
+        return Ok(Applied::Ignored);
+    }
+    if u.merge {
+        t.output_data.extend(u.output);
+    } else {
+        t.output_data = u.output;
+    }
+    t.update_time = now;
+    if u.worker_id.is_some() {
+        t.worker_id = u.worker_id;
+    }
+    if u.status == TaskStatus::InProgress {
+        in_progress(t, u.callback_after_seconds, now);
+        return Ok(Applied::Updated);
+    }
+    t.status = u.status;
+    t.reason_for_incompletion = u.reason;
+    t.end_time = now;
+    if t.start_time == 0 {
+        t.start_time = now;
+    }
+    Decider::new(cx, wf).settle();
+    Ok(Applied::Updated)
+}
+
+/// `IN_PROGRESS` with `callbackAfterSeconds`: a worker task goes back to the queue after the delay.
+fn in_progress(t: &mut Task, callback_after: u64, now: i64) {
+    t.callback_after_seconds = callback_after;
+    if t.task_type == "SIMPLE" && callback_after > 0 {
+        t.status = TaskStatus::Scheduled;
+        t.wait_until = Some(now + (callback_after.min(1 << 31) as i64) * 1000);
+    }
+}
+
+/// The pending task with reference name `task_ref` (the bare name matches the highest DO_WHILE
+/// iteration), as Conductor's update-by-reference and `complete_task` find it.
+pub fn pending_by_ref<'w>(wf: &'w Workflow, task_ref: &str) -> Option<&'w Task> {
+    let exact = wf
+        .tasks
+        .iter()
+        .rev()
+        .find(|t| t.reference_task_name == task_ref && !t.status.is_terminal());
+    exact.or_else(|| {
+        wf.tasks
+            .iter()
+            .filter(|t| t.def_ref == task_ref && !t.status.is_terminal())
+            .max_by_key(|t| (t.iteration, t.seq))
+    })
+}
+
+/// The last task with reference name `task_ref`, ended or not (event handlers target it).
+pub fn last_by_ref<'w>(wf: &'w Workflow, task_ref: &str) -> Option<&'w Task> {
+    pending_by_ref(wf, task_ref).or_else(|| {
+        wf.tasks
+            .iter()
+            .rev()
+            .find(|t| t.reference_task_name == task_ref || t.def_ref == task_ref)
+    })
+}
+
+/// Fires what is due: WAIT deadlines, worker tasks whose delay ended, the workflow's timeout.
+pub fn tick(cx: &mut Ctx, wf: &mut Workflow) {
+    if wf.status != WorkflowStatus::Running {
+        return;
+    }
+    let now = cx.now;
+    let mut ready = Vec::new();
+    for t in wf.tasks.iter_mut() {
+        if t.status.is_terminal() || t.wait_until.is_none_or(|at| at > now) {
+            continue;
+        }
+        t.wait_until = None;
+        match (t.task_type.as_str(), t.status) {
+            ("WAIT", TaskStatus::InProgress) => {
+                t.status = TaskStatus::Completed;
+                t.end_time = now;
+                t.update_time = now;
+            }
+            (_, TaskStatus::Scheduled) => ready.push((t.task_def_name.clone(), t.task_id.clone())),
+            _ => {}
+        }
+    }
+    for (task_type, task_id) in ready {
+        wf.pending
+            .push(super::workflow::Effect::Enqueue { task_type, task_id });
+    }
+    Decider::new(cx, wf).settle();
+}
+
+/// A worker took the task (`GET /api/tasks/poll/{type}`): `None` when it is no longer waiting
+/// to be polled (a duplicate queue entry, a canceled workflow).
+pub fn poll(now: i64, wf: &mut Workflow, task_id: &str, worker_id: Option<&str>) -> Option<Task> {
+    if wf.status != WorkflowStatus::Running {
+        return None;
+    }
+    let t = wf.task_mut(task_id)?;
+    if t.status != TaskStatus::Scheduled || t.wait_until.is_some() {
+        return None;
+    }
+    t.status = TaskStatus::InProgress;
+    if t.start_time == 0 {
+        t.start_time = now;
+    }
+    t.update_time = now;
+    t.poll_count += 1;
+    t.callback_after_seconds = 0;
+    t.worker_id = worker_id.map(str::to_string);
+    Some(t.clone())
+}
+
+/// `DELETE /api/workflow/{id}`: TERMINATED, its running tasks CANCELED.
+pub fn terminate(cx: &mut Ctx, wf: &mut Workflow, reason: Option<String>) -> Result<(), OpError> {
+    match wf.status {
+        WorkflowStatus::Terminated => Ok(()),
+        s if s.is_terminal() => Err(OpError::conflict(format!(
+            "Cannot terminate a {} workflow.",
+            s.name()
+        ))),
+        _ => {
+            Decider::new(cx, wf).end_workflow(WorkflowStatus::Terminated, reason, None);
+            Ok(())
+        }
+    }
+}
+
+pub fn pause(wf: &mut Workflow, now: i64) -> Result<(), OpError> {
+    match wf.status {
+        WorkflowStatus::Running | WorkflowStatus::Paused => {
+            wf.status = WorkflowStatus::Paused;
+            wf.update_time = now;
+            Ok(())
+        }
+        s => Err(OpError::conflict(format!(
+            "The workflow {} is {} and cannot be paused",
+            wf.workflow_id,
+            s.name()
+        ))),
+    }
+}
+
+pub fn resume(cx: &mut Ctx, wf: &mut Workflow) -> Result<(), OpError> {
+    if wf.status != WorkflowStatus::Paused {
+        return Err(OpError::conflict(format!(
+            "The workflow {} is not PAUSED, it is {}",
+            wf.workflow_id,
+            wf.status.name()
+        )));
+    }
+    wf.status = WorkflowStatus::Running;
+    Decider::new(cx, wf).settle();
+    Ok(())
+}
+
+/// `POST /api/workflow/{id}/retry`: the last failed task runs again and the workflow resumes.
+pub fn retry(cx: &mut Ctx, wf: &mut Workflow) -> Result<(), OpError> {
+    if !matches!(
+        wf.status,
+        WorkflowStatus::Failed | WorkflowStatus::TimedOut | WorkflowStatus::Terminated
+    ) {
+        return Err(OpError::conflict(format!(
+            "Workflow is in {} state: only FAILED, TIMED_OUT or TERMINATED workflows can be retried",
+            wf.status.name()
+        )));
+    }
+    let Some(i) = wf
+        .tasks
+        .iter()
+        .rposition(|t| !t.status.is_successful() && !t.retried)
+    else {
+        return Err(OpError::bad_request(
+            "There are no failed tasks! Use restart if you want to attempt entire workflow execution again.",
+        ));
+    };
+    let failed = wf.tasks[i].clone();
+    wf.tasks[i].retried = true;
+    wf.status = WorkflowStatus::Running;
+    wf.reason_for_incompletion = None;
+    wf.end_time = 0;
+    let mut d = Decider::new(cx, wf);
+    if let Some(wt) = d.index.task(&failed.def_ref) {
+        super::schedule::retry(&mut d, wt, &failed, 0);
+    }
+    // Canceled siblings (other fork branches) run again too.
+    reschedule_canceled(&mut d);
+    d.settle();
+    Ok(())
+}
+
+fn reschedule_canceled(d: &mut Decider) {
+    let canceled: Vec<Task> =
+        d.wf.tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Canceled && !t.retried)
+            .cloned()
+            .collect();
+    for t in canceled {
+        if let Some(i) = d.wf.tasks.iter().position(|x| x.task_id == t.task_id) {
+            d.wf.tasks[i].retried = true;
+        }
+        if let Some(wt) = d.index.task(&t.def_ref) {
+            super::schedule::retry(d, wt, &t, 0);
+        }
+    }
+}
+
+/// A SUB_WORKFLOW's child ended: the task takes its status (TERMINATED → CANCELED) and output.
+pub fn child_ended(cx: &mut Ctx, wf: &mut Workflow, task_id: &str, child: &Workflow) {
+    let status = match child.status {
+        WorkflowStatus::Completed => TaskStatus::Completed,
+        WorkflowStatus::Failed => TaskStatus::Failed,
+        WorkflowStatus::TimedOut => TaskStatus::TimedOut,
+        WorkflowStatus::Terminated => TaskStatus::Canceled,
+        WorkflowStatus::Running | WorkflowStatus::Paused => return,
+    };
+    let mut output = child.output.clone();
+    output.insert(
+        "subWorkflowId".into(),
+        Value::from(child.workflow_id.as_str()),
+    );
+    let update = TaskUpdate {
+        task_id: task_id.to_string(),
+        status,
+        output,
+        merge: true,
+        reason: child.reason_for_incompletion.clone(),
+        worker_id: None,
+        callback_after_seconds: 0,
+    };
+    let _ = update_task(cx, wf, update);
+}

@@ -1,0 +1,386 @@
+//! Event-handler listeners: every event an active handler names is a queue this process reads.
+//! Each message goes through every handler of its event; each action runs once per
+//! `(handler, message, action)` — a redelivered message finds its actions recorded and does not
+//! act twice — and the message is deleted when every action is done. An action that fails
+//! leaves the message on the queue, to come back after its visibility timeout. A message that
+//! completes no waiting task is recorded and deleted, as Conductor does.
+
+use super::queues::{EventQueues, Received};
+use super::{Conductor, internal};
+use crate::conductor::def::EventHandler;
+use crate::conductor::events::{self, Decision, Resolved};
+use crate::conductor::ops::{self, OpError, Start};
+use crate::conductor::workflow::TaskStatus;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// Messages taken per queue per round.
+const BATCH: usize = 10;
+
+impl Conductor {
+    /// One round over every active handler's queue; returns how many messages were handled.
+    pub fn listen(&self) -> usize {
+        let handlers = match self.event_handlers() {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("stepwise: conductor: {e}");
+                return 0;
+            }
+        };
+        let mut by_event: BTreeMap<String, Vec<EventHandler>> = BTreeMap::new();
+        for h in handlers.into_iter().filter(|h| h.active) {
+            by_event.entry(h.event.clone()).or_default().push(h);
+        }
+        let mut handled = 0;
+        for (event, handlers) in &by_event {
+            let messages = match self.queues.receive(event, BATCH) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("stepwise: conductor: listening on {event}: {e}");
+                    continue;
+                }
+            };
+            for m in messages {
+                match self.handle(event, handlers, &m) {
+                    Ok(()) => {
+                        if let Err(e) = self.queues.delete(event, &m.receipt) {
+                            eprintln!(
+                                "stepwise: conductor: {event}: deleting message {}: {e}",
+                                m.id
+                            );
+                        }
+                    }
+                    Err(e) => eprintln!(
+                        "stepwise: conductor: {event}: message {} stays on the queue for redelivery: {e}",
+                        m.id
+                    ),
+                }
+                handled += 1;
+            }
+        }
+        if handled > 0 {
+            self.drive();
+        }
+        handled
+    }
+
+    /// Runs the handlers of `event` on one message. `Err`: leave the message for redelivery.
+    pub fn handle(
+        &self,
+        event: &str,
+        handlers: &[EventHandler],
+        m: &Received,
+    ) -> Result<(), String> {
+        let payload = events::payload_of(&m.body);
+        let mut failed = None;
+        for h in handlers {
+            let decision = events::decide(h, event, &m.id, &payload)?;
+            let actions = match decision {
+                Decision::Skipped => {
+                    let key = format!("{}:{}_0", h.name, m.id);
+                    let body = record(
+                        h,
+                        event,
+                        &m.id,
+                        0,
+                        "SKIPPED",
+                        None,
+                        json!({"msg": m.body, "condition": h.condition}),
+                    );
+                    let _ = self.store.claim_event_execution(&key, &body.to_string());
+                    continue;
+                }
+                Decision::Run(actions) => actions,
+            };
+            for (i, action) in actions.iter().enumerate() {
+                if let Err(e) = self.run_once(h, event, &m.id, i, action) {
+                    failed = Some(e);
+                }
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Runs one action unless it already completed for this message.
+    fn run_once(
+        &self,
+        h: &EventHandler,
+        event: &str,
+        message_id: &str,
+        i: usize,
+        action: &Resolved,
+    ) -> Result<(), String> {
+        let key = format!("{}:{message_id}_{i}", h.name);
+        let name = action_name(action);
+        let started = record(
+            h,
+            event,
+            message_id,
+            i,
+            "IN_PROGRESS",
+            Some(name),
+            Value::Null,
+        );
+        let claimed = self
+            .store
+            .claim_event_execution(&key, &started.to_string())
+            .map_err(|e| e.to_string())?;
+        if !claimed && !self.unfinished(&key) {
+            return Ok(());
+        }
+        match self.act(event, &key, action) {
+            Ok((status, output)) => {
+                let done = record(
+                    h,
+                    event,
+                    message_id,
+                    i,
+                    status,
+                    Some(name),
+                    Value::Object(output),
+                );
+                self.store
+                    .set_event_execution(&key, &done.to_string())
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => {
+                let _ = self.store.forget_event_execution(&key);
+                Err(format!("handler '{}' action {i} ({name}): {e}", h.name))
+            }
+        }
+    }
+
+    /// Claimed before but not finished: the process died half-way, so the action runs again
+    /// (each action is idempotent for a given message).
+    fn unfinished(&self, key: &str) -> bool {
+        let all = self.store.event_executions().unwrap_or_default();
+        all.iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, b)| serde_json::from_str::<Value>(b).ok())
+            .is_some_and(|v| v["status"] == "IN_PROGRESS")
+    }
+
+    /// Performs an action: the event execution's status and output, or `Err` to retry later.
+    fn act(
+        &self,
+        event: &str,
+        key: &str,
+        action: &Resolved,
+    ) -> Result<(&'static str, Map<String, Value>), String> {
+        match action {
+            Resolved::StartWorkflow {
+                name,
+                version,
+                correlation_id,
+                input,
+            } => {
+                let start = Start {
+                    workflow_id: stable_id(key),
+                    input: input.clone(),
+                    correlation_id: correlation_id.clone(),
+                    event: Some(event.to_string()),
+                    parent: None,
+                };
+                let id = self
+                    .start_idempotently(name, *version, start)
+                    .map_err(|e| e.message)?;
+                Ok(("COMPLETED", object(json!({"workflowId": id}))))
+            }
+            Resolved::UpdateTask {
+                failed,
+                workflow_id,
+                task_ref,
+                task_id,
+                output,
+                reason,
+            } => self.complete_from_event(
+                *failed,
+                workflow_id.as_deref(),
+                task_ref.as_deref(),
+                task_id.as_deref(),
+                output,
+                reason.clone(),
+            ),
+            Resolved::Terminate {
+                workflow_id,
+                reason,
+            } => {
+                let Some(id) = workflow_id else {
+                    return Ok((
+                        "FAILED",
+                        object(json!({"exception": "terminate_workflow needs a workflowId"})),
+                    ));
+                };
+                let r = self.apply(id, |cx, wf| ops::terminate(cx, wf, reason.clone()));
+                Ok(outcome(r, json!({"workflowId": id})))
+            }
+            Resolved::UpdateVariables {
+                workflow_id,
+                variables,
+                append_array,
+            } => {
+                let Some(id) = workflow_id else {
+                    return Ok((
+                        "FAILED",
+                        object(
+                            json!({"exception": "update_workflow_variables needs a workflowId"}),
+                        ),
+                    ));
+                };
+                let r = self.apply(id, |cx, wf| {
+                    merge_variables(&mut wf.variables, variables, *append_array);
+                    crate::conductor::decide::Decider::new(cx, wf).settle();
+                    Ok(())
+                });
+                Ok(outcome(r, json!({"workflowId": id})))
+            }
+        }
+    }
+
+    fn start_idempotently(
+        &self,
+        name: &str,
+        version: Option<i64>,
+        start: Start,
+    ) -> Result<String, OpError> {
+        if self
+            .store
+            .workflow(&start.workflow_id)
+            .map_err(internal)?
+            .is_some()
+        {
+            return Ok(start.workflow_id);
+        }
+        self.start(name, version, start)
+    }
+
+    /// complete_task / fail_task: the task by id or by reference name (the highest iteration in
+    /// a loop). No such task, or one that already ended: recorded with an `error`, message done.
+    fn complete_from_event(
+        &self,
+        failed: bool,
+        workflow_id: Option<&str>,
+        task_ref: Option<&str>,
+        task_id: Option<&str>,
+        output: &Map<String, Value>,
+        reason: Option<String>,
+    ) -> Result<(&'static str, Map<String, Value>), String> {
+        let not_found = || {
+            let mut o = output.clone();
+            o.insert(
+                "error".into(),
+                Value::from(format!(
+                    "No task found with taskId: {}, reference name: {}, workflowId: {}",
+                    task_id.unwrap_or("null"),
+                    task_ref.unwrap_or("null"),
+                    workflow_id.unwrap_or("null")
+                )),
+            );
+            Ok(("COMPLETED", o))
+        };
+        let Some(wf_id) = workflow_id else {
+            return not_found();
+        };
+        let status = if failed {
+            TaskStatus::Failed
+        } else {
+            TaskStatus::Completed
+        };
+        let r = self.apply(wf_id, |cx, wf| {
+            let target = match task_id {
+                Some(id) => wf.task(id).filter(|t| !t.status.is_terminal()),
+                None => task_ref.and_then(|r| ops::pending_by_ref(wf, r)),
+            };
+            let Some(id) = target.map(|t| t.task_id.clone()) else {
+                return Ok(false);
+            };
+            let update = ops::TaskUpdate {
+                task_id: id,
+                status,
+                output: output.clone(),
+                merge: false,
+                reason: reason.clone(),
+                worker_id: None,
+                callback_after_seconds: 0,
+            };
+            ops::update_task(cx, wf, update).map(|_| true)
+        });
+        match r {
+            Ok(true) => Ok(("COMPLETED", output.clone())),
+            Ok(false) => not_found(),
+            Err(e) if e.status == 404 => Ok(("FAILED", object(json!({"exception": e.message})))),
+            Err(e) => Err(e.message),
+        }
+    }
+}
+
+fn outcome(r: Result<(), OpError>, ok: Value) -> (&'static str, Map<String, Value>) {
+    match r {
+        Ok(()) => ("COMPLETED", object(ok)),
+        Err(e) => ("FAILED", object(json!({"exception": e.message}))),
+    }
+}
+
+fn merge_variables(vars: &mut Map<String, Value>, new: &Map<String, Value>, append: bool) {
+    for (k, v) in new {
+        match (vars.get_mut(k), append) {
+            (Some(Value::Array(existing)), true) => match v {
+                Value::Array(more) => existing.extend(more.iter().cloned()),
+                other => existing.push(other.clone()),
+            },
+            _ => {
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn action_name(a: &Resolved) -> &'static str {
+    match a {
+        Resolved::StartWorkflow { .. } => "start_workflow",
+        Resolved::UpdateTask { failed: false, .. } => "complete_task",
+        Resolved::UpdateTask { failed: true, .. } => "fail_task",
+        Resolved::Terminate { .. } => "terminate_workflow",
+        Resolved::UpdateVariables { .. } => "update_workflow_variables",
+    }
+}
+
+/// Conductor's `EventExecution` JSON.
+fn record(
+    h: &EventHandler,
+    event: &str,
+    message_id: &str,
+    i: usize,
+    status: &str,
+    action: Option<&str>,
+    output: Value,
+) -> Value {
+    json!({
+        "id": format!("{message_id}_{i}"),
+        "messageId": message_id,
+        "name": h.name,
+        "event": event,
+        "status": status,
+        "action": action,
+        "output": output,
+    })
+}
+
+/// A workflow id that depends only on `(handler, message, action)`, so a start delivered twice
+/// starts one workflow.
+fn stable_id(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}

@@ -1,0 +1,272 @@
+//! Where Conductor's queues live: EVENT sinks and event-handler events name them
+//! (`sqs:NAME`, `sqs:URL`, `sqs:ARN`, `conductor:WORKFLOW:NAME`). `conductor:` queues are always
+//! the embedded queue; `sqs:` queues are the embedded queue, or a real SQS endpoint (moto, AWS)
+//! when one is configured. A queue that does not exist is created on first use, as Conductor
+//! does.
+
+use crate::integrations::aws;
+use crate::store::queue::{NewMessage, QueueStore};
+use aws_sdk_sqs::Client;
+use std::sync::{Arc, OnceLock};
+
+/// A message taken from a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub id: String,
+    pub receipt: String,
+    pub body: String,
+}
+
+/// How long a received message stays invisible while its handlers run (Conductor: 60 s).
+pub const VISIBILITY_MS: i64 = 60_000;
+
+pub trait EventQueues: Send + Sync {
+    /// Sends `body`; returns the message id.
+    fn send(&self, event: &str, body: &str) -> Result<String, String>;
+    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String>;
+    fn delete(&self, event: &str, receipt: &str) -> Result<(), String>;
+}
+
+/// `sqs:https://…/123/orders` and `sqs:arn:aws:sqs:…:orders` name the queue `orders`.
+pub fn queue_of(event: &str) -> &str {
+    let rest = event.split_once(':').map_or(event, |(_, r)| r);
+    if rest.starts_with("http://") || rest.starts_with("https://") {
+        return crate::integrations::sqs::queue_name(rest);
+    }
+    if rest.starts_with("arn:") {
+        return rest.rsplit(':').next().unwrap_or(rest);
+    }
+    rest
+}
+
+/// Both kinds behind one door: `conductor:` on the embedded queue, `sqs:` on `sqs`.
+pub struct Queues {
+    pub embedded: Arc<Embedded>,
+    pub sqs: Arc<dyn EventQueues>,
+}
+
+impl Queues {
+    fn pick(&self, event: &str) -> &dyn EventQueues {
+        if event.starts_with("sqs:") {
+            self.sqs.as_ref()
+        } else {
+            self.embedded.as_ref()
+        }
+    }
+}
+
+impl EventQueues for Queues {
+    fn send(&self, event: &str, body: &str) -> Result<String, String> {
+        self.pick(event).send(event, body)
+    }
+    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String> {
+        self.pick(event).receive(event, max)
+    }
+    fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
+        self.pick(event).delete(event, receipt)
+    }
+}
+
+/// Queues in stepwise's own store. `conductor:` events keep their whole name as the queue's.
+pub struct Embedded {
+    pub store: Arc<dyn QueueStore + Send + Sync>,
+    pub now_ms: fn() -> i64,
+}
+
+impl Embedded {
+    fn name(event: &str) -> &str {
+        if event.starts_with("sqs:") {
+            queue_of(event)
+        } else {
+            event
+        }
+    }
+
+    /// Sends to a queue by its own name (the task queues of worker tasks).
+    pub fn send_to(&self, queue: &str, body: &str) -> Result<String, String> {
+        let now = (self.now_ms)();
+        self.store
+            .create_queue(queue, "{}", now)
+            .map_err(|e| e.to_string())?;
+        let message = NewMessage {
+            queue: queue.to_string(),
+            id: uuid::Uuid::new_v4().to_string(),
+            body: body.to_string(),
+            attributes: "{}".into(),
+            visible_at_ms: now,
+            sent_ms: now,
+            group_id: None,
+            deduplication_id: None,
+        };
+        match self.store.send_message(&message) {
+            Ok(Some(m)) => Ok(m.id),
+            Ok(None) => Err(format!("the embedded queue {queue} disappeared")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn receive_from(&self, queue: &str, max: usize) -> Result<Vec<Received>, String> {
+        let now = (self.now_ms)();
+        let got = self
+            .store
+            .receive_messages(queue, max, VISIBILITY_MS, now)
+            .map_err(|e| e.to_string())?;
+        Ok(got
+            .into_iter()
+            .map(|m| Received {
+                id: m.id,
+                receipt: m.receipt_handle.unwrap_or_default(),
+                body: m.body,
+            })
+            .collect())
+    }
+
+    pub fn delete_from(&self, queue: &str, receipt: &str) -> Result<(), String> {
+        self.store
+            .delete_message(queue, receipt)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl EventQueues for Embedded {
+    fn send(&self, event: &str, body: &str) -> Result<String, String> {
+        self.send_to(Self::name(event), body)
+    }
+    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String> {
+        self.receive_from(Self::name(event), max)
+    }
+    fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
+        self.delete_from(Self::name(event), receipt)
+    }
+}
+
+/// An SQS endpoint through `aws-sdk-sqs`: queue names are looked up (and created when missing),
+/// URLs used as given.
+pub struct Remote {
+    endpoint: String,
+    conn: OnceLock<Result<Conn, String>>,
+}
+
+struct Conn {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+    urls: std::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+impl Remote {
+    pub fn new(endpoint: &str) -> Remote {
+        Remote {
+            endpoint: endpoint.to_string(),
+            conn: OnceLock::new(),
+        }
+    }
+
+    fn conn(&self) -> Result<&Conn, String> {
+        let conn = self.conn.get_or_init(|| {
+            let (client, rt, _) = aws::connect(&self.endpoint, |sdk, url| {
+                let mut config = aws_sdk_sqs::config::Builder::from(sdk);
+                config.set_endpoint_url(url);
+                Client::from_conf(config.build())
+            })?;
+            Ok(Conn {
+                rt,
+                client,
+                urls: Default::default(),
+            })
+        });
+        conn.as_ref().map_err(Clone::clone)
+    }
+
+    /// The queue's URL: given in the event, or found by name (created when missing).
+    fn url(&self, c: &Conn, event: &str) -> Result<String, String> {
+        let rest = event.split_once(':').map_or(event, |(_, r)| r);
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            return Ok(rest.to_string());
+        }
+        let name = queue_of(event).to_string();
+        let cached = c.urls.lock().ok().and_then(|m| m.get(&name).cloned());
+        if let Some(u) = cached {
+            return Ok(u);
+        }
+        let found =
+            c.rt.block_on(c.client.get_queue_url().queue_name(&name).send())
+                .ok()
+                .and_then(|o| o.queue_url().map(str::to_string));
+        let url = match found {
+            Some(u) => u,
+            None => {
+                c.rt.block_on(c.client.create_queue().queue_name(&name).send())
+                    .map_err(|e| self.failed("CreateQueue", &name, &e))?
+                    .queue_url()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("SQS created {name} but gave no URL"))?
+            }
+        };
+        if let Ok(mut m) = c.urls.lock() {
+            m.insert(name, url.clone());
+        }
+        Ok(url)
+    }
+
+    fn failed(&self, op: &str, queue: &str, e: &dyn std::fmt::Debug) -> String {
+        format!(
+            "SQS {op} for {queue} at {} failed: {e:?}",
+            aws::url(&self.endpoint).unwrap_or_else(|| "AWS".into())
+        )
+    }
+}
+
+impl EventQueues for Remote {
+    fn send(&self, event: &str, body: &str) -> Result<String, String> {
+        let c = self.conn()?;
+        let url = self.url(c, event)?;
+        let out =
+            c.rt.block_on(
+                c.client
+                    .send_message()
+                    .queue_url(&url)
+                    .message_body(body)
+                    .send(),
+            )
+            .map_err(|e| self.failed("SendMessage", &url, &e))?;
+        Ok(out.message_id().unwrap_or_default().to_string())
+    }
+
+    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String> {
+        let c = self.conn()?;
+        let url = self.url(c, event)?;
+        let request = c
+            .client
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(max.clamp(1, 10) as i32)
+            .visibility_timeout((VISIBILITY_MS / 1000) as i32);
+        let out =
+            c.rt.block_on(request.send())
+                .map_err(|e| self.failed("ReceiveMessage", &url, &e))?;
+        Ok(out
+            .messages()
+            .iter()
+            .map(|m| Received {
+                id: m.message_id().unwrap_or_default().to_string(),
+                receipt: m.receipt_handle().unwrap_or_default().to_string(),
+                body: m.body().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
+        let c = self.conn()?;
+        let url = self.url(c, event)?;
+        c.rt.block_on(
+            c.client
+                .delete_message()
+                .queue_url(&url)
+                .receipt_handle(receipt)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| self.failed("DeleteMessage", &url, &e))
+    }
+}

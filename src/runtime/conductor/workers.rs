@@ -1,0 +1,87 @@
+//! Worker tasks (SIMPLE): a scheduled task waits on its type's embedded queue; a poll takes the
+//! next one that is still SCHEDULED and marks it IN_PROGRESS for the worker; the worker's result
+//! goes through the decider like any task update.
+
+use super::Conductor;
+use super::effects::task_queue;
+use crate::conductor::ops::{self, OpError};
+use crate::conductor::workflow::Task;
+use serde_json::Value;
+
+/// Entries looked at per poll before answering "nothing" (stale entries are dropped).
+const MAX_LOOKS: usize = 32;
+
+impl Conductor {
+    /// `GET /api/tasks/poll/{type}`: the task given to the worker, with its workflow's id, or
+    /// `None` when no task of the type waits.
+    pub fn poll(
+        &self,
+        task_type: &str,
+        worker_id: Option<&str>,
+    ) -> Result<Option<(Task, String)>, OpError> {
+        let queue = task_queue(task_type);
+        for _ in 0..MAX_LOOKS {
+            let got = self
+                .queues
+                .embedded
+                .receive_from(&queue, 1)
+                .map_err(super::internal)?;
+            let Some(m) = got.into_iter().next() else {
+                return Ok(None);
+            };
+            let entry: Value = serde_json::from_str(&m.body).unwrap_or(Value::Null);
+            let (Some(wf_id), Some(task_id)) = (
+                entry.get("workflowId").and_then(Value::as_str),
+                entry.get("taskId").and_then(Value::as_str),
+            ) else {
+                let _ = self.queues.embedded.delete_from(&queue, &m.receipt);
+                continue;
+            };
+            let taken = self.apply_quietly(wf_id, &mut |cx, wf| {
+                Ok(ops::poll(cx.now, wf, task_id, worker_id))
+            });
+            let _ = self.queues.embedded.delete_from(&queue, &m.receipt);
+            match taken {
+                Ok(Some(task)) => return Ok(Some((task, wf_id.to_string()))),
+                Ok(None) | Err(OpError { status: 404, .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// `POST /api/tasks`: a worker's `TaskResult`. The workflow is found by
+    /// `workflowInstanceId`.
+    pub fn update_task(&self, workflow_id: &str, update: ops::TaskUpdate) -> Result<(), OpError> {
+        self.apply(workflow_id, |cx, wf| {
+            ops::update_task(cx, wf, update.clone()).map(|_| ())
+        })
+    }
+
+    /// `POST /api/tasks/{workflowId}/{taskRefName}/{status}`: completes the pending task with that
+    /// reference name, its output merged with `output`. `None` when no such task is pending.
+    pub fn update_by_ref(
+        &self,
+        workflow_id: &str,
+        task_ref: &str,
+        status: crate::conductor::workflow::TaskStatus,
+        output: serde_json::Map<String, Value>,
+        worker_id: Option<String>,
+    ) -> Result<Option<String>, OpError> {
+        self.apply(workflow_id, |cx, wf| {
+            let Some(task_id) = ops::pending_by_ref(wf, task_ref).map(|t| t.task_id.clone()) else {
+                return Ok(None);
+            };
+            let update = ops::TaskUpdate {
+                task_id: task_id.clone(),
+                status,
+                output: output.clone(),
+                merge: true,
+                reason: None,
+                worker_id: worker_id.clone(),
+                callback_after_seconds: 0,
+            };
+            ops::update_task(cx, wf, update).map(|_| Some(task_id))
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! `/api/tasks`: polls for worker tasks and task results (by id, or by reference name).
+
+use super::{Answer, Request, Result, not_supported};
+use crate::conductor::ops::{OpError, TaskUpdate};
+use crate::conductor::workflow::TaskStatus;
+use crate::runtime::conductor::Conductor;
+use serde_json::{Map, Value};
+
+pub fn call(c: &Conductor, r: &Request, p: &[&str]) -> Result {
+    match (r.method.as_str(), p) {
+        ("GET", ["poll", "batch", task_type]) => {
+            let count = r.int("count")?.unwrap_or(1).clamp(1, 100) as usize;
+            let mut tasks = Vec::new();
+            while tasks.len() < count {
+                match poll_one(c, task_type, r)? {
+                    Some(t) => tasks.push(t),
+                    None => break,
+                }
+            }
+            Ok(Answer::json(&Value::Array(tasks)))
+        }
+        ("GET", ["poll", task_type]) => Ok(match poll_one(c, task_type, r)? {
+            Some(t) => Answer::json(&t),
+            None => Answer::empty(204),
+        }),
+        ("POST", []) => {
+            let task_id = result(c, &r.object()?)?;
+            Ok(Answer::text(&task_id))
+        }
+        // The worker's next task would come back here; answering "none" sends it back to polling.
+        ("POST", ["update-v2"]) => {
+            result(c, &r.object()?)?;
+            Ok(Answer::empty(204))
+        }
+        ("POST", [workflow_id, task_ref, status]) => {
+            let status = status_of(status)?;
+            let worker = r.param("workerid").map(str::to_string);
+            let id = c.update_by_ref(workflow_id, task_ref, status, r.object()?, worker)?;
+            Ok(Answer::text(&id.unwrap_or_default()))
+        }
+        ("POST", [workflow_id, task_ref, status, "sync"]) => {
+            let status = status_of(status)?;
+            let worker = r.param("workerid").map(str::to_string);
+            c.update_by_ref(workflow_id, task_ref, status, r.object()?, worker)?;
+            Ok(Answer::json(&c.workflow(workflow_id)?.to_json(true)))
+        }
+        _ => Err(not_supported(r)),
+    }
+}
+
+fn poll_one(
+    c: &Conductor,
+    task_type: &str,
+    r: &Request,
+) -> std::result::Result<Option<Value>, OpError> {
+    let Some((task, wf_id)) = c.poll(task_type, r.param("workerid"))? else {
+        return Ok(None);
+    };
+    let wf = c.workflow(&wf_id)?;
+    let defs = crate::conductor::decide::definition_tasks(&wf.definition);
+    Ok(Some(
+        task.to_json(&wf, defs.get(task.def_ref.as_str()).copied()),
+    ))
+}
+
+fn status_of(s: &str) -> std::result::Result<TaskStatus, OpError> {
+    TaskStatus::parse_result(s).ok_or_else(|| {
+        OpError::bad_request(format!(
+            "'{s}' is not a task status a result may set (IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED)"
+        ))
+    })
+}
+
+/// A `TaskResult`: applied to the task of `workflowInstanceId`; returns the task id.
+fn result(c: &Conductor, body: &Map<String, Value>) -> std::result::Result<String, OpError> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    let workflow_id = text("workflowInstanceId")
+        .ok_or_else(|| OpError::bad_request("TaskResult needs workflowInstanceId"))?;
+    let task_id = text("taskId").ok_or_else(|| OpError::bad_request("TaskResult needs taskId"))?;
+    let status = status_of(&text("status").unwrap_or_else(|| "COMPLETED".into()))?;
+    let update = TaskUpdate {
+        task_id: task_id.clone(),
+        status,
+        output: body
+            .get("outputData")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        merge: false,
+        reason: text("reasonForIncompletion"),
+        worker_id: text("workerId"),
+        callback_after_seconds: body
+            .get("callbackAfterSeconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    };
+    c.update_task(&workflow_id, update)?;
+    Ok(task_id)
+}

@@ -1,0 +1,50 @@
+//! Conductor workflow executions and event-handler executions. A workflow row holds the whole
+//! execution as JSON (`conductor::Workflow`), with the columns the store needs to find work:
+//! its status, when it is next due, and whether it has effects still to perform. Rows carry a
+//! `revision` for optimistic concurrency, as executions do.
+//!
+//! Definitions (workflows, tasks, event handlers) are resources (`registry.rs`).
+
+use super::Result;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub correlation_id: Option<String>,
+    pub created_ms: i64,
+    /// When a timer of the workflow is due (WAIT, delayed tasks), if any.
+    pub due_ms: Option<i64>,
+    /// Effects decided but not yet performed.
+    pub pending: bool,
+    /// JSON of the execution.
+    pub body: String,
+    /// 1 when inserted; each update writes the stored revision + 1.
+    pub revision: i64,
+}
+
+pub trait ConductorStore {
+    /// Inserts a new workflow; `false` (and nothing written) when the id exists.
+    fn insert_workflow(&self, row: &WorkflowRow) -> Result<bool>;
+    fn workflow(&self, id: &str) -> Result<Option<WorkflowRow>>;
+    /// Replaces the row when the stored revision is `row.revision - 1`; `Error::Conflict` when
+    /// another writer came first (reload and apply again).
+    fn update_workflow(&self, row: &WorkflowRow) -> Result<()>;
+    /// Workflows with effects pending, or due at or before `now_ms`; at most `limit` ids.
+    fn due_workflows(&self, now_ms: i64, limit: usize) -> Result<Vec<String>>;
+    /// The earliest `due_ms` of all.
+    fn next_workflow_due(&self) -> Result<Option<i64>>;
+    /// Workflows, newest first, optionally of one name, at most `limit` (0: all).
+    fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>>;
+    /// Records an event execution under `key` unless one exists: `false` means this
+    /// `(handler, message, action)` was handled before (a duplicate delivery).
+    fn claim_event_execution(&self, key: &str, body: &str) -> Result<bool>;
+    /// Replaces the record (its status and output after the action ran).
+    fn set_event_execution(&self, key: &str, body: &str) -> Result<()>;
+    /// Removes the record: the action failed and may run again when the message comes back.
+    fn forget_event_execution(&self, key: &str) -> Result<()>;
+    /// Every event execution as `(key, body)`, by key.
+    fn event_executions(&self) -> Result<Vec<(String, String)>>;
+}

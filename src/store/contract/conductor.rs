@@ -1,0 +1,95 @@
+//! The Conductor part of the contract: workflow rows and event executions.
+
+use crate::store::conductor::WorkflowRow;
+use crate::store::{Error, Store};
+
+fn row(id: &str, name: &str, created_ms: i64) -> WorkflowRow {
+    WorkflowRow {
+        id: id.into(),
+        name: name.into(),
+        status: "RUNNING".into(),
+        correlation_id: None,
+        created_ms,
+        due_ms: None,
+        pending: false,
+        body: "{}".into(),
+        revision: 1,
+    }
+}
+
+pub(crate) fn conductor_workflow_insert_read_update(s: &dyn Store) {
+    assert!(s.insert_workflow(&row("w1", "wf", 1)).unwrap());
+    assert!(
+        !s.insert_workflow(&row("w1", "other", 2)).unwrap(),
+        "ids are unique"
+    );
+    let mut w = s.workflow("w1").unwrap().unwrap();
+    assert_eq!((w.name.as_str(), w.revision), ("wf", 1));
+    w.revision = 2;
+    w.status = "COMPLETED".into();
+    s.update_workflow(&w).unwrap();
+    assert_eq!(s.workflow("w1").unwrap().unwrap().status, "COMPLETED");
+    // A writer that read revision 1 lost the race.
+    let stale = WorkflowRow {
+        revision: 2,
+        status: "FAILED".into(),
+        ..w.clone()
+    };
+    assert_eq!(
+        s.update_workflow(&stale),
+        Err(Error::Conflict { arn: "w1".into() })
+    );
+    assert!(s.workflow("nope").unwrap().is_none());
+}
+
+pub(crate) fn conductor_due_and_pending(s: &dyn Store) {
+    let due = |id: &str, due_ms: Option<i64>, pending: bool| WorkflowRow {
+        due_ms,
+        pending,
+        ..row(id, "wf", 1)
+    };
+    s.insert_workflow(&due("late", Some(50), false)).unwrap();
+    s.insert_workflow(&due("early", Some(10), false)).unwrap();
+    s.insert_workflow(&due("effects", None, true)).unwrap();
+    s.insert_workflow(&due("idle", None, false)).unwrap();
+    assert_eq!(s.due_workflows(20, 10).unwrap(), ["effects", "early"]);
+    assert_eq!(s.due_workflows(100, 2).unwrap().len(), 2);
+    assert_eq!(s.next_workflow_due().unwrap(), Some(10));
+}
+
+pub(crate) fn conductor_list_newest_first(s: &dyn Store) {
+    s.insert_workflow(&row("a", "one", 1)).unwrap();
+    s.insert_workflow(&row("b", "two", 2)).unwrap();
+    s.insert_workflow(&row("c", "one", 3)).unwrap();
+    let ids = |rows: Vec<WorkflowRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.list_workflows(None, 0).unwrap()), ["c", "b", "a"]);
+    assert_eq!(ids(s.list_workflows(Some("one"), 1).unwrap()), ["c"]);
+}
+
+pub(crate) fn conductor_event_executions_claim_once(s: &dyn Store) {
+    assert!(
+        s.claim_event_execution("h:m1_0", "{\"status\":\"IN_PROGRESS\"}")
+            .unwrap()
+    );
+    assert!(
+        !s.claim_event_execution("h:m1_0", "{}").unwrap(),
+        "a duplicate delivery"
+    );
+    s.set_event_execution("h:m1_0", "{\"status\":\"COMPLETED\"}")
+        .unwrap();
+    s.claim_event_execution("h:m2_0", "{}").unwrap();
+    s.forget_event_execution("h:m2_0").unwrap();
+    assert!(
+        s.claim_event_execution("h:m2_0", "{}").unwrap(),
+        "forgotten: may run again"
+    );
+    let all = s.event_executions().unwrap();
+    assert_eq!(
+        all[0],
+        (
+            "h:m1_0".to_string(),
+            "{\"status\":\"COMPLETED\"}".to_string()
+        )
+    );
+    assert_eq!(all.len(), 2);
+}

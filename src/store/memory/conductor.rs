@@ -1,0 +1,113 @@
+//! Conductor workflows and event executions in `MemoryStore`.
+
+use super::MemoryStore;
+use crate::store::conductor::{ConductorStore, WorkflowRow};
+use crate::store::{Error, Result};
+
+impl ConductorStore for MemoryStore {
+    fn insert_workflow(&self, w: &WorkflowRow) -> Result<bool> {
+        let mut inner = self.lock();
+        if inner.workflows.contains_key(&w.id) {
+            return Ok(false);
+        }
+        inner.workflows.insert(
+            w.id.clone(),
+            WorkflowRow {
+                revision: 1,
+                ..w.clone()
+            },
+        );
+        Ok(true)
+    }
+
+    fn workflow(&self, id: &str) -> Result<Option<WorkflowRow>> {
+        Ok(self.lock().workflows.get(id).cloned())
+    }
+
+    fn update_workflow(&self, w: &WorkflowRow) -> Result<()> {
+        let mut inner = self.lock();
+        match inner.workflows.get_mut(&w.id) {
+            Some(stored) if stored.revision == w.revision - 1 => {
+                let created_ms = stored.created_ms;
+                *stored = WorkflowRow {
+                    created_ms,
+                    ..w.clone()
+                };
+                Ok(())
+            }
+            _ => Err(Error::Conflict { arn: w.id.clone() }),
+        }
+    }
+
+    fn due_workflows(&self, now_ms: i64, limit: usize) -> Result<Vec<String>> {
+        let inner = self.lock();
+        let mut due: Vec<(i64, &String)> = inner
+            .workflows
+            .values()
+            .filter(|w| w.pending || w.due_ms.is_some_and(|d| d <= now_ms))
+            .map(|w| (w.due_ms.unwrap_or(0), &w.id))
+            .collect();
+        due.sort();
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|(_, id)| id.clone())
+            .collect())
+    }
+
+    fn next_workflow_due(&self) -> Result<Option<i64>> {
+        Ok(self
+            .lock()
+            .workflows
+            .values()
+            .filter_map(|w| w.due_ms)
+            .min())
+    }
+
+    fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>> {
+        let inner = self.lock();
+        let mut all: Vec<WorkflowRow> = inner
+            .workflows
+            .values()
+            .filter(|w| name.is_none_or(|n| w.name == n))
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
+        if limit > 0 {
+            all.truncate(limit);
+        }
+        Ok(all)
+    }
+
+    fn claim_event_execution(&self, key: &str, body: &str) -> Result<bool> {
+        let mut inner = self.lock();
+        if inner.event_executions.contains_key(key) {
+            return Ok(false);
+        }
+        inner
+            .event_executions
+            .insert(key.to_string(), body.to_string());
+        Ok(true)
+    }
+
+    fn set_event_execution(&self, key: &str, body: &str) -> Result<()> {
+        self.lock()
+            .event_executions
+            .insert(key.to_string(), body.to_string());
+        Ok(())
+    }
+
+    fn forget_event_execution(&self, key: &str) -> Result<()> {
+        self.lock().event_executions.remove(key);
+        Ok(())
+    }
+
+    fn event_executions(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .lock()
+            .event_executions
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}
