@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Definition files (ASL JSON).
+    /// Definition files (ASL JSON, or Conductor workflow definitions).
     #[arg(required = true)]
     files: Vec<String>,
     /// `json` prints the diagnostics as a JSON array on stdout.
@@ -21,7 +21,7 @@ pub fn main(args: Args) -> ExitCode {
     for file in &args.files {
         match super::read_file(file) {
             Ok(text) => {
-                if let Err(diags) = crate::asl::load(&text) {
+                if let Err(diags) = check(&text) {
                     all.extend(diags.into_iter().map(|d| (file.clone(), d)));
                 }
             }
@@ -54,6 +54,16 @@ pub fn main(args: Args) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// An ASL definition, or a Conductor workflow definition (`tasks`, no `States`).
+fn check(text: &str) -> Result<(), Vec<Diagnostic>> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(doc) if super::conductor::is_workflow(&doc) => {
+            crate::conductor::def::load_workflow(&doc).map(|_| ())
+        }
+        _ => crate::asl::load(text).map(|_| ()),
     }
 }
 

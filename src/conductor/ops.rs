@@ -80,6 +80,12 @@ pub fn start(cx: &mut Ctx, s: Start) -> Workflow {
         definition: def.raw.clone(),
         pending: Vec::new(),
         next_seq: 0,
+        timeout_at: (def.timeout_seconds > 0
+            && def.timeout_policy == super::def::WorkflowTimeoutPolicy::TimeOutWf)
+            .then(|| {
+                cx.now
+                    .saturating_add((def.timeout_seconds.min(1 << 40) as i64) * 1000)
+            }),
     };
     Decider::new(cx, &mut wf).begin();
     wf
@@ -182,6 +188,14 @@ pub fn tick(cx: &mut Ctx, wf: &mut Workflow) {
         return;
     }
     let now = cx.now;
+    if wf.timeout_at.is_some_and(|at| at <= now) {
+        let reason = format!(
+            "Workflow timed out after {} seconds (timeoutSeconds, TIME_OUT_WF)",
+            cx.def.timeout_seconds
+        );
+        Decider::new(cx, wf).end_workflow(WorkflowStatus::TimedOut, Some(reason), None);
+        return;
+    }
     let mut ready = Vec::new();
     for t in wf.tasks.iter_mut() {
         if t.status.is_terminal() || t.wait_until.is_none_or(|at| at > now) {

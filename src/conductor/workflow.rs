@@ -271,6 +271,9 @@ pub struct Workflow {
     /// Effects decided but not yet performed (the outbox, inside the row).
     pub pending: Vec<Effect>,
     pub next_seq: u32,
+    /// `timeoutSeconds` with `TIME_OUT_WF`: when the workflow times out.
+    #[serde(default)]
+    pub timeout_at: Option<i64>,
 }
 
 impl Workflow {
@@ -291,6 +294,7 @@ impl Workflow {
             .iter()
             .filter(|t| !t.status.is_terminal())
             .filter_map(|t| t.wait_until)
+            .chain(self.timeout_at)
             .min()
     }
 

@@ -1,0 +1,480 @@
+//! Conductor workflows on the runtime, through the library with a manual clock and the embedded
+//! queue: what Conductor does that ASL has no word for (JOIN on a subset, TERMINATE from a
+//! branch, timed WAITs completed early), retries, sub-workflows, pause, and event handlers —
+//! once per message however often it is delivered, and a failed action leaves the message.
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use stepwise::conductor::ops::{self, Start, TaskUpdate};
+use stepwise::conductor::workflow::{TaskStatus, Workflow, WorkflowStatus};
+use stepwise::runtime::conductor::Conductor;
+use stepwise::runtime::conductor::queues::{Embedded, EventQueues, Queues};
+use stepwise::store::{MemoryStore, Store};
+
+/// Each test runs in its own process (nextest), so one clock per process is one per test.
+static NOW: AtomicI64 = AtomicI64::new(1_700_000_000_000);
+
+fn now() -> i64 {
+    NOW.load(Ordering::Relaxed)
+}
+
+fn advance(ms: i64) {
+    NOW.fetch_add(ms, Ordering::Relaxed);
+}
+
+struct Rig {
+    c: Conductor,
+    store: Arc<dyn Store>,
+}
+
+fn rig(workflows: &[Value]) -> Rig {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let embedded = Arc::new(Embedded {
+        store: store.clone(),
+        now_ms: now,
+    });
+    let queues = Queues {
+        embedded: embedded.clone(),
+        sqs: embedded,
+    };
+    let c = Conductor::new(store.clone(), queues, Arc::new(now));
+    for w in workflows {
+        c.register_workflow(w, true).expect("a valid workflow");
+    }
+    Rig { c, store }
+}
+
+impl Rig {
+    fn start(&self, name: &str, input: Value) -> String {
+        let start = Start {
+            input: input.as_object().cloned().unwrap_or_default(),
+            ..Start::default()
+        };
+        self.c.start(name, None, start).expect("starts")
+    }
+
+    fn wf(&self, id: &str) -> Workflow {
+        self.c.workflow(id).expect("exists")
+    }
+
+    fn statuses(&self, id: &str) -> Vec<(String, &'static str)> {
+        self.wf(id)
+            .tasks
+            .iter()
+            .map(|t| (t.reference_task_name.clone(), t.status.name()))
+            .collect()
+    }
+
+    fn complete(&self, id: &str, task_ref: &str, output: Value) {
+        let out = output.as_object().cloned().unwrap_or_default();
+        let done = self
+            .c
+            .update_by_ref(id, task_ref, TaskStatus::Completed, out, None)
+            .expect("updates");
+        assert!(done.is_some(), "{task_ref} was pending");
+    }
+
+    fn tick(&self, ms: i64) {
+        advance(ms);
+        self.c.drive();
+    }
+}
+
+fn pairs(list: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+    list.iter().map(|(r, s)| (r.to_string(), *s)).collect()
+}
+
+fn wait(r: &str) -> Value {
+    json!({"name": r, "taskReferenceName": r, "type": "WAIT"})
+}
+
+#[test]
+fn a_join_on_a_subset_lets_the_other_branch_run_on() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN", "forkTasks": [[wait("a")], [wait("b")]]},
+        {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["a"]},
+        wait("after")
+    ]})]);
+    let id = rig.start("w", json!({}));
+    rig.complete(&id, "a", json!({"x": 1}));
+    let t = rig.wf(&id);
+    let join = t
+        .tasks
+        .iter()
+        .find(|t| t.reference_task_name == "join")
+        .unwrap();
+    assert_eq!(join.status, TaskStatus::Completed);
+    assert_eq!(
+        Value::Object(join.output_data.clone()),
+        json!({"a": {"x": 1}})
+    );
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[
+            ("fork", "COMPLETED"),
+            ("a", "COMPLETED"),
+            ("b", "IN_PROGRESS"),
+            ("join", "COMPLETED"),
+            ("after", "IN_PROGRESS")
+        ])
+    );
+    rig.complete(&id, "after", json!({}));
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Running, "b still runs");
+    rig.complete(&id, "b", json!({}));
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Completed);
+}
+
+#[test]
+fn terminate_in_a_branch_ends_the_whole_workflow() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN", "forkTasks": [
+            [wait("a")],
+            [{"name": "stop", "taskReferenceName": "stop", "type": "TERMINATE", "inputParameters": {
+                "terminationStatus": "FAILED", "terminationReason": "no stock", "workflowOutput": {"why": "${workflow.input.why}"}}}]
+        ]},
+        {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["a", "stop"]}
+    ]})]);
+    let id = rig.start("w", json!({"why": "sold out"}));
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Failed);
+    assert_eq!(wf.reason_for_incompletion.as_deref(), Some("no stock"));
+    assert_eq!(Value::Object(wf.output), json!({"why": "sold out"}));
+    // The JOIN is never scheduled: the TERMINATE ended the workflow while the fork scheduled
+    // its branches (Conductor would list it, CANCELED).
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[
+            ("fork", "COMPLETED"),
+            ("a", "CANCELED"),
+            ("stop", "COMPLETED")
+        ])
+    );
+}
+
+#[test]
+fn a_timed_wait_ends_by_itself_or_earlier_from_outside() {
+    let timed = json!({"name": "t", "taskReferenceName": "t", "type": "WAIT", "inputParameters": {"duration": "1m 30s"}});
+    let rig = rig(&[json!({"name": "w", "tasks": [timed]})]);
+    let by_timer = rig.start("w", json!({}));
+    let early = rig.start("w", json!({}));
+    rig.tick(89_000);
+    assert_eq!(rig.wf(&by_timer).status, WorkflowStatus::Running);
+    rig.complete(&early, "t", json!({"by": "hand"}));
+    assert_eq!(rig.wf(&early).status, WorkflowStatus::Completed);
+    assert_eq!(Value::Object(rig.wf(&early).output), json!({"by": "hand"}));
+    rig.tick(1_000);
+    assert_eq!(rig.wf(&by_timer).status, WorkflowStatus::Completed);
+}
+
+#[test]
+fn expressions_keep_types_whole_and_stringify_embedded() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "v", "taskReferenceName": "v", "type": "SET_VARIABLE", "inputParameters": {
+            "n": "${workflow.input.n}", "text": "n=${workflow.input.n}, m=${workflow.input.m}, missing=${workflow.input.none}",
+            "escaped": "$${workflow.input.n}", "whole": "${workflow.input}"}}
+    ], "outputParameters": {"vars": "${workflow.variables}"}})]);
+    let id = rig.start("w", json!({"n": 2, "m": {"k": 1.5}}));
+    assert_eq!(
+        Value::Object(rig.wf(&id).output),
+        json!({"vars": {"n": 2, "text": "n=2, m={k=1.5}, missing=null", "escaped": "${workflow.input.n}", "whole": {"n": 2, "m": {"k": 1.5}}}})
+    );
+}
+
+#[test]
+fn switch_takes_its_case_or_the_default_and_continues_after() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "value-param", "expression": "kind",
+         "inputParameters": {"kind": "${workflow.input.kind}"},
+         "decisionCases": {"1": [wait("one")], "empty": []}, "defaultCase": [wait("other")]},
+        wait("after")
+    ]})]);
+    let numeric = rig.start("w", json!({"kind": 1}));
+    assert_eq!(
+        rig.statuses(&numeric),
+        pairs(&[("s", "COMPLETED"), ("one", "IN_PROGRESS")])
+    );
+    let empty = rig.start("w", json!({"kind": "empty"}));
+    assert_eq!(
+        rig.statuses(&empty),
+        pairs(&[("s", "COMPLETED"), ("after", "IN_PROGRESS")])
+    );
+    let other = rig.start("w", json!({}));
+    assert_eq!(
+        rig.statuses(&other),
+        pairs(&[("s", "COMPLETED"), ("other", "IN_PROGRESS")])
+    );
+    let s = &rig.wf(&other).tasks[0];
+    assert_eq!(
+        s.output_data["selectedCase"], "null",
+        "a missing value is the case \"null\""
+    );
+}
+
+#[test]
+fn a_failing_worker_task_is_retried_then_fails_the_workflow() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "work", "taskReferenceName": "work", "type": "SIMPLE", "retryCount": 1}
+    ]})]);
+    let id = rig.start("w", json!({}));
+    let fail = |rig: &Rig, task_type: &str| {
+        let (task, wf) = rig
+            .c
+            .poll(task_type, Some("w1"))
+            .unwrap()
+            .expect("a task to poll");
+        let update = TaskUpdate {
+            task_id: task.task_id,
+            status: TaskStatus::Failed,
+            output: Default::default(),
+            merge: false,
+            reason: Some("boom".into()),
+            worker_id: None,
+            callback_after_seconds: 0,
+        };
+        rig.c.update_task(&wf, update).unwrap();
+        task.retry_count
+    };
+    assert_eq!(fail(&rig, "work"), 0);
+    assert!(
+        rig.c.poll("work", None).unwrap().is_none(),
+        "the retry waits retryDelaySeconds (60 s)"
+    );
+    rig.tick(60_000);
+    assert_eq!(fail(&rig, "work"), 1);
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Failed);
+    assert_eq!(wf.reason_for_incompletion.as_deref(), Some("boom"));
+}
+
+#[test]
+fn an_optional_task_failing_is_completed_with_errors() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "maybe", "taskReferenceName": "maybe", "type": "SIMPLE", "optional": true, "retryCount": 0},
+        wait("after")
+    ]})]);
+    let id = rig.start("w", json!({}));
+    let (task, wf) = rig.c.poll("maybe", None).unwrap().unwrap();
+    let update = TaskUpdate {
+        task_id: task.task_id,
+        status: TaskStatus::Failed,
+        output: Default::default(),
+        merge: false,
+        reason: None,
+        worker_id: None,
+        callback_after_seconds: 0,
+    };
+    rig.c.update_task(&wf, update).unwrap();
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[("maybe", "COMPLETED_WITH_ERRORS"), ("after", "IN_PROGRESS")])
+    );
+}
+
+#[test]
+fn a_sub_workflow_runs_and_reports_to_its_parent() {
+    let rig = rig(&[
+        json!({"name": "child", "tasks": [wait("c")], "outputParameters": {"got": "${c.output.v}"}}),
+        json!({"name": "parent", "tasks": [
+            {"name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW", "subWorkflowParam": {"name": "child"}}
+        ]}),
+    ]);
+    let id = rig.start("parent", json!({}));
+    let child_id = rig.wf(&id).tasks[0]
+        .sub_workflow_id
+        .clone()
+        .expect("a child id");
+    assert_eq!(
+        rig.wf(&child_id).parent_workflow_id.as_deref(),
+        Some(id.as_str())
+    );
+    rig.complete(&child_id, "c", json!({"v": 7}));
+    let parent = rig.wf(&id);
+    assert_eq!(parent.status, WorkflowStatus::Completed);
+    assert_eq!(parent.tasks[0].output_data["got"], 7);
+    assert_eq!(
+        parent.tasks[0].output_data["subWorkflowId"],
+        child_id.as_str()
+    );
+}
+
+#[test]
+fn a_paused_workflow_holds_still_until_resumed() {
+    let rig = rig(&[json!({"name": "w", "tasks": [wait("a"), wait("b")]})]);
+    let id = rig.start("w", json!({}));
+    rig.c.apply(&id, |cx, wf| ops::pause(wf, cx.now)).unwrap();
+    rig.complete(&id, "a", json!({}));
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[("a", "COMPLETED")]),
+        "nothing is scheduled while paused"
+    );
+    rig.c.apply(&id, ops::resume).unwrap();
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[("a", "COMPLETED"), ("b", "IN_PROGRESS")])
+    );
+}
+
+#[test]
+fn a_workflow_times_out_with_time_out_wf() {
+    let rig = rig(&[
+        json!({"name": "w", "timeoutSeconds": 30, "timeoutPolicy": "TIME_OUT_WF", "tasks": [wait("a")]}),
+    ]);
+    let id = rig.start("w", json!({}));
+    rig.tick(30_000);
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::TimedOut);
+    assert_eq!(rig.statuses(&id), pairs(&[("a", "CANCELED")]));
+}
+
+#[test]
+fn conductor_sinks_reach_handlers_on_the_internal_queue() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN", "forkTasks": [
+            [wait("w1")],
+            [{"name": "ping", "taskReferenceName": "ping", "type": "EVENT", "sink": "conductor"}]]},
+        {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["w1", "ping"]}
+    ]})]);
+    rig.c
+        .put_event_handler(
+            &json!({"name": "h", "event": "conductor:w:ping", "active": true, "actions": [
+                {"action": "complete_task", "complete_task": {"workflowId": "${workflowInstanceId}", "taskRefName": "w1", "output": {"from": "${event_produced}"}}}]}),
+            false,
+        )
+        .unwrap();
+    let id = rig.start("w", json!({}));
+    assert_eq!(rig.c.listen(), 1);
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    assert_eq!(wf.tasks[1].output_data["from"], "conductor:w:ping");
+}
+
+/// A redelivered message (SQS delivers at least once) finds its action recorded: the workflow
+/// its start_workflow action started is not started again; nor after a crash half-way, when the
+/// record says IN_PROGRESS, since the started workflow's id comes from the message.
+#[test]
+fn a_message_delivered_twice_acts_once() {
+    let rig = rig(&[json!({"name": "ship", "tasks": [wait("pack")]})]);
+    let handler = json!({"name": "start_ship", "event": "sqs:orders", "active": true, "actions": [
+        {"action": "start_workflow", "start_workflow": {"name": "ship", "input": {"order": "${order}"}}}]});
+    rig.c.put_event_handler(&handler, false).unwrap();
+    let handlers = rig.c.event_handlers().unwrap();
+    let message = stepwise::runtime::conductor::queues::Received {
+        id: "m-1".into(),
+        receipt: "r-1".into(),
+        body: json!({"order": "o-1"}).to_string(),
+    };
+    rig.c.handle("sqs:orders", &handlers, &message).unwrap();
+    rig.c.handle("sqs:orders", &handlers, &message).unwrap();
+    let started = rig.store.list_workflows(Some("ship"), 0).unwrap();
+    assert_eq!(started.len(), 1, "one workflow for one message");
+    // As if the process died after starting the workflow, before recording it done.
+    rig.store
+        .set_event_execution(
+            "start_ship:m-1_0",
+            &json!({"status": "IN_PROGRESS"}).to_string(),
+        )
+        .unwrap();
+    rig.c.handle("sqs:orders", &handlers, &message).unwrap();
+    assert_eq!(rig.store.list_workflows(Some("ship"), 0).unwrap().len(), 1);
+    let wf = rig.wf(&started[0].id);
+    assert_eq!(wf.input["order"], "o-1");
+    assert_eq!(wf.input["conductor.event.messageId"], "m-1");
+    assert_eq!(wf.event.as_deref(), Some("sqs:orders"));
+}
+
+/// complete_task for a task that already ended, or that does not exist, is recorded with an
+/// `error` and the message is done with — and nothing is completed twice.
+#[test]
+fn completing_twice_completes_once() {
+    let rig = rig(&[json!({"name": "w", "tasks": [wait("a"), wait("b")]})]);
+    let handler = json!({"name": "done", "event": "sqs:done", "active": true, "actions": [
+        {"action": "complete_task", "complete_task": {"workflowId": "${id}", "taskRefName": "a", "output": {"n": "${n}"}}}]});
+    rig.c.put_event_handler(&handler, false).unwrap();
+    let id = rig.start("w", json!({}));
+    let q = &rig.c.queues;
+    q.send("sqs:done", &json!({"id": id, "n": 1}).to_string())
+        .unwrap();
+    q.send("sqs:done", &json!({"id": id, "n": 2}).to_string())
+        .unwrap();
+    assert_eq!(rig.c.listen(), 2);
+    let wf = rig.wf(&id);
+    assert_eq!(
+        wf.tasks[0].output_data["n"], 1,
+        "the first message completed a"
+    );
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[("a", "COMPLETED"), ("b", "IN_PROGRESS")])
+    );
+    let records = rig.store.event_executions().unwrap();
+    let errors: Vec<&str> = records
+        .iter()
+        .filter(|(_, b)| b.contains("No task found"))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{records:?}");
+    assert_eq!(
+        rig.store.queue_counts("done", now()).unwrap().visible,
+        0,
+        "both messages are deleted"
+    );
+}
+
+/// An action that fails (here: start_workflow of a workflow nobody registered yet) leaves the
+/// message on the queue; it comes back after the visibility timeout and then succeeds.
+#[test]
+fn a_failed_action_leaves_the_message_for_redelivery() {
+    let rig = rig(&[]);
+    let handler = json!({"name": "start_late", "event": "sqs:late", "active": true, "actions": [
+        {"action": "start_workflow", "start_workflow": {"name": "late", "input": {}}}]});
+    rig.c.put_event_handler(&handler, false).unwrap();
+    rig.c.queues.send("sqs:late", "{}").unwrap();
+    assert_eq!(rig.c.listen(), 1);
+    let counts = rig.store.queue_counts("late", now()).unwrap();
+    assert_eq!(
+        (counts.visible, counts.in_flight),
+        (0, 1),
+        "received, not deleted"
+    );
+    assert!(
+        rig.store.event_executions().unwrap().is_empty(),
+        "nothing recorded as done"
+    );
+    rig.c
+        .register_workflow(&json!({"name": "late", "tasks": [wait("x")]}), true)
+        .unwrap();
+    assert_eq!(rig.c.listen(), 0, "invisible until the visibility timeout");
+    advance(stepwise::runtime::conductor::queues::VISIBILITY_MS);
+    assert_eq!(rig.c.listen(), 1);
+    assert_eq!(rig.store.list_workflows(Some("late"), 0).unwrap().len(), 1);
+    assert_eq!(
+        rig.store.queue_counts("late", now()).unwrap().in_flight,
+        0,
+        "deleted at last"
+    );
+}
+
+#[test]
+fn definitions_with_problems_are_refused_with_every_diagnostic() {
+    let rig = rig(&[]);
+    let e = rig
+        .c
+        .register_workflow(
+            &json!({"name": "bad", "tasks": [
+                {"name": "h", "taskReferenceName": "h", "type": "HTTP"},
+                {"name": "e", "taskReferenceName": "e", "type": "EVENT"},
+                {"name": "x", "taskReferenceName": "h", "type": "WAIT"}]}),
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(e.status, 400);
+    for part in [
+        "UNSUPPORTED_FEATURE at /tasks/0/type",
+        "at /tasks/1/sink",
+        "DUPLICATE_TASK_REFERENCE at /tasks/2/taskReferenceName",
+    ] {
+        assert!(e.message.contains(part), "{part}: {}", e.message);
+    }
+}

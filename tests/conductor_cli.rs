@@ -1,0 +1,195 @@
+//! `stepwise run` with Conductor workflow files: the seeds' scenarios from the command line, on
+//! the embedded queue and on moto's SQS server, SIMPLE tasks served by local commands, and the
+//! messages a user sees when a definition is refused or a workflow cannot move.
+#![allow(clippy::disallowed_methods)] // the tests read the environment
+
+mod support;
+
+use serde_json::{Value, json};
+use std::process::Command;
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/state-machines/conductor");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .arg("run")
+        .args(args)
+        .current_dir(DIR)
+        .env_remove("STEPWISE_DB")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_SQS")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_run(args: &[&str]) -> Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = run(&all);
+    let doc: Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    assert!(matches!(code, 0 | 1), "{code}: {err}");
+    doc
+}
+
+fn statuses(doc: &Value) -> Vec<(String, String, String)> {
+    doc["tasks"]
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let s = |k: &str| t[k].as_str().unwrap_or_default().to_string();
+                    (s("referenceTaskName"), s("taskType"), s("status"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn event_testing(extra: &[&str]) {
+    let mut args = vec![
+        "event_testing.json",
+        "--event-handlers",
+        "event_testing.handlers.json",
+        "--skip-waits",
+    ];
+    args.extend_from_slice(extra);
+    let doc = json_run(&args);
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    let expected: Vec<(String, String, String)> = [
+        ("fork_ref", "FORK"),
+        ("task_1_ref", "WAIT"),
+        ("task_2_ref", "WAIT"),
+        ("join_ref", "JOIN"),
+        ("send_sqs_message_ref", "EVENT"),
+    ]
+    .iter()
+    .map(|(r, t)| (r.to_string(), t.to_string(), "COMPLETED".to_string()))
+    .collect();
+    assert_eq!(statuses(&doc), expected, "{doc}");
+    assert_eq!(
+        doc["output"]["event_produced"],
+        "sqs:conductor_doug_testing"
+    );
+    assert_eq!(doc["output"]["workflowInstanceId"], doc["workflowId"]);
+}
+
+#[test]
+fn event_testing_on_the_embedded_queue() {
+    event_testing(&[]);
+}
+
+#[test]
+fn event_testing_on_moto() {
+    let Some(moto) = support::Moto::start("event_testing_on_moto") else {
+        return;
+    };
+    event_testing(&["--sqs-endpoint", &moto.url]);
+}
+
+#[test]
+fn shipping_is_started_by_its_handler() {
+    let doc = json_run(&[
+        "order_ready.json",
+        "--workflow-def",
+        "shipping_workflow.json",
+        "--event-handlers",
+        "shipping.handlers.json",
+        "--input",
+        r#"{"orderId": "o-1"}"#,
+    ]);
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    let started = &doc["started"][0];
+    assert_eq!(started["workflowType"], "shipping_workflow", "{doc}");
+    assert_eq!(started["status"], "COMPLETED");
+    assert_eq!(started["event"], "sqs:shipping_start");
+    assert_eq!(
+        started["output"],
+        json!({"label": "John Doe, 1 Main Street, New York NY 12001", "carrier": "courier", "triggeredBy": "sqs:shipping_start"})
+    );
+}
+
+#[test]
+fn a_workflow_nothing_can_move_says_what_it_waits_for() {
+    let (code, _, err) = run(&[
+        "docusign.json",
+        "--event-handlers",
+        "docusign.handlers.json",
+        "--input",
+        r#"{"document": "d"}"#,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("HUMAN human_docusign_step_ref (complete it from an event handler"),
+        "{err}"
+    );
+}
+
+#[test]
+fn simple_tasks_are_served_by_local_commands() {
+    let dir = std::env::temp_dir().join(format!("stepwise-conductor-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wf = dir.join("greet.json");
+    std::fs::write(
+        &wf,
+        json!({"name": "greet", "tasks": [{"name": "hello", "taskReferenceName": "hello_ref", "type": "SIMPLE",
+               "inputParameters": {"who": "${workflow.input.who}"}}],
+               "outputParameters": {"said": "${hello_ref.output.said}"}})
+        .to_string(),
+    )
+    .unwrap();
+    let wf = wf.to_string_lossy().into_owned();
+    let command = r#"hello=python3 -c 'import json,sys; print(json.dumps({"said": "hi " + json.load(sys.stdin)["who"]}))'"#;
+    let doc = json_run(&[&wf, "--task", command, "--input", r#"{"who": "Ada"}"#]);
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    assert_eq!(doc["output"], json!({"said": "hi Ada"}));
+    let (code, _, err) = run(&[&wf, "--input", r#"{"who": "Ada"}"#]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("SIMPLE hello_ref (a worker: --task hello=COMMAND"),
+        "{err}"
+    );
+}
+
+#[test]
+fn refused_definitions_show_every_diagnostic() {
+    let dir = std::env::temp_dir().join(format!("stepwise-conductor-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wf = dir.join("bad.json");
+    std::fs::write(
+        &wf,
+        json!({"name": "bad", "tasks": [
+            {"name": "call", "taskReferenceName": "call", "type": "HTTP"},
+            {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "python", "expression": "x", "decisionCases": {"a": []}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let wf = wf.to_string_lossy().into_owned();
+    let (code, _, err) = run(&[&wf]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("UNSUPPORTED_FEATURE at /tasks/0/type"),
+        "{err}"
+    );
+    assert!(err.contains("/tasks/1/evaluatorType"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["validate", &wf])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("bad.json: UNSUPPORTED_FEATURE at /tasks/0/type"),
+        "{text}"
+    );
+    let ok = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["validate", &format!("{DIR}/event_testing.json")])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}
