@@ -42,3 +42,56 @@ fn seeds_on_moto() {
 }
 
 const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/state-machines/conductor");
+
+/// A killed server loses nothing: a workflow waiting on a timed WAIT when the server is killed
+/// with SIGKILL goes on after the restart — its timer fires, its EVENT is published, the
+/// handler completes the other branch, and the workflow completes.
+#[test]
+fn sigkill_mid_workflow_loses_nothing() {
+    let mut server = Server::start("conductor-kill", &[]);
+    let mut def: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{SCENARIOS}/event_testing.json")).unwrap()).unwrap();
+    def["tasks"][0]["forkTasks"][1][0]["inputParameters"]["duration"] = "2 seconds".into();
+    let handler = std::fs::read_to_string(format!("{SCENARIOS}/event_testing.handlers.json")).unwrap();
+    assert_eq!(rest::call(&server, "POST", "/api/metadata/workflow?overwrite=true", &def.to_string()).0, 200);
+    assert_eq!(rest::call(&server, "POST", "/api/event", &handler).0, 200);
+    let (status, id) = rest::call(&server, "POST", "/api/workflow/event_testing", "{}");
+    assert_eq!(status, 200, "{id}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    server.kill_and_restart();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, body) = rest::call(&server, "GET", &format!("/api/workflow/{id}"), "");
+        let wf: serde_json::Value = serde_json::from_str(&body).expect("a workflow");
+        if wf["status"] == "COMPLETED" {
+            let statuses: Vec<&str> = wf["tasks"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+            assert_eq!(statuses, ["COMPLETED"; 5], "{wf}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {}: {wf}", wf["status"]);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, body) = rest::call(&server, "GET", "/api/workflow/no-such-id", "");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("No such workflow found by id: no-such-id"), "{body}");
+}
+
+/// Conductor's REST API over a plain `TcpStream` (one request per connection).
+mod rest {
+    use super::Server;
+    use std::io::{Read, Write};
+
+    pub fn call(server: &Server, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("read");
+        let status = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+        (status, body)
+    }
+}

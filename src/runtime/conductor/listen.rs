@@ -36,7 +36,7 @@ impl Conductor {
             let messages = match self.queues.receive(event, BATCH) {
                 Ok(m) => m,
                 Err(e) => {
-                    eprintln!("stepwise: conductor: listening on {event}: {e}");
+                    self.say_once(event, &format!("stepwise: conductor: listening on {event}: {e}"));
                     continue;
                 }
             };
@@ -62,6 +62,16 @@ impl Conductor {
             self.drive();
         }
         handled
+    }
+
+    /// Prints `message` unless it is what was last said about `topic` (a queue that keeps
+    /// failing is reported once, not ten times a second).
+    pub(crate) fn say_once(&self, topic: &str, message: &str) {
+        let mut said = super::lock(&self.said);
+        if said.get(topic).is_none_or(|m| m != message) {
+            eprintln!("{message}");
+            said.insert(topic.to_string(), message.to_string());
+        }
     }
 
     /// Runs the handlers of `event` on one message. `Err`: leave the message for redelivery.

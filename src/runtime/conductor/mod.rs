@@ -33,6 +33,8 @@ pub struct Conductor {
     defs: Mutex<HashMap<String, Arc<WorkflowDef>>>,
     /// One `drive` at a time in this process, so an effect is not performed twice by two threads.
     driving: Mutex<()>,
+    /// The last problem reported per queue.
+    said: Mutex<HashMap<String, String>>,
 }
 
 impl Conductor {
@@ -43,6 +45,7 @@ impl Conductor {
             now,
             defs: Mutex::new(HashMap::new()),
             driving: Mutex::new(()),
+            said: Mutex::new(HashMap::new()),
         }
     }
 
