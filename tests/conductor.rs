@@ -478,3 +478,128 @@ fn definitions_with_problems_are_refused_with_every_diagnostic() {
         assert!(e.message.contains(part), "{part}: {}", e.message);
     }
 }
+
+fn do_while() -> Value {
+    json!({"name": "loop", "tasks": [
+        {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE",
+         "loopCondition": "if ($.loop['iteration'] < 3) { true; } else { false; }",
+         "loopOver": [wait("step")]}
+    ]})
+}
+
+#[test]
+fn do_while_runs_its_body_while_the_condition_holds() {
+    let rig = rig(&[do_while()]);
+    let id = rig.start("loop", json!({}));
+    for i in 1..=3 {
+        rig.complete(&id, "step", json!({"i": i}));
+    }
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    let refs: Vec<&str> = wf
+        .tasks
+        .iter()
+        .map(|t| t.reference_task_name.as_str())
+        .collect();
+    assert_eq!(refs, ["loop", "step__1", "step__2", "step__3"]);
+    let out = Value::Object(wf.tasks[0].output_data.clone());
+    assert_eq!(out["iteration"], 3);
+    assert_eq!(out["2"], json!({"step": {"i": 2}}));
+}
+
+/// Inside a loop, a second delivery of the message that completed iteration 1's WAIT would
+/// complete iteration 2's — a double effect. The record of the action stops it.
+#[test]
+fn a_redelivered_message_does_not_complete_the_next_iteration() {
+    let rig = rig(&[do_while()]);
+    let handler = json!({"name": "next", "event": "sqs:steps", "active": true, "actions": [
+        {"action": "complete_task", "complete_task": {"workflowId": "${id}", "taskRefName": "step", "output": {}}}]});
+    rig.c.put_event_handler(&handler, false).unwrap();
+    let handlers = rig.c.event_handlers().unwrap();
+    let id = rig.start("loop", json!({}));
+    let message = stepwise::runtime::conductor::queues::Received {
+        id: "m-7".into(),
+        receipt: "r".into(),
+        body: json!({"id": id}).to_string(),
+    };
+    rig.c.handle("sqs:steps", &handlers, &message).unwrap();
+    rig.c.handle("sqs:steps", &handlers, &message).unwrap();
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[
+            ("loop", "IN_PROGRESS"),
+            ("step__1", "COMPLETED"),
+            ("step__2", "IN_PROGRESS")
+        ])
+    );
+}
+
+#[test]
+fn javascript_in_switch_inline_and_handler_conditions() {
+    let rig = rig(&[json!({"name": "js", "tasks": [
+        {"name": "route", "taskReferenceName": "route", "type": "SWITCH", "evaluatorType": "javascript",
+         "expression": "$.carrier == 'fedex' ? 'fedex' : 'ups'", "inputParameters": {"carrier": "${workflow.input.carrier}"},
+         "decisionCases": {"ups": [
+            {"name": "price", "taskReferenceName": "price", "type": "INLINE", "inputParameters": {
+                "evaluatorType": "javascript", "weight": "${workflow.input.kg}",
+                "expression": "(function(){ return {cost: $.weight * 2 + 1, label: 'ups-' + $.weight}; })()"}}]},
+         "defaultCase": []},
+        wait("ship")
+    ], "outputParameters": {"price": "${price.output.result}"}})]);
+    let id = rig.start("js", json!({"carrier": "dhl", "kg": 3}));
+    let wf = rig.wf(&id);
+    assert_eq!(
+        wf.tasks[1].output_data["result"],
+        json!({"cost": 7, "label": "ups-3"})
+    );
+    let handler = json!({"name": "ready", "event": "sqs:ready", "active": true, "condition": "$.status == 'READY'", "actions": [
+        {"action": "complete_task", "complete_task": {"workflowId": "${id}", "taskRefName": "ship", "output": {}}}]});
+    rig.c.put_event_handler(&handler, false).unwrap();
+    rig.c
+        .queues
+        .send(
+            "sqs:ready",
+            &json!({"id": id, "status": "WAITING"}).to_string(),
+        )
+        .unwrap();
+    rig.c.listen();
+    assert_eq!(
+        rig.wf(&id).status,
+        WorkflowStatus::Running,
+        "the condition did not hold"
+    );
+    rig.c
+        .queues
+        .send(
+            "sqs:ready",
+            &json!({"id": id, "status": "READY"}).to_string(),
+        )
+        .unwrap();
+    rig.c.listen();
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    assert_eq!(
+        Value::Object(wf.output),
+        json!({"price": {"cost": 7, "label": "ups-3"}})
+    );
+    let skipped = rig.store.event_executions().unwrap();
+    assert!(
+        skipped.iter().any(|(_, b)| b.contains("SKIPPED")),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn unsupported_javascript_is_a_clear_failure() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        {"name": "i", "taskReferenceName": "i", "type": "INLINE", "inputParameters": {
+            "expression": "for (var i = 0; i < 3; i++) {}"}}]})]);
+    let id = rig.start("w", json!({}));
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Failed);
+    let reason = wf.reason_for_incompletion.unwrap_or_default();
+    assert!(
+        reason.contains("stepwise evaluates a subset of JavaScript"),
+        "{reason}"
+    );
+}

@@ -49,11 +49,23 @@ const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/state-machines/con
 #[test]
 fn sigkill_mid_workflow_loses_nothing() {
     let mut server = Server::start("conductor-kill", &[]);
-    let mut def: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{SCENARIOS}/event_testing.json")).unwrap()).unwrap();
+    let mut def: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{SCENARIOS}/event_testing.json")).unwrap(),
+    )
+    .unwrap();
     def["tasks"][0]["forkTasks"][1][0]["inputParameters"]["duration"] = "2 seconds".into();
-    let handler = std::fs::read_to_string(format!("{SCENARIOS}/event_testing.handlers.json")).unwrap();
-    assert_eq!(rest::call(&server, "POST", "/api/metadata/workflow?overwrite=true", &def.to_string()).0, 200);
+    let handler =
+        std::fs::read_to_string(format!("{SCENARIOS}/event_testing.handlers.json")).unwrap();
+    assert_eq!(
+        rest::call(
+            &server,
+            "POST",
+            "/api/metadata/workflow?overwrite=true",
+            &def.to_string()
+        )
+        .0,
+        200
+    );
     assert_eq!(rest::call(&server, "POST", "/api/event", &handler).0, 200);
     let (status, id) = rest::call(&server, "POST", "/api/workflow/event_testing", "{}");
     assert_eq!(status, 200, "{id}");
@@ -64,16 +76,28 @@ fn sigkill_mid_workflow_loses_nothing() {
         let (_, body) = rest::call(&server, "GET", &format!("/api/workflow/{id}"), "");
         let wf: serde_json::Value = serde_json::from_str(&body).expect("a workflow");
         if wf["status"] == "COMPLETED" {
-            let statuses: Vec<&str> = wf["tasks"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+            let statuses: Vec<&str> = wf["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["status"].as_str().unwrap())
+                .collect();
             assert_eq!(statuses, ["COMPLETED"; 5], "{wf}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "still {}: {wf}", wf["status"]);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {}: {wf}",
+            wf["status"]
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let (status, body) = rest::call(&server, "GET", "/api/workflow/no-such-id", "");
     assert_eq!(status, 404, "{body}");
-    assert!(body.contains("No such workflow found by id: no-such-id"), "{body}");
+    assert!(
+        body.contains("No such workflow found by id: no-such-id"),
+        "{body}"
+    );
 }
 
 /// Conductor's REST API over a plain `TcpStream` (one request per connection).
@@ -91,7 +115,10 @@ mod rest {
         let mut answer = String::new();
         s.read_to_string(&mut answer).expect("read");
         let status = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
         (status, body)
     }
 }

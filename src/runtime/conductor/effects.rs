@@ -61,7 +61,10 @@ impl Conductor {
         let mut done = 0;
         for effect in &wf.pending {
             if let Err(e) = self.perform(&wf, effect) {
-                self.say_once(id, &format!("stepwise: conductor: workflow {id}: {e} (will try again)"));
+                self.say_once(
+                    id,
+                    &format!("stepwise: conductor: workflow {id}: {e} (will try again)"),
+                );
                 break;
             }
             done += 1;

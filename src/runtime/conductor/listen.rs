@@ -36,7 +36,10 @@ impl Conductor {
             let messages = match self.queues.receive(event, BATCH) {
                 Ok(m) => m,
                 Err(e) => {
-                    self.say_once(event, &format!("stepwise: conductor: listening on {event}: {e}"));
+                    self.say_once(
+                        event,
+                        &format!("stepwise: conductor: listening on {event}: {e}"),
+                    );
                     continue;
                 }
             };
