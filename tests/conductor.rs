@@ -603,3 +603,57 @@ fn unsupported_javascript_is_a_clear_failure() {
         "{reason}"
     );
 }
+
+#[test]
+fn worker_tasks_time_out_by_their_task_definition() {
+    let rig = rig(&[
+        json!({"name": "w", "tasks": [{"name": "slow", "taskReferenceName": "slow", "type": "SIMPLE"}]}),
+    ]);
+    rig.c
+        .register_task_defs(
+            &json!([{"name": "slow", "retryCount": 1, "retryDelaySeconds": 0,
+            "responseTimeoutSeconds": 10, "timeoutPolicy": "RETRY"}]),
+        )
+        .unwrap();
+    let id = rig.start("w", json!({}));
+    let (first, _) = rig.c.poll("slow", Some("w1")).unwrap().expect("polled");
+    rig.tick(10_000);
+    let wf = rig.wf(&id);
+    assert_eq!(wf.tasks[0].status, TaskStatus::TimedOut);
+    assert_eq!(wf.status, WorkflowStatus::Running, "retried");
+    let (second, _) = rig.c.poll("slow", Some("w1")).unwrap().expect("the retry");
+    assert_eq!(
+        (second.retry_count, second.retried_task_id.as_deref()),
+        (1, Some(first.task_id.as_str()))
+    );
+    // A late answer to the first attempt is ignored.
+    let late = TaskUpdate {
+        task_id: first.task_id.clone(),
+        status: TaskStatus::Completed,
+        output: Default::default(),
+        merge: false,
+        reason: None,
+        worker_id: None,
+        callback_after_seconds: 0,
+    };
+    rig.c.update_task(&id, late).unwrap();
+    assert_eq!(rig.wf(&id).tasks[0].status, TaskStatus::TimedOut);
+    rig.tick(10_000);
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::TimedOut);
+
+    rig.c
+        .register_task_defs(
+            &json!([{"name": "never", "pollTimeoutSeconds": 5, "timeoutPolicy": "TIME_OUT_WF"}]),
+        )
+        .unwrap();
+    rig.c.register_workflow(&json!({"name": "p", "tasks": [{"name": "never", "taskReferenceName": "never", "type": "SIMPLE"}]}), true).unwrap();
+    let p = rig.start("p", json!({}));
+    rig.tick(5_000);
+    let wf = rig.wf(&p);
+    assert_eq!(wf.status, WorkflowStatus::TimedOut);
+    assert!(
+        wf.reason_for_incompletion
+            .unwrap_or_default()
+            .contains("pollTimeoutSeconds")
+    );
+}

@@ -2,7 +2,8 @@
 //! (`def`), `${...}` expressions (`expr`, over the document in `document`), the JavaScript
 //! subset of SWITCH, DO_WHILE, INLINE and handler conditions (`js`), and the decider that runs
 //! a workflow (`decide`, with `schedule` per task type and `looping` for DO_WHILE; the
-//! operations on a workflow in `ops`; the state in `workflow`). Event handlers' decisions are in
+//! operations on a workflow in `ops`; worker-task timeouts in `timeouts`; the state in
+//! `workflow`). Event handlers' decisions are in
 //! `events`. All pure: the runtime (`runtime/conductor/`) stores workflows and performs effects.
 
 pub mod decide;
@@ -15,4 +16,5 @@ pub mod js;
 pub mod looping;
 pub mod ops;
 pub mod schedule;
+pub mod timeouts;
 pub mod workflow;

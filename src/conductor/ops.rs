@@ -135,6 +135,13 @@ pub fn update_task(cx: &mut Ctx, wf: &mut Workflow, u: TaskUpdate) -> Result<App
     }
     if u.status == TaskStatus::InProgress {
         in_progress(t, u.callback_after_seconds, now);
+        // Progress: the response timeout starts again.
+        if let Some(def) = task_def_of(cx, wf, &u.task_id)
+            && let Some(t) = wf.task_mut(&u.task_id)
+            && t.status == TaskStatus::InProgress
+        {
+            t.timeout_at = super::timeouts::when_in_progress(&def, t, now);
+        }
         return Ok(Applied::Updated);
     }
     t.status = u.status;
@@ -216,15 +223,24 @@ pub fn tick(cx: &mut Ctx, wf: &mut Workflow) {
         wf.pending
             .push(super::workflow::Effect::Enqueue { task_type, task_id });
     }
-    Decider::new(cx, wf).settle();
+    let mut d = Decider::new(cx, wf);
+    super::timeouts::expire(&mut d);
+    d.settle();
 }
 
 /// A worker took the task (`GET /api/tasks/poll/{type}`): `None` when it is no longer waiting
 /// to be polled (a duplicate queue entry, a canceled workflow).
-pub fn poll(now: i64, wf: &mut Workflow, task_id: &str, worker_id: Option<&str>) -> Option<Task> {
+pub fn poll(
+    cx: &mut Ctx,
+    wf: &mut Workflow,
+    task_id: &str,
+    worker_id: Option<&str>,
+) -> Option<Task> {
+    let now = cx.now;
     if wf.status != WorkflowStatus::Running {
         return None;
     }
+    let def = task_def_of(cx, wf, task_id)?;
     let t = wf.task_mut(task_id)?;
     if t.status != TaskStatus::Scheduled || t.wait_until.is_some() {
         return None;
@@ -237,7 +253,15 @@ pub fn poll(now: i64, wf: &mut Workflow, task_id: &str, worker_id: Option<&str>)
     t.poll_count += 1;
     t.callback_after_seconds = 0;
     t.worker_id = worker_id.map(str::to_string);
+    t.timeout_at = super::timeouts::when_in_progress(&def, t, now);
     Some(t.clone())
+}
+
+/// The definition (registered, inline or Conductor's defaults) of one of the workflow's tasks.
+fn task_def_of(cx: &mut Ctx, wf: &mut Workflow, task_id: &str) -> Option<super::def::TaskDef> {
+    let def_ref = wf.task(task_id)?.def_ref.clone();
+    let d = Decider::new(cx, wf);
+    d.index.task(&def_ref).map(|wt| d.task_def(wt))
 }
 
 /// `DELETE /api/workflow/{id}`: TERMINATED, its running tasks CANCELED.

@@ -113,6 +113,7 @@ fn new_task(d: &mut Decider, wt: &WorkflowTask, iteration: u32) -> usize {
         executed: false,
         wait_until: None,
         sub_workflow_id: None,
+        timeout_at: None,
     });
     d.wf.tasks.len() - 1
 }
@@ -160,6 +161,7 @@ fn finish(d: &mut Decider, i: usize, status: TaskStatus, reason: Option<String>)
 }
 
 fn simple(d: &mut Decider, i: usize, wt: &WorkflowTask) {
+    d.wf.tasks[i].timeout_at = super::timeouts::when_scheduled(&d.task_def(wt), d.now());
     if wt.start_delay > 0 {
         d.wf.tasks[i].wait_until = Some(d.now() + (wt.start_delay as i64) * 1000);
         return;

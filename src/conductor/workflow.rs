@@ -143,6 +143,9 @@ pub struct Task {
     /// `callbackAfterSeconds`).
     pub wait_until: Option<i64>,
     pub sub_workflow_id: Option<String>,
+    /// When a worker task times out (`timeouts.rs`).
+    #[serde(default)]
+    pub timeout_at: Option<i64>,
 }
 
 impl Task {
@@ -293,7 +296,8 @@ impl Workflow {
         self.tasks
             .iter()
             .filter(|t| !t.status.is_terminal())
-            .filter_map(|t| t.wait_until)
+            .flat_map(|t| [t.wait_until, t.timeout_at])
+            .flatten()
             .chain(self.timeout_at)
             .min()
     }

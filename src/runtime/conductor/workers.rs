@@ -38,7 +38,7 @@ impl Conductor {
                 continue;
             };
             let taken = self.apply_quietly(wf_id, &mut |cx, wf| {
-                Ok(ops::poll(cx.now, wf, task_id, worker_id))
+                Ok(ops::poll(cx, wf, task_id, worker_id))
             });
             let _ = self.queues.embedded.delete_from(&queue, &m.receipt);
             match taken {
