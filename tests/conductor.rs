@@ -657,3 +657,49 @@ fn worker_tasks_time_out_by_their_task_definition() {
             .contains("pollTimeoutSeconds")
     );
 }
+
+#[test]
+fn a_failed_workflow_starts_its_failure_workflow() {
+    let rig = rig(&[
+        json!({"name": "cleanup", "tasks": [wait("undo")]}),
+        json!({"name": "w", "failureWorkflow": "cleanup", "tasks": [
+            {"name": "t", "taskReferenceName": "t", "type": "SIMPLE", "retryCount": 0}]}),
+    ]);
+    let id = rig.start("w", json!({"order": 9}));
+    let (task, _) = rig.c.poll("t", None).unwrap().unwrap();
+    let update = TaskUpdate {
+        task_id: task.task_id.clone(),
+        status: TaskStatus::FailedWithTerminalError,
+        output: Default::default(),
+        merge: false,
+        reason: Some("card declined".into()),
+        worker_id: None,
+        callback_after_seconds: 0,
+    };
+    rig.c.update_task(&id, update).unwrap();
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Failed);
+    let cleanup_id = wf.output["conductor.failure_workflow"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let cleanup = rig.wf(&cleanup_id);
+    assert_eq!(cleanup.name, "cleanup");
+    assert_eq!(cleanup.input["workflowId"], id.as_str());
+    assert_eq!(cleanup.input["failureStatus"], "FAILED");
+    assert_eq!(cleanup.input["reason"], "card declined");
+    assert_eq!(cleanup.input["failureTaskId"], task.task_id.as_str());
+    assert_eq!(cleanup.input["order"], 9);
+    assert_eq!(cleanup.input["failedWorkflow"]["workflowId"], id.as_str());
+    // Terminating by request does not start it (as OSS Conductor).
+    let other = rig.start("w", json!({}));
+    rig.c
+        .apply(&other, |cx, wf| ops::terminate(cx, wf, None))
+        .unwrap();
+    assert!(
+        rig.wf(&other)
+            .output
+            .get("conductor.failure_workflow")
+            .is_none()
+    );
+}

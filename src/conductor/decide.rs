@@ -372,12 +372,28 @@ impl<'a, 'c> Decider<'a, 'c> {
         self.end_workflow(WorkflowStatus::Completed, None, Some(output));
     }
 
-    /// Ends the workflow: cancels what still runs, tells a parent, stops children.
+    /// `DELETE /api/workflow/{id}`: TERMINATED, without the `failureWorkflow` (as OSS Conductor).
+    pub fn terminate_by_request(&mut self, reason: Option<String>) {
+        self.end(WorkflowStatus::Terminated, reason, None, false);
+    }
+
+    /// Ends the workflow: cancels what still runs, tells a parent, stops children, and starts
+    /// the `failureWorkflow` when it did not complete.
     pub fn end_workflow(
         &mut self,
         status: WorkflowStatus,
         reason: Option<String>,
         output: Option<Map<String, Value>>,
+    ) {
+        self.end(status, reason, output, true);
+    }
+
+    fn end(
+        &mut self,
+        status: WorkflowStatus,
+        reason: Option<String>,
+        output: Option<Map<String, Value>>,
+        failure_workflow: bool,
     ) {
         let now = self.now();
         let mut children = Vec::new();
@@ -403,6 +419,9 @@ impl<'a, 'c> Decider<'a, 'c> {
         }
         self.wf.end_time = now;
         self.wf.update_time = now;
+        if failure_workflow && status != WorkflowStatus::Completed {
+            self.start_failure_workflow();
+        }
         if let (Some(parent), Some(task)) = (
             self.wf.parent_workflow_id.clone(),
             self.wf.parent_workflow_task_id.clone(),
@@ -412,6 +431,59 @@ impl<'a, 'c> Decider<'a, 'c> {
                 parent_task_id: task,
             });
         }
+    }
+}
+
+impl Decider<'_, '_> {
+    /// Conductor's `failureWorkflow`: its input is the failed workflow's input with
+    /// `workflowId`, `reason`, `failureStatus`, `failureTaskId` and `failedWorkflow`; its id goes
+    /// into the failed workflow's output as `conductor.failure_workflow`. A name starting with
+    /// `$` is read from the input (`$workflow.input.key`).
+    fn start_failure_workflow(&mut self) {
+        let Some(name) = self.cx.def.failure_workflow.clone() else {
+            return;
+        };
+        let name = match name.strip_prefix('$') {
+            Some(path) => match path.split('.').nth(2).and_then(|k| self.wf.input.get(k)) {
+                Some(Value::String(n)) => n.clone(),
+                _ => return,
+            },
+            None => name,
+        };
+        let mut input = self.wf.input.clone();
+        let failed_task = self
+            .wf
+            .tasks
+            .iter()
+            .rev()
+            .find(|t| !t.status.is_successful() && t.status != TaskStatus::Canceled)
+            .map(|t| t.task_id.clone());
+        input.insert(
+            "workflowId".into(),
+            Value::from(self.wf.workflow_id.as_str()),
+        );
+        input.insert(
+            "reason".into(),
+            self.wf
+                .reason_for_incompletion
+                .clone()
+                .map_or(Value::Null, Value::from),
+        );
+        input.insert("failureStatus".into(), Value::from(self.wf.status.name()));
+        if let Some(id) = failed_task {
+            input.insert("failureTaskId".into(), Value::from(id));
+        }
+        input.insert("failedWorkflow".into(), self.wf.to_json(true));
+        let workflow_id = self.new_id();
+        self.wf.output.insert(
+            "conductor.failure_workflow".into(),
+            Value::from(workflow_id.as_str()),
+        );
+        self.effect(Effect::StartFailureWorkflow {
+            workflow_id,
+            name,
+            input,
+        });
     }
 }
 

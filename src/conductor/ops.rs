@@ -273,7 +273,7 @@ pub fn terminate(cx: &mut Ctx, wf: &mut Workflow, reason: Option<String>) -> Res
             s.name()
         ))),
         _ => {
-            Decider::new(cx, wf).end_workflow(WorkflowStatus::Terminated, reason, None);
+            Decider::new(cx, wf).terminate_by_request(reason);
             Ok(())
         }
     }

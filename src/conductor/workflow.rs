@@ -248,6 +248,12 @@ pub enum Effect {
     },
     /// Cancel a running child (the parent ended).
     TerminateChild { workflow_id: String, reason: String },
+    /// The definition's `failureWorkflow`, for a workflow that failed.
+    StartFailureWorkflow {
+        workflow_id: String,
+        name: String,
+        input: Map<String, Value>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -113,6 +113,37 @@ impl Conductor {
                 });
                 ignore_missing(r)
             }
+            Effect::StartFailureWorkflow {
+                workflow_id,
+                name,
+                input,
+            } => {
+                if self
+                    .store
+                    .workflow(workflow_id)
+                    .map_err(|e| e.to_string())?
+                    .is_some()
+                {
+                    return Ok(());
+                }
+                let Some(def) = self.workflow_def(name, None).map_err(|e| e.message)? else {
+                    self.say_once(workflow_id, &format!(
+                        "stepwise: conductor: workflow {}: its failureWorkflow {name} is not registered",
+                        wf.workflow_id
+                    ));
+                    return Ok(());
+                };
+                let start = Start {
+                    workflow_id: workflow_id.clone(),
+                    input: input.clone(),
+                    correlation_id: wf.correlation_id.clone(),
+                    event: None,
+                    parent: None,
+                };
+                self.insert_started(&def, start)
+                    .map(|_| ())
+                    .map_err(|e| e.message)
+            }
             Effect::TerminateChild {
                 workflow_id,
                 reason,
