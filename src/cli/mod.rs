@@ -43,7 +43,7 @@ pub enum Command {
     Resume(resume::Args),
     /// The embedded message queue: create, list, send, receive, purge, delete.
     Queue(queue::Args),
-    /// Serve the AWS Step Functions and SQS APIs for AWS SDKs and the AWS CLI.
+    /// Serve the AWS Step Functions and SQS APIs (AWS SDKs, the AWS CLI) and Conductor's REST API.
     Serve(serve::Args),
     /// Run test cases of definitions with mocked tasks (test files, Step Functions Local mock
     /// files); JUnit XML and coverage for CI.

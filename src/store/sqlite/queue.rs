@@ -468,10 +468,11 @@ mod tests {
                 stmt.query_map([], |r| r.get(0))?.collect()
             })
             .unwrap();
-        assert_eq!(applied, [1, 2, 3, 4]);
+        assert_eq!(applied, [1, 2, 3, 4, 5]);
         assert_eq!(s.claim_outbox(0, 0, 10, "p1").unwrap()[0].payload, "kept");
         contract::queue_send_receive_delete(&s);
         contract::registry_delete(&s);
+        contract::conductor_workflow_insert_read_update(&s);
     }
 
     /// The statements a receive runs use the indexes.
