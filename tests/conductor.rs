@@ -223,15 +223,8 @@ fn a_failing_worker_task_is_retried_then_fails_the_workflow() {
             .poll(task_type, Some("w1"))
             .unwrap()
             .expect("a task to poll");
-        let update = TaskUpdate {
-            task_id: task.task_id,
-            status: TaskStatus::Failed,
-            output: Default::default(),
-            merge: false,
-            reason: Some("boom".into()),
-            worker_id: None,
-            callback_after_seconds: 0,
-        };
+        let update = TaskUpdate::new(&task.task_id, TaskStatus::Failed, Default::default())
+            .because(Some("boom".into()));
         rig.c.update_task(&wf, update).unwrap();
         task.retry_count
     };
@@ -255,15 +248,8 @@ fn an_optional_task_failing_is_completed_with_errors() {
     ]})]);
     let id = rig.start("w", json!({}));
     let (task, wf) = rig.c.poll("maybe", None).unwrap().unwrap();
-    let update = TaskUpdate {
-        task_id: task.task_id,
-        status: TaskStatus::Failed,
-        output: Default::default(),
-        merge: false,
-        reason: None,
-        worker_id: None,
-        callback_after_seconds: 0,
-    };
+    let update =
+        TaskUpdate::new(&task.task_id, TaskStatus::Failed, Default::default()).because(None);
     rig.c.update_task(&wf, update).unwrap();
     assert_eq!(
         rig.statuses(&id),
@@ -627,15 +613,8 @@ fn worker_tasks_time_out_by_their_task_definition() {
         (1, Some(first.task_id.as_str()))
     );
     // A late answer to the first attempt is ignored.
-    let late = TaskUpdate {
-        task_id: first.task_id.clone(),
-        status: TaskStatus::Completed,
-        output: Default::default(),
-        merge: false,
-        reason: None,
-        worker_id: None,
-        callback_after_seconds: 0,
-    };
+    let late =
+        TaskUpdate::new(&first.task_id, TaskStatus::Completed, Default::default()).because(None);
     rig.c.update_task(&id, late).unwrap();
     assert_eq!(rig.wf(&id).tasks[0].status, TaskStatus::TimedOut);
     rig.tick(10_000);
@@ -667,15 +646,12 @@ fn a_failed_workflow_starts_its_failure_workflow() {
     ]);
     let id = rig.start("w", json!({"order": 9}));
     let (task, _) = rig.c.poll("t", None).unwrap().unwrap();
-    let update = TaskUpdate {
-        task_id: task.task_id.clone(),
-        status: TaskStatus::FailedWithTerminalError,
-        output: Default::default(),
-        merge: false,
-        reason: Some("card declined".into()),
-        worker_id: None,
-        callback_after_seconds: 0,
-    };
+    let update = TaskUpdate::new(
+        &task.task_id,
+        TaskStatus::FailedWithTerminalError,
+        Default::default(),
+    )
+    .because(Some("card declined".into()));
     rig.c.update_task(&id, update).unwrap();
     let wf = rig.wf(&id);
     assert_eq!(wf.status, WorkflowStatus::Failed);

@@ -196,13 +196,8 @@ fn work(c: &Conductor, commands: &Commands) -> usize {
                 ),
             };
             let update = TaskUpdate {
-                task_id: task.task_id.clone(),
-                status,
-                output,
-                merge: false,
-                reason,
                 worker_id: Some("stepwise-run".into()),
-                callback_after_seconds: 0,
+                ..TaskUpdate::new(&task.task_id, status, output).because(reason)
             };
             if let Err(e) = c.update_task(&wf_id, update) {
                 eprintln!("stepwise: task {}: {e}", task.task_id);

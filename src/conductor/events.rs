@@ -180,7 +180,8 @@ fn details(td: &TaskDetails) -> Value {
     m
 }
 
-fn object(v: Value) -> Map<String, Value> {
+/// The map of a JSON object (`{}` for anything else).
+pub fn object(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),

@@ -104,6 +104,27 @@ pub struct TaskUpdate {
     pub callback_after_seconds: u64,
 }
 
+impl TaskUpdate {
+    /// `status` with `output` replacing the task's output, nothing else said.
+    pub fn new(task_id: &str, status: TaskStatus, output: Map<String, Value>) -> TaskUpdate {
+        TaskUpdate {
+            task_id: task_id.to_string(),
+            status,
+            output,
+            merge: false,
+            reason: None,
+            worker_id: None,
+            callback_after_seconds: 0,
+        }
+    }
+
+    /// With a reason for incompletion.
+    pub fn because(mut self, reason: Option<String>) -> TaskUpdate {
+        self.reason = reason;
+        self
+    }
+}
+
 /// Whether an update changed anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -374,13 +395,8 @@ pub fn child_ended(cx: &mut Ctx, wf: &mut Workflow, task_id: &str, child: &Workf
         Value::from(child.workflow_id.as_str()),
     );
     let update = TaskUpdate {
-        task_id: task_id.to_string(),
-        status,
-        output,
         merge: true,
-        reason: child.reason_for_incompletion.clone(),
-        worker_id: None,
-        callback_after_seconds: 0,
+        ..TaskUpdate::new(task_id, status, output).because(child.reason_for_incompletion.clone())
     };
     let _ = update_task(cx, wf, update);
 }

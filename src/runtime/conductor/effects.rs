@@ -118,31 +118,15 @@ impl Conductor {
                 name,
                 input,
             } => {
-                if self
-                    .store
-                    .workflow(workflow_id)
-                    .map_err(|e| e.to_string())?
-                    .is_some()
-                {
-                    return Ok(());
-                }
                 let Some(def) = self.workflow_def(name, None).map_err(|e| e.message)? else {
-                    self.say_once(workflow_id, &format!(
+                    let why = format!(
                         "stepwise: conductor: workflow {}: its failureWorkflow {name} is not registered",
                         wf.workflow_id
-                    ));
+                    );
+                    self.say_once(workflow_id, &why);
                     return Ok(());
                 };
-                let start = Start {
-                    workflow_id: workflow_id.clone(),
-                    input: input.clone(),
-                    correlation_id: wf.correlation_id.clone(),
-                    event: None,
-                    parent: None,
-                };
-                self.insert_started(&def, start)
-                    .map(|_| ())
-                    .map_err(|e| e.message)
+                self.start_once(&def, workflow_id, input, wf.correlation_id.clone(), None)
             }
             Effect::TerminateChild {
                 workflow_id,
@@ -166,6 +150,43 @@ impl Conductor {
         input: &serde_json::Map<String, serde_json::Value>,
         parent_task_id: &str,
     ) -> Result<(), String> {
+        if let Some(def) = self.workflow_def(name, version).map_err(|e| e.message)? {
+            let from = Some((parent.workflow_id.clone(), parent_task_id.to_string()));
+            return self.start_once(
+                &def,
+                workflow_id,
+                input,
+                parent.correlation_id.clone(),
+                from,
+            );
+        }
+        let reason = format!("No such workflow defined. name={name}, version={version:?}");
+        let output = json!({"subWorkflowLaunchError": reason});
+        let update = ops::TaskUpdate {
+            merge: true,
+            ..ops::TaskUpdate::new(
+                parent_task_id,
+                TaskStatus::Failed,
+                crate::conductor::events::object(output),
+            )
+            .because(Some(reason.clone()))
+        };
+        self.apply_quietly(&parent.workflow_id, &mut |cx, p| {
+            ops::update_task(cx, p, update.clone()).map(|_| ())
+        })
+        .map_err(|e| e.message)
+    }
+
+    /// Starts `def` as `workflow_id` unless a workflow with that id exists (an effect performed
+    /// again after a crash starts nothing new).
+    fn start_once(
+        &self,
+        def: &crate::conductor::def::WorkflowDef,
+        workflow_id: &str,
+        input: &serde_json::Map<String, serde_json::Value>,
+        correlation_id: Option<String>,
+        parent: Option<(String, String)>,
+    ) -> Result<(), String> {
         if self
             .store
             .workflow(workflow_id)
@@ -174,34 +195,14 @@ impl Conductor {
         {
             return Ok(());
         }
-        let def = self.workflow_def(name, version).map_err(|e| e.message)?;
-        let Some(def) = def else {
-            let reason = format!("No such workflow defined. name={name}, version={version:?}");
-            let r = self.apply_quietly(&parent.workflow_id, &mut |cx, p| {
-                let update = ops::TaskUpdate {
-                    task_id: parent_task_id.to_string(),
-                    status: TaskStatus::Failed,
-                    output: json!({"subWorkflowLaunchError": reason})
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default(),
-                    merge: true,
-                    reason: Some(reason.clone()),
-                    worker_id: None,
-                    callback_after_seconds: 0,
-                };
-                ops::update_task(cx, p, update).map(|_| ())
-            });
-            return r.map_err(|e| e.message);
-        };
         let start = Start {
             workflow_id: workflow_id.to_string(),
             input: input.clone(),
-            correlation_id: parent.correlation_id.clone(),
+            correlation_id,
             event: None,
-            parent: Some((parent.workflow_id.clone(), parent_task_id.to_string())),
+            parent,
         };
-        self.insert_started(&def, start)
+        self.insert_started(def, start)
             .map(|_| ())
             .map_err(|e| e.message)
     }

@@ -8,7 +8,7 @@
 use super::queues::{EventQueues, Received};
 use super::{Conductor, internal};
 use crate::conductor::def::EventHandler;
-use crate::conductor::events::{self, Decision, Resolved};
+use crate::conductor::events::{self, Decision, Resolved, object};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::TaskStatus;
 use serde_json::{Map, Value, json};
@@ -307,15 +307,7 @@ impl Conductor {
             let Some(id) = target.map(|t| t.task_id.clone()) else {
                 return Ok(false);
             };
-            let update = ops::TaskUpdate {
-                task_id: id,
-                status,
-                output: output.clone(),
-                merge: false,
-                reason: reason.clone(),
-                worker_id: None,
-                callback_after_seconds: 0,
-            };
+            let update = ops::TaskUpdate::new(&id, status, output.clone()).because(reason.clone());
             ops::update_task(cx, wf, update).map(|_| true)
         });
         match r {
@@ -389,11 +381,4 @@ fn stable_id(key: &str) -> String {
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
         .to_string()
-}
-
-fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
 }

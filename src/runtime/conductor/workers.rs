@@ -73,13 +73,9 @@ impl Conductor {
                 return Ok(None);
             };
             let update = ops::TaskUpdate {
-                task_id: task_id.clone(),
-                status,
-                output: output.clone(),
                 merge: true,
-                reason: None,
                 worker_id: worker_id.clone(),
-                callback_after_seconds: 0,
+                ..ops::TaskUpdate::new(&task_id, status, output.clone())
             };
             ops::update_task(cx, wf, update).map(|_| Some(task_id))
         })
