@@ -41,6 +41,8 @@ pub trait ConductorStore {
     /// Records an event execution under `key` unless one exists: `false` means this
     /// `(handler, message, action)` was handled before (a duplicate delivery).
     fn claim_event_execution(&self, key: &str, body: &str) -> Result<bool>;
+    /// The record under `key`.
+    fn event_execution(&self, key: &str) -> Result<Option<String>>;
     /// Replaces the record (its status and output after the action ran).
     fn set_event_execution(&self, key: &str, body: &str) -> Result<()>;
     /// Removes the record: the action failed and may run again when the message comes back.

@@ -166,10 +166,9 @@ impl Conductor {
     /// Claimed before but not finished: the process died half-way, so the action runs again
     /// (each action is idempotent for a given message).
     fn unfinished(&self, key: &str) -> bool {
-        let all = self.store.event_executions().unwrap_or_default();
-        all.iter()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, b)| serde_json::from_str::<Value>(b).ok())
+        let record = self.store.event_execution(key).ok().flatten();
+        record
+            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
             .is_some_and(|v| v["status"] == "IN_PROGRESS")
     }
 

@@ -77,6 +77,9 @@ pub(crate) fn conductor_event_executions_claim_once(s: &dyn Store) {
     );
     s.set_event_execution("h:m1_0", "{\"status\":\"COMPLETED\"}")
         .unwrap();
+    let read = s.event_execution("h:m1_0").unwrap();
+    assert_eq!(read.as_deref(), Some("{\"status\":\"COMPLETED\"}"));
+    assert_eq!(s.event_execution("nope").unwrap(), None);
     s.claim_event_execution("h:m2_0", "{}").unwrap();
     s.forget_event_execution("h:m2_0").unwrap();
     assert!(

@@ -90,6 +90,10 @@ impl ConductorStore for MemoryStore {
         Ok(true)
     }
 
+    fn event_execution(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.lock().event_executions.get(key).cloned())
+    }
+
     fn set_event_execution(&self, key: &str, body: &str) -> Result<()> {
         self.lock()
             .event_executions

@@ -92,6 +92,17 @@ impl ConductorStore for SqliteStore {
         })
     }
 
+    fn event_execution(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT body FROM conductor_event_executions WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
     fn set_event_execution(&self, key: &str, body: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
