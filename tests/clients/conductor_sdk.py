@@ -62,6 +62,7 @@ result = TaskResult(
     worker_id="py-worker",
 )
 tasks.update_task(result)
+assert tasks.get_task(task.task_id).status == "COMPLETED"
 
 wf = workflows.get_workflow(workflow_id, include_tasks=True)
 assert wf.status == "RUNNING", wf.status

@@ -44,8 +44,29 @@ pub fn call(c: &Conductor, r: &Request, p: &[&str]) -> Result {
             c.update_by_ref(workflow_id, task_ref, status, r.object()?, worker)?;
             Ok(Answer::json(&c.workflow(workflow_id)?.to_json(true)))
         }
+        ("GET", [task_id]) => task_by_id(c, task_id),
         _ => Err(not_supported(r)),
     }
+}
+
+/// `GET /api/tasks/{taskId}`: the workflows are looked through (newest first) for the task.
+fn task_by_id(c: &Conductor, task_id: &str) -> Result {
+    let rows = c
+        .store
+        .list_workflows(None, 0)
+        .map_err(crate::runtime::conductor::internal)?;
+    for row in rows.iter().filter(|r| r.body.contains(task_id)) {
+        let wf = c.workflow(&row.id)?;
+        if let Some(t) = wf.task(task_id) {
+            let defs = crate::conductor::decide::definition_tasks(&wf.definition);
+            return Ok(Answer::json(
+                &t.to_json(&wf, defs.get(t.def_ref.as_str()).copied()),
+            ));
+        }
+    }
+    Err(OpError::not_found(format!(
+        "No such task found by id: {task_id}"
+    )))
 }
 
 fn poll_one(
