@@ -100,6 +100,84 @@ fn sigkill_mid_workflow_loses_nothing() {
     );
 }
 
+/// Conflicts, missing things and bad input get Conductor's status codes and error body.
+#[test]
+fn rest_errors_have_conductors_shape() {
+    let server = Server::start("conductor-errors", &[]);
+    let def =
+        r#"{"name": "w", "tasks": [{"name": "a", "taskReferenceName": "a", "type": "WAIT"}]}"#;
+    assert_eq!(
+        rest::call(&server, "POST", "/api/metadata/workflow", def).0,
+        200
+    );
+    let (status, body) = rest::call(&server, "POST", "/api/metadata/workflow", def);
+    assert_eq!(status, 409, "{body}");
+    let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(e["message"], "Workflow with w.1 already exists!");
+    assert_eq!(
+        (e["status"].as_u64(), e["retryable"].as_bool()),
+        (Some(409), Some(false))
+    );
+    assert_eq!(
+        rest::call(
+            &server,
+            "POST",
+            "/api/metadata/workflow?overwrite=True",
+            def
+        )
+        .0,
+        200
+    );
+    let (status, body) = rest::call(&server, "GET", "/api/metadata/workflow/nope", "");
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = rest::call(
+        &server,
+        "POST",
+        "/api/metadata/workflow",
+        r#"{"name": "x", "tasks": []}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("SCHEMA_VALIDATION_FAILED at /tasks"),
+        "{body}"
+    );
+    let (status, body) = rest::call(&server, "POST", "/api/workflow/nope", "{}");
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("No such workflow found by name: nope"),
+        "{body}"
+    );
+    let (status, body) = rest::call(&server, "POST", "/api/workflow/w", "not json");
+    assert_eq!(status, 400, "{body}");
+    let (status, id) = rest::call(&server, "POST", "/api/workflow/w", "{}");
+    assert_eq!(status, 200);
+    let (status, body) = rest::call(&server, "POST", &format!("/api/tasks/{id}/a/DONE"), "{}");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("'DONE' is not a task status"), "{body}");
+    let (status, _) = rest::call(&server, "PUT", &format!("/api/workflow/{id}/resume"), "{}");
+    assert_eq!(status, 409, "only a PAUSED workflow resumes");
+    let (status, _) = rest::call(
+        &server,
+        "DELETE",
+        &format!("/api/workflow/{id}?reason=done"),
+        "",
+    );
+    assert_eq!(status, 200);
+    let (status, _) = rest::call(&server, "DELETE", &format!("/api/workflow/{id}"), "");
+    assert_eq!(status, 200, "terminating a TERMINATED workflow is a no-op");
+    let (status, body) = rest::call(&server, "GET", "/api/nothing/here", "");
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("is not part of the Conductor API stepwise serves"),
+        "{body}"
+    );
+    let h = r#"{"name": "h", "event": "sqs:q", "active": true, "actions": [{"action": "complete_task", "complete_task": {"workflowId": "${id}", "taskRefName": "a"}}]}"#;
+    assert_eq!(rest::call(&server, "POST", "/api/event", h).0, 200);
+    assert_eq!(rest::call(&server, "POST", "/api/event", h).0, 409);
+    assert_eq!(rest::call(&server, "DELETE", "/api/event/h", "").0, 200);
+    assert_eq!(rest::call(&server, "DELETE", "/api/event/h", "").0, 404);
+}
+
 /// Conductor's REST API over a plain `TcpStream` (one request per connection).
 mod rest {
     use super::Server;
