@@ -49,7 +49,7 @@ pub fn run(o: Options) -> ExitCode {
     } else {
         Arc::new(system_now_ms)
     };
-    let queues = crate::serve::conductor_queues(&store, o.sqs_endpoint.as_deref());
+    let queues = crate::runtime::conductor::queues::Queues::new(&store, o.sqs_endpoint.as_deref());
     let c = Conductor::new(store, queues, now);
     let name = match register(&c, &o) {
         Ok(n) => n,

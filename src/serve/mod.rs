@@ -23,7 +23,7 @@ pub mod triggers;
 use crate::asl::{Diagnostic, Machine};
 use crate::runtime::clock::{SystemClock, system_now_ms};
 use crate::runtime::conductor::Conductor;
-use crate::runtime::conductor::queues::{Embedded, EventQueues, Queues, Remote};
+use crate::runtime::conductor::queues::Queues;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::Durable;
 use crate::store::Store;
@@ -65,7 +65,7 @@ impl App {
         let (tx, rx) = mpsc::channel();
         let conductor = Arc::new(Conductor::new(
             store.clone(),
-            conductor_queues(&store, settings.handlers.sqs_endpoint.as_deref()),
+            Queues::new(&store, settings.handlers.sqs_endpoint.as_deref()),
             Arc::new(system_now_ms),
         ));
         let app = App {
@@ -126,20 +126,6 @@ impl App {
         let base = origin.unwrap_or(&self.settings.base_url);
         format!("{base}/{}/{name}", self.settings.account)
     }
-}
-
-/// Conductor's queues: `conductor:` on the embedded queue; `sqs:` on the SQS endpoint when one is
-/// configured, else on the embedded queue too.
-pub fn conductor_queues(store: &Arc<dyn Store>, sqs_endpoint: Option<&str>) -> Queues {
-    let embedded = Arc::new(Embedded {
-        store: store.clone(),
-        now_ms: system_now_ms,
-    });
-    let sqs: Arc<dyn EventQueues> = match sqs_endpoint {
-        Some(endpoint) => Arc::new(Remote::new(endpoint)),
-        None => embedded.clone(),
-    };
-    Queues { embedded, sqs }
 }
 
 /// A poisoned lock still guards consistent data here: nothing panics half-way through an update.

@@ -46,6 +46,20 @@ pub struct Queues {
 }
 
 impl Queues {
+    /// `conductor:` on the embedded queue of `store`; `sqs:` on the SQS endpoint when one is
+    /// configured, else on the embedded queue too.
+    pub fn new(store: &Arc<dyn crate::store::Store>, sqs_endpoint: Option<&str>) -> Queues {
+        let embedded = Arc::new(Embedded {
+            store: store.clone(),
+            now_ms: crate::runtime::clock::system_now_ms,
+        });
+        let sqs: Arc<dyn EventQueues> = match sqs_endpoint {
+            Some(endpoint) => Arc::new(Remote::new(endpoint)),
+            None => embedded.clone(),
+        };
+        Queues { embedded, sqs }
+    }
+
     fn pick(&self, event: &str) -> &dyn EventQueues {
         if event.starts_with("sqs:") {
             self.sqs.as_ref()
