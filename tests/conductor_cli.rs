@@ -193,3 +193,52 @@ fn refused_definitions_show_every_diagnostic() {
         .unwrap();
     assert_eq!(ok.status.code(), Some(0));
 }
+
+/// JSON_JQ_TRANSFORM runs jq (jaq) in a child process: results as Conductor shapes them, errors
+/// as the task's reason, and a program that loops or recurses without end fails its task
+/// instead of hanging or crashing the run.
+#[test]
+fn jq_transforms_run_in_a_child_process() {
+    let dir = std::env::temp_dir().join(format!("stepwise-conductor-jq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wf = dir.join("jq.json");
+    std::fs::write(
+        &wf,
+        json!({"name": "jq", "tasks": [{"name": "t", "taskReferenceName": "t", "type": "JSON_JQ_TRANSFORM",
+            "inputParameters": {"items": "${workflow.input.items}", "queryExpression": "${workflow.input.q}"}}],
+            "outputParameters": {"result": "${t.output.result}", "all": "${t.output.resultList}"}})
+        .to_string(),
+    )
+    .unwrap();
+    let wf = wf.to_string_lossy().into_owned();
+    let input = |q: &str| {
+        json!({"q": q, "items": [{"sku": "a", "n": 2}, {"sku": "b", "n": 3}]}).to_string()
+    };
+    let doc = json_run(&[
+        &wf,
+        "--input",
+        &input("{total: (.items | map(.n) | add), skus: [.items[].sku]}"),
+    ]);
+    assert_eq!(
+        doc["output"]["result"],
+        json!({"total": 5, "skus": ["a", "b"]}),
+        "{doc}"
+    );
+    let doc = json_run(&[&wf, "--input", &input(".items[].sku")]);
+    assert_eq!(
+        doc["output"],
+        json!({"result": "a", "all": ["a", "b"]}),
+        "{doc}"
+    );
+    for (q, reason) in [
+        (".items | keys | .[0] | keys", "jq error"),
+        (".items[", "jq syntax error"),
+        ("last(repeat(1))", "the jq program ran longer than 5 s"),
+        ("def f: [f]; f", "the jq program stopped without an answer"),
+    ] {
+        let doc = json_run(&[&wf, "--input", &input(q)]);
+        assert_eq!(doc["status"], "FAILED", "{q}: {doc}");
+        let got = doc["reasonForIncompletion"].as_str().unwrap_or_default();
+        assert!(got.starts_with(reason), "{q}: {got}");
+    }
+}

@@ -50,7 +50,8 @@ pub fn run(o: Options) -> ExitCode {
         Arc::new(system_now_ms)
     };
     let queues = crate::runtime::conductor::queues::Queues::new(&store, o.sqs_endpoint.as_deref());
-    let c = Conductor::new(store, queues, now);
+    let mut c = Conductor::new(store, queues, now);
+    c.helper = std::env::current_exe().ok();
     let name = match register(&c, &o) {
         Ok(n) => n,
         Err(e) => return usage(e),

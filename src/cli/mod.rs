@@ -48,6 +48,9 @@ pub enum Command {
     /// Run test cases of definitions with mocked tasks (test files, Step Functions Local mock
     /// files); JUnit XML and coverage for CI.
     Test(Box<test::Args>),
+    /// Runs a Conductor JSON_JQ_TRANSFORM for the runtime (the task input on stdin).
+    #[command(name = "internal-jq", hide = true)]
+    InternalJq,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Queue(args) => queue::main(args),
         Command::Serve(args) => serve::main(args),
         Command::Test(args) => test::main(*args),
+        Command::InternalJq => crate::runtime::conductor::transform::child_main(),
     }
 }
 

@@ -90,6 +90,7 @@ async fn serve(args: Args) -> ExitCode {
         base_url: format!("http://{local}"),
         handlers,
         triggers,
+        helper: std::env::current_exe().ok(),
     };
     let (app, kicks) = App::new(store, settings);
     if let Some(dir) = &args.state_machines

@@ -1,6 +1,7 @@
 //! The Conductor front end: workflow definitions, task definitions and event handlers
 //! (`def`), `${...}` expressions (`expr`, over the document in `document`), the JavaScript
-//! subset of SWITCH, DO_WHILE, INLINE and handler conditions (`js`), and the decider that runs
+//! subset of SWITCH, DO_WHILE, INLINE and handler conditions (`js`), jq for JSON_JQ_TRANSFORM
+//! (`jq`, run in a child process by the runtime), and the decider that runs
 //! a workflow (`decide`, with `schedule` per task type and `looping` for DO_WHILE; the
 //! operations on a workflow in `ops`; worker-task timeouts in `timeouts`; the state in
 //! `workflow`). Event handlers' decisions are in
@@ -12,6 +13,7 @@ pub mod document;
 pub mod duration;
 pub mod events;
 pub mod expr;
+pub mod jq;
 pub mod js;
 pub mod looping;
 pub mod ops;

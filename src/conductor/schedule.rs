@@ -30,7 +30,10 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
         TaskKind::Event { sink } => event(d, i, wt, sink),
         TaskKind::ForkJoin { branches } => fork(d, i, wt, branches, iteration),
         TaskKind::Join { join_on } => {
-            d.wf.tasks[i].input_data = json!({"joinOn": join_on}).as_object().cloned().unwrap_or_default();
+            d.wf.tasks[i].input_data = json!({"joinOn": join_on})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             start(d, i);
         }
         TaskKind::Switch {
@@ -38,11 +41,20 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
             expression,
             cases,
             default_case,
-        } => switch(d, i, (evaluator, expression), cases, default_case, iteration),
+        } => switch(
+            d,
+            i,
+            (evaluator, expression),
+            cases,
+            default_case,
+            iteration,
+        ),
         TaskKind::DoWhile { loop_over, .. } => {
             // The loop's own `iteration` stays its place outside; the count is in its output.
             start(d, i);
-            d.wf.tasks[i].output_data.insert("iteration".into(), json!(1));
+            d.wf.tasks[i]
+                .output_data
+                .insert("iteration".into(), json!(1));
             if let Some(first) = loop_over.first() {
                 schedule(d, first, 1);
             }
@@ -51,12 +63,11 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
         TaskKind::Terminate => terminate(d, i, &input),
         TaskKind::SubWorkflow { name, version } => sub_workflow(d, i, name, *version, input),
         TaskKind::Inline => inline(d, i, &input),
-        TaskKind::JsonJqTransform => finish(
-            d,
-            i,
-            TaskStatus::Failed,
-            Some("JSON_JQ_TRANSFORM is not supported by stepwise yet: use an INLINE task or a SIMPLE task with a worker".into()),
-        ),
+        TaskKind::JsonJqTransform => {
+            start(d, i);
+            let task_id = d.wf.tasks[i].task_id.clone();
+            d.effect(Effect::Transform { task_id });
+        }
         TaskKind::Noop => finish(d, i, TaskStatus::Completed, None),
     }
 }

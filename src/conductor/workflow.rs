@@ -248,6 +248,9 @@ pub enum Effect {
     },
     /// Cancel a running child (the parent ended).
     TerminateChild { workflow_id: String, reason: String },
+    /// Run a JSON_JQ_TRANSFORM task's jq program over its input, out of the process (a jq
+    /// program may loop or recurse without end), and report the result as the task's.
+    Transform { task_id: String },
     /// The definition's `failureWorkflow`, for a workflow that failed.
     StartFailureWorkflow {
         workflow_id: String,

@@ -40,6 +40,8 @@ pub struct Settings {
     /// The handlers every execution the API starts gets (endpoints, local commands).
     pub handlers: HandlerConfig,
     pub triggers: Vec<triggers::Trigger>,
+    /// The stepwise binary (it runs Conductor's jq tasks in a child process).
+    pub helper: Option<std::path::PathBuf>,
 }
 
 /// Everything a request handler can reach.
@@ -63,11 +65,13 @@ impl App {
     /// The app and the receiving end of its kicks (for the driver).
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> (Arc<App>, mpsc::Receiver<()>) {
         let (tx, rx) = mpsc::channel();
-        let conductor = Arc::new(Conductor::new(
+        let mut conductor = Conductor::new(
             store.clone(),
             Queues::new(&store, settings.handlers.sqs_endpoint.as_deref()),
             Arc::new(system_now_ms),
-        ));
+        );
+        conductor.helper = settings.helper.clone();
+        let conductor = Arc::new(conductor);
         let app = App {
             store,
             settings,

@@ -113,6 +113,7 @@ impl Conductor {
                 });
                 ignore_missing(r)
             }
+            Effect::Transform { task_id } => self.transform(wf, task_id),
             Effect::StartFailureWorkflow {
                 workflow_id,
                 name,

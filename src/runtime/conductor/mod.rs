@@ -7,6 +7,7 @@ pub mod effects;
 pub mod listen;
 pub mod metadata;
 pub mod queues;
+pub mod transform;
 pub mod workers;
 
 use crate::conductor::decide::Ctx;
@@ -35,6 +36,8 @@ pub struct Conductor {
     driving: Mutex<()>,
     /// The last problem reported per queue.
     said: Mutex<HashMap<String, String>>,
+    /// The stepwise binary, which runs JSON_JQ_TRANSFORM tasks in a child process.
+    pub helper: Option<std::path::PathBuf>,
 }
 
 impl Conductor {
@@ -46,6 +49,7 @@ impl Conductor {
             defs: Mutex::new(HashMap::new()),
             driving: Mutex::new(()),
             said: Mutex::new(HashMap::new()),
+            helper: None,
         }
     }
 
