@@ -890,19 +890,10 @@ fn synthesized_join_reference_must_be_unique() {
 
 #[test]
 fn task_defs() {
+    // The loader's defaults are the ones the decider assumes for an unregistered task.
     let want = TaskDef {
-        name: "t".into(),
-        retry_count: 3,
-        retry_logic: RetryLogic::Fixed,
-        retry_delay_seconds: 60,
-        backoff_scale_factor: 1,
-        max_retry_delay_seconds: 0,
-        timeout_seconds: 0,
-        timeout_policy: TaskTimeoutPolicy::TimeOutWf,
-        response_timeout_seconds: 3600,
-        poll_timeout_seconds: 0,
-        input_template: Map::new(),
         raw: json!({"name": "t", "ownerApp": "ignored"}),
+        ..crate::conductor::def::default_task_def("t")
     };
     assert_eq!(load_task_def(&want.raw), Ok(want.clone()));
     assert_eq!(load_task_defs(&want.raw), Ok(vec![want.clone()]));
