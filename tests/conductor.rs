@@ -679,3 +679,128 @@ fn a_failed_workflow_starts_its_failure_workflow() {
             .is_none()
     );
 }
+
+#[test]
+fn sqs_sinks_by_url_and_arn_reach_the_queue_by_name() {
+    let event = |r: &str, sink: &str| json!({"name": r, "taskReferenceName": r, "type": "EVENT", "sink": sink});
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        event("by_url", "sqs:https://sqs.us-east-1.amazonaws.com/123456789012/orders"),
+        event("by_arn", "sqs:arn:aws:sqs:us-east-1:123456789012:orders"),
+        event("by_name", "sqs:${workflow.input.queue}")
+    ]})]);
+    let id = rig.start("w", json!({"queue": "orders"}));
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Completed);
+    let got = rig.c.queues.receive("sqs:orders", 10).unwrap();
+    let sinks: Vec<String> = got
+        .iter()
+        .map(|m| {
+            serde_json::from_str::<Value>(&m.body).unwrap()["event_produced"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        sinks,
+        [
+            "sqs:https://sqs.us-east-1.amazonaws.com/123456789012/orders",
+            "sqs:arn:aws:sqs:us-east-1:123456789012:orders",
+            "sqs:orders"
+        ]
+    );
+    // A sink of a kind stepwise has no queue for fails its task, as Conductor's does.
+    rig.c
+        .register_workflow(
+            &json!({"name": "k", "tasks": [event("k", "kafka:topic")]}),
+            true,
+        )
+        .unwrap();
+    let k = rig.start("k", json!({}));
+    let wf = rig.wf(&k);
+    assert_eq!(wf.status, WorkflowStatus::Failed);
+    assert!(
+        wf.reason_for_incompletion
+            .unwrap_or_default()
+            .contains("Unknown queue type kafka")
+    );
+}
+
+#[test]
+fn handlers_terminate_workflows_and_update_their_variables() {
+    let rig = rig(&[json!({"name": "w", "variables": {"log": ["start"]}, "tasks": [wait("a")]})]);
+    for h in [
+        json!({"name": "vars", "event": "sqs:vars", "active": true, "actions": [
+            {"action": "update_workflow_variables", "expandInlineJSON": true, "update_workflow_variables": {
+                "workflowId": "${id}", "variables": {"log": "${entry.text}", "seen": true}, "appendArray": true}}]}),
+        json!({"name": "stop", "event": "sqs:stop", "active": true, "actions": [
+            {"action": "terminate_workflow", "terminate_workflow": {"workflowId": "${id}", "terminationReason": "${why}"}}]}),
+    ] {
+        rig.c.put_event_handler(&h, false).unwrap();
+    }
+    let id = rig.start("w", json!({}));
+    // expandInlineJSON: the stringified JSON inside the message is read as JSON.
+    let body = json!({"id": id, "entry": "{\"text\": \"paid\"}"});
+    rig.c.queues.send("sqs:vars", &body.to_string()).unwrap();
+    rig.c.listen();
+    assert_eq!(
+        Value::Object(rig.wf(&id).variables),
+        json!({"log": ["start", "paid"], "seen": true})
+    );
+    rig.c
+        .queues
+        .send(
+            "sqs:stop",
+            &json!({"id": id, "why": "cancelled by customer"}).to_string(),
+        )
+        .unwrap();
+    rig.c.listen();
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Terminated);
+    assert_eq!(
+        wf.reason_for_incompletion.as_deref(),
+        Some("cancelled by customer")
+    );
+}
+
+#[test]
+fn a_failed_workflow_can_be_retried_from_its_failed_task() {
+    let rig = rig(&[json!({"name": "w", "tasks": [
+        wait("first"),
+        {"name": "job", "taskReferenceName": "job", "type": "SIMPLE", "retryCount": 0}
+    ]})]);
+    let id = rig.start("w", json!({}));
+    rig.complete(&id, "first", json!({}));
+    let (task, _) = rig.c.poll("job", None).unwrap().unwrap();
+    let failed = TaskUpdate::new(&task.task_id, TaskStatus::Failed, Default::default())
+        .because(Some("down".into()));
+    rig.c.update_task(&id, failed).unwrap();
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Failed);
+    rig.c.apply(&id, ops::retry).unwrap();
+    let wf = rig.wf(&id);
+    assert_eq!(wf.status, WorkflowStatus::Running);
+    assert_eq!(
+        rig.statuses(&id),
+        pairs(&[
+            ("first", "COMPLETED"),
+            ("job", "FAILED"),
+            ("job", "SCHEDULED")
+        ])
+    );
+    let (again, _) = rig
+        .c
+        .poll("job", None)
+        .unwrap()
+        .expect("the retried task is pollable");
+    assert_eq!(
+        again.retried_task_id.as_deref(),
+        Some(task.task_id.as_str())
+    );
+    let done = TaskUpdate::new(&again.task_id, TaskStatus::Completed, Default::default());
+    rig.c.update_task(&id, done).unwrap();
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Completed);
+    assert_eq!(
+        rig.c.apply(&id, ops::retry).unwrap_err().status,
+        409,
+        "a COMPLETED workflow is not retried"
+    );
+}
