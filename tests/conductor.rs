@@ -140,14 +140,13 @@ fn terminate_in_a_branch_ends_the_whole_workflow() {
     assert_eq!(wf.status, WorkflowStatus::Failed);
     assert_eq!(wf.reason_for_incompletion.as_deref(), Some("no stock"));
     assert_eq!(Value::Object(wf.output), json!({"why": "sold out"}));
-    // The JOIN is never scheduled: the TERMINATE ended the workflow while the fork scheduled
-    // its branches (Conductor would list it, CANCELED).
     assert_eq!(
         rig.statuses(&id),
         pairs(&[
             ("fork", "COMPLETED"),
             ("a", "CANCELED"),
-            ("stop", "COMPLETED")
+            ("stop", "COMPLETED"),
+            ("join", "CANCELED")
         ])
     );
 }
@@ -208,6 +207,17 @@ fn switch_takes_its_case_or_the_default_and_continues_after() {
     assert_eq!(
         s.output_data["selectedCase"], "null",
         "a missing value is the case \"null\""
+    );
+    // A DECISION (the deprecated form) falls back to its default on an empty case.
+    let decision = json!({"name": "d", "tasks": [
+        {"name": "d", "taskReferenceName": "d", "type": "DECISION", "caseValueParam": "kind",
+         "inputParameters": {"kind": "${workflow.input.kind}"},
+         "decisionCases": {"empty": []}, "defaultCase": [wait("fallback")]}]});
+    rig.c.register_workflow(&decision, true).unwrap();
+    let d = rig.start("d", json!({"kind": "empty"}));
+    assert_eq!(
+        rig.statuses(&d),
+        pairs(&[("d", "COMPLETED"), ("fallback", "IN_PROGRESS")])
     );
 }
 

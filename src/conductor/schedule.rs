@@ -307,9 +307,17 @@ fn fork(
             schedule(d, first, iteration);
         }
     }
-    let join = d.sibling(&wt.task_reference_name);
-    if let Some(join) = join {
+    let Some(join) = d.sibling(&wt.task_reference_name) else {
+        return;
+    };
+    if d.wf.status == WorkflowStatus::Running {
         schedule(d, join, iteration);
+    } else {
+        // A branch ended the workflow (TERMINATE) while the fork was being scheduled: the JOIN
+        // is listed, CANCELED, as Conductor lists it.
+        let j = new_task(d, join, iteration);
+        d.wf.tasks[j].status = TaskStatus::Canceled;
+        d.wf.tasks[j].executed = true;
     }
 }
 
@@ -346,10 +354,14 @@ fn switch(
         .insert("selectedCase".into(), Value::from(key.as_str()));
     finish(d, i, TaskStatus::Completed, None);
     d.wf.tasks[i].executed = true;
+    let decision = d.wf.tasks[i].task_type == "DECISION";
     let selected = cases
         .iter()
         .find(|(k, _)| *k == key)
-        .map_or(default_case, |(_, c)| c.as_slice());
+        .map(|(_, c)| c.as_slice())
+        // A DECISION falls back to its default on an empty case too (a SWITCH does not).
+        .filter(|c| !(decision && c.is_empty()))
+        .unwrap_or(default_case);
     match selected.first() {
         Some(first) => schedule(d, first, iteration),
         None => {
