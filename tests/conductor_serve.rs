@@ -14,6 +14,13 @@ fn conductor_python_sdk() {
     client_case("conductor-sdk", &[], "conductor_sdk.py");
 }
 
+/// conductor-python's worker runtime (`TaskHandler`, batch polls and update-v2) serves the
+/// SIMPLE task of three workflows.
+#[test]
+fn conductor_python_workers() {
+    client_case("conductor-worker", &[], "conductor_worker.py");
+}
+
 /// The seeds' scenarios (event_testing's FORK/WAIT/EVENT/JOIN completed by its handler, the
 /// shipping start_workflow handler, the DocuSign complete_task/fail_task pair) with the queues
 /// on the server's embedded queue, driven by boto3 against the server's own SQS API.
