@@ -185,6 +185,36 @@ fn rest_errors_have_conductors_shape() {
     assert_eq!(rest::call(&server, "DELETE", "/api/event/h", "").0, 404);
 }
 
+/// `serve --conductor DIR` registers the directory's workflows and event handlers at start-up.
+#[test]
+fn a_conductor_directory_is_registered_at_start() {
+    let server = Server::start(
+        "conductor-dir",
+        &["--conductor", "state-machines/conductor"],
+    );
+    let (_, body) = rest::call(&server, "GET", "/api/metadata/workflow", "");
+    let defs: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut names: Vec<&str> = defs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "docusign_signing",
+            "event_testing",
+            "order_ready",
+            "shipping_workflow"
+        ]
+    );
+    let (_, body) = rest::call(&server, "GET", "/api/event", "");
+    let handlers: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(handlers.as_array().unwrap().len(), 4, "{handlers}");
+}
+
 /// Conductor's REST API over a plain `TcpStream` (one request per connection).
 mod rest {
     use super::Server;

@@ -22,6 +22,11 @@ pub struct Args {
     /// named after its file (`orders.asl.json` → `orders`).
     #[arg(long, value_name = "DIR")]
     state_machines: Option<String>,
+    /// Register every Conductor definition in DIR at start-up: workflow definitions (`tasks`),
+    /// event handlers (`event` and `actions`, or a list of them) and task definitions (lists of
+    /// `{"name", "retryCount", ...}` in `*.taskdefs.json`).
+    #[arg(long, value_name = "DIR")]
+    conductor: Option<String>,
     /// Start an execution of STATE_MACHINE (a name or ARN) for every message on QUEUE of the
     /// embedded queue, with the message body as input.
     #[arg(long, value_name = "QUEUE=STATE_MACHINE")]
@@ -95,6 +100,11 @@ async fn serve(args: Args) -> ExitCode {
     let (app, kicks) = App::new(store, settings);
     if let Some(dir) = &args.state_machines
         && let Err(e) = create_from_dir(&app, dir)
+    {
+        return usage(e);
+    }
+    if let Some(dir) = &args.conductor
+        && let Err(e) = conductor_from_dir(&app, dir)
     {
         return usage(e);
     }
@@ -177,6 +187,46 @@ fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, St
     let mut config = args.handlers.config()?;
     config.env.extend(super::run::callback_env(db));
     Ok(config)
+}
+
+/// `--conductor DIR`: Conductor's workflow definitions, event handlers and task definitions.
+fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    files.sort();
+    let c = &app.conductor;
+    for file in files {
+        let shown = file.display().to_string();
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{shown} is not valid JSON: {e}"))?;
+        let items = match doc {
+            serde_json::Value::Array(a) => a,
+            other => vec![other],
+        };
+        for item in items {
+            let registered = if super::conductor::is_workflow(&item) {
+                c.register_workflow(&item, true)
+                    .map(|d| format!("workflow {}", d.name))
+            } else if item.get("event").is_some() && item.get("actions").is_some() {
+                c.put_event_handler(&item, false)
+                    .or_else(|_| c.put_event_handler(&item, true))
+                    .map(|h| format!("event handler {} on {}", h.name, h.event))
+            } else if shown.ends_with(".taskdefs.json") {
+                c.register_task_defs(&item)
+                    .map(|_| "task definitions".to_string())
+            } else {
+                continue;
+            };
+            let what = registered.map_err(|e| format!("{shown}: {e}"))?;
+            eprintln!("stepwise serve: conductor {what} from {shown}");
+        }
+    }
+    Ok(())
 }
 
 /// `--state-machines DIR`: every definition in DIR becomes a state machine named after its
