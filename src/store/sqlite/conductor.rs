@@ -55,12 +55,27 @@ impl ConductorStore for SqliteStore {
         })
     }
 
+    /// Two queries, each on its partial index (an `OR` would scan the table).
     fn due_workflows(&self, now_ms: i64, limit: usize) -> Result<Vec<String>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id FROM conductor_workflows WHERE pending OR due_ms <= ?1 ORDER BY coalesce(due_ms, 0) LIMIT ?2",
+            let limit = limit as i64;
+            let mut pending = c.prepare_cached(
+                "SELECT id FROM conductor_workflows WHERE pending ORDER BY created_ms LIMIT ?1",
             )?;
-            stmt.query_map(params![now_ms, limit as i64], |r| r.get(0))?.collect()
+            let mut ids: Vec<String> = pending
+                .query_map(params![limit], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut due = c.prepare_cached(
+                "SELECT id FROM conductor_workflows WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
+            )?;
+            for id in due.query_map(params![now_ms, limit], |r| r.get::<_, String>(0))? {
+                let id = id?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            ids.truncate(limit as usize);
+            Ok(ids)
         })
     }
 
@@ -131,5 +146,32 @@ impl ConductorStore for SqliteStore {
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The queries the driver runs every 100 ms use their indexes, not a scan of every workflow.
+    #[test]
+    fn due_queries_use_their_indexes() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let plan = |sql: &str| -> String {
+            s.read(|c| {
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let rows = stmt.query_map(params![0, 10], |r| r.get::<_, String>(3))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap()
+            .join("\n")
+        };
+        let pending = plan(
+            "SELECT id FROM conductor_workflows WHERE pending ORDER BY created_ms LIMIT ?1 + ?2",
+        );
+        assert!(pending.contains("conductor_workflows_pending"), "{pending}");
+        let due =
+            plan("SELECT id FROM conductor_workflows WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2");
+        assert!(due.contains("conductor_workflows_due"), "{due}");
     }
 }

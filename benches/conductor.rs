@@ -1,0 +1,120 @@
+//! Conductor workflows through the runtime, in process (run: `cargo bench --bench conductor`, or
+//! `scripts/bench`). No targets were set; the figures are in BENCHMARKS.md.
+//!
+//! (a) start → COMPLETED of a five-task workflow (SET_VARIABLE, SWITCH, INLINE JavaScript,
+//!     SET_VARIABLE, NOOP), per workflow, on an SQLite file;
+//! (b) the same on the in-memory store;
+//! (c) the seed's round trip without its 10 s WAIT: FORK (WAIT | EVENT to sqs:q), the handler on
+//!     sqs:q completes the WAIT, JOIN — start, publish, listen, complete — per workflow, SQLite.
+#![allow(clippy::disallowed_methods)] // an edge: reads the clock
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+use stepwise::conductor::ops::Start;
+use stepwise::runtime::clock::system_now_ms;
+use stepwise::runtime::conductor::Conductor;
+use stepwise::runtime::conductor::queues::Queues;
+use stepwise::store::{MemoryStore, SqliteStore, Store};
+
+const RUNS: usize = 9;
+const WORKFLOWS: usize = 300;
+
+fn conductor(store: Arc<dyn Store>) -> Conductor {
+    let queues = Queues::new(&store, None);
+    Conductor::new(store, queues, Arc::new(system_now_ms))
+}
+
+fn five_tasks() -> Value {
+    json!({"name": "five", "tasks": [
+        {"name": "a", "taskReferenceName": "a", "type": "SET_VARIABLE", "inputParameters": {"n": "${workflow.input.n}"}},
+        {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "value-param", "expression": "k",
+         "inputParameters": {"k": "${workflow.input.k}"}, "decisionCases": {"x": [
+            {"name": "i", "taskReferenceName": "i", "type": "INLINE", "inputParameters": {"n": "${workflow.variables.n}",
+             "expression": "(function(){ return $.n * 2 + 1; })()"}}]}},
+        {"name": "b", "taskReferenceName": "b", "type": "SET_VARIABLE", "inputParameters": {"m": "${i.output.result}"}},
+        {"name": "z", "taskReferenceName": "z", "type": "NOOP"}
+    ], "outputParameters": {"m": "${workflow.variables.m}"}})
+}
+
+fn round_trip() -> (Value, Value) {
+    let wf = json!({"name": "trip", "tasks": [
+        {"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN", "forkTasks": [
+            [{"name": "w", "taskReferenceName": "w", "type": "WAIT"}],
+            [{"name": "e", "taskReferenceName": "e", "type": "EVENT", "sink": "sqs:q"}]]},
+        {"name": "j", "taskReferenceName": "j", "type": "JOIN", "joinOn": ["w", "e"]}
+    ]});
+    let handler = json!({"name": "h", "event": "sqs:q", "active": true, "actions": [
+        {"action": "complete_task", "complete_task": {"workflowId": "${workflowInstanceId}", "taskRefName": "w"}}]});
+    (wf, handler)
+}
+
+/// Median microseconds per workflow over `RUNS` batches of `WORKFLOWS`.
+fn measure(mut batch: impl FnMut() -> usize) -> f64 {
+    let mut per = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let n = batch();
+        per.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    }
+    per.sort_by(f64::total_cmp);
+    per[RUNS / 2]
+}
+
+fn start(c: &Conductor, name: &str, input: Value) -> String {
+    let start = Start {
+        input: input.as_object().cloned().unwrap_or_default(),
+        ..Start::default()
+    };
+    c.start(name, None, start).expect("starts")
+}
+
+fn sqlite() -> (Arc<dyn Store>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("stepwise-bench-conductor-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let store = SqliteStore::open(&dir.join("db")).expect("a database");
+    (Arc::new(store), dir)
+}
+
+fn main() {
+    let (store, dir) = sqlite();
+    let c = conductor(store);
+    c.register_workflow(&five_tasks(), true).unwrap();
+    let a = measure(|| {
+        for n in 0..WORKFLOWS {
+            let id = start(&c, "five", json!({"n": n, "k": "x"}));
+            assert_eq!(c.workflow(&id).unwrap().output["m"], json!(n * 2 + 1));
+        }
+        WORKFLOWS
+    });
+    println!("(a) five tasks, start → COMPLETED, SQLite: median {a:.0} µs per workflow");
+
+    let m = conductor(Arc::new(MemoryStore::new()));
+    m.register_workflow(&five_tasks(), true).unwrap();
+    let b = measure(|| {
+        for n in 0..WORKFLOWS {
+            start(&m, "five", json!({"n": n, "k": "x"}));
+        }
+        WORKFLOWS
+    });
+    println!("(b) five tasks, start → COMPLETED, in memory: median {b:.0} µs per workflow");
+
+    let (wf, handler) = round_trip();
+    c.register_workflow(&wf, true).unwrap();
+    c.put_event_handler(&handler, false).unwrap();
+    let r = measure(|| {
+        let ids: Vec<String> = (0..WORKFLOWS)
+            .map(|_| start(&c, "trip", json!({})))
+            .collect();
+        while c.listen() > 0 {}
+        for id in &ids {
+            assert_eq!(c.workflow(id).unwrap().status.name(), "COMPLETED");
+        }
+        WORKFLOWS
+    });
+    println!(
+        "(c) EVENT → queue → handler → WAIT completed → JOIN, SQLite: median {r:.0} µs per workflow"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
