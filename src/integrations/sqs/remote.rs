@@ -20,10 +20,11 @@ pub struct Remote {
     conn: OnceLock<Result<Conn, String>>,
 }
 
-struct Conn {
-    rt: tokio::runtime::Runtime,
-    client: Client,
-    region: String,
+/// A connected SQS client and the runtime its calls block on (also used by Conductor's queues).
+pub struct Conn {
+    pub rt: tokio::runtime::Runtime,
+    pub client: Client,
+    pub region: String,
 }
 
 impl Remote {
@@ -115,7 +116,8 @@ impl Backend for Remote {
     }
 }
 
-fn connect(endpoint: &str) -> Result<Conn, String> {
+/// Connects to `endpoint` (a URL, or [`aws::AWS`]) with the standard credentials chain.
+pub fn connect(endpoint: &str) -> Result<Conn, String> {
     let (client, rt, region) = aws::connect(endpoint, |sdk, url| {
         let mut config = aws_sdk_sqs::config::Builder::from(sdk);
         config.set_endpoint_url(url);

@@ -6,7 +6,6 @@
 
 use crate::integrations::aws;
 use crate::store::queue::{NewMessage, QueueStore};
-use aws_sdk_sqs::Client;
 use std::sync::{Arc, OnceLock};
 
 /// A message taken from a queue.
@@ -162,9 +161,9 @@ pub struct Remote {
     conn: OnceLock<Result<Conn, String>>,
 }
 
+/// The SQS connection, and the queue URLs found so far by name.
 struct Conn {
-    rt: tokio::runtime::Runtime,
-    client: Client,
+    sqs: crate::integrations::sqs::remote::Conn,
     urls: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
@@ -178,14 +177,8 @@ impl Remote {
 
     fn conn(&self) -> Result<&Conn, String> {
         let conn = self.conn.get_or_init(|| {
-            let (client, rt, _) = aws::connect(&self.endpoint, |sdk, url| {
-                let mut config = aws_sdk_sqs::config::Builder::from(sdk);
-                config.set_endpoint_url(url);
-                Client::from_conf(config.build())
-            })?;
             Ok(Conn {
-                rt,
-                client,
+                sqs: crate::integrations::sqs::remote::connect(&self.endpoint)?,
                 urls: Default::default(),
             })
         });
@@ -203,19 +196,22 @@ impl Remote {
         if let Some(u) = cached {
             return Ok(u);
         }
-        let found =
-            c.rt.block_on(c.client.get_queue_url().queue_name(&name).send())
-                .ok()
-                .and_then(|o| o.queue_url().map(str::to_string));
+        let found = c
+            .sqs
+            .rt
+            .block_on(c.sqs.client.get_queue_url().queue_name(&name).send())
+            .ok()
+            .and_then(|o| o.queue_url().map(str::to_string));
         let url = match found {
             Some(u) => u,
-            None => {
-                c.rt.block_on(c.client.create_queue().queue_name(&name).send())
-                    .map_err(|e| self.failed("CreateQueue", &name, &e))?
-                    .queue_url()
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("SQS created {name} but gave no URL"))?
-            }
+            None => c
+                .sqs
+                .rt
+                .block_on(c.sqs.client.create_queue().queue_name(&name).send())
+                .map_err(|e| self.failed("CreateQueue", &name, &e))?
+                .queue_url()
+                .map(str::to_string)
+                .ok_or_else(|| format!("SQS created {name} but gave no URL"))?,
         };
         if let Ok(mut m) = c.urls.lock() {
             m.insert(name, url.clone());
@@ -235,9 +231,12 @@ impl EventQueues for Remote {
     fn send(&self, event: &str, body: &str) -> Result<String, String> {
         let c = self.conn()?;
         let url = self.url(c, event)?;
-        let out =
-            c.rt.block_on(
-                c.client
+        let out = c
+            .sqs
+            .rt
+            .block_on(
+                c.sqs
+                    .client
                     .send_message()
                     .queue_url(&url)
                     .message_body(body)
@@ -251,14 +250,17 @@ impl EventQueues for Remote {
         let c = self.conn()?;
         let url = self.url(c, event)?;
         let request = c
+            .sqs
             .client
             .receive_message()
             .queue_url(&url)
             .max_number_of_messages(max.clamp(1, 10) as i32)
             .visibility_timeout((VISIBILITY_MS / 1000) as i32);
-        let out =
-            c.rt.block_on(request.send())
-                .map_err(|e| self.failed("ReceiveMessage", &url, &e))?;
+        let out = c
+            .sqs
+            .rt
+            .block_on(request.send())
+            .map_err(|e| self.failed("ReceiveMessage", &url, &e))?;
         Ok(out
             .messages()
             .iter()
@@ -273,14 +275,17 @@ impl EventQueues for Remote {
     fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
         let c = self.conn()?;
         let url = self.url(c, event)?;
-        c.rt.block_on(
-            c.client
-                .delete_message()
-                .queue_url(&url)
-                .receipt_handle(receipt)
-                .send(),
-        )
-        .map(|_| ())
-        .map_err(|e| self.failed("DeleteMessage", &url, &e))
+        c.sqs
+            .rt
+            .block_on(
+                c.sqs
+                    .client
+                    .delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(receipt)
+                    .send(),
+            )
+            .map(|_| ())
+            .map_err(|e| self.failed("DeleteMessage", &url, &e))
     }
 }
