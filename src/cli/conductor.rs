@@ -110,8 +110,7 @@ fn register(c: &Conductor, o: &Options) -> Result<String, String> {
         .map_err(|e| format!("{}: {e}", o.file))?;
     for f in o.event_handlers {
         for h in list_of(read(f)?, "eventHandlers") {
-            c.put_event_handler(&h, false)
-                .or_else(|_| c.put_event_handler(&h, true))
+            c.upsert_event_handler(&h)
                 .map_err(|e| format!("{f}: {e}"))?;
         }
     }

@@ -189,14 +189,20 @@ fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, St
     Ok(config)
 }
 
-/// `--conductor DIR`: Conductor's workflow definitions, event handlers and task definitions.
-fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
+/// The `*.json` files directly in `dir`, by name.
+fn json_files(dir: &str) -> Result<Vec<std::path::PathBuf>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
         .collect();
     files.sort();
+    Ok(files)
+}
+
+/// `--conductor DIR`: Conductor's workflow definitions, event handlers and task definitions.
+fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
+    let files = json_files(dir)?;
     let c = &app.conductor;
     for file in files {
         let shown = file.display().to_string();
@@ -213,8 +219,7 @@ fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
                 c.register_workflow(&item, true)
                     .map(|d| format!("workflow {}", d.name))
             } else if item.get("event").is_some() && item.get("actions").is_some() {
-                c.put_event_handler(&item, false)
-                    .or_else(|_| c.put_event_handler(&item, true))
+                c.upsert_event_handler(&item)
                     .map(|h| format!("event handler {} on {}", h.name, h.event))
             } else if shown.ends_with(".taskdefs.json") {
                 c.register_task_defs(&item)
@@ -233,12 +238,7 @@ fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
 /// file; an existing one is updated to the file's definition.
 fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
     use crate::serve::sfn::machines::install;
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
-    let mut files: Vec<std::path::PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-        .collect();
-    files.sort();
+    let files = json_files(dir)?;
     for file in files {
         let shown = file.display().to_string();
         let text =

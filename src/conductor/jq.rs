@@ -206,7 +206,7 @@ pub fn transform(input: &Map<String, Value>) -> Result<Map<String, Value>, Strin
         Some(other) => {
             return Err(format!(
                 "JSON_JQ_TRANSFORM's `{QUERY_KEY}` must be a string, not {}",
-                type_name(other)
+                crate::data::type_name(other)
             ));
         }
     };
@@ -412,17 +412,6 @@ fn cut_to(mut text: String, chars: usize) -> String {
         text.push('…');
     }
     text
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn too_deep(what: &str) -> String {

@@ -145,7 +145,7 @@ fn is_leap(year: i128) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
-fn days_in_month(year: i128, month: i128) -> i128 {
+pub(crate) fn days_in_month(year: i128, month: i128) -> i128 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -156,7 +156,7 @@ fn days_in_month(year: i128, month: i128) -> i128 {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`): the
 /// year is shifted to start in March so the leap day falls at its end.
-fn days_from_civil(year: i128, month: i128, day: i128) -> i128 {
+pub(crate) fn days_from_civil(year: i128, month: i128, day: i128) -> i128 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let year_of_era = y - era * 400;

@@ -63,7 +63,7 @@ impl Args {
     fn wrong_type(&self, i: usize, expected: &str) -> String {
         let got = match self.values.get(i) {
             Some(Value::Number(n)) => n.to_string(),
-            Some(other) => type_name(other).to_string(),
+            Some(other) => crate::data::type_name(other).to_string(),
             None => "nothing".to_string(),
         };
         self.fail(format!("argument {} must be {expected}, got {got}", i + 1))
@@ -121,17 +121,6 @@ impl Args {
             )));
         }
         Ok(())
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -160,6 +160,12 @@ impl Conductor {
         }
     }
 
+    /// Registers the handler, replacing one of the same name (files given at start-up).
+    pub fn upsert_event_handler(&self, body: &Value) -> Result<EventHandler, OpError> {
+        self.put_event_handler(body, false)
+            .or_else(|_| self.put_event_handler(body, true))
+    }
+
     pub fn event_handlers(&self) -> Result<Vec<EventHandler>, OpError> {
         let mut out = Vec::new();
         for body in bodies(&*self.store, HANDLER)? {
