@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
 use stepwise::conductor::ops::Start;
-use stepwise::runtime::clock::system_now_ms;
+use stepwise::runtime::clock::SystemClock;
 use stepwise::runtime::conductor::Conductor;
 use stepwise::runtime::conductor::queues::Queues;
 use stepwise::store::{MemoryStore, SqliteStore, Store};
@@ -22,7 +22,7 @@ const WORKFLOWS: usize = 300;
 
 fn conductor(store: Arc<dyn Store>) -> Conductor {
     let queues = Queues::new(&store, None);
-    Conductor::new(store, queues, Arc::new(system_now_ms))
+    Conductor::new(store, queues, SystemClock::shared())
 }
 
 fn five_tasks() -> Value {

@@ -62,7 +62,7 @@ impl Drop for TempDir {
 }
 
 fn runtime(store: &Arc<SqliteStore>) -> Durable {
-    Durable::new(store.clone(), Box::new(VirtualClock::new(T0)))
+    Durable::new(store.clone(), VirtualClock::shared(T0))
 }
 
 fn info(machine: &str, name: &str, input: Value) -> ExecutionInfo {
@@ -293,6 +293,7 @@ fn step_commit(x: &ExecutionRecord, history: &[HistoryRow], payload: &str) -> Co
             lease_until_ms: 0,
             attempts: 0,
             lease_owner: None,
+            decider: stepwise::store::Decider::Asl,
         }],
         execution: Some(x.clone()),
         ..Commit::default()

@@ -33,13 +33,13 @@ fn info(input: Value) -> ExecutionInfo {
 
 /// Runs one execution to the end and checks it succeeded.
 fn execute(m: &Machine, input: &Value) -> usize {
-    let mut clock = VirtualClock::new(1_700_000_000_000);
+    let clock = VirtualClock::new(1_700_000_000_000);
     let done = stepwise::runtime::local::run(
         m,
         info(input.clone()),
         [1; 32],
         &mut Router::default(),
-        &mut clock,
+        &clock,
     );
     assert_eq!(done.status.name(), "SUCCEEDED", "{:?}", done.status);
     done.history.len()

@@ -26,7 +26,7 @@
 //!     start_ms: 0,
 //!     input: json!({"name": "Ada"}),
 //! };
-//! let done = stepwise::runtime::local::run(&machine, info, [0; 32], &mut Router::default(), &mut VirtualClock::new(0));
+//! let done = stepwise::runtime::local::run(&machine, info, [0; 32], &mut Router::default(), &VirtualClock::new(0));
 //! assert_eq!(done.status, Status::Succeeded { output: json!({"msg": "Hello, Ada!"}) });
 //! assert_eq!(done.history.len(), 4); // ExecutionStarted, PassStateEntered/Exited, ExecutionSucceeded
 //! ```

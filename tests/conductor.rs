@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use stepwise::conductor::ops::{self, Start, TaskUpdate};
 use stepwise::conductor::workflow::{TaskStatus, Workflow, WorkflowStatus};
+use stepwise::runtime::clock::Clock;
 use stepwise::runtime::conductor::Conductor;
 use stepwise::runtime::conductor::queues::{Embedded, EventQueues, Queues};
 use stepwise::store::{MemoryStore, Store};
@@ -21,6 +22,21 @@ fn now() -> i64 {
 
 fn advance(ms: i64) {
     NOW.fetch_add(ms, Ordering::Relaxed);
+}
+
+/// The runtime's view of `NOW`.
+struct TestClock;
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        now()
+    }
+    fn wait_until(&self, due_ms: i64) {
+        NOW.fetch_max(due_ms, Ordering::Relaxed);
+    }
+    fn is_virtual(&self) -> bool {
+        true
+    }
 }
 
 struct Rig {
@@ -38,7 +54,7 @@ fn rig(workflows: &[Value]) -> Rig {
         embedded: embedded.clone(),
         sqs: embedded,
     };
-    let c = Conductor::new(store.clone(), queues, Arc::new(now));
+    let c = Conductor::new(store.clone(), queues, Arc::new(TestClock));
     for w in workflows {
         c.register_workflow(w, true).expect("a valid workflow");
     }

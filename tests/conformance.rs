@@ -69,9 +69,9 @@ fn run_case(case: &Value) -> Verdict {
         start_ms,
         input: case["input"].clone(),
     };
-    let mut clock = VirtualClock::new(start_ms);
+    let clock = VirtualClock::new(start_ms);
     let done =
-        stepwise::runtime::local::run(&machine, info, [7; 32], &mut Router::default(), &mut clock);
+        stepwise::runtime::local::run(&machine, info, [7; 32], &mut Router::default(), &clock);
     let ours: Vec<&str> = done
         .history
         .iter()

@@ -285,11 +285,11 @@ impl Lab {
         self.ok(&["resume"]);
     }
 
-    /// Delivers what killed processes left leased. A lease lasts 15 s (LEASE_MS in src/runtime/durable.rs), and `stepwise resume` has
+    /// Delivers what killed processes left leased. A lease lasts 15 s (LEASE_MS in src/runtime/mod.rs), and `stepwise resume` has
     /// no way to skip ahead, so this worker is a process whose clock runs 16 s later.
     fn resume_past_leases(&mut self) {
         let store = SqliteStore::open(&self.db()).expect("the store opens");
-        let mut rt = Durable::new(Arc::new(store), Box::new(Later(PAST_LEASES_MS)));
+        let mut rt = Durable::new(Arc::new(store), Arc::new(Later(PAST_LEASES_MS)));
         self.tally.stranded_effects += rt.drive().expect("the late worker drives");
         assert_eq!(rt.drive().expect("drives"), 0, "nothing left to deliver");
     }
@@ -480,10 +480,10 @@ impl Drop for Lab {
 struct Later(i64);
 
 impl Clock for Later {
-    fn now_ms(&mut self) -> i64 {
+    fn now_ms(&self) -> i64 {
         system_now_ms() + self.0
     }
-    fn wait_until(&mut self, _: i64) {}
+    fn wait_until(&self, _: i64) {}
 }
 
 /// The history of every execution, `TaskSubmitted` left out: it is missing when the callback

@@ -1,8 +1,7 @@
 //! The language: JSON text → validated `Machine`, with every diagnostic.
-pub mod diagnostic;
 pub mod load;
 pub mod model;
 
-pub use diagnostic::Diagnostic;
+pub use crate::data::diagnostic::Diagnostic;
 pub use load::{load, load_value};
 pub use model::Machine;

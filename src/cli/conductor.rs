@@ -8,18 +8,22 @@ use super::report::usage;
 use crate::conductor::ops::{Start, TaskUpdate};
 use crate::conductor::workflow::{TaskStatus, Workflow, WorkflowStatus};
 use crate::integrations::command::{Binding, Commands};
-use crate::runtime::clock::system_now_ms;
+use crate::runtime::clock::{SharedClock, SystemClock, VirtualClock, system_now_ms};
 use crate::runtime::conductor::Conductor;
+use crate::runtime::drive::{self, Round, Work};
+use crate::runtime::durable::Durable;
 use crate::store::{MemoryStore, Store};
 use serde_json::{Map, Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long an in-memory run waits with nothing due and nothing arriving before it says the
 /// workflow is stuck.
 const STUCK_AFTER: Duration = Duration::from_secs(2);
+
+/// How often a run on a database, or with SQS event queues, looks for what other processes did.
+const POLL: Duration = Duration::from_millis(50);
 
 /// What `run` passes on.
 pub struct Options<'a> {
@@ -42,16 +46,15 @@ pub fn is_workflow(doc: &Value) -> bool {
 
 pub fn run(o: Options) -> ExitCode {
     let store: Arc<dyn Store> = o.db.clone().unwrap_or_else(|| Arc::new(MemoryStore::new()));
-    let clock = Arc::new(AtomicI64::new(system_now_ms()));
-    let now: crate::runtime::conductor::Clock = if o.skip_waits {
-        let c = clock.clone();
-        Arc::new(move || c.load(Ordering::Relaxed))
+    let clock: SharedClock = if o.skip_waits {
+        VirtualClock::shared(system_now_ms())
     } else {
-        Arc::new(system_now_ms)
+        SystemClock::shared()
     };
     let queues = crate::runtime::conductor::queues::Queues::new(&store, o.sqs_endpoint.as_deref());
-    let mut c = Conductor::new(store, queues, now);
+    let mut c = Conductor::new(store, queues, clock);
     c.helper = std::env::current_exe().ok();
+    let c = Arc::new(c);
     let name = match register(&c, &o) {
         Ok(n) => n,
         Err(e) => return usage(e),
@@ -75,14 +78,10 @@ pub fn run(o: Options) -> ExitCode {
         cwd: std::env::current_dir().ok(),
         env: Vec::new(),
     };
-    let since = (c.now)();
-    match drive(
-        &c,
-        &id,
-        &commands,
-        o.skip_waits.then_some(&*clock),
-        o.db.is_some(),
-    ) {
+    let since = c.now();
+    // Work other processes commit to a shared database, and messages on SQS, are looked for.
+    let poll = (o.db.is_some() || o.sqs_endpoint.is_some()).then_some(POLL);
+    match drive(&c, &id, &commands, poll, o.db.is_some()) {
         Ok(wf) => report(&wf, &others(&c, &id, since), o.format, started),
         Err(e) => {
             eprintln!("error: {e}");
@@ -130,45 +129,61 @@ fn list_of(v: Value, key: &str) -> Vec<Value> {
     }
 }
 
-/// Drives until the workflow ends. With a virtual clock, time jumps to the next deadline when
-/// nothing else can happen. In memory, a workflow nothing can move is an error naming what it
-/// waits for.
+/// Drives until the workflow ends, through the runtime's one drive loop: with a virtual clock,
+/// time jumps to the next deadline when nothing else can happen. In memory, a workflow nothing
+/// can move is an error naming what it waits for.
 fn drive(
-    c: &Conductor,
+    c: &Arc<Conductor>,
     id: &str,
     commands: &Commands,
-    virtual_clock: Option<&AtomicI64>,
+    poll: Option<Duration>,
     durable: bool,
 ) -> Result<Workflow, String> {
-    let mut idle_since = Instant::now();
-    loop {
-        let busy = c.drive() + c.listen() + work(c, commands);
-        let wf = c.workflow(id).map_err(|e| e.message)?;
+    let rt = Durable::new(c.store.clone(), c.clock.clone()).with_conductor(c.clone(), true);
+    let mut follow = Follow {
+        c,
+        rt,
+        id,
+        commands,
+        durable,
+        ended: None,
+    };
+    drive::run(&mut follow, c.clock.as_ref(), &c.wake, poll)?;
+    follow.ended.ok_or_else(|| "the drive loop ended early".to_string())
+}
+
+struct Follow<'a> {
+    c: &'a Conductor,
+    rt: Durable,
+    id: &'a str,
+    commands: &'a Commands,
+    durable: bool,
+    ended: Option<Workflow>,
+}
+
+impl Work for Follow<'_> {
+    fn round(&mut self) -> Result<Round, String> {
+        let busy = self.rt.drive().map_err(|e| e.to_string())?
+            + self.c.listen()
+            + work(self.c, self.commands);
+        let wf = self.c.workflow(self.id).map_err(|e| e.message)?;
         if wf.status.is_terminal() {
-            return Ok(wf);
+            self.ended = Some(wf);
+            return Ok(Round::Done);
         }
-        if busy > 0 {
-            idle_since = Instant::now();
-            continue;
+        Ok(Round::Did(busy))
+    }
+
+    fn next_due(&mut self) -> Result<Option<i64>, String> {
+        Ok(self.rt.next_due())
+    }
+
+    fn idle(&mut self, idle: Duration) -> Result<(), String> {
+        if !self.durable && idle > STUCK_AFTER {
+            let wf = self.c.workflow(self.id).map_err(|e| e.message)?;
+            return Err(stuck(&wf));
         }
-        let due = c.store.next_workflow_due().ok().flatten();
-        match (due, virtual_clock) {
-            (Some(due), Some(clock)) => {
-                clock.fetch_max(due, Ordering::Relaxed);
-                continue;
-            }
-            (Some(due), None) => {
-                let wait = (due - system_now_ms()).clamp(1, 50) as u64;
-                std::thread::sleep(Duration::from_millis(wait));
-                idle_since = Instant::now();
-            }
-            (None, _) => {
-                if !durable && idle_since.elapsed() > STUCK_AFTER {
-                    return Err(stuck(&wf));
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
+        Ok(())
     }
 }
 

@@ -159,7 +159,7 @@ fn stop(
 ) -> Result<Value, ExitCode> {
     let r = load(&**store, arn)?;
     if r.status == "RUNNING" {
-        let mut rt = Durable::new(store.clone(), Box::new(SystemClock));
+        let mut rt = Durable::new(store.clone(), SystemClock::shared());
         rt.stop(arn, error, cause)
             .map_err(|e| super::task::aws_error("StopExecution", &e))?;
     }

@@ -41,23 +41,49 @@ pub fn main(args: Args) -> ExitCode {
         crate::arn::DEFAULT_REGION,
         crate::arn::DEFAULT_ACCOUNT,
     );
-    let mut rt = Durable::new(store, Box::new(SystemClock));
+    let mut rt = Durable::new(store, SystemClock::shared());
     // A killed process's leased effects are delivered now, not when their leases run out.
     match rt.release_dead_leases() {
         Ok(0) => {}
         Ok(n) => eprintln!("resumed: {n} effects a dead process had taken are free again"),
         Err(e) => return usage(e),
     }
-    loop {
-        let handled = rt
-            .drive()
-            .map_err(|e| e.to_string())
-            .and_then(|n| Ok(n + workers.poll(rt.now())?));
-        match handled {
-            Ok(0) if !args.follow => return ExitCode::SUCCESS,
-            Ok(0) => std::thread::sleep(Duration::from_millis(50)),
-            Ok(n) => eprintln!("resumed: {n} timers, effects and messages handled"),
-            Err(e) => return usage(e),
+    let mut work = Resume {
+        rt: &mut rt,
+        workers: &workers,
+        follow: args.follow,
+    };
+    let clock = work.rt.clock();
+    let wake = work.rt.wake();
+    match crate::runtime::drive::run(&mut work, clock.as_ref(), &wake, Some(POLL)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => usage(e),
+    }
+}
+
+/// How often `--follow` looks for work other processes committed (SQLite cannot notify it).
+const POLL: Duration = Duration::from_millis(50);
+
+struct Resume<'a> {
+    rt: &'a mut Durable,
+    workers: &'a crate::runtime::worker::Workers,
+    follow: bool,
+}
+
+impl crate::runtime::drive::Work for Resume<'_> {
+    fn round(&mut self) -> Result<crate::runtime::drive::Round, String> {
+        let drove = self.rt.drive().map_err(|e| e.to_string())?;
+        let n = drove + self.workers.poll(self.rt.now())?;
+        if n > 0 {
+            eprintln!("resumed: {n} timers, effects and messages handled");
         }
+        if n == 0 && !self.follow {
+            return Ok(crate::runtime::drive::Round::Done);
+        }
+        Ok(crate::runtime::drive::Round::Did(n))
+    }
+
+    fn next_due(&mut self) -> Result<Option<i64>, String> {
+        Ok(self.rt.next_due())
     }
 }

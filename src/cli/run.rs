@@ -7,7 +7,7 @@ use crate::arn;
 use crate::asl::Machine;
 use crate::engine::{ExecutionInfo, HistoryEvent};
 use crate::integrations::command::Binding;
-use crate::runtime::clock::{Clock, SystemClock, VirtualClock, system_now_ms};
+use crate::runtime::clock::{SharedClock, SystemClock, VirtualClock, system_now_ms};
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::{Durable, status_of};
 use crate::runtime::worker::Workers;
@@ -102,10 +102,10 @@ pub fn main(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let started = Instant::now();
-    let mut clock: Box<dyn Clock> = if args.skip_waits {
-        Box::new(VirtualClock::new(prepared.info.start_ms))
+    let clock: SharedClock = if args.skip_waits {
+        VirtualClock::shared(prepared.info.start_ms)
     } else {
-        Box::new(SystemClock)
+        SystemClock::shared()
     };
     if args.db.path.is_some() || args.detach || !args.worker.is_empty() {
         return run_durable(&args, prepared, clock, started);
@@ -120,7 +120,7 @@ pub fn main(args: Args) -> ExitCode {
         prepared.info,
         crate::runtime::seed(),
         &mut router,
-        clock.as_mut(),
+        clock.as_ref(),
     );
     let history: Vec<Value> = done.history.iter().map(HistoryEvent::to_aws_json).collect();
     report(args.format, args.history, &done.status, &history, started)
@@ -251,7 +251,7 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
     })
 }
 
-fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Instant) -> ExitCode {
+fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instant) -> ExitCode {
     let (path, store) = match args.db.open() {
         Ok(opened) => opened,
         Err(code) => return code,
@@ -259,6 +259,7 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
     // Commands can answer callbacks themselves: `stepwise task success` reaches the same file.
     p.config.env.extend(callback_env(&path));
     let workers = super::workers(&args.worker, &store, &p.config, &args.region, &args.account);
+    let virtual_time = clock.is_virtual();
     let mut rt = Durable::new(store.clone(), clock);
     let arn = match rt.start(
         &p.text,
@@ -275,6 +276,8 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
         }
         Err(e) => return usage(e),
     };
+    // Virtual time is this execution's alone: other executions' timers keep real time.
+    let mut rt = if virtual_time { rt.confine_to(&arn) } else { rt };
     if let Err(e) = rt.drive() {
         return usage(e);
     }
@@ -282,7 +285,7 @@ fn run_durable(args: &Args, mut p: Prepared, clock: Box<dyn Clock>, started: Ins
         println!("{arn}");
         return ExitCode::SUCCESS;
     }
-    let record = match wait_for_end(&mut rt, &*store, &workers, &arn, args.skip_waits) {
+    let record = match wait_for_end(&mut rt, &*store, &workers, &arn) {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
@@ -306,33 +309,57 @@ pub(crate) fn callback_env(db: &std::path::Path) -> Vec<(String, String)> {
 }
 
 /// Keeps driving the execution (and any other work in the store) until it ends, picking up
-/// callbacks other processes commit.
+/// callbacks other processes commit; in virtual time, only this execution's timers and effects.
 fn wait_for_end(
     rt: &mut Durable,
     store: &dyn crate::store::Store,
     workers: &Workers,
     arn: &str,
-    virtual_time: bool,
 ) -> Result<crate::store::ExecutionRecord, String> {
-    loop {
-        rt.drive().map_err(|e| e.to_string())?;
-        let record = store
-            .execution(arn)
+    let clock = rt.clock();
+    let wake = rt.wake();
+    let mut follow = UntilEnd {
+        rt,
+        store,
+        workers,
+        arn,
+        ended: None,
+    };
+    crate::runtime::drive::run(&mut follow, clock.as_ref(), &wake, Some(POLL))?;
+    follow
+        .ended
+        .ok_or_else(|| "the drive loop ended early".to_string())
+}
+
+/// How often a durable run looks for what other processes committed (callbacks from another
+/// shell, workers): SQLite cannot notify it.
+const POLL: Duration = Duration::from_millis(50);
+
+struct UntilEnd<'a> {
+    rt: &'a mut Durable,
+    store: &'a dyn crate::store::Store,
+    workers: &'a Workers,
+    arn: &'a str,
+    ended: Option<crate::store::ExecutionRecord>,
+}
+
+impl crate::runtime::drive::Work for UntilEnd<'_> {
+    fn round(&mut self) -> Result<crate::runtime::drive::Round, String> {
+        let drove = self.rt.drive().map_err(|e| e.to_string())?;
+        let record = self
+            .store
+            .execution(self.arn)
             .map_err(|e| e.to_string())?
             .ok_or("the execution disappeared from the store")?;
         if record.status != "RUNNING" {
-            return Ok(record);
+            self.ended = Some(record);
+            return Ok(crate::runtime::drive::Round::Done);
         }
-        if workers.poll(rt.now())? > 0 {
-            continue;
-        }
-        let next = store.next_timer().map_err(|e| e.to_string())?;
-        match next {
-            Some(t) if virtual_time => rt.advance_to(t.due_ms),
-            Some(t) => std::thread::sleep(Duration::from_millis(
-                (t.due_ms - rt.now()).clamp(1, 50) as u64,
-            )),
-            None => std::thread::sleep(Duration::from_millis(20)),
-        }
+        let polled = self.workers.poll(self.rt.now())?;
+        Ok(crate::runtime::drive::Round::Did(drove + polled))
+    }
+
+    fn next_due(&mut self) -> Result<Option<i64>, String> {
+        Ok(self.rt.next_due())
     }
 }

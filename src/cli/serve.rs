@@ -97,7 +97,7 @@ async fn serve(args: Args) -> ExitCode {
         triggers,
         helper: std::env::current_exe().ok(),
     };
-    let (app, kicks) = App::new(store, settings);
+    let app = App::new(store, settings);
     if let Some(dir) = &args.state_machines
         && let Err(e) = create_from_dir(&app, dir)
     {
@@ -112,7 +112,7 @@ async fn serve(args: Args) -> ExitCode {
         return usage(e);
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let driver = driver::spawn(app.clone(), kicks, stop.clone());
+    let driver = driver::spawn(app.clone(), stop.clone());
     eprintln!(
         "stepwise serve: listening on http://{local} (database {})",
         path.display()

@@ -45,7 +45,7 @@ pub fn main(args: Args) -> ExitCode {
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let mut rt = Durable::new(store, Box::new(SystemClock));
+    let mut rt = Durable::new(store, SystemClock::shared());
     let (operation, result) = match args.action {
         Action::Success { token, output } => {
             ("SendTaskSuccess", rt.send_task_success(&token, &output))

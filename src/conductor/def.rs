@@ -34,7 +34,7 @@ mod tasks;
 #[cfg(test)]
 mod tests;
 
-use crate::asl::diagnostic::Diagnostic;
+use crate::data::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
 /// A workflow definition (`POST /api/metadata/workflow`).

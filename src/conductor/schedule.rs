@@ -125,6 +125,7 @@ fn new_task(d: &mut Decider, wt: &WorkflowTask, iteration: u32) -> usize {
         wait_until: None,
         sub_workflow_id: None,
         timeout_at: None,
+        task_token: None,
     });
     d.wf.tasks.len() - 1
 }

@@ -146,6 +146,10 @@ pub struct Task {
     /// When a worker task times out (`timeouts.rs`).
     #[serde(default)]
     pub timeout_at: Option<i64>,
+    /// A WAIT or HUMAN task's task token, given by the runtime when it saves the task: it closes
+    /// the task as SendTaskSuccess/SendTaskFailure close an ASL task.
+    #[serde(default)]
+    pub task_token: Option<String>,
 }
 
 impl Task {
@@ -194,6 +198,9 @@ impl Task {
         }
         if let Some(id) = &self.sub_workflow_id {
             t["subWorkflowId"] = Value::from(id.as_str());
+        }
+        if let Some(token) = &self.task_token {
+            t["taskToken"] = Value::from(token.as_str());
         }
         t
     }

@@ -1,7 +1,7 @@
 //! Payload templates: JSON where keys ending in `.$` are evaluated (Parameters, ResultSelector,
 //! ItemSelector, Credentials), and the `Scope` every path evaluation reads from.
 
-use crate::asl::diagnostic::Diagnostic;
+use crate::data::diagnostic::Diagnostic;
 use crate::data::intrinsic::{self, Call};
 use crate::data::jsonpath::{Path, PathError, Root};
 use serde_json::{Map, Value};
@@ -140,7 +140,7 @@ fn compile_object(
     let mut fields = Vec::with_capacity(map.len());
     let mut dynamic = false;
     for (key, value) in map {
-        let here = format!("{pointer}/{}", crate::asl::diagnostic::escape_token(key));
+        let here = format!("{pointer}/{}", crate::data::diagnostic::escape_token(key));
         match key.strip_suffix(".$") {
             Some(name) => {
                 dynamic = true;

@@ -3,27 +3,29 @@
 //! after their commit, at least once; the engine ignores answers for tasks it no longer awaits, so
 //! a repeated delivery cannot move an execution twice. Any process holding the store can continue
 //! any execution: a callback from another shell, a restart after `kill -9`.
+//!
+//! With a Conductor attached (`with_conductor`), the same driver fires Conductor timers and
+//! performs Conductor effects from the same outbox, and task tokens of Conductor WAIT and HUMAN
+//! tasks close through the same callbacks (`SendTaskSuccess`, `stepwise task success`).
 
 use crate::asl::Machine;
 use crate::engine::{
     CallbackOutcome, Effect, Event, Execution, ExecutionInfo, Invocation, Status, WaitId,
 };
 use crate::integrations::{Reply, Router};
-use crate::runtime::clock::Clock;
+use crate::runtime::clock::SharedClock;
+use crate::runtime::conductor::Conductor;
+use crate::runtime::conductor::tokens::Answer;
+use crate::runtime::wake::Wake;
 use crate::runtime::config::HandlerConfig;
 use crate::store::{
-    Commit, Error as StoreError, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
-    TokenRecord,
+    Commit, Decider, Error as StoreError, ExecutionRecord, HistoryRow, OutboxRecord, Scope, Store,
+    TimerRecord, TokenRecord,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// How long a process may hold an outbox entry before another one delivers it again: after a
-/// crash, `stepwise resume` redelivers the dead process's effects once this has passed.
-const LEASE_MS: i64 = 15_000;
-
-/// Timers or outbox entries handled per transaction (group commit).
-const BATCH: usize = 16;
+use crate::runtime::{BATCH, LEASE_MS};
 
 /// Handler caches beyond this many executions are dropped (a long-running worker must not grow).
 const MAX_CACHED_ROUTERS: usize = 256;
@@ -72,13 +74,21 @@ enum Work {
 /// Drives executions stored in a `Store`.
 pub struct Durable {
     store: Arc<dyn Store>,
-    clock: Box<dyn Clock>,
+    clock: SharedClock,
     machines: HashMap<String, Arc<Machine>>,
     routers: HashMap<String, Router>,
     /// Whether a commit since the last `take_scheduled` left work for `drive`.
     scheduled: bool,
     /// Who this process is when it leases outbox entries (`runtime::process`).
     owner: String,
+    /// Only this execution's timers and effects (`confine_to`).
+    only: Option<String>,
+    /// Conductor workflows in the same store: their tokens close through this runtime's
+    /// callbacks; with `deliver_conductor`, their timers and effects are driven here too.
+    conductor: Option<Arc<Conductor>>,
+    deliver_conductor: bool,
+    /// Told when a commit leaves work for the drive loop.
+    wake: Arc<Wake>,
 }
 
 /// What a step must check before it applies.
@@ -89,7 +99,7 @@ enum Guard {
 }
 
 impl Durable {
-    pub fn new(store: Arc<dyn Store>, clock: Box<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> Self {
         Durable {
             store,
             clock,
@@ -97,11 +107,57 @@ impl Durable {
             routers: HashMap::new(),
             scheduled: false,
             owner: crate::runtime::process::owner_id(),
+            only: None,
+            conductor: None,
+            deliver_conductor: false,
+            wake: Wake::shared(),
         }
     }
 
-    pub fn now(&mut self) -> i64 {
+    /// Closes Conductor tasks by their tokens too and, when `deliver`, drives Conductor timers and
+    /// effects with the ASL ones (a process that knows where Conductor's queues are: `serve`,
+    /// `run`, `resume`). It shares the Conductor's wake.
+    pub fn with_conductor(mut self, conductor: Arc<Conductor>, deliver: bool) -> Self {
+        self.wake = conductor.wake.clone();
+        self.conductor = Some(conductor);
+        self.deliver_conductor = deliver;
+        self
+    }
+
+    /// Fires only `arn`'s timers and performs only its effects: `stepwise run --db --skip-waits`,
+    /// whose virtual time must not fire other executions' timers on a shared database.
+    pub fn confine_to(mut self, arn: &str) -> Self {
+        self.only = Some(arn.to_string());
+        self
+    }
+
+    /// "Now" for leases, which other processes read: the wall clock when this runtime's clock is
+    /// virtual (virtual time may run hours ahead).
+    fn lease_now(&self) -> i64 {
+        if self.clock.is_virtual() {
+            crate::runtime::clock::system_now_ms()
+        } else {
+            self.clock.now_ms()
+        }
+    }
+
+    /// What this runtime notifies when a commit leaves work for the drive loop.
+    pub fn wake(&self) -> Arc<Wake> {
+        self.wake.clone()
+    }
+
+    /// Uses `wake` for notifications (a server's one wake for all its runtimes).
+    pub fn with_wake(mut self, wake: Arc<Wake>) -> Self {
+        self.wake = wake;
+        self
+    }
+
+    pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
     }
 
     /// Whether this runtime committed effects to perform or timers to arm since the last call:
@@ -111,8 +167,15 @@ impl Durable {
         std::mem::take(&mut self.scheduled)
     }
 
+    fn note_work(&mut self, work: bool) {
+        if work {
+            self.scheduled = true;
+            self.wake.notify();
+        }
+    }
+
     /// Lets time pass until `due_ms` (a virtual clock jumps there).
-    pub fn advance_to(&mut self, due_ms: i64) {
+    pub fn advance_to(&self, due_ms: i64) {
         self.clock.wait_until(due_ms);
     }
 
@@ -154,7 +217,7 @@ impl Durable {
         };
         update_record(&mut record, &exec, info.start_ms)?;
         self.store.create_execution(&record, &commit)?;
-        self.scheduled |= leaves_work(&commit);
+        self.note_work(leaves_work(&commit));
         Ok(arn)
     }
 
@@ -207,11 +270,26 @@ impl Durable {
             match self.store.commit(&[commit]) {
                 Err(StoreError::Conflict { .. }) => continue,
                 other => {
-                    self.scheduled |= scheduled && other.is_ok();
+                    self.note_work(scheduled && other.is_ok());
                     return other.map_err(Into::into);
                 }
             }
         }
+    }
+
+    /// When the next timer this runtime fires is due: the earliest ASL timer, and the earliest
+    /// Conductor deadline when it drives Conductor workflows.
+    pub fn next_due(&self) -> Option<i64> {
+        let asl = match &self.only {
+            Some(arn) => self.store.timers_of(arn).ok().and_then(|t| t.first().cloned()),
+            None => self.store.next_timer().ok().flatten(),
+        };
+        let asl = asl.map(|t| t.due_ms);
+        let conductor = match &self.conductor {
+            Some(c) if self.deliver_conductor => c.store.next_workflow_due().ok().flatten(),
+            _ => None,
+        };
+        asl.into_iter().chain(conductor).min()
     }
 
     /// Frees the outbox leases of processes that died (`kill -9` mid-delivery), so their effects
@@ -226,7 +304,7 @@ impl Durable {
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;
         loop {
-            let n = self.fire_timers()? + self.deliver()?;
+            let n = self.fire_timers()? + self.fire_conductor_timers() + self.deliver()?;
             if n == 0 {
                 return Ok(total);
             }
@@ -236,7 +314,14 @@ impl Durable {
 
     fn fire_timers(&mut self) -> Result<usize> {
         let now = self.clock.now_ms();
-        let due = self.store.due_timers(now, BATCH)?;
+        let due = match &self.only {
+            Some(arn) => {
+                let mut of = self.store.timers_of(arn)?;
+                of.retain(|t| t.due_ms <= now);
+                of
+            }
+            None => self.store.due_timers(now, BATCH)?,
+        };
         let work = due
             .iter()
             .map(|t| {
@@ -255,16 +340,39 @@ impl Durable {
         Ok(due.len())
     }
 
+    fn fire_conductor_timers(&self) -> usize {
+        match &self.conductor {
+            Some(c) if self.deliver_conductor => c.fire_due(),
+            _ => 0,
+        }
+    }
+
     fn deliver(&mut self) -> Result<usize> {
-        let now = self.clock.now_ms();
-        let claimed = self.store.claim_outbox(now, LEASE_MS, BATCH, &self.owner)?;
+        let now = self.lease_now();
+        let scope = Scope {
+            decider: (!self.deliver_conductor).then_some(Decider::Asl),
+            execution: self.only.as_deref(),
+        };
+        let claimed = self
+            .store
+            .claim_outbox(now, LEASE_MS, BATCH, &self.owner, scope)?;
         let mut work = Vec::with_capacity(claimed.len());
         for record in &claimed {
             let done = Commit {
                 done_outbox: vec![record.id],
                 ..Commit::default()
             };
-            work.push((record.execution_arn.clone(), self.perform(record)?, done));
+            let event = match (record.decider, &self.conductor) {
+                (Decider::Asl, _) => self.perform(record)?,
+                (Decider::Conductor, Some(c)) => {
+                    if !c.perform_record(record) {
+                        continue; // stays leased: tried again when the lease ends
+                    }
+                    None
+                }
+                (Decider::Conductor, None) => continue,
+            };
+            work.push((record.execution_arn.clone(), event, done));
         }
         self.apply_batch(work)?;
         Ok(claimed.len())
@@ -299,7 +407,7 @@ impl Durable {
         let scheduled = commits.iter().any(leaves_work);
         match self.store.commit(&commits) {
             Ok(()) => {
-                self.scheduled |= scheduled;
+                self.note_work(scheduled);
                 Ok(())
             }
             Err(StoreError::Conflict { .. }) => {
@@ -376,7 +484,7 @@ impl Durable {
 
     /// `SendTaskSuccess`: `output` is JSON text.
     pub fn send_task_success(&mut self, token: &str, output: &str) -> Result<()> {
-        let (arn, task) = self.open_token(token)?;
+        let record = self.open_token(token)?;
         if output.len() > crate::engine::failure::MAX_PAYLOAD_BYTES {
             return Err(Error::Callback {
                 code: "InvalidOutput",
@@ -387,15 +495,7 @@ impl Durable {
             code: "InvalidOutput",
             message: format!("Invalid Output: '{e}'"),
         })?;
-        self.apply(
-            &arn,
-            Event::Callback {
-                task,
-                outcome: CallbackOutcome::Success(output),
-            },
-            Guard::OpenTask(task),
-            Commit::default(),
-        )
+        self.callback(&record, CallbackOutcome::Success(output))
     }
 
     /// `SendTaskFailure`: error ≤ 256 and cause ≤ 32,768 characters.
@@ -413,23 +513,64 @@ impl Durable {
                 message: "error must be at most 256 characters and cause at most 32768".into(),
             });
         }
-        let (arn, task) = self.open_token(token)?;
+        let record = self.open_token(token)?;
+        self.callback(&record, CallbackOutcome::Failure { error, cause })
+    }
+
+    /// Applies a callback to the task `record` names, whichever decider's it is.
+    fn callback(&mut self, record: &TokenRecord, outcome: CallbackOutcome) -> Result<()> {
+        if record.decider == Decider::Conductor {
+            let answer = match outcome {
+                CallbackOutcome::Success(v) => Answer::Success(v),
+                CallbackOutcome::Failure { error, cause } => Answer::Failure { error, cause },
+            };
+            let closed = self.conductor(record)?.answer(
+                &record.execution_arn,
+                &record.state_name,
+                &record.token,
+                &answer,
+            );
+            return match closed {
+                Ok(true) => {
+                    self.note_work(true);
+                    Ok(())
+                }
+                Ok(false) => Err(timed_out()),
+                Err(e) => Err(Error::Corrupt(e.message)),
+            };
+        }
+        let task = record.task;
         self.apply(
-            &arn,
-            Event::Callback {
-                task,
-                outcome: CallbackOutcome::Failure { error, cause },
-            },
+            &record.execution_arn,
+            Event::Callback { task, outcome },
             Guard::OpenTask(task),
             Commit::default(),
         )
     }
 
+    /// The Conductor that owns a Conductor task's token.
+    fn conductor(&self, record: &TokenRecord) -> Result<&Conductor> {
+        self.conductor.as_deref().ok_or_else(|| {
+            Error::Corrupt(format!(
+                "the token belongs to Conductor workflow {}, which this runtime was not given (a bug: please report it)",
+                record.execution_arn
+            ))
+        })
+    }
+
     /// `SendTaskHeartbeat`.
     pub fn send_task_heartbeat(&mut self, token: &str) -> Result<()> {
-        let (arn, task) = self.open_token(token)?;
+        let record = self.open_token(token)?;
+        if record.decider == Decider::Conductor {
+            let c = self.conductor(&record)?;
+            return match c.awaits_token(&record.execution_arn, &record.state_name, token) {
+                true => Ok(()),
+                false => Err(timed_out()),
+            };
+        }
+        let task = record.task;
         self.apply(
-            &arn,
+            &record.execution_arn,
             Event::TaskHeartbeat { task },
             Guard::OpenTask(task),
             Commit::default(),
@@ -439,9 +580,10 @@ impl Durable {
     /// A worker took the activity task of `token` (`GetActivityTask`): records `ActivityStarted`.
     /// `TaskTimedOut` when the task is no longer awaited.
     pub fn activity_started(&mut self, token: &str, worker_name: Option<String>) -> Result<()> {
-        let (arn, task) = self.open_token(token)?;
+        let record = self.open_token(token)?;
+        let task = record.task;
         self.apply(
-            &arn,
+            &record.execution_arn,
             Event::ActivityStarted { task, worker_name },
             Guard::OpenTask(task),
             Commit::default(),
@@ -458,7 +600,7 @@ impl Durable {
         )
     }
 
-    fn open_token(&self, token: &str) -> Result<(String, WaitId)> {
+    fn open_token(&self, token: &str) -> Result<TokenRecord> {
         if !well_formed(token) {
             return Err(Error::Callback {
                 code: "InvalidToken",
@@ -472,7 +614,7 @@ impl Durable {
         if !record.open {
             return Err(timed_out());
         }
-        Ok((record.execution_arn, record.task))
+        Ok(record)
     }
 }
 
@@ -529,12 +671,14 @@ fn collect(
                         state_name: inv.state_name.clone(),
                         open: true,
                         created_ms: exec_now(exec),
+                        decider: Decider::Asl,
                     });
                 }
                 let payload = serde_json::to_string(&Work::Invoke(inv)).unwrap_or_default();
                 commit.new_outbox.push(OutboxRecord {
                     id: 0,
                     execution_arn: arn.clone(),
+                    decider: Decider::Asl,
                     payload,
                     lease_until_ms: 0,
                     attempts: 0,
@@ -624,7 +768,7 @@ mod tests {
     fn schedules(first: Value) -> bool {
         let definition = json!({"StartAt": "S", "States": {"S": first}}).to_string();
         let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
-        let mut d = Durable::new(Arc::new(MemoryStore::new()), Box::new(VirtualClock::new(0)));
+        let mut d = Durable::new(Arc::new(MemoryStore::new()), VirtualClock::shared(0));
         let info = ExecutionInfo {
             execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
             name: "e".into(),

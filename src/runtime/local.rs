@@ -20,7 +20,7 @@ pub fn run(
     info: ExecutionInfo,
     seed: [u8; 32],
     router: &mut Router,
-    clock: &mut dyn Clock,
+    clock: &dyn Clock,
 ) -> Finished {
     let (mut exec, effects) = Execution::start(machine, info, seed);
     let mut driver = Driver {

@@ -1,12 +1,31 @@
-//! The layer that performs effects: clocks, and the in-process driver `stepwise run` uses.
+//! The runtime shell under both front ends: one clock (`clock.rs`), one store-backed driver of
+//! the ASL engine and of the Conductor decider (`durable.rs` and `conductor/`: instance rows
+//! with optimistic versions, history, timers, task tokens, one leased outbox), one drive loop
+//! that is woken rather than polling (`drive.rs`, `wake.rs`), queue workers (`worker.rs`), and
+//! the in-memory driver `stepwise run` and `stepwise test` use without a database (`local.rs`).
 
 pub mod clock;
 pub mod conductor;
+pub mod drive;
 pub mod config;
 pub mod durable;
 pub mod local;
 pub mod process;
+pub mod wake;
 pub mod worker;
+
+/// How long a process may hold an outbox entry before another one delivers it again: after a
+/// crash, `stepwise resume` redelivers the dead process's effects once this has passed.
+pub const LEASE_MS: i64 = 15_000;
+
+/// Timers or outbox entries handled per transaction (group commit).
+pub const BATCH: usize = 16;
+
+/// A task token from fresh operating-system randomness (256 bits, URL-safe), for tasks whose
+/// decider draws no tokens of its own (Conductor's WAIT and HUMAN tasks).
+pub fn new_token() -> String {
+    crate::engine::rng::Rng::new(seed()).token()
+}
 
 /// 256 bits from the operating system: task tokens are derived from them.
 pub fn seed() -> [u8; 32] {

@@ -1,36 +1,33 @@
-//! The driver: one thread that fires due timers, performs the effects executions committed
-//! (Task invocations, SQS sends, activity scheduling) and polls queue triggers. Request handlers
-//! kick it after a commit that left effects or timers (`App::durable`); otherwise it wakes for
-//! the next timer, and at least every 100 ms for triggers and for work other processes sharing
-//! the database committed.
+//! The driver: one thread that turns the runtime's drive loop (`runtime::drive`) for the server:
+//! it fires due timers, performs the effects ASL executions and Conductor workflows committed
+//! (Task invocations, SQS sends, activity scheduling, EVENT messages, worker tasks), and runs
+//! the queue consumers (triggers, Conductor event handlers). Commits anywhere in the server wake
+//! it (`App::wake`); otherwise it wakes for the next timer, and at least every `POLL` for work
+//! other processes sharing the database committed and for messages on queues elsewhere (SQS).
 
 use super::App;
-use crate::runtime::clock::SystemClock;
+use crate::runtime::drive::{self, Round, Work};
 use crate::runtime::durable::Durable;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-const IDLE: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(100);
 /// How often the driver looks for leases of processes that died.
 const RELEASE_EVERY_MS: i64 = 5_000;
 
-pub fn spawn(
-    app: Arc<App>,
-    kicks: mpsc::Receiver<()>,
-    stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<()> {
+pub fn spawn(app: Arc<App>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("stepwise-driver".into())
-        .spawn(move || supervise(&app, &kicks, &stop))
+        .spawn(move || supervise(&app, &stop))
         .expect("the driver thread starts")
 }
 
 /// Runs the driver until `stop`; should it panic (a bug), says so and starts it again: every
 /// step it took is committed, so nothing is lost.
-fn supervise(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
+fn supervise(app: &App, stop: &AtomicBool) {
     loop {
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(app, kicks, stop)));
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(app, stop)));
         if run.is_ok() || stop.load(Ordering::Relaxed) {
             return;
         }
@@ -39,48 +36,63 @@ fn supervise(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
     }
 }
 
-fn run(app: &App, kicks: &mpsc::Receiver<()>, stop: &AtomicBool) {
-    let mut durable = Durable::new(app.store.clone(), Box::new(SystemClock));
-    let mut last_error = String::new();
-    let mut last_release: Option<i64> = None;
-    while !stop.load(Ordering::Relaxed) {
+fn run(app: &App, stop: &AtomicBool) {
+    let mut work = Driver {
+        app,
+        stop,
+        durable: app.runtime(),
+        last_error: String::new(),
+        last_release: None,
+    };
+    let _ = drive::run(&mut work, app.clock.as_ref(), &app.wake, Some(POLL));
+}
+
+struct Driver<'a> {
+    app: &'a App,
+    stop: &'a AtomicBool,
+    durable: Durable,
+    last_error: String,
+    last_release: Option<i64>,
+}
+
+impl Work for Driver<'_> {
+    fn round(&mut self) -> Result<Round, String> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(Round::Done);
+        }
+        let now = self.app.now();
         // Effects a killed process had leased (this server's previous run, a `stepwise run`)
         // are delivered again at once, not when their lease runs out.
-        if last_release.is_none_or(|at| app.now().saturating_sub(at) >= RELEASE_EVERY_MS) {
-            last_release = Some(app.now());
-            if let Err(e) = durable.release_dead_leases() {
+        if self
+            .last_release
+            .is_none_or(|at| now.saturating_sub(at) >= RELEASE_EVERY_MS)
+        {
+            self.last_release = Some(now);
+            if let Err(e) = self.durable.release_dead_leases() {
                 eprintln!("stepwise serve: {e}");
             }
         }
-        let mut busy = match durable.drive() {
+        let mut busy = match self.durable.drive() {
             Ok(n) => n,
             Err(e) => {
-                // Say it once, not every 100 ms.
+                // Say it once, not every round.
                 let e = e.to_string();
-                if e != last_error {
+                if e != self.last_error {
                     eprintln!("stepwise serve: {e}");
-                    last_error = e;
+                    self.last_error = e;
                 }
                 0
             }
         };
-        busy += super::triggers::poll(app);
-        busy += app.conductor.drive();
-        busy += app.conductor.listen();
+        busy += super::triggers::poll(self.app);
+        busy += self.app.conductor.listen();
         if busy > 0 {
-            app.arrivals.notify_waiters();
-            continue;
+            self.app.arrivals.notify_waiters();
         }
-        let next = [
-            app.store.next_timer().ok().flatten().map(|t| t.due_ms),
-            app.store.next_workflow_due().ok().flatten(),
-        ];
-        let wait = match next.into_iter().flatten().min() {
-            Some(due) => Duration::from_millis((due - app.now()).clamp(0, 100) as u64),
-            None => IDLE,
-        };
-        if kicks.recv_timeout(wait).is_ok() {
-            while kicks.try_recv().is_ok() {}
-        }
+        Ok(Round::Did(busy))
+    }
+
+    fn next_due(&mut self) -> Result<Option<i64>, String> {
+        Ok(self.durable.next_due())
     }
 }

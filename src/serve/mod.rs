@@ -21,14 +21,15 @@ pub mod sqs;
 pub mod triggers;
 
 use crate::asl::{Diagnostic, Machine};
-use crate::runtime::clock::{SystemClock, system_now_ms};
+use crate::runtime::clock::{SharedClock, SystemClock};
 use crate::runtime::conductor::Conductor;
 use crate::runtime::conductor::queues::Queues;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::Durable;
+use crate::runtime::wake::Wake;
 use crate::store::Store;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 /// What the server was started with.
 #[derive(Debug, Clone)]
@@ -50,10 +51,13 @@ pub struct App {
     pub settings: Settings,
     /// Conductor workflows, their REST API and event-handler listeners.
     pub conductor: Arc<Conductor>,
+    /// The one clock of the server's runtimes.
+    pub clock: SharedClock,
+    /// The driver waits on it; every commit that leaves work notifies it.
+    pub wake: Arc<Wake>,
     /// Idle runtimes, so their caches of parsed definitions survive between requests.
     durables: Mutex<Vec<Durable>>,
     machines: Mutex<HashMap<String, Arc<Machine>>>,
-    kick: Mutex<mpsc::Sender<()>>,
     /// Signalled when messages or activity tasks may have arrived: long polls look again.
     pub arrivals: tokio::sync::Notify,
 }
@@ -62,51 +66,52 @@ pub struct App {
 const MAX_CACHED_MACHINES: usize = 256;
 
 impl App {
-    /// The app and the receiving end of its kicks (for the driver).
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> (Arc<App>, mpsc::Receiver<()>) {
-        let (tx, rx) = mpsc::channel();
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Arc<App> {
+        let clock = SystemClock::shared();
         let mut conductor = Conductor::new(
             store.clone(),
             Queues::new(&store, settings.handlers.sqs_endpoint.as_deref()),
-            Arc::new(system_now_ms),
+            clock.clone(),
         );
         conductor.helper = settings.helper.clone();
-        let conductor = Arc::new(conductor);
+        let wake = conductor.wake.clone();
         let app = App {
             store,
             settings,
-            conductor,
+            conductor: Arc::new(conductor),
+            clock,
+            wake,
             durables: Mutex::new(Vec::new()),
             machines: Mutex::new(HashMap::new()),
-            kick: Mutex::new(tx),
             arrivals: tokio::sync::Notify::new(),
         };
-        (Arc::new(app), rx)
+        Arc::new(app)
     }
 
     pub fn now(&self) -> i64 {
-        system_now_ms()
+        self.clock.now_ms()
     }
 
-    /// Runs `f` with a runtime from the pool, and kicks the driver if `f` committed effects to
-    /// perform or timers to arm. Only then: a kick costs the driver a wake-up and an outbox
-    /// claim (a write transaction), as much again as starting a Pass-only execution.
+    /// A runtime over the server's store, clock and wake, with its Conductor attached.
+    pub fn runtime(&self) -> Durable {
+        Durable::new(self.store.clone(), self.clock.clone())
+            .with_conductor(self.conductor.clone(), true)
+    }
+
+    /// Runs `f` with a runtime from the pool. A commit of `f` that left effects to perform or
+    /// timers to arm wakes the driver — only then: a wake-up costs the driver an outbox claim
+    /// (a write transaction), as much again as starting a Pass-only execution.
     pub fn durable<T>(&self, f: impl FnOnce(&mut Durable) -> T) -> T {
         let pooled = lock(&self.durables).pop();
-        let mut d =
-            pooled.unwrap_or_else(|| Durable::new(self.store.clone(), Box::new(SystemClock)));
+        let mut d = pooled.unwrap_or_else(|| self.runtime());
         let out = f(&mut d);
-        let scheduled = d.take_scheduled();
         lock(&self.durables).push(d);
-        if scheduled {
-            self.kick();
-        }
         out
     }
 
-    /// Tells the driver there is new work (effects to perform, timers to arm).
+    /// Tells the driver there is new work (effects to perform, timers to arm, messages).
     pub fn kick(&self) {
-        let _ = lock(&self.kick).send(());
+        self.wake.notify();
     }
 
     /// The parsed definition, or every diagnostic.

@@ -10,8 +10,8 @@ pub(crate) use queue::*;
 pub(crate) use registry::*;
 
 use super::{
-    Commit, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
-    TokenRecord,
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
+    Scope, TokenRecord,
 };
 
 /// Expands to one `#[test]` per contract function; `$make` builds a fresh store (anything that
@@ -59,6 +59,7 @@ macro_rules! contract_tests {
             registry_delete,
             conductor_workflow_insert_read_update,
             conductor_due_and_pending,
+            conductor_workflow_commits_with_its_effects,
             conductor_list_newest_first,
             conductor_event_executions_claim_once,
         );
@@ -128,6 +129,7 @@ fn token(token: &str, execution: &str, task: u64, created_ms: i64) -> TokenRecor
         state_name: "Ask".into(),
         open: true,
         created_ms,
+        decider: Decider::Asl,
     }
 }
 
@@ -147,6 +149,7 @@ pub(crate) fn effect(execution: &str, payload: &str) -> OutboxRecord {
         lease_until_ms: 0,
         attempts: 0,
         lease_owner: None,
+        decider: Decider::Asl,
     }
 }
 
@@ -187,7 +190,7 @@ fn snapshot(s: &dyn Store, names: &[&str]) -> Snapshot {
 }
 
 fn outbox(s: &dyn Store) -> Vec<(i64, String)> {
-    let claimed = s.claim_outbox(i64::MAX / 2, 0, usize::MAX, "p1").unwrap();
+    let claimed = s.claim_outbox(i64::MAX / 2, 0, usize::MAX, "p1", Scope::ALL).unwrap();
     claimed.into_iter().map(|o| (o.id, o.payload)).collect()
 }
 
@@ -206,6 +209,7 @@ fn busy_commit(x: &ExecutionRecord, name: &str) -> Commit {
         removed_timers: vec![(arn(name), 2)],
         new_outbox: vec![effect(name, "more")],
         done_outbox: vec![1],
+        workflow: None,
     }
 }
 
@@ -220,7 +224,7 @@ pub(crate) fn create_and_read_back(s: &dyn Store) {
         vec![token("tok-a", "a", 1, 5)]
     );
     assert_eq!(s.next_timer().unwrap(), Some(timer("a", 2, 5_000)));
-    let claimed = s.claim_outbox(0, 1_000, 10, "p1").unwrap();
+    let claimed = s.claim_outbox(0, 1_000, 10, "p1", Scope::ALL).unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(claimed[0].id > 0, "the store assigns ids: {claimed:?}");
     assert_eq!(
@@ -465,6 +469,12 @@ pub(crate) fn timers_order_limit_and_removal(s: &dyn Store) {
         "due at exactly now"
     );
     assert_eq!(s.next_timer().unwrap(), Some(timer("a", 9, 100)));
+    assert_eq!(
+        s.timers_of(&arn("b")).unwrap(),
+        vec![timer("b", 1, 300)],
+        "one execution's timers"
+    );
+    assert_eq!(s.timers_of(&arn("a")).unwrap(), expected);
     let c = Commit {
         removed_timers: vec![(arn("a"), 9), (arn("a"), 3)],
         new_timers: vec![timer("a", 4, 50)],
@@ -505,7 +515,7 @@ pub(crate) fn outbox_leases_and_done(s: &dyn Store) {
         ..Commit::default()
     };
     s.create_execution(&x, &first).unwrap();
-    let got = s.claim_outbox(1_000, 500, 2, "p1").unwrap();
+    let got = s.claim_outbox(1_000, 500, 2, "p1", Scope::ALL).unwrap();
     let names: Vec<&str> = got.iter().map(|o| o.payload.as_str()).collect();
     assert_eq!(names, ["e1", "e2"], "oldest first, at most the limit");
     assert!(got[0].id < got[1].id);
@@ -513,17 +523,17 @@ pub(crate) fn outbox_leases_and_done(s: &dyn Store) {
         got.iter()
             .all(|o| o.lease_until_ms == 1_500 && o.attempts == 1)
     );
-    let rest = s.claim_outbox(1_000, 500, 10, "p1").unwrap();
+    let rest = s.claim_outbox(1_000, 500, 10, "p1", Scope::ALL).unwrap();
     assert_eq!(
         rest.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(),
         ["e3"]
     );
     assert_eq!(
-        s.claim_outbox(1_499, 500, 10, "p1").unwrap(),
+        s.claim_outbox(1_499, 500, 10, "p1", Scope::ALL).unwrap(),
         vec![],
         "leased until 1500"
     );
-    let again = s.claim_outbox(1_500, 100, 10, "p1").unwrap();
+    let again = s.claim_outbox(1_500, 100, 10, "p1", Scope::ALL).unwrap();
     assert_eq!(again.len(), 3, "leases end at 1500");
     assert!(
         again
@@ -543,13 +553,13 @@ pub(crate) fn outbox_leases_and_done(s: &dyn Store) {
         ..Commit::default()
     };
     s.commit(&[done]).unwrap();
-    let left = s.claim_outbox(10_000, 0, 10, "p1").unwrap();
+    let left = s.claim_outbox(10_000, 0, 10, "p1", Scope::ALL).unwrap();
     assert_eq!(
         left.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(),
         ["e2"]
     );
     assert_eq!(
-        s.claim_outbox(10_000, 0, 0, "p1").unwrap(),
+        s.claim_outbox(10_000, 0, 0, "p1", Scope::ALL).unwrap(),
         vec![],
         "limit 0 claims nothing"
     );
@@ -688,10 +698,10 @@ pub(crate) fn outbox_leases_of_dead_owners_are_released(s: &dyn Store) {
         ..Commit::default()
     };
     s.create_execution(&x, &first).unwrap();
-    assert_eq!(s.claim_outbox(0, 1_000, 1, "dead").unwrap().len(), 1);
-    assert_eq!(s.claim_outbox(0, 1_000, 1, "alive").unwrap().len(), 1);
+    assert_eq!(s.claim_outbox(0, 1_000, 1, "dead", Scope::ALL).unwrap().len(), 1);
+    assert_eq!(s.claim_outbox(0, 1_000, 1, "alive", Scope::ALL).unwrap().len(), 1);
     assert_eq!(s.release_leases(&|owner| owner == "dead").unwrap(), 1);
-    let again = s.claim_outbox(10, 1_000, 10, "new").unwrap();
+    let again = s.claim_outbox(10, 1_000, 10, "new", Scope::ALL).unwrap();
     let payloads: Vec<&str> = again.iter().map(|o| o.payload.as_str()).collect();
     assert_eq!(
         payloads,

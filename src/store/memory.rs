@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     Commit, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary, HistoryRow,
-    Outbox, OutboxRecord, Result, TimerRecord, TimerStore, TokenRecord, TokenStore,
+    Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore, TokenRecord, TokenStore,
 };
 
 #[derive(Default)]
@@ -120,6 +120,9 @@ impl ExecutionStore for MemoryStore {
         let mut inner = self.lock();
         inner.check(&owned)?;
         for c in commits {
+            if let Some(w) = &c.workflow {
+                inner.workflows.insert(w.row.id.clone(), w.row.clone());
+            }
             let arn = match &c.execution {
                 Some(x) => {
                     inner.executions.insert(x.arn.clone(), x.clone());
@@ -140,7 +143,23 @@ impl Inner {
         let mut versions: HashMap<&str, i64> = HashMap::new();
         let mut events: HashSet<(&str, u64)> = HashSet::new();
         let mut tokens: HashSet<&str> = HashSet::new();
+        let mut revisions: HashMap<&str, i64> = HashMap::new();
         for (c, owner) in commits {
+            if let Some(w) = &c.workflow {
+                let id = w.row.id.as_str();
+                let stored = revisions
+                    .get(id)
+                    .copied()
+                    .or_else(|| self.workflows.get(id).map(|r| r.revision));
+                match (w.insert, stored) {
+                    (true, Some(_)) => return Err(Error::AlreadyExists { arn: id.to_string() }),
+                    (false, s) if s.is_none() || s != w.row.revision.checked_sub(1) => {
+                        return Err(Error::Conflict { arn: id.to_string() });
+                    }
+                    _ => {}
+                }
+                revisions.insert(id, w.row.revision);
+            }
             if let Some(x) = &c.execution {
                 let stored = versions
                     .get(x.arn.as_str())
@@ -288,6 +307,18 @@ impl TimerStore for MemoryStore {
     fn next_timer(&self) -> Result<Option<TimerRecord>> {
         Ok(self.lock().timers_by_due.first().map(timer))
     }
+
+    fn timers_of(&self, execution_arn: &str) -> Result<Vec<TimerRecord>> {
+        let inner = self.lock();
+        let mut of: Vec<TimerRecord> = inner
+            .timers
+            .iter()
+            .filter(|((arn, _), _)| arn == execution_arn)
+            .map(|((arn, t), due)| timer(&(*due, arn.clone(), *t)))
+            .collect();
+        of.sort_by_key(|t| (t.due_ms, t.timer));
+        Ok(of)
+    }
 }
 
 fn timer((due_ms, execution_arn, timer): &(i64, String, u64)) -> TimerRecord {
@@ -305,13 +336,15 @@ impl Outbox for MemoryStore {
         lease_ms: i64,
         limit: usize,
         owner: &str,
+        scope: Scope<'_>,
     ) -> Result<Vec<OutboxRecord>> {
         let mut inner = self.lock();
         let lease_until_ms = now_ms.saturating_add(lease_ms);
-        let free = inner
-            .outbox
-            .values_mut()
-            .filter(|o| o.lease_until_ms <= now_ms);
+        let free = inner.outbox.values_mut().filter(|o| {
+            o.lease_until_ms <= now_ms
+                && scope.decider.is_none_or(|d| d == o.decider)
+                && scope.execution.is_none_or(|e| e == o.execution_arn)
+        });
         Ok(free
             .take(limit)
             .map(|o| {

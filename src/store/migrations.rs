@@ -169,6 +169,15 @@ CREATE TABLE conductor_event_executions (
 );
 "#,
     },
+    Migration {
+        version: 6,
+        name: "one outbox for both deciders",
+        sql: r#"
+ALTER TABLE outbox ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
+ALTER TABLE tokens ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
+CREATE INDEX outbox_execution ON outbox (execution_arn);
+"#,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -86,9 +86,13 @@ pub struct HistoryRow {
 pub struct TokenRecord {
     pub token: String,
     pub execution_arn: String,
-    /// The engine's task id (`WaitId`) the token answers.
+    /// The engine's task id (`WaitId`) the token answers (0 for a Conductor task).
     pub task: u64,
+    /// The Task state's name; a Conductor task's `taskId`.
     pub state_name: String,
+    /// Whose task: `execution_arn` is an ASL execution ARN or a Conductor workflow id.
+    #[serde(default)]
+    pub decider: Decider,
     /// False once the task completed, failed, timed out, or the execution ended.
     pub open: bool,
     pub created_ms: i64,
@@ -101,12 +105,44 @@ pub struct TimerRecord {
     pub due_ms: i64,
 }
 
+/// Which decider an instance, its outbox entries and its tokens belong to: the ASL engine
+/// (`execution_arn` is an execution ARN) or the Conductor decider (a workflow id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Decider {
+    #[default]
+    Asl,
+    Conductor,
+}
+
+impl Decider {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decider::Asl => "asl",
+            Decider::Conductor => "conductor",
+        }
+    }
+
+    /// From the stored spelling; an unknown one (a newer version's) is `None`.
+    pub fn parse(s: &str) -> Option<Decider> {
+        match s {
+            "asl" => Some(Decider::Asl),
+            "conductor" => Some(Decider::Conductor),
+            _ => None,
+        }
+    }
+}
+
 /// An effect to perform after its commit: delivered at least once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxRecord {
     /// Assigned by the store (0 in a `Commit`).
     pub id: i64,
+    /// The instance (ASL execution ARN or Conductor workflow id) that decided the effect.
     pub execution_arn: String,
+    /// Whose effect it is: only a runtime that can perform that decider's effects claims it.
+    #[serde(default)]
+    pub decider: Decider,
     /// JSON of the effect (an invocation or a cancellation).
     pub payload: String,
     /// Until when a process holds it; 0 when free.
@@ -117,11 +153,39 @@ pub struct OutboxRecord {
     pub lease_owner: Option<String>,
 }
 
-/// Everything one engine step changes, written atomically.
+/// Which outbox entries a claim may take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope<'a> {
+    /// Only this decider's (`None`: every decider's).
+    pub decider: Option<Decider>,
+    /// Only this instance's (`None`: every instance's).
+    pub execution: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    /// Every entry.
+    pub const ALL: Scope<'static> = Scope {
+        decider: None,
+        execution: None,
+    };
+}
+
+/// A Conductor workflow row written by a commit, atomically with its outbox entries and tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowWrite {
+    pub row: WorkflowRow,
+    /// A new workflow (`Error::AlreadyExists` when its id is taken); else an update of the
+    /// stored revision `row.revision - 1` (`Error::Conflict` when another writer came first).
+    pub insert: bool,
+}
+
+/// Everything one decider step changes, written atomically.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Commit {
     /// The execution's new row; `version` must be the stored version + 1.
     pub execution: Option<ExecutionRecord>,
+    /// A Conductor workflow's new row.
+    pub workflow: Option<WorkflowWrite>,
     pub history: Vec<HistoryRow>,
     pub new_tokens: Vec<TokenRecord>,
     /// Tokens (by token) to close.
@@ -166,7 +230,7 @@ pub trait ExecutionStore {
     /// History events with `id > after`, in id order, at most `limit` (0 = all).
     fn history(&self, arn: &str, after: u64, limit: usize) -> Result<Vec<HistoryRow>>;
     /// Applies commits atomically, all or nothing; `Conflict` when any execution's stored
-    /// version is not the commit's `version - 1`.
+    /// version (or workflow's revision) is not the commit's `version - 1`.
     fn commit(&self, commits: &[Commit]) -> Result<()>;
 }
 
@@ -181,18 +245,21 @@ pub trait TimerStore {
     fn due_timers(&self, now_ms: i64, limit: usize) -> Result<Vec<TimerRecord>>;
     /// The earliest timer of all, if any (to know how long to sleep).
     fn next_timer(&self) -> Result<Option<TimerRecord>>;
+    /// The timers of one execution, earliest first.
+    fn timers_of(&self, execution_arn: &str) -> Result<Vec<TimerRecord>>;
 }
 
 pub trait Outbox {
     /// Leases up to `limit` records whose lease expired (or was never taken), oldest first,
     /// until `now_ms + lease_ms`, incrementing `attempts`. Shaped for `FOR UPDATE SKIP LOCKED`.
-    /// The lease is held by `owner`.
+    /// The lease is held by `owner`. Only entries within `scope`.
     fn claim_outbox(
         &self,
         now_ms: i64,
         lease_ms: i64,
         limit: usize,
         owner: &str,
+        scope: Scope<'_>,
     ) -> Result<Vec<OutboxRecord>>;
     /// Frees every lease whose owner `dead` says is gone (a killed process), so its effects are
     /// delivered again at once instead of when the lease ends. Returns how many were freed.

@@ -24,8 +24,8 @@ use rusqlite::{
 use super::memory::{duplicate_event, history_without_execution};
 use super::migrations::{self, Failure};
 use super::{
-    Commit, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary, HistoryRow,
-    Outbox, OutboxRecord, Result, TimerRecord, TimerStore, TokenRecord, TokenStore,
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary, HistoryRow,
+    Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore, TokenRecord, TokenStore,
 };
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -281,6 +281,9 @@ impl ExecutionStore for SqliteStore {
         }
         self.write(|tx| {
             for c in commits {
+                if let Some(w) = &c.workflow {
+                    conductor::write_workflow(tx, w)?;
+                }
                 let arn = match &c.execution {
                     Some(x) => {
                         update_execution(tx, x)?;
@@ -430,8 +433,8 @@ fn insert_tokens(tx: &Transaction, tokens: &[TokenRecord]) -> std::result::Resul
         return Ok(());
     }
     let mut insert = tx.prepare_cached(
-        "INSERT INTO tokens (token, execution_arn, task, state_name, open, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO tokens (token, execution_arn, task, state_name, open, created_ms, decider)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for t in tokens {
         let values = params![
@@ -440,7 +443,8 @@ fn insert_tokens(tx: &Transaction, tokens: &[TokenRecord]) -> std::result::Resul
             t.task,
             t.state_name,
             t.open,
-            t.created_ms
+            t.created_ms,
+            t.decider.as_str()
         ];
         insert
             .execute(values)
@@ -460,14 +464,16 @@ fn insert_outbox(tx: &Transaction, records: &[OutboxRecord]) -> rusqlite::Result
         return Ok(());
     }
     let mut insert = tx.prepare_cached(
-        "INSERT INTO outbox (execution_arn, payload, lease_until_ms, attempts) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO outbox (execution_arn, payload, lease_until_ms, attempts, decider)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for o in records {
         insert.execute(params![
             o.execution_arn,
             o.payload,
             o.lease_until_ms,
-            o.attempts
+            o.attempts,
+            o.decider.as_str()
         ])?;
     }
     Ok(())
@@ -512,6 +518,7 @@ fn token_row(r: &Row) -> rusqlite::Result<TokenRecord> {
         state_name: r.get(3)?,
         open: r.get(4)?,
         created_ms: r.get(5)?,
+        decider: Decider::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
     })
 }
 
@@ -527,7 +534,7 @@ impl TokenStore for SqliteStore {
     fn token(&self, token: &str) -> Result<Option<TokenRecord>> {
         self.read(|conn| {
             conn.prepare_cached(
-                "SELECT token, execution_arn, task, state_name, open, created_ms
+                "SELECT token, execution_arn, task, state_name, open, created_ms, decider
                  FROM tokens WHERE token = ?1",
             )?
             .query_row([token], token_row)
@@ -538,7 +545,7 @@ impl TokenStore for SqliteStore {
     fn open_tokens(&self, execution_arn: &str) -> Result<Vec<TokenRecord>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT token, execution_arn, task, state_name, open, created_ms
+                "SELECT token, execution_arn, task, state_name, open, created_ms, decider
                  FROM tokens WHERE execution_arn = ?1 AND open ORDER BY created_ms, token",
             )?;
             let rows = stmt.query_map([execution_arn], token_row)?;
@@ -570,6 +577,17 @@ impl TimerStore for SqliteStore {
             .optional()
         })
     }
+
+    fn timers_of(&self, execution_arn: &str) -> Result<Vec<TimerRecord>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT execution_arn, timer, due_ms FROM timers WHERE execution_arn = ?1
+                 ORDER BY due_ms, timer",
+            )?;
+            let rows = stmt.query_map([execution_arn], timer_row)?;
+            rows.collect()
+        })
+    }
 }
 
 impl Outbox for SqliteStore {
@@ -581,16 +599,22 @@ impl Outbox for SqliteStore {
         lease_ms: i64,
         limit: usize,
         owner: &str,
+        scope: Scope<'_>,
     ) -> Result<Vec<OutboxRecord>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let until = now_ms.saturating_add(lease_ms);
+        let decider = scope.decider.map(Decider::as_str);
         let mut claimed = self.write(|tx| {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET lease_until_ms = ?1, attempts = attempts + 1, lease_owner = ?4
-                 WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= ?2 ORDER BY id LIMIT ?3)
-                 RETURNING id, execution_arn, payload, lease_until_ms, attempts, lease_owner",
+                 WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= ?2
+                                AND (?5 IS NULL OR decider = ?5)
+                                AND (?6 IS NULL OR execution_arn = ?6)
+                              ORDER BY id LIMIT ?3)
+                 RETURNING id, execution_arn, payload, lease_until_ms, attempts, lease_owner, decider",
             )?;
-            let rows = stmt.query_map(params![until, now_ms, limit, owner], |r| {
+            let args = params![until, now_ms, limit, owner, decider, scope.execution];
+            let rows = stmt.query_map(args, |r| {
                 Ok(OutboxRecord {
                     id: r.get(0)?,
                     execution_arn: r.get(1)?,
@@ -598,6 +622,9 @@ impl Outbox for SqliteStore {
                     lease_until_ms: r.get(3)?,
                     attempts: r.get(4)?,
                     lease_owner: r.get(5)?,
+                    // A decider a newer version wrote: left to that version (never claimed
+                    // again once its lease is held here, as the entry stays leased).
+                    decider: Decider::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -748,7 +775,7 @@ mod tests {
         }
         assert_eq!(b.execution(&x.arn).unwrap(), Some(x.clone()));
         assert_eq!(a.history(&x.arn, 0, 0).unwrap().len(), 21);
-        assert_eq!(a.claim_outbox(0, 10, 100, "p1").unwrap().len(), 20);
+        assert_eq!(a.claim_outbox(0, 10, 100, "p1", Scope::ALL).unwrap().len(), 20);
     }
 
     #[test]

@@ -173,7 +173,7 @@ mod tests {
             info,
             [0; 32],
             &mut Router::default(),
-            &mut VirtualClock::new(0),
+            &VirtualClock::new(0),
         );
         cov.record(machine, &done.history, &done.trace);
     }

@@ -82,8 +82,8 @@ pub fn run(
         input: case.input.clone(),
     };
     let machine = &case.definition.machine;
-    let mut clock = VirtualClock::new(case.start_ms);
-    let done = crate::runtime::local::run(machine, info, case.seed, &mut router, &mut clock);
+    let clock = VirtualClock::new(case.start_ms);
+    let done = crate::runtime::local::run(machine, info, case.seed, &mut router, &clock);
     let states = entered(&done.history);
     let problems = case.expect.check(&Observed {
         status: &done.status,

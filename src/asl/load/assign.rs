@@ -27,7 +27,7 @@ pub(super) fn names(value: &Value, pointer: &str, cx: &mut Cx) -> bool {
     for key in map.keys() {
         let name = key.strip_suffix(".$").unwrap_or(key);
         if let Err(why) = check_name(name) {
-            let at = format!("{pointer}/{}", crate::asl::diagnostic::escape_token(key));
+            let at = format!("{pointer}/{}", crate::data::diagnostic::escape_token(key));
             cx.schema(at, format!("Invalid variable name '{name}': {why}"));
         }
     }
@@ -98,7 +98,7 @@ fn assigned_names(obj: &Obj) -> Vec<(String, String)> {
             let name = key.strip_suffix(".$").unwrap_or(key).to_string();
             found.push((
                 name,
-                format!("{pointer}/{}", crate::asl::diagnostic::escape_token(key)),
+                format!("{pointer}/{}", crate::data::diagnostic::escape_token(key)),
             ));
         }
     };

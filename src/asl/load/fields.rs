@@ -1,6 +1,6 @@
 //! Reading typed fields out of a definition object, with a diagnostic for every misuse.
 
-use crate::asl::diagnostic::{Diagnostic, escape_token};
+use crate::data::diagnostic::{Diagnostic, escape_token};
 use crate::asl::model::{Dynamic, IoPath, ResultPath};
 use crate::data::jsonpath::{Path, Root};
 use crate::data::template::Template;

@@ -13,7 +13,7 @@ mod map;
 mod scan;
 mod states;
 
-use crate::asl::diagnostic::Diagnostic;
+use crate::data::diagnostic::Diagnostic;
 use crate::asl::model::Machine;
 use fields::{Cx, Obj, SCHEMA};
 use serde_json::Value;

@@ -93,7 +93,7 @@ fn add_state<'a>(
 ) -> StateId {
     let ptr = format!(
         "{states_ptr}/{}",
-        crate::asl::diagnostic::escape_token(name)
+        crate::data::diagnostic::escape_token(name)
     );
     check_name(name, &ptr, seen, cx);
     let sid = sk.states.len();

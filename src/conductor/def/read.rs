@@ -1,7 +1,7 @@
 //! Reading typed fields out of Conductor JSON the way Jackson does: unknown keys are ignored and an
 //! explicit `null` means "absent" (default applies); every misuse becomes a diagnostic.
 
-use crate::asl::diagnostic::{Diagnostic, escape_token};
+use crate::data::diagnostic::{Diagnostic, escape_token};
 use serde_json::{Map, Value};
 
 pub const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";

@@ -9,7 +9,7 @@ mod eval;
 mod parse;
 mod pattern;
 
-use crate::asl::diagnostic::Diagnostic;
+use crate::data::diagnostic::Diagnostic;
 use crate::data::jsonpath::{Path, PathError};
 use pattern::Pattern;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! has it, and parsing carries on past it so one load shows the user all of them.
 
 use super::{Check, Comparison, Condition, Family, Literal, OPERATORS, Operator, Pattern, Test};
-use crate::asl::diagnostic::{Diagnostic, escape_token};
+use crate::data::diagnostic::{Diagnostic, escape_token};
 use crate::data::jsonpath::Path;
 use crate::data::timestamp::parse_rfc3339;
 use serde_json::{Map, Value};

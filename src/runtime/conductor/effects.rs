@@ -1,13 +1,17 @@
-//! Performing what the decider decided, after the workflow was saved: publishing EVENT messages,
-//! queueing worker tasks, starting and ending children, telling parents. At least once: an effect
-//! leaves `Workflow::pending` only after it was performed, so a process killed in between
-//! performs it again when the workflow is next driven. Timers (WAIT deadlines, delayed tasks)
-//! are fired here too.
+//! Performing what the decider decided, after the workflow was committed: publishing EVENT
+//! messages, queueing worker tasks, starting and ending children, telling parents. The effects
+//! wait in the one outbox the ASL engine's effects wait in, under the same leases: a process
+//! claims an entry for `LEASE_MS`, performs it, and deletes it in a commit; one killed in
+//! between leaves it to be claimed again once the lease ends (or at once, when the holder is
+//! known dead). Two processes on one database never perform an entry at the same time.
+//! Timers (WAIT deadlines, delayed tasks, timeouts) are fired here too.
 
 use super::queues::EventQueues;
 use super::{Conductor, internal};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::{Effect, TaskStatus, Workflow};
+use crate::runtime::{BATCH, LEASE_MS};
+use crate::store::{Commit, Decider, OutboxRecord, Scope};
 use serde_json::json;
 
 /// The embedded queue a worker task type is polled from.
@@ -16,71 +20,109 @@ pub fn task_queue(task_type: &str) -> String {
 }
 
 impl Conductor {
-    /// Fires due timers and performs pending effects until nothing is left; returns how many
-    /// workflows it acted on.
+    /// Fires due timers and performs the Conductor effects in the outbox until nothing is left;
+    /// returns how many timers and effects it handled.
     pub fn drive(&self) -> usize {
-        let _one = super::lock(&self.driving);
         let mut acted = 0;
         for _ in 0..1_000 {
-            let due = match self.store.due_workflows((self.now)(), 100) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("stepwise: conductor: {e}");
-                    return acted;
-                }
-            };
-            let mut progressed = false;
-            for id in due {
-                match self.drive_one(&id) {
-                    Ok(true) => {
-                        progressed = true;
-                        acted += 1;
-                    }
-                    Ok(false) => {}
-                    Err(e) => eprintln!("stepwise: conductor: workflow {id}: {e}"),
-                }
-            }
-            if !progressed {
+            let n = self.fire_due() + self.deliver(None);
+            if n == 0 {
                 break;
             }
+            acted += n;
         }
         acted
     }
 
-    /// One due workflow: fire its timers, then perform its effects. `Ok(false)`: nothing could
-    /// be done now (an effect keeps failing; it is tried again on the next drive).
-    fn drive_one(&self, id: &str) -> Result<bool, OpError> {
-        let wf = self.workflow(id)?;
-        if wf.next_due().is_some_and(|d| d <= (self.now)()) {
-            self.apply_quietly(id, &mut |cx, wf| {
-                ops::tick(cx, wf);
-                Ok(())
-            })?;
+    /// Ticks the workflows whose timers are due (and rows an older version left with effects
+    /// inside, which the tick moves to the outbox).
+    pub fn fire_due(&self) -> usize {
+        let due = match self.store.due_workflows(self.now(), 100) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("stepwise: conductor: {e}");
+                return 0;
+            }
+        };
+        let mut fired = 0;
+        for id in due {
+            let ticked = self.apply_quietly(&id, &mut |cx, wf| {
+                let due = wf.next_due().is_some_and(|d| d <= cx.now) || !wf.pending.is_empty();
+                if due {
+                    ops::tick(cx, wf);
+                }
+                Ok(due)
+            });
+            match ticked {
+                Ok(true) => fired += 1,
+                Ok(false) => {}
+                Err(e) => eprintln!("stepwise: conductor: workflow {id}: {}", e.message),
+            }
         }
-        let wf = self.workflow(id)?;
-        let mut done = 0;
-        for effect in &wf.pending {
-            if let Err(e) = self.perform(&wf, effect) {
+        fired
+    }
+
+    /// Claims Conductor effects in the outbox (of one workflow, or of all) and performs them;
+    /// returns how many it claimed.
+    pub fn deliver(&self, workflow: Option<&str>) -> usize {
+        let scope = Scope {
+            decider: Some(Decider::Conductor),
+            execution: workflow,
+        };
+        let claimed = match self
+            .store
+            .claim_outbox(self.now(), LEASE_MS, BATCH, &self.owner, scope)
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("stepwise: conductor: {e}");
+                return 0;
+            }
+        };
+        let done: Vec<i64> = claimed
+            .iter()
+            .filter(|r| self.perform_record(r))
+            .map(|r| r.id)
+            .collect();
+        let commit = Commit {
+            done_outbox: done,
+            ..Commit::default()
+        };
+        if let Err(e) = self.store.commit(&[commit]) {
+            eprintln!("stepwise: conductor: {e}");
+        }
+        claimed.len()
+    }
+
+    /// Performs one claimed outbox entry; whether it is done (to delete). One that failed stays
+    /// leased and is tried again when its lease ends.
+    pub fn perform_record(&self, record: &OutboxRecord) -> bool {
+        let id = &record.execution_arn;
+        let Ok(effect) = serde_json::from_str::<Effect>(&record.payload) else {
+            self.say_once(id, &format!("stepwise: conductor: workflow {id}: an effect written by another version cannot be read; it is dropped"));
+            return true;
+        };
+        let wf = match self.workflow(id) {
+            Ok(wf) => wf,
+            Err(e) if e.status == 404 => return true,
+            Err(e) => {
+                self.say_once(id, &format!("stepwise: conductor: workflow {id}: {}", e.message));
+                return false;
+            }
+        };
+        match self.perform(&wf, &effect) {
+            Ok(()) => true,
+            Err(e) => {
                 self.say_once(
                     id,
-                    &format!("stepwise: conductor: workflow {id}: {e} (will try again)"),
+                    &format!(
+                        "stepwise: conductor: workflow {id}: {e} (will try again in {} s)",
+                        LEASE_MS / 1000
+                    ),
                 );
-                break;
+                false
             }
-            done += 1;
         }
-        if done == 0 && !wf.pending.is_empty() {
-            return Ok(false);
-        }
-        let performed: Vec<Effect> = wf.pending[..done].to_vec();
-        self.apply_quietly(id, &mut |_, wf| {
-            // Effects decided meanwhile stay behind the ones performed.
-            if wf.pending.starts_with(&performed) {
-                wf.pending.drain(..performed.len());
-            }
-            Ok(())
-        })?;
-        Ok(true)
     }
 
     fn perform(&self, wf: &Workflow, effect: &Effect) -> Result<(), String> {

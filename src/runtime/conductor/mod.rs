@@ -1,26 +1,31 @@
-//! Conductor workflows on the durable store: metadata (workflow and task definitions, event
-//! handlers), executions applied through the pure decider and saved with optimistic concurrency,
-//! then their effects performed at least once (`effects.rs`), worker polls (`workers.rs`) and
-//! event-handler listeners (`listen.rs`). The REST API (`serve/conductor/`) and the CLI call it.
+//! Conductor workflows on the runtime: metadata (workflow and task definitions, event handlers),
+//! executions applied through the pure decider and committed with optimistic concurrency —
+//! the workflow row, its effects in the one outbox (leased, at least once, as the ASL engine's)
+//! and the task tokens of its WAIT and HUMAN tasks in one transaction — then their effects
+//! performed (`effects.rs`), worker polls (`workers.rs`) and event-handler listeners
+//! (`listen.rs`). The REST API (`serve/conductor/`), the CLI and `runtime::durable` (task
+//! tokens, the server's driver) call it.
 
 pub mod effects;
 pub mod listen;
 pub mod metadata;
 pub mod queues;
+pub mod tokens;
 pub mod transform;
 pub mod workers;
 
 use crate::conductor::decide::Ctx;
 use crate::conductor::def::{TaskDef, WorkflowDef};
 use crate::conductor::ops::{self, OpError, Start};
-use crate::conductor::workflow::Workflow;
-use crate::store::{Error, Store, WorkflowRow};
+use crate::conductor::workflow::{TaskStatus, Workflow};
+use crate::runtime::clock::SharedClock;
+use crate::runtime::wake::Wake;
+use crate::store::{
+    Commit, Decider, Error, OutboxRecord, Store, TokenRecord, WorkflowRow, WorkflowWrite,
+};
 use queues::Queues;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// Epoch milliseconds now.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// How often an operation is applied again when another writer saved the workflow first.
 const ATTEMPTS: usize = 50;
@@ -29,11 +34,13 @@ pub struct Conductor {
     pub store: Arc<dyn Store>,
     pub queues: Queues,
     /// The clock (virtual in `stepwise run --skip-waits`).
-    pub now: Clock,
+    pub clock: SharedClock,
+    /// Told when a commit leaves effects in the outbox (the server's driver waits on it).
+    pub wake: Arc<Wake>,
+    /// Who this process is when it leases outbox entries (`runtime::process`).
+    owner: String,
     /// Parsed definitions by their JSON text.
     defs: Mutex<HashMap<String, Arc<WorkflowDef>>>,
-    /// One `drive` at a time in this process, so an effect is not performed twice by two threads.
-    driving: Mutex<()>,
     /// The last problem reported per queue.
     said: Mutex<HashMap<String, String>>,
     /// The stepwise binary, which runs JSON_JQ_TRANSFORM tasks in a child process.
@@ -41,13 +48,14 @@ pub struct Conductor {
 }
 
 impl Conductor {
-    pub fn new(store: Arc<dyn Store>, queues: Queues, now: Clock) -> Conductor {
+    pub fn new(store: Arc<dyn Store>, queues: Queues, clock: SharedClock) -> Conductor {
         Conductor {
             store,
             queues,
-            now,
+            clock,
+            wake: Wake::shared(),
+            owner: crate::runtime::process::owner_id(),
             defs: Mutex::new(HashMap::new()),
-            driving: Mutex::new(()),
             said: Mutex::new(HashMap::new()),
             helper: None,
         }
@@ -93,13 +101,14 @@ impl Conductor {
         let mut cx = Ctx {
             def,
             task_defs: &task_defs,
-            now: (self.now)(),
+            now: self.now(),
             ids: &mut ids,
         };
-        let wf = ops::start(&mut cx, start);
-        let row = row_of(&wf, 1)?;
-        self.store.insert_workflow(&row).map_err(internal)?;
-        Ok(id)
+        let mut wf = ops::start(&mut cx, start);
+        match self.save(&mut wf, 1, &[]) {
+            Ok(()) | Err(Error::AlreadyExists { .. }) => Ok(id),
+            Err(e) => Err(internal(e)),
+        }
     }
 
     pub fn workflow(&self, id: &str) -> Result<Workflow, OpError> {
@@ -135,17 +144,18 @@ impl Conductor {
                     OpError::not_found(format!("No such workflow found by id: {id}"))
                 })?;
             let mut wf = parse_row(&row)?;
+            let before = open_tokens(&wf);
             let def = self.parse_def(&wf.definition)?;
             let task_defs = |n: &str| self.task_def(n);
             let mut ids = || uuid::Uuid::new_v4().to_string();
             let mut cx = Ctx {
                 def: &def,
                 task_defs: &task_defs,
-                now: (self.now)(),
+                now: self.now(),
                 ids: &mut ids,
             };
             let out = f(&mut cx, &mut wf)?;
-            match self.store.update_workflow(&row_of(&wf, row.revision + 1)?) {
+            match self.save(&mut wf, row.revision + 1, &before) {
                 Ok(()) => return Ok(out),
                 Err(Error::Conflict { .. }) => continue,
                 Err(e) => return Err(internal(e)),
@@ -155,6 +165,55 @@ impl Conductor {
             status: 500,
             message: format!("workflow {id} is being changed by others: try again"),
         })
+    }
+
+    /// Commits the workflow at `revision` (1: a new one) with what its step decided: its effects
+    /// move to the outbox, its open WAIT and HUMAN tasks get task tokens, and the tokens in
+    /// `before` that are no longer open close.
+    fn save(&self, wf: &mut Workflow, revision: i64, before: &[String]) -> crate::store::Result<()> {
+        let now = self.now();
+        let mut commit = Commit::default();
+        for task in wf.tasks.iter_mut().filter(|t| awaits_token(t) && t.task_token.is_none()) {
+            let token = crate::runtime::new_token();
+            task.task_token = Some(token.clone());
+            commit.new_tokens.push(TokenRecord {
+                token,
+                execution_arn: wf.workflow_id.clone(),
+                task: 0,
+                state_name: task.task_id.clone(),
+                open: true,
+                created_ms: now,
+                decider: Decider::Conductor,
+            });
+        }
+        let open = open_tokens(wf);
+        commit.closed_tokens = before
+            .iter()
+            .filter(|t| !open.contains(t))
+            .cloned()
+            .collect();
+        for effect in wf.pending.drain(..) {
+            commit.new_outbox.push(OutboxRecord {
+                id: 0,
+                execution_arn: wf.workflow_id.clone(),
+                decider: Decider::Conductor,
+                payload: serde_json::to_string(&effect).unwrap_or_default(),
+                lease_until_ms: 0,
+                attempts: 0,
+                lease_owner: None,
+            });
+        }
+        let row = row_of(wf, revision).map_err(|e| Error::Backend(e.message))?;
+        commit.workflow = Some(WorkflowWrite {
+            row,
+            insert: revision == 1,
+        });
+        let work = !commit.new_outbox.is_empty();
+        self.store.commit(&[commit])?;
+        if work {
+            self.wake.notify();
+        }
+        Ok(())
     }
 
     /// The parsed definition an execution runs.
@@ -179,10 +238,32 @@ impl Conductor {
         Ok(def)
     }
 
+    /// Epoch milliseconds now, by the runtime's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// A registered task definition.
     pub fn task_def(&self, name: &str) -> Option<TaskDef> {
         metadata::task_def(&*self.store, name).ok().flatten()
     }
+}
+
+/// A task a token can close: a WAIT or HUMAN task in progress.
+fn awaits_token(t: &crate::conductor::workflow::Task) -> bool {
+    matches!(t.task_type.as_str(), "WAIT" | "HUMAN") && t.status == TaskStatus::InProgress
+}
+
+/// The tokens of the tasks still waiting for them.
+fn open_tokens(wf: &Workflow) -> Vec<String> {
+    if wf.status.is_terminal() {
+        return Vec::new();
+    }
+    wf.tasks
+        .iter()
+        .filter(|t| awaits_token(t))
+        .filter_map(|t| t.task_token.clone())
+        .collect()
 }
 
 /// The row for a workflow at `revision`.
@@ -194,6 +275,7 @@ pub(crate) fn row_of(wf: &Workflow, revision: i64) -> Result<WorkflowRow, OpErro
         correlation_id: wf.correlation_id.clone(),
         created_ms: wf.create_time,
         due_ms: wf.next_due(),
+        // Effects wait in the outbox now; rows of older versions may still say so.
         pending: !wf.pending.is_empty(),
         body: serde_json::to_string(wf).map_err(|e| OpError {
             status: 500,

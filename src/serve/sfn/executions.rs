@@ -182,9 +182,9 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
     // their own, which tokio refuses inside the server's.
     let done = std::thread::scope(|s| {
         s.spawn(move || {
-            let mut clock = crate::runtime::clock::SystemClock;
+            let clock = crate::runtime::clock::SystemClock;
             let seed = crate::runtime::seed();
-            crate::runtime::local::run(&parsed, info, seed, &mut router, &mut clock)
+            crate::runtime::local::run(&parsed, info, seed, &mut router, &clock)
         })
         .join()
     })

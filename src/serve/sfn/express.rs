@@ -3,7 +3,7 @@
 //! them when the machine is created, updated or validated with type `EXPRESS`.
 
 use crate::asl::Diagnostic;
-use crate::asl::diagnostic::escape_token;
+use crate::data::diagnostic::escape_token;
 use serde_json::{Map, Value};
 
 /// Every Task of the definition (nested ones included) an Express machine cannot run.

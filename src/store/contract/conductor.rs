@@ -96,3 +96,60 @@ pub(crate) fn conductor_event_executions_claim_once(s: &dyn Store) {
     );
     assert_eq!(all.len(), 2);
 }
+
+/// A Conductor step commits its workflow row with its outbox entries and tokens, atomically:
+/// an insert of a taken id or a stale update writes nothing at all.
+pub(crate) fn conductor_workflow_commits_with_its_effects(s: &dyn Store) {
+    use crate::store::{Commit, Decider, Scope, WorkflowWrite};
+    let effect = |id: &str, payload: &str| crate::store::OutboxRecord {
+        execution_arn: id.into(),
+        decider: Decider::Conductor,
+        ..super::effect("unused", payload)
+    };
+    let write = |row: WorkflowRow, insert: bool, payload: &str| Commit {
+        new_outbox: vec![effect(&row.id, payload)],
+        workflow: Some(WorkflowWrite { row, insert }),
+        ..Commit::default()
+    };
+    s.commit(&[write(row("w1", "wf", 1), true, "publish-1")])
+        .unwrap();
+    assert_eq!(
+        s.commit(&[write(row("w1", "wf", 1), true, "publish-again")]),
+        Err(Error::AlreadyExists { arn: "w1".into() })
+    );
+    let next = WorkflowRow {
+        revision: 2,
+        ..row("w1", "wf", 1)
+    };
+    s.commit(&[write(next.clone(), false, "publish-2")]).unwrap();
+    assert_eq!(
+        s.commit(&[write(next, false, "stale")]),
+        Err(Error::Conflict { arn: "w1".into() })
+    );
+    assert_eq!(s.workflow("w1").unwrap().unwrap().revision, 2);
+    // Only the Conductor runtime claims Conductor effects, and one instance's on request.
+    s.commit(&[Commit {
+        new_outbox: vec![super::effect("a", "invoke-a")],
+        ..Commit::default()
+    }])
+    .unwrap();
+    let asl = Scope {
+        decider: Some(Decider::Asl),
+        execution: None,
+    };
+    let got = s.claim_outbox(0, 1_000, 10, "p1", asl).unwrap();
+    assert_eq!(got.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(), ["invoke-a"]);
+    let other = Scope {
+        decider: Some(Decider::Conductor),
+        execution: Some("w2"),
+    };
+    assert!(s.claim_outbox(0, 1_000, 10, "p1", other).unwrap().is_empty());
+    let mine = Scope {
+        execution: Some("w1"),
+        ..other
+    };
+    let got = s.claim_outbox(0, 1_000, 10, "p1", mine).unwrap();
+    let payloads: Vec<&str> = got.iter().map(|o| o.payload.as_str()).collect();
+    assert_eq!(payloads, ["publish-1", "publish-2"], "nothing of the refused commits");
+    assert!(got.iter().all(|o| o.decider == Decider::Conductor));
+}

@@ -1,10 +1,10 @@
 //! Conductor workflows and event executions in `SqliteStore` (migration 5).
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{Fail, SqliteStore};
 use crate::store::conductor::{ConductorStore, WorkflowRow};
-use crate::store::{Error, Result};
+use crate::store::{Error, Result, WorkflowWrite};
 
 const SELECT: &str = "SELECT id, name, status, correlation_id, created_ms, due_ms, pending, body, revision FROM conductor_workflows";
 
@@ -22,16 +22,41 @@ fn row(r: &Row) -> rusqlite::Result<WorkflowRow> {
     })
 }
 
+/// A commit's workflow row: inserted (`AlreadyExists` when the id is taken) or updated from the
+/// revision before it (`Conflict` when another writer came first).
+pub(super) fn write_workflow(tx: &Transaction, w: &WorkflowWrite) -> std::result::Result<(), Fail> {
+    let id = w.row.id.clone();
+    if w.insert {
+        if !insert(tx, &w.row)? {
+            return Err(Fail::Store(Error::AlreadyExists { arn: id }));
+        }
+    } else if !update(tx, &w.row)? {
+        return Err(Fail::Store(Error::Conflict { arn: id }));
+    }
+    Ok(())
+}
+
+fn insert(tx: &Transaction, w: &WorkflowRow) -> rusqlite::Result<bool> {
+    let n = tx.prepare_cached(
+        "INSERT INTO conductor_workflows (id, name, status, correlation_id, created_ms, due_ms, pending, body, revision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1) ON CONFLICT (id) DO NOTHING",
+    )?
+    .execute(params![w.id, w.name, w.status, w.correlation_id, w.created_ms, w.due_ms, w.pending, w.body])?;
+    Ok(n == 1)
+}
+
+fn update(tx: &Transaction, w: &WorkflowRow) -> rusqlite::Result<bool> {
+    let n = tx.prepare_cached(
+        "UPDATE conductor_workflows SET status = ?2, correlation_id = ?3, due_ms = ?4, pending = ?5, body = ?6, revision = ?7
+         WHERE id = ?1 AND revision = ?7 - 1",
+    )?
+    .execute(params![w.id, w.status, w.correlation_id, w.due_ms, w.pending, w.body, w.revision])?;
+    Ok(n == 1)
+}
+
 impl ConductorStore for SqliteStore {
     fn insert_workflow(&self, w: &WorkflowRow) -> Result<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "INSERT INTO conductor_workflows (id, name, status, correlation_id, created_ms, due_ms, pending, body, revision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1) ON CONFLICT (id) DO NOTHING",
-                params![w.id, w.name, w.status, w.correlation_id, w.created_ms, w.due_ms, w.pending, w.body],
-            )?;
-            Ok(n == 1)
-        })
+        self.write(|tx| Ok(insert(tx, w)?))
     }
 
     fn workflow(&self, id: &str) -> Result<Option<WorkflowRow>> {
@@ -43,12 +68,7 @@ impl ConductorStore for SqliteStore {
 
     fn update_workflow(&self, w: &WorkflowRow) -> Result<()> {
         self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE conductor_workflows SET status = ?2, correlation_id = ?3, due_ms = ?4, pending = ?5, body = ?6, revision = ?7
-                 WHERE id = ?1 AND revision = ?7 - 1",
-                params![w.id, w.status, w.correlation_id, w.due_ms, w.pending, w.body, w.revision],
-            )?;
-            if n == 0 {
+            if !update(tx, w)? {
                 return Err(Fail::Store(Error::Conflict { arn: w.id.clone() }));
             }
             Ok(())

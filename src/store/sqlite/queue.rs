@@ -469,7 +469,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(applied, [1, 2, 3, 4, 5]);
-        assert_eq!(s.claim_outbox(0, 0, 10, "p1").unwrap()[0].payload, "kept");
+        assert_eq!(s.claim_outbox(0, 0, 10, "p1", crate::store::Scope::ALL).unwrap()[0].payload, "kept");
         contract::queue_send_receive_delete(&s);
         contract::registry_delete(&s);
         contract::conductor_workflow_insert_read_update(&s);
