@@ -48,6 +48,91 @@ fn seeds_on_moto() {
     run_client_with(&py, &server, "conductor_seeds.py", &[SCENARIOS], &env);
 }
 
+/// A WAIT task's token, read from the task's JSON, closes it through boto3's SendTaskSuccess and
+/// SendTaskFailure, as an ASL callback task's does.
+#[test]
+fn a_wait_task_closes_by_its_task_token() {
+    client_case("conductor-tokens", &[], "conductor_tokens.py");
+}
+
+/// Two servers on one SQLite file share the work of Conductor workflows with an EVENT and an
+/// event handler: every EVENT message is published once (a duplicate would start a second
+/// child workflow), whichever server performs it.
+#[test]
+fn two_servers_publish_each_event_once() {
+    const N: usize = 24;
+    let one = Server::start("conductor-two-servers", &[]);
+    let two = Server::start_in(one.dir.clone(), &[]);
+    let parent = serde_json::json!({
+        "name": "announce", "version": 1, "schemaVersion": 2,
+        "tasks": [
+            {"name": "publish", "taskReferenceName": "publish_ref", "type": "EVENT",
+             "sink": "sqs:announcements", "inputParameters": {"n": "${workflow.input.n}"}},
+            {"name": "after", "taskReferenceName": "after_ref", "type": "SET_VARIABLE",
+             "inputParameters": {"done": true}}
+        ]
+    });
+    let child = serde_json::json!({
+        "name": "heard", "version": 1, "schemaVersion": 2,
+        "tasks": [{"name": "note", "taskReferenceName": "note_ref", "type": "SET_VARIABLE",
+                   "inputParameters": {"n": "${workflow.input.n}"}}]
+    });
+    let handler = serde_json::json!({
+        "name": "on_announcement", "event": "sqs:announcements", "active": true,
+        "actions": [{"action": "start_workflow",
+                     "start_workflow": {"name": "heard", "input": {"n": "${n}"}}}]
+    });
+    for def in [&parent, &child] {
+        let path = "/api/metadata/workflow?overwrite=true";
+        assert_eq!(rest::call(&one, "POST", path, &def.to_string()).0, 200);
+    }
+    assert_eq!(
+        rest::call(&one, "POST", "/api/event", &handler.to_string()).0,
+        200
+    );
+    let ids: Vec<String> = (0..N)
+        .map(|n| {
+            let server = if n % 2 == 0 { &one } else { &two };
+            let input = serde_json::json!({"n": n}).to_string();
+            let (status, id) = rest::call(server, "POST", "/api/workflow/announce", &input);
+            assert_eq!(status, 200, "{id}");
+            id
+        })
+        .collect();
+    let store = stepwise::store::SqliteStore::open(&one.db()).expect("the database opens");
+    use stepwise::store::ConductorStore;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let parents_done = ids.iter().all(|id| {
+            let (_, body) = rest::call(&two, "GET", &format!("/api/workflow/{id}"), "");
+            let wf: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            wf["status"] == "COMPLETED"
+        });
+        let heard = store.list_workflows(Some("heard"), 0).expect("listed");
+        if parents_done && heard.len() >= N {
+            // Whatever a second publication would have started has had time to start.
+            std::thread::sleep(std::time::Duration::from_millis(1_500));
+            let heard = store.list_workflows(Some("heard"), 0).expect("listed");
+            let mut ns: Vec<i64> = heard
+                .iter()
+                .map(|r| {
+                    let wf: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+                    wf["input"]["n"].as_i64().expect("n")
+                })
+                .collect();
+            ns.sort();
+            assert_eq!(ns, (0..N as i64).collect::<Vec<_>>(), "one child per EVENT");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not done after 30 s: {} children",
+            heard.len()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/state-machines/conductor");
 
 /// A killed server loses nothing: a workflow waiting on a timed WAIT when the server is killed

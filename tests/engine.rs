@@ -1702,14 +1702,8 @@ fn run_mocked(
     let mocks = Mocks::from_config(&config, None, "Case").expect("valid mock config");
     let mut router = Router::default();
     router.push(Box::new(mocks));
-    let mut clock = stepwise::runtime::clock::VirtualClock::new(T0);
-    stepwise::runtime::local::run(
-        &load(definition),
-        info(input),
-        SEED,
-        &mut router,
-        &mut clock,
-    )
+    let clock = stepwise::runtime::clock::VirtualClock::new(T0);
+    stepwise::runtime::local::run(&load(definition), info(input), SEED, &mut router, &clock)
 }
 
 fn ret(v: Value) -> Value {

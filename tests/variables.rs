@@ -29,7 +29,7 @@ fn run(definition: Value, input: Value) -> (Status, Vec<Value>) {
         info,
         [1; 32],
         &mut Router::default(),
-        &mut VirtualClock::new(0),
+        &VirtualClock::new(0),
     );
     let history = done.history.iter().map(HistoryEvent::to_aws_json).collect();
     (done.status, history)

@@ -149,7 +149,9 @@ fn drive(
         ended: None,
     };
     drive::run(&mut follow, c.clock.as_ref(), &c.wake, poll)?;
-    follow.ended.ok_or_else(|| "the drive loop ended early".to_string())
+    follow
+        .ended
+        .ok_or_else(|| "the drive loop ended early".to_string())
 }
 
 struct Follow<'a> {

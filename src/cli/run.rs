@@ -277,7 +277,11 @@ fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instan
         Err(e) => return usage(e),
     };
     // Virtual time is this execution's alone: other executions' timers keep real time.
-    let mut rt = if virtual_time { rt.confine_to(&arn) } else { rt };
+    let mut rt = if virtual_time {
+        rt.confine_to(&arn)
+    } else {
+        rt
+    };
     if let Err(e) = rt.drive() {
         return usage(e);
     }

@@ -16,8 +16,8 @@ use crate::integrations::{Reply, Router};
 use crate::runtime::clock::SharedClock;
 use crate::runtime::conductor::Conductor;
 use crate::runtime::conductor::tokens::Answer;
-use crate::runtime::wake::Wake;
 use crate::runtime::config::HandlerConfig;
+use crate::runtime::wake::Wake;
 use crate::store::{
     Commit, Decider, Error as StoreError, ExecutionRecord, HistoryRow, OutboxRecord, Scope, Store,
     TimerRecord, TokenRecord,
@@ -281,7 +281,11 @@ impl Durable {
     /// Conductor deadline when it drives Conductor workflows.
     pub fn next_due(&self) -> Option<i64> {
         let asl = match &self.only {
-            Some(arn) => self.store.timers_of(arn).ok().and_then(|t| t.first().cloned()),
+            Some(arn) => self
+                .store
+                .timers_of(arn)
+                .ok()
+                .and_then(|t| t.first().cloned()),
             None => self.store.next_timer().ok().flatten(),
         };
         let asl = asl.map(|t| t.due_ms);

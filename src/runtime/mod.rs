@@ -6,8 +6,8 @@
 
 pub mod clock;
 pub mod conductor;
-pub mod drive;
 pub mod config;
+pub mod drive;
 pub mod durable;
 pub mod local;
 pub mod process;

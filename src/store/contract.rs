@@ -10,8 +10,8 @@ pub(crate) use queue::*;
 pub(crate) use registry::*;
 
 use super::{
-    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Store, TimerRecord,
-    Scope, TokenRecord,
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Scope,
+    Store, TimerRecord, TokenRecord,
 };
 
 /// Expands to one `#[test]` per contract function; `$make` builds a fresh store (anything that
@@ -190,7 +190,9 @@ fn snapshot(s: &dyn Store, names: &[&str]) -> Snapshot {
 }
 
 fn outbox(s: &dyn Store) -> Vec<(i64, String)> {
-    let claimed = s.claim_outbox(i64::MAX / 2, 0, usize::MAX, "p1", Scope::ALL).unwrap();
+    let claimed = s
+        .claim_outbox(i64::MAX / 2, 0, usize::MAX, "p1", Scope::ALL)
+        .unwrap();
     claimed.into_iter().map(|o| (o.id, o.payload)).collect()
 }
 
@@ -698,8 +700,18 @@ pub(crate) fn outbox_leases_of_dead_owners_are_released(s: &dyn Store) {
         ..Commit::default()
     };
     s.create_execution(&x, &first).unwrap();
-    assert_eq!(s.claim_outbox(0, 1_000, 1, "dead", Scope::ALL).unwrap().len(), 1);
-    assert_eq!(s.claim_outbox(0, 1_000, 1, "alive", Scope::ALL).unwrap().len(), 1);
+    assert_eq!(
+        s.claim_outbox(0, 1_000, 1, "dead", Scope::ALL)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.claim_outbox(0, 1_000, 1, "alive", Scope::ALL)
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(s.release_leases(&|owner| owner == "dead").unwrap(), 1);
     let again = s.claim_outbox(10, 1_000, 10, "new", Scope::ALL).unwrap();
     let payloads: Vec<&str> = again.iter().map(|o| o.payload.as_str()).collect();

@@ -152,9 +152,15 @@ impl Inner {
                     .copied()
                     .or_else(|| self.workflows.get(id).map(|r| r.revision));
                 match (w.insert, stored) {
-                    (true, Some(_)) => return Err(Error::AlreadyExists { arn: id.to_string() }),
+                    (true, Some(_)) => {
+                        return Err(Error::AlreadyExists {
+                            arn: id.to_string(),
+                        });
+                    }
                     (false, s) if s.is_none() || s != w.row.revision.checked_sub(1) => {
-                        return Err(Error::Conflict { arn: id.to_string() });
+                        return Err(Error::Conflict {
+                            arn: id.to_string(),
+                        });
                     }
                     _ => {}
                 }

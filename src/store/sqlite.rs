@@ -24,8 +24,9 @@ use rusqlite::{
 use super::memory::{duplicate_event, history_without_execution};
 use super::migrations::{self, Failure};
 use super::{
-    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary, HistoryRow,
-    Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore, TokenRecord, TokenStore,
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary,
+    HistoryRow, Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore, TokenRecord,
+    TokenStore,
 };
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -775,7 +776,10 @@ mod tests {
         }
         assert_eq!(b.execution(&x.arn).unwrap(), Some(x.clone()));
         assert_eq!(a.history(&x.arn, 0, 0).unwrap().len(), 21);
-        assert_eq!(a.claim_outbox(0, 10, 100, "p1", Scope::ALL).unwrap().len(), 20);
+        assert_eq!(
+            a.claim_outbox(0, 10, 100, "p1", Scope::ALL).unwrap().len(),
+            20
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Reading typed fields out of a definition object, with a diagnostic for every misuse.
 
-use crate::data::diagnostic::{Diagnostic, escape_token};
 use crate::asl::model::{Dynamic, IoPath, ResultPath};
+use crate::data::diagnostic::{Diagnostic, escape_token};
 use crate::data::jsonpath::{Path, Root};
 use crate::data::template::Template;
 use serde_json::{Map, Value};

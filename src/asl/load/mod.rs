@@ -13,8 +13,8 @@ mod map;
 mod scan;
 mod states;
 
-use crate::data::diagnostic::Diagnostic;
 use crate::asl::model::Machine;
+use crate::data::diagnostic::Diagnostic;
 use fields::{Cx, Obj, SCHEMA};
 use serde_json::Value;
 

@@ -106,7 +106,10 @@ impl Conductor {
             Ok(wf) => wf,
             Err(e) if e.status == 404 => return true,
             Err(e) => {
-                self.say_once(id, &format!("stepwise: conductor: workflow {id}: {}", e.message));
+                self.say_once(
+                    id,
+                    &format!("stepwise: conductor: workflow {id}: {}", e.message),
+                );
                 return false;
             }
         };

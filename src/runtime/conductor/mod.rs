@@ -170,10 +170,19 @@ impl Conductor {
     /// Commits the workflow at `revision` (1: a new one) with what its step decided: its effects
     /// move to the outbox, its open WAIT and HUMAN tasks get task tokens, and the tokens in
     /// `before` that are no longer open close.
-    fn save(&self, wf: &mut Workflow, revision: i64, before: &[String]) -> crate::store::Result<()> {
+    fn save(
+        &self,
+        wf: &mut Workflow,
+        revision: i64,
+        before: &[String],
+    ) -> crate::store::Result<()> {
         let now = self.now();
         let mut commit = Commit::default();
-        for task in wf.tasks.iter_mut().filter(|t| awaits_token(t) && t.task_token.is_none()) {
+        for task in wf
+            .tasks
+            .iter_mut()
+            .filter(|t| awaits_token(t) && t.task_token.is_none())
+        {
             let token = crate::runtime::new_token();
             task.task_token = Some(token.clone());
             commit.new_tokens.push(TokenRecord {

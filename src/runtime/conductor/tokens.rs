@@ -61,7 +61,9 @@ fn awaits(wf: &Workflow, task_id: &str, token: &str) -> bool {
 /// `{"result": value}`, as a worker's); a failure's error and cause its reason.
 fn update(task_id: &str, answer: &Answer) -> TaskUpdate {
     match answer {
-        Answer::Success(Value::Object(m)) => TaskUpdate::new(task_id, TaskStatus::Completed, m.clone()),
+        Answer::Success(Value::Object(m)) => {
+            TaskUpdate::new(task_id, TaskStatus::Completed, m.clone())
+        }
         Answer::Success(other) => {
             let mut m = Map::new();
             m.insert("result".into(), other.clone());

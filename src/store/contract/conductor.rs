@@ -121,7 +121,8 @@ pub(crate) fn conductor_workflow_commits_with_its_effects(s: &dyn Store) {
         revision: 2,
         ..row("w1", "wf", 1)
     };
-    s.commit(&[write(next.clone(), false, "publish-2")]).unwrap();
+    s.commit(&[write(next.clone(), false, "publish-2")])
+        .unwrap();
     assert_eq!(
         s.commit(&[write(next, false, "stale")]),
         Err(Error::Conflict { arn: "w1".into() })
@@ -138,18 +139,29 @@ pub(crate) fn conductor_workflow_commits_with_its_effects(s: &dyn Store) {
         execution: None,
     };
     let got = s.claim_outbox(0, 1_000, 10, "p1", asl).unwrap();
-    assert_eq!(got.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(), ["invoke-a"]);
+    assert_eq!(
+        got.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(),
+        ["invoke-a"]
+    );
     let other = Scope {
         decider: Some(Decider::Conductor),
         execution: Some("w2"),
     };
-    assert!(s.claim_outbox(0, 1_000, 10, "p1", other).unwrap().is_empty());
+    assert!(
+        s.claim_outbox(0, 1_000, 10, "p1", other)
+            .unwrap()
+            .is_empty()
+    );
     let mine = Scope {
         execution: Some("w1"),
         ..other
     };
     let got = s.claim_outbox(0, 1_000, 10, "p1", mine).unwrap();
     let payloads: Vec<&str> = got.iter().map(|o| o.payload.as_str()).collect();
-    assert_eq!(payloads, ["publish-1", "publish-2"], "nothing of the refused commits");
+    assert_eq!(
+        payloads,
+        ["publish-1", "publish-2"],
+        "nothing of the refused commits"
+    );
     assert!(got.iter().all(|o| o.decider == Decider::Conductor));
 }

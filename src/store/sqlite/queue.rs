@@ -468,8 +468,16 @@ mod tests {
                 stmt.query_map([], |r| r.get(0))?.collect()
             })
             .unwrap();
-        assert_eq!(applied, [1, 2, 3, 4, 5]);
-        assert_eq!(s.claim_outbox(0, 0, 10, "p1", crate::store::Scope::ALL).unwrap()[0].payload, "kept");
+        assert_eq!(applied, [1, 2, 3, 4, 5, 6]);
+        let kept = s
+            .claim_outbox(0, 0, 10, "p1", crate::store::Scope::ALL)
+            .unwrap();
+        assert_eq!(kept[0].payload, "kept");
+        assert_eq!(
+            kept[0].decider,
+            crate::store::Decider::Asl,
+            "older entries are ASL's"
+        );
         contract::queue_send_receive_delete(&s);
         contract::registry_delete(&s);
         contract::conductor_workflow_insert_read_update(&s);
