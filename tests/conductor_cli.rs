@@ -242,3 +242,77 @@ fn jq_transforms_run_in_a_child_process() {
         assert!(got.starts_with(reason), "{q}: {got}");
     }
 }
+
+/// A WAIT task of a durable run waits for its task token, which the run shows; `stepwise task
+/// success` from another process closes it (the same command answers ASL callback tasks), the
+/// run completes with the answer in its output, and a second answer gets `TaskTimedOut`.
+#[test]
+fn a_wait_task_is_answered_with_stepwise_task_success() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("stepwise-conductor-token-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let db = dir.join("db");
+    let wf = dir.join("approval.json");
+    let def = json!({
+        "name": "approval", "version": 1, "schemaVersion": 2,
+        "tasks": [
+            {"name": "approve", "taskReferenceName": "approve_ref", "type": "WAIT"},
+            {"name": "note", "taskReferenceName": "note_ref", "type": "SET_VARIABLE",
+             "inputParameters": {"by": "${approve_ref.output.by}"}}
+        ],
+        "outputParameters": {"approvedBy": "${workflow.variables.by}"}
+    });
+    std::fs::write(&wf, def.to_string()).expect("written");
+    let stepwise = env!("CARGO_BIN_EXE_stepwise");
+    let mut child = Command::new(stepwise)
+        .args(["run", "--format", "json", "--db"])
+        .arg(&db)
+        .arg(&wf)
+        .env_remove("STEPWISE_DB")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the run starts");
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut token = None;
+    for line in stderr.lines() {
+        let line = line.expect("a line");
+        if let Some((_, rest)) = line.split_once("--token ") {
+            assert!(line.starts_with("waiting: WAIT approve_ref"), "{line}");
+            token = rest.split_whitespace().next().map(str::to_string);
+            break;
+        }
+    }
+    let token = token.expect("the run shows the task token");
+    let answer = |output: &str| {
+        Command::new(stepwise)
+            .args([
+                "task", "success", "--token", &token, "--output", output, "--db",
+            ])
+            .arg(&db)
+            .env_remove("STEPWISE_DB")
+            .output()
+            .expect("stepwise task runs")
+    };
+    let first = answer(r#"{"by": "ops"}"#);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = child.wait_with_output().expect("the run ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    assert_eq!(doc["output"], json!({"approvedBy": "ops"}));
+    let again = answer("{}");
+    assert_eq!(again.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("(TaskTimedOut)"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

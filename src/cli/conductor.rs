@@ -147,6 +147,7 @@ fn drive(
         commands,
         durable,
         ended: None,
+        shown: Vec::new(),
     };
     drive::run(&mut follow, c.clock.as_ref(), &c.wake, poll)?;
     follow
@@ -161,6 +162,31 @@ struct Follow<'a> {
     commands: &'a Commands,
     durable: bool,
     ended: Option<Workflow>,
+    /// Tokens already shown.
+    shown: Vec<String>,
+}
+
+impl Follow<'_> {
+    /// Says on stderr how to answer each WAIT or HUMAN task that waits for its token (once).
+    fn show_tokens(&mut self, wf: &Workflow) {
+        for t in &wf.tasks {
+            let Some(token) = t
+                .task_token
+                .as_ref()
+                .filter(|_| t.status == TaskStatus::InProgress)
+            else {
+                continue;
+            };
+            if self.shown.contains(token) {
+                continue;
+            }
+            eprintln!(
+                "waiting: {} {} (workflow {}): stepwise task success --token {token} --output JSON",
+                t.task_type, t.reference_task_name, wf.workflow_id
+            );
+            self.shown.push(token.clone());
+        }
+    }
 }
 
 impl Work for Follow<'_> {
@@ -172,6 +198,9 @@ impl Work for Follow<'_> {
         if wf.status.is_terminal() {
             self.ended = Some(wf);
             return Ok(Round::Done);
+        }
+        if self.durable {
+            self.show_tokens(&wf);
         }
         Ok(Round::Did(busy))
     }
@@ -233,7 +262,7 @@ fn stuck(wf: &Workflow) -> String {
         .map(|t| match t.task_type.as_str() {
             "JOIN" => format!("JOIN {} (for the tasks it joins)", t.reference_task_name),
             "WAIT" | "HUMAN" => format!(
-                "{} {} (complete it from an event handler: --event-handlers FILE, or through stepwise serve's /api/tasks/{}/{}/COMPLETED)",
+                "{} {} (complete it from an event handler: --event-handlers FILE; or run with --db PATH and answer its task token with `stepwise task success --token TOKEN`, or through stepwise serve's /api/tasks/{}/{}/COMPLETED or SendTaskSuccess)",
                 t.task_type, t.reference_task_name, wf.workflow_id, t.reference_task_name
             ),
             "SIMPLE" => format!(

@@ -1,11 +1,17 @@
 //! `stepwise task success|failure|heartbeat`: answer a task token, as SendTaskSuccess,
-//! SendTaskFailure and SendTaskHeartbeat do, then continue the execution in this process.
+//! SendTaskFailure and SendTaskHeartbeat do, then continue the execution in this process. The
+//! token may be an ASL callback task's or a Conductor WAIT or HUMAN task's; what a Conductor
+//! workflow does next is left to the process that drives it (`serve`, `run --db`), which knows
+//! where its queues are.
 
 use super::report::usage;
 use crate::runtime::clock::SystemClock;
+use crate::runtime::conductor::Conductor;
+use crate::runtime::conductor::queues::Queues;
 use crate::runtime::durable::{Durable, Error};
 use clap::Subcommand;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -45,7 +51,9 @@ pub fn main(args: Args) -> ExitCode {
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let mut rt = Durable::new(store, SystemClock::shared());
+    let queues = Queues::new(&store, None);
+    let conductor = Arc::new(Conductor::new(store.clone(), queues, SystemClock::shared()));
+    let mut rt = Durable::new(store, SystemClock::shared()).with_conductor(conductor, false);
     let (operation, result) = match args.action {
         Action::Success { token, output } => {
             ("SendTaskSuccess", rt.send_task_success(&token, &output))
