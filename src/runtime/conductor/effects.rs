@@ -84,6 +84,9 @@ impl Conductor {
             .filter(|r| self.perform_record(r))
             .map(|r| r.id)
             .collect();
+        if done.is_empty() {
+            return claimed.len();
+        }
         let commit = Commit {
             done_outbox: done,
             ..Commit::default()
