@@ -175,7 +175,6 @@ CREATE TABLE conductor_event_executions (
         sql: r#"
 ALTER TABLE outbox ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
 ALTER TABLE tokens ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
-CREATE INDEX outbox_execution ON outbox (execution_arn);
 "#,
     },
 ];

@@ -605,6 +605,19 @@ impl Outbox for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let until = now_ms.saturating_add(lease_ms);
         let decider = scope.decider.map(Decider::as_str);
+        // Most claims find nothing (a driver looking after a step that left no effects): a read
+        // says so without taking the write lock that `BEGIN IMMEDIATE` takes.
+        let any: bool = self.read(|c| {
+            c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE lease_until_ms <= ?1
+                                 AND (?2 IS NULL OR decider = ?2)
+                                 AND (?3 IS NULL OR execution_arn = ?3))",
+            )?
+            .query_row(params![now_ms, decider, scope.execution], |r| r.get(0))
+        })?;
+        if !any {
+            return Ok(Vec::new());
+        }
         let mut claimed = self.write(|tx| {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET lease_until_ms = ?1, attempts = attempts + 1, lease_owner = ?4
