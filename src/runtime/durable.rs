@@ -77,8 +77,6 @@ pub struct Durable {
     clock: SharedClock,
     machines: HashMap<String, Arc<Machine>>,
     routers: HashMap<String, Router>,
-    /// Whether a commit since the last `take_scheduled` left work for `drive`.
-    scheduled: bool,
     /// Who this process is when it leases outbox entries (`runtime::process`).
     owner: String,
     /// Only this execution's timers and effects (`confine_to`).
@@ -105,7 +103,6 @@ impl Durable {
             clock,
             machines: HashMap::new(),
             routers: HashMap::new(),
-            scheduled: false,
             owner: crate::runtime::process::owner_id(),
             only: None,
             conductor: None,
@@ -146,12 +143,6 @@ impl Durable {
         self.wake.clone()
     }
 
-    /// Uses `wake` for notifications (a server's one wake for all its runtimes).
-    pub fn with_wake(mut self, wake: Arc<Wake>) -> Self {
-        self.wake = wake;
-        self
-    }
-
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }
@@ -160,16 +151,11 @@ impl Durable {
         self.clock.clone()
     }
 
-    /// Whether this runtime committed effects to perform or timers to arm since the last call:
-    /// a server wakes its driver only then (most executions of Pass and Choice states end in
-    /// their first commit and leave nothing to drive).
-    pub fn take_scheduled(&mut self) -> bool {
-        std::mem::take(&mut self.scheduled)
-    }
-
-    fn note_work(&mut self, work: bool) {
+    /// Wakes the drive loop when a commit left effects to perform or timers to arm — only then:
+    /// most executions of Pass and Choice states end in their first commit and leave nothing to
+    /// drive, and a wake-up costs the driver an outbox claim.
+    fn note_work(&self, work: bool) {
         if work {
-            self.scheduled = true;
             self.wake.notify();
         }
     }
@@ -767,8 +753,8 @@ mod tests {
     use crate::store::MemoryStore;
     use serde_json::{Value, json};
 
-    /// Starts a machine whose first state is `first`; whether the runtime then has work for a
-    /// driver. Taking the flag clears it.
+    /// Starts a machine whose first state is `first`; whether the runtime then woke the driver.
+    /// A wake-up is taken once.
     fn schedules(first: Value) -> bool {
         let definition = json!({"StartAt": "S", "States": {"S": first}}).to_string();
         let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
@@ -786,8 +772,12 @@ mod tests {
         let config = HandlerConfig::default();
         d.start(&definition, machine, info, [0; 32], &config)
             .expect("the execution starts");
-        let scheduled = d.take_scheduled();
-        assert!(!d.take_scheduled(), "taking the flag clears it");
+        let wake = d.wake();
+        let scheduled = wake.wait(Some(std::time::Duration::ZERO));
+        assert!(
+            !wake.wait(Some(std::time::Duration::ZERO)),
+            "taking the wake-up clears it"
+        );
         scheduled
     }
 
