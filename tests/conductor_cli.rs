@@ -86,9 +86,7 @@ fn event_testing_on_the_embedded_queue() {
 
 #[test]
 fn event_testing_on_moto() {
-    let Some(moto) = support::Moto::start("event_testing_on_moto") else {
-        return;
-    };
+    let moto = support::Moto::start("event_testing_on_moto");
     event_testing(&["--sqs-endpoint", &moto.url]);
 }
 

@@ -26,9 +26,7 @@ fn conductor_python_workers() {
 /// on the server's embedded queue, driven by boto3 against the server's own SQS API.
 #[test]
 fn seeds_on_the_embedded_queue() {
-    let Some(py) = python("conductor seeds (embedded)") else {
-        return;
-    };
+    let py = python("conductor seeds (embedded)");
     let server = Server::start("conductor-seeds-embedded", &[]);
     run_client(&py, &server, "conductor_seeds.py", &[SCENARIOS]);
 }
@@ -37,12 +35,8 @@ fn seeds_on_the_embedded_queue() {
 /// `aws-sdk-sqs`, and the event handlers listen on moto.
 #[test]
 fn seeds_on_moto() {
-    let Some(py) = python("conductor seeds (moto)") else {
-        return;
-    };
-    let Some(moto) = Moto::start("conductor seeds (moto)") else {
-        return;
-    };
+    let py = python("conductor seeds (moto)");
+    let moto = Moto::start("conductor seeds (moto)");
     let server = Server::start("conductor-seeds-moto", &["--sqs-endpoint", &moto.url]);
     let env = [("SQS_ENDPOINT", moto.url.as_str())];
     run_client_with(&py, &server, "conductor_seeds.py", &[SCENARIOS], &env);

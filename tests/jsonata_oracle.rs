@@ -2,7 +2,7 @@
 //! `jsonata@2.2.2`, run by `tests/jsonata/oracle.js`) over the corpus `tests/jsonata/cases.txt`.
 //!
 //! `STEPWISE_JSONATA_ORACLE` names the folder where `scripts/test` installed the package
-//! (`npm install --prefix`); without it, or without `node`, the test prints a notice and passes.
+//! (`npm install --prefix`); without it, or without `node`, the test fails saying what to do.
 //! A case agrees when both give the same JSON (numbers compared as doubles), both give
 //! undefined, or both fail with the same JSONata code. Cases marked `differs:` in the corpus are
 //! expected to disagree; any other disagreement fails the test.
@@ -79,13 +79,12 @@ fn ours(engine: &Jsonata, expression: &str) -> Value {
     }
 }
 
-/// The reference's outcomes, one per case, or `None` (with a notice) when it is unavailable.
-fn reference(cases: &[Case]) -> Option<Vec<Value>> {
+/// The reference's outcomes, one per case.
+fn reference(cases: &[Case]) -> Vec<Value> {
     let Some(dir) = std::env::var_os("STEPWISE_JSONATA_ORACLE").filter(|d| !d.is_empty()) else {
-        eprintln!(
-            "notice: jsonata_oracle skipped: STEPWISE_JSONATA_ORACLE is not set (scripts/test sets it to a folder with npm jsonata@2.2.2)"
+        panic!(
+            "jsonata_oracle needs node and npm jsonata@2.2.2: run scripts/test (it installs them next to the target directory and sets STEPWISE_JSONATA_ORACLE), or set STEPWISE_JSONATA_ORACLE to a folder where `npm install jsonata@2.2.2` ran"
         );
-        return None;
     };
     let modules = PathBuf::from(dir).join("node_modules");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata/oracle.js");
@@ -96,15 +95,11 @@ fn reference(cases: &[Case]) -> Option<Vec<Value>> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!("notice: jsonata_oracle skipped: cannot run node: {e}");
-            return None;
-        }
-    };
+    let mut child = child.unwrap_or_else(|e| {
+        panic!("jsonata_oracle needs node (Node.js 20) on PATH to run the reference: {e}")
+    });
     let (input, context, vars) = (input(), context(), Value::Object(variables()));
-    let mut stdin = child.stdin.take()?;
+    let mut stdin = child.stdin.take().expect("node's stdin is piped");
     for case in cases {
         let line = json!({"e": case.expression, "input": input, "context": context, "vars": vars});
         writeln!(stdin, "{line}").expect("node reads the cases");
@@ -118,7 +113,7 @@ fn reference(cases: &[Case]) -> Option<Vec<Value>> {
         .map(|l| serde_json::from_str(l).expect("the oracle writes JSON lines"))
         .collect();
     assert_eq!(outcomes.len(), cases.len(), "one outcome per case");
-    Some(outcomes)
+    outcomes
 }
 
 /// Same JSON, numbers compared as doubles (the reference writes `1e+21`, serde `1e21`).
@@ -154,9 +149,7 @@ fn agree(ours: &Value, reference: &Value) -> bool {
 #[test]
 fn jsonata_agrees_with_the_reference_implementation() {
     let cases = cases();
-    let Some(outcomes) = reference(&cases) else {
-        return;
-    };
+    let outcomes = reference(&cases);
     // The reference has no limits; nothing in the corpus comes near AWS's.
     let engine = Jsonata::new(Limits::NONE);
     let (mut identical, mut expected, mut unexpected, mut fixed) = (0, 0, Vec::new(), Vec::new());

@@ -62,9 +62,7 @@ fn aws_cli() {
 /// complete them.
 #[test]
 fn sigkill_loses_nothing() {
-    let Some(py) = python("sigkill_loses_nothing") else {
-        return;
-    };
+    let py = python("sigkill_loses_nothing");
     let mut server = Server::start("sigkill", &["--task", NOTIFY_COMMAND]);
     let state = server.dir.join("waiting.json");
     let state = state.to_str().expect("a UTF-8 path");

@@ -7,9 +7,7 @@ use support::{Server, python, run_client};
 
 #[test]
 fn messages_start_executions_and_failures_go_to_the_dead_letter_queue() {
-    let Some(py) = python("triggers") else {
-        return;
-    };
+    let py = python("triggers");
     let server = Server::start(
         "triggers",
         &[

@@ -2,7 +2,7 @@
 //! binary uses. The test itself checks the queue with the SDK, as a consumer would.
 //!
 //! moto comes from `STEPWISE_MOTO_SERVER` (the `moto_server` executable; `scripts/test` installs
-//! it) or `PATH`; without it the moto cases print a notice and pass. Each case starts its own
+//! it) or `PATH`; without it the moto cases fail saying how to get it. Each case starts its own
 //! server on a free loopback port and kills it by its PID when done, also when the case panics.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
@@ -24,13 +24,12 @@ struct Moto {
 }
 
 impl Moto {
-    /// `None` (with a notice) when moto is not installed.
-    fn start(case: &str) -> Option<Moto> {
+    /// Fails saying what to do when moto is not installed.
+    fn start(case: &str) -> Moto {
         let Some(exe) = moto_executable() else {
-            eprintln!(
-                "notice: {case} skipped: moto_server not found (set STEPWISE_MOTO_SERVER or run scripts/test)"
+            panic!(
+                "{case} needs moto_server: run scripts/test (it installs moto), or set STEPWISE_MOTO_SERVER to the moto_server of the venv scripts/python-env prints"
             );
-            return None;
         };
         let port = free_port();
         let url = format!("http://127.0.0.1:{port}");
@@ -54,7 +53,7 @@ impl Moto {
             sqs,
         };
         moto.wait_until_it_answers(port);
-        Some(moto)
+        moto
     }
 
     fn wait_until_it_answers(&self, port: u16) {
@@ -212,10 +211,7 @@ fn send_task(queue_url: &str, body: Value) -> Value {
 
 #[test]
 fn send_message_returns_aws_result_shape_and_the_message_arrives() {
-    let Some(moto) = Moto::start("send_message_returns_aws_result_shape_and_the_message_arrives")
-    else {
-        return;
-    };
+    let moto = Moto::start("send_message_returns_aws_result_shape_and_the_message_arrives");
     let scratch = Scratch::new("send");
     let queue = moto.create_queue("orders");
     let file = scratch.machine(
@@ -256,9 +252,7 @@ fn send_message_returns_aws_result_shape_and_the_message_arrives() {
 
 #[test]
 fn message_attributes_digest_is_the_one_sqs_computes() {
-    let Some(moto) = Moto::start("message_attributes_digest_is_the_one_sqs_computes") else {
-        return;
-    };
+    let moto = Moto::start("message_attributes_digest_is_the_one_sqs_computes");
     let scratch = Scratch::new("attributes");
     let queue = moto.create_queue("tagged");
     let attributes = json!({
@@ -307,9 +301,7 @@ fn message_attributes_digest_is_the_one_sqs_computes() {
 
 #[test]
 fn fifo_group_and_deduplication_ids_reach_sqs() {
-    let Some(moto) = Moto::start("fifo_group_and_deduplication_ids_reach_sqs") else {
-        return;
-    };
+    let moto = Moto::start("fifo_group_and_deduplication_ids_reach_sqs");
     let scratch = Scratch::new("fifo");
     let queue = moto.create_queue("orders.fifo");
     let mut machine = send_task(&queue, json!({"n": 1}));
@@ -330,9 +322,7 @@ fn fifo_group_and_deduplication_ids_reach_sqs() {
 
 #[test]
 fn callback_round_trip_through_a_real_queue() {
-    let Some(moto) = Moto::start("callback_round_trip_through_a_real_queue") else {
-        return;
-    };
+    let moto = Moto::start("callback_round_trip_through_a_real_queue");
     let scratch = Scratch::new("callback");
     let queue = moto.create_queue("inventory-requests");
     let machine = json!({"StartAt": "Ask", "States": {
@@ -411,9 +401,7 @@ fn callback_round_trip_through_a_real_queue() {
 
 #[test]
 fn a_missing_queue_is_a_catchable_task_failure() {
-    let Some(moto) = Moto::start("a_missing_queue_is_a_catchable_task_failure") else {
-        return;
-    };
+    let moto = Moto::start("a_missing_queue_is_a_catchable_task_failure");
     let scratch = Scratch::new("missing");
     let queue = format!("{}/123456789012/no-such-queue", moto.url);
 
@@ -525,10 +513,7 @@ fn no_credentials_for_aws_says_which_to_set() {
 /// its SQS state sends for real — to moto — as Step Functions Local sends to its SQS endpoint.
 #[test]
 fn step_functions_local_hybrid_test_case_sends_to_the_real_queue() {
-    let Some(moto) = Moto::start("step_functions_local_hybrid_test_case_sends_to_the_real_queue")
-    else {
-        return;
-    };
+    let moto = Moto::start("step_functions_local_hybrid_test_case_sends_to_the_real_queue");
     let scratch = Scratch::new("sfn-local-hybrid");
     let queue = moto.create_queue("myQueue");
     scratch.machine(

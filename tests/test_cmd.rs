@@ -91,12 +91,10 @@ fn the_examples_pass_with_junit_and_coverage() {
         out.contains("not exercised: Choice 'Done?' Choices[1] (→ GaveUp)"),
         "{out}"
     );
-    let report = junit_summary(&junit);
-    if let Some(r) = report {
-        assert_eq!(r["tests"], 20, "{r}");
-        assert_eq!(r["failures"], 0, "{r}");
-        assert_eq!(r["cases"].as_array().map(Vec::len), Some(20), "{r}");
-    }
+    let r = junit_summary(&junit);
+    assert_eq!(r["tests"], 20, "{r}");
+    assert_eq!(r["failures"], 0, "{r}");
+    assert_eq!(r["cases"].as_array().map(Vec::len), Some(20), "{r}");
 }
 
 #[test]
@@ -240,13 +238,12 @@ fn broken_tests_and_invalid_definitions_fail_the_run_with_their_reasons() {
     ] {
         assert!(out.contains(text), "{text}\n{out}");
     }
-    if let Some(r) = junit_summary(&junit) {
-        assert_eq!(
-            (&r["errors"], &r["skipped"], &r["failures"]),
-            (&json!(6), &json!(1), &json!(1)),
-            "{r}"
-        );
-    }
+    let r = junit_summary(&junit);
+    assert_eq!(
+        (&r["errors"], &r["skipped"], &r["failures"]),
+        (&json!(6), &json!(1), &json!(1)),
+        "{r}"
+    );
 }
 
 #[test]
@@ -266,8 +263,8 @@ fn usage_errors_and_filters() {
 }
 
 /// Parses the JUnit file with Python's XML parser: `{tests, failures, errors, skipped, cases:
-/// [{name, time, failure}]}`, or `None` (with a notice) when there is no python3.
-fn junit_summary(path: &Path) -> Option<Value> {
+/// [{name, time, failure}]}`.
+fn junit_summary(path: &Path) -> Value {
     const SCRIPT: &str = r#"
 import json, sys, xml.etree.ElementTree as E
 root = E.parse(sys.argv[1]).getroot()
@@ -282,22 +279,18 @@ for s in root.findall("testsuite"):
                       "failure": None if bad is None else bad.get("message")})
 print(json.dumps({k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")} | {"cases": cases}))
 "#;
-    let out = match Command::new("python3")
+    let out = Command::new("python3")
         .arg("-c")
         .arg(SCRIPT)
         .arg(path)
         .output()
-    {
-        Ok(o) => o,
-        Err(_) => {
-            eprintln!("notice: no python3; the JUnit XML is not parsed");
-            return None;
-        }
-    };
+        .expect(
+            "this test needs python3 on PATH to parse the JUnit XML (the README asks for Python 3)",
+        );
     assert!(
         out.status.success(),
         "the JUnit XML does not parse: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(serde_json::from_slice(&out.stdout).expect("the script prints JSON"))
+    serde_json::from_slice(&out.stdout).expect("the script prints JSON")
 }

@@ -1,7 +1,7 @@
 //! Shared by the tests that drive `stepwise serve` with clients no one here wrote (boto3, the
 //! AWS CLI): a server on a free loopback port, killed by its PID when dropped, and a way to run
-//! the Python clients from `scripts/test`'s virtual environment (`STEPWISE_PYTHON`), skipping
-//! with a notice when it is not there.
+//! the Python clients from `scripts/test`'s virtual environment (`STEPWISE_PYTHON`); a test that
+//! needs them and runs without them fails saying how to get them (run `scripts/test`).
 #![allow(dead_code, clippy::disallowed_methods)] // an edge: reads the environment
 
 use std::net::{TcpListener, TcpStream};
@@ -121,17 +121,14 @@ pub fn free_port() -> u16 {
     l.local_addr().expect("local address").port()
 }
 
-/// The Python of `scripts/test`'s virtual environment (with boto3 and awscli), or `None` with a
-/// notice naming the case.
-pub fn python(case: &str) -> Option<PathBuf> {
+/// The Python of `scripts/test`'s virtual environment (with boto3 and awscli); without it, a
+/// failure naming the case and what to do.
+pub fn python(case: &str) -> PathBuf {
     match std::env::var_os("STEPWISE_PYTHON").filter(|p| !p.is_empty()) {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            eprintln!(
-                "notice: {case} skipped: STEPWISE_PYTHON is not set (scripts/test sets it to a venv with boto3 and awscli)"
-            );
-            None
-        }
+        Some(p) => PathBuf::from(p),
+        None => panic!(
+            "{case} needs the Python clients: run scripts/test (it installs moto, boto3, awscli and conductor-python into a venv and sets STEPWISE_PYTHON), or set STEPWISE_PYTHON to the python of such a venv (scripts/python-env prints it)"
+        ),
     }
 }
 
@@ -185,16 +182,14 @@ pub fn run_client_with(
 }
 
 /// A whole client case: a fresh server with `args`, then `tests/clients/<script>` against it;
-/// skipped with a notice when the Python clients are not installed.
+/// it fails saying what to do when the Python clients are not installed.
 pub fn client_case(case: &str, args: &[&str], script: &str) {
-    let Some(py) = python(case) else {
-        return;
-    };
+    let py = python(case);
     let server = Server::start(case, args);
     run_client(&py, &server, script, &[]);
 }
 
-/// A running `moto_server` on a free port, killed when dropped; `None` (with a notice) when moto
+/// A running `moto_server` on a free port, killed when dropped; a failure saying what to do when moto
 /// is not installed (`STEPWISE_MOTO_SERVER`, which `scripts/test` sets).
 pub struct Moto {
     child: Child,
@@ -202,12 +197,11 @@ pub struct Moto {
 }
 
 impl Moto {
-    pub fn start(case: &str) -> Option<Moto> {
+    pub fn start(case: &str) -> Moto {
         let Some(exe) = std::env::var_os("STEPWISE_MOTO_SERVER").filter(|p| !p.is_empty()) else {
-            eprintln!(
-                "notice: {case} skipped: STEPWISE_MOTO_SERVER is not set (scripts/test installs moto)"
+            panic!(
+                "{case} needs moto_server: run scripts/test (it installs moto), or set STEPWISE_MOTO_SERVER to the moto_server of the venv scripts/python-env prints"
             );
-            return None;
         };
         let port = free_port();
         let child = Command::new(exe)
@@ -229,7 +223,7 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(moto)
+        moto
     }
 }
 
