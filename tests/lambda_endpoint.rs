@@ -36,9 +36,7 @@ impl FakeLambda {
         // Serves until the test process ends; every answer closes its connection.
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                if let Some(req) = serve(stream) {
-                    seen.lock().unwrap().push(req);
-                }
+                serve(stream, &seen);
             }
         });
         FakeLambda { url, requests }
@@ -49,7 +47,9 @@ impl FakeLambda {
     }
 }
 
-fn serve(stream: TcpStream) -> Option<Request> {
+/// Answers one request, recorded in `seen` before the answer goes out: the client may read
+/// `requests()` as soon as it has its answer.
+fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>) -> Option<()> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -81,6 +81,7 @@ fn serve(stream: TcpStream) -> Option<Request> {
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
     let (status, headers, answer) = answer(&req);
+    seen.lock().unwrap().push(req);
     let mut response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nx-amzn-RequestId: req-1\r\nConnection: close\r\n",
         answer.len()
@@ -91,8 +92,7 @@ fn serve(stream: TcpStream) -> Option<Request> {
     response.push_str("\r\n");
     response.push_str(&answer);
     let mut stream = stream;
-    stream.write_all(response.as_bytes()).ok()?;
-    Some(req)
+    stream.write_all(response.as_bytes()).ok()
 }
 
 fn answer(req: &Request) -> (&'static str, Vec<(&'static str, &'static str)>, String) {

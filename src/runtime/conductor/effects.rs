@@ -25,7 +25,7 @@ impl Conductor {
     pub fn drive(&self) -> usize {
         let mut acted = 0;
         for _ in 0..1_000 {
-            let n = self.fire_due() + self.deliver(None);
+            let n = self.fire_due() + self.deliver();
             if n == 0 {
                 break;
             }
@@ -62,12 +62,13 @@ impl Conductor {
         fired
     }
 
-    /// Claims Conductor effects in the outbox (of one workflow, or of all) and performs them;
-    /// returns how many it claimed.
-    pub fn deliver(&self, workflow: Option<&str>) -> usize {
+    /// Claims Conductor effects in the outbox and performs them; returns how many it claimed.
+    /// (`Durable::drive` does the same for both deciders' effects in a process that drives
+    /// both.)
+    pub fn deliver(&self) -> usize {
         let scope = Scope {
             decider: Some(Decider::Conductor),
-            execution: workflow,
+            execution: None,
         };
         let claimed = match self
             .store
