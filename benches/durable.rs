@@ -23,6 +23,7 @@ use stepwise::integrations::command::Binding;
 use stepwise::runtime::clock::VirtualClock;
 use stepwise::runtime::config::HandlerConfig;
 use stepwise::runtime::durable::Durable;
+use stepwise::status::ExecutionStatus;
 use stepwise::store::{
     Commit, ExecutionRecord, ExecutionStore, HistoryRow, SqliteStore, TokenStore,
 };
@@ -208,7 +209,7 @@ fn pass_chain_rate() -> f64 {
             let started = Instant::now();
             start_many(&mut rt, &def, "Passes", &format!("b{b}-"), 2_000, &config);
             let record = store.execution(&arn("Passes", &format!("b{b}-0"))).unwrap();
-            assert_eq!(record.expect("stored").status, "SUCCEEDED");
+            assert_eq!(record.expect("stored").status, ExecutionStatus::Succeeded);
             20_000.0 / started.elapsed().as_secs_f64()
         })
         .collect();
@@ -233,7 +234,12 @@ fn task_chain_rate() -> (f64, ExecutionRecord, Vec<HistoryRow>) {
         .collect();
     let sample = arn("Tasks", "b0-0");
     let record = store.execution(&sample).unwrap().expect("stored");
-    assert_eq!(record.status, "SUCCEEDED", "{:?}", record.error);
+    assert_eq!(
+        record.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        record.error
+    );
     let history = store.history(&sample, 0, 0).unwrap();
     (median(rates), record, history)
 }
@@ -327,7 +333,7 @@ fn callback_latency() -> (Duration, Duration) {
         })
         .collect();
     let done = store.execution(&arn("Callbacks", "c0")).unwrap().unwrap();
-    assert_eq!(done.status, "SUCCEEDED");
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
     latencies.sort();
     (latencies[n / 2], latencies[n * 99 / 100])
 }

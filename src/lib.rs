@@ -40,5 +40,6 @@ pub mod engine;
 pub mod integrations;
 pub mod runtime;
 pub mod serve;
+pub mod status;
 pub mod store;
 pub mod testing;

@@ -5,8 +5,8 @@ use super::report::usage;
 use crate::data::timestamp::format_millis;
 use crate::runtime::clock::SystemClock;
 use crate::runtime::durable::Durable;
-use crate::serve::sfn::shapes::{description, summary};
-use crate::store::{ExecutionFilter, ExecutionRecord, Store};
+use crate::serve::sfn::shapes::{description, status_filter, summary};
+use crate::store::{ExecutionFilter, ExecutionRecord, ExecutionStatus, Store};
 use clap::Subcommand;
 use serde_json::{Value, json};
 use std::process::ExitCode;
@@ -24,7 +24,7 @@ pub struct Args {
 enum Action {
     /// Newest first.
     List {
-        /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+        /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED (or PENDING_REDRIVE, which lists none).
         #[arg(long)]
         status: Option<String>,
         /// Only executions of this state machine (ARN).
@@ -50,8 +50,6 @@ enum Action {
         cause: Option<String>,
     },
 }
-
-const STATUSES: [&str; 5] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 
 pub fn main(args: Args) -> ExitCode {
     let (_, store) = match args.db.open() {
@@ -90,12 +88,11 @@ fn list(
     machine: Option<String>,
     limit: usize,
 ) -> Result<Value, ExitCode> {
-    if let Some(s) = status.as_deref().filter(|s| !STATUSES.contains(s)) {
-        return Err(usage(format!(
-            "Value '{s}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-            STATUSES.join(", ")
-        )));
-    }
+    let status = status
+        .as_deref()
+        .map(status_filter)
+        .transpose()
+        .map_err(usage)?;
     let filter = ExecutionFilter {
         machine_arn: machine,
         status,
@@ -158,7 +155,7 @@ fn stop(
     cause: Option<String>,
 ) -> Result<Value, ExitCode> {
     let r = load(&**store, arn)?;
-    if r.status == "RUNNING" {
+    if r.status == ExecutionStatus::Running {
         let mut rt = Durable::new(store.clone(), SystemClock::shared());
         rt.stop(arn, error, cause)
             .map_err(|e| super::task::aws_error("StopExecution", &e))?;

@@ -11,8 +11,8 @@ use crate::runtime::clock::{SharedClock, SystemClock, VirtualClock, system_now_m
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::durable::{Durable, status_of};
 use crate::runtime::worker::Workers;
-use crate::store::MemoryStore;
 use crate::store::queue::QueueStore;
+use crate::store::{ExecutionStatus, MemoryStore};
 use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -355,7 +355,7 @@ impl crate::runtime::drive::Work for UntilEnd<'_> {
             .execution(self.arn)
             .map_err(|e| e.to_string())?
             .ok_or("the execution disappeared from the store")?;
-        if record.status != "RUNNING" {
+        if record.status != ExecutionStatus::Running {
             self.ended = Some(record);
             return Ok(crate::runtime::drive::Round::Done);
         }

@@ -3,6 +3,7 @@
 use crate::asl::model::StateId;
 use crate::engine::event::WaitId;
 use crate::engine::rng::Rng;
+use crate::status::ExecutionStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -47,15 +48,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// Which status, without what it carries.
+    pub fn kind(&self) -> ExecutionStatus {
+        match self {
+            Status::Running => ExecutionStatus::Running,
+            Status::Succeeded { .. } => ExecutionStatus::Succeeded,
+            Status::Failed { .. } => ExecutionStatus::Failed,
+            Status::TimedOut { .. } => ExecutionStatus::TimedOut,
+            Status::Aborted { .. } => ExecutionStatus::Aborted,
+        }
+    }
+
     /// AWS's name for the status (`RUNNING`, `SUCCEEDED`, ...).
     pub fn name(&self) -> &'static str {
-        match self {
-            Status::Running => "RUNNING",
-            Status::Succeeded { .. } => "SUCCEEDED",
-            Status::Failed { .. } => "FAILED",
-            Status::TimedOut { .. } => "TIMED_OUT",
-            Status::Aborted { .. } => "ABORTED",
-        }
+        self.kind().name()
     }
 }
 

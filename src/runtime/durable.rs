@@ -19,8 +19,8 @@ use crate::runtime::conductor::tokens::Answer;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::wake::Wake;
 use crate::store::{
-    Commit, Decider, Error as StoreError, ExecutionRecord, HistoryRow, OutboxRecord, Scope, Store,
-    TimerRecord, TokenRecord,
+    Commit, Decider, Error as StoreError, ExecutionRecord, ExecutionStatus, HistoryRow,
+    OutboxRecord, Scope, Store, TimerRecord, TokenRecord,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -190,7 +190,7 @@ impl Durable {
             machine_arn: info.state_machine_arn.clone(),
             machine_name: info.state_machine_name.clone(),
             definition: definition.to_string(),
-            status: String::new(),
+            status: ExecutionStatus::Running,
             input,
             output: None,
             error: None,
@@ -231,7 +231,7 @@ impl Durable {
                 .execution(arn)?
                 .ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
             let mut commit = cleanup.clone();
-            if record.status == "RUNNING" {
+            if record.status == ExecutionStatus::Running {
                 let machine = self.machine(&record.definition)?;
                 let mut exec: Execution = serde_json::from_str(&record.state).map_err(|e| {
                     Error::Corrupt(format!("execution {arn} cannot be read back: {e}"))
@@ -418,7 +418,7 @@ impl Durable {
         let Some(record) = self.store.execution(arn)? else {
             return Ok(None);
         };
-        if record.status != "RUNNING" {
+        if record.status != ExecutionStatus::Running {
             return Ok(None);
         }
         let exec = serde_json::from_str(&record.state)
@@ -457,7 +457,7 @@ impl Durable {
         let Some(record) = self.store.execution(arn)? else {
             return Ok(None);
         };
-        if record.status != "RUNNING" {
+        if record.status != ExecutionStatus::Running {
             return Ok(None);
         }
         let config: HandlerConfig = serde_json::from_str(&record.config).unwrap_or_default();
@@ -702,7 +702,7 @@ fn exec_now(exec: &Execution) -> i64 {
 fn update_record(record: &mut ExecutionRecord, exec: &Execution, now: i64) -> Result<()> {
     record.state = serde_json::to_string(exec)
         .map_err(|e| Error::Corrupt(format!("cannot serialize execution: {e}")))?;
-    record.status = exec.status.name().to_string();
+    record.status = exec.status.kind();
     match &exec.status {
         Status::Running => {}
         Status::Succeeded { output } => {
@@ -737,12 +737,12 @@ pub fn status_of(record: &ExecutionRecord) -> Status {
         .and_then(|o| serde_json::from_str(o).ok())
         .unwrap_or_default();
     let (error, cause) = (record.error.clone(), record.cause.clone());
-    match record.status.as_str() {
-        "SUCCEEDED" => Status::Succeeded { output },
-        "FAILED" => Status::Failed { error, cause },
-        "TIMED_OUT" => Status::TimedOut { error, cause },
-        "ABORTED" => Status::Aborted { error, cause },
-        _ => Status::Running,
+    match record.status {
+        ExecutionStatus::Succeeded => Status::Succeeded { output },
+        ExecutionStatus::Failed => Status::Failed { error, cause },
+        ExecutionStatus::TimedOut => Status::TimedOut { error, cause },
+        ExecutionStatus::Aborted => Status::Aborted { error, cause },
+        ExecutionStatus::Running | ExecutionStatus::PendingRedrive => Status::Running,
     }
 }
 

@@ -5,14 +5,14 @@
 //!
 //! Definitions (workflows, tasks, event handlers) are resources (`registry.rs`).
 
-use super::Result;
+use super::{Result, WorkflowStatus};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowRow {
     pub id: String,
     pub name: String,
-    pub status: String,
+    pub status: WorkflowStatus,
     pub correlation_id: Option<String>,
     pub created_ms: i64,
     /// When a timer of the workflow is due (WAIT, delayed tasks), if any.

@@ -10,8 +10,8 @@ pub(crate) use queue::*;
 pub(crate) use registry::*;
 
 use super::{
-    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, HistoryRow, OutboxRecord, Scope,
-    Store, TimerRecord, TokenRecord,
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStatus, HistoryRow,
+    OutboxRecord, Scope, Store, TimerRecord, TokenRecord,
 };
 
 /// Expands to one `#[test]` per contract function; `$make` builds a fresh store (anything that
@@ -90,7 +90,7 @@ pub(crate) fn record(name: &str, version: i64) -> ExecutionRecord {
         machine_arn: MACHINE.into(),
         machine_name: "M".into(),
         definition: r#"{"StartAt":"W","States":{"W":{"Type":"Succeed"}}}"#.into(),
-        status: "RUNNING".into(),
+        status: ExecutionStatus::Running,
         input: r#"{"n":1}"#.into(),
         output: None,
         error: None,
@@ -598,18 +598,18 @@ pub(crate) fn outbox_ids_are_not_reused(s: &dyn Store) {
 
 pub(crate) fn list_executions_filters_and_orders(s: &dyn Store) {
     let rows = [
-        ("a", MACHINE, "SUCCEEDED", 100),
-        ("b", MACHINE, "RUNNING", 300),
-        ("c", OTHER_MACHINE, "RUNNING", 200),
-        ("d", MACHINE, "RUNNING", 400),
-        ("e", MACHINE, "FAILED", 300),
+        ("a", MACHINE, ExecutionStatus::Succeeded, 100),
+        ("b", MACHINE, ExecutionStatus::Running, 300),
+        ("c", OTHER_MACHINE, ExecutionStatus::Running, 200),
+        ("d", MACHINE, ExecutionStatus::Running, 400),
+        ("e", MACHINE, ExecutionStatus::Failed, 300),
     ];
     for (name, machine, status, start_ms) in rows {
         let x = ExecutionRecord {
             machine_arn: machine.into(),
-            status: status.into(),
+            status,
             start_ms,
-            stop_ms: (status != "RUNNING").then_some(start_ms + 1),
+            stop_ms: status.is_terminal().then_some(start_ms + 1),
             ..record(name, 1)
         };
         s.create_execution(&x, &Commit::default()).unwrap();
@@ -625,7 +625,7 @@ pub(crate) fn list_executions_filters_and_orders(s: &dyn Store) {
         "newest first, then by ARN"
     );
     let running = ExecutionFilter {
-        status: Some("RUNNING".into()),
+        status: Some(ExecutionStatus::Running),
         ..all.clone()
     };
     assert_eq!(names(running.clone()), ["d", "b", "c"]);
@@ -663,13 +663,13 @@ pub(crate) fn list_executions_filters_and_orders(s: &dyn Store) {
         (
             summary.arn.as_str(),
             summary.machine_arn.as_str(),
-            summary.status.as_str()
+            summary.status
         ),
-        (arn("d").as_str(), MACHINE, "RUNNING")
+        (arn("d").as_str(), MACHINE, ExecutionStatus::Running)
     );
     assert_eq!((summary.start_ms, summary.stop_ms), (400, None));
     let failed = ExecutionFilter {
-        status: Some("FAILED".into()),
+        status: Some(ExecutionStatus::Failed),
         ..ExecutionFilter::default()
     };
     let failed = s.list_executions(&failed).unwrap();

@@ -275,7 +275,7 @@ fn summary(x: &ExecutionRecord) -> ExecutionSummary {
         arn: x.arn.clone(),
         name: x.name.clone(),
         machine_arn: x.machine_arn.clone(),
-        status: x.status.clone(),
+        status: x.status,
         start_ms: x.start_ms,
         stop_ms: x.stop_ms,
     }

@@ -10,6 +10,7 @@
 //! was computed from and fails with `Error::Conflict` when another process committed first. The
 //! caller reloads and steps again. Everything in one `commit` call happens atomically.
 
+pub use crate::status::{ExecutionStatus, WorkflowStatus};
 use serde::{Deserialize, Serialize};
 
 pub mod conductor;
@@ -37,8 +38,7 @@ pub struct ExecutionRecord {
     pub machine_name: String,
     /// The definition text the execution runs (kept per execution: definitions change).
     pub definition: String,
-    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
-    pub status: String,
+    pub status: ExecutionStatus,
     /// JSON text.
     pub input: String,
     /// JSON text, when SUCCEEDED.
@@ -58,7 +58,7 @@ pub struct ExecutionSummary {
     pub arn: String,
     pub name: String,
     pub machine_arn: String,
-    pub status: String,
+    pub status: ExecutionStatus,
     pub start_ms: i64,
     pub stop_ms: Option<i64>,
 }
@@ -66,7 +66,7 @@ pub struct ExecutionSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecutionFilter {
     pub machine_arn: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ExecutionStatus>,
     /// At most this many, newest first (0 = no limit).
     pub limit: usize,
     /// Pagination: only executions after this `(start_ms, arn)` in the listing's order (the

@@ -11,6 +11,7 @@
 mod conductor;
 mod queue;
 mod registry;
+mod status;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};

@@ -11,6 +11,7 @@ use crate::conductor::def::EventHandler;
 use crate::conductor::events::{self, Decision, Resolved, object};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::TaskStatus;
+use crate::status::EventStatus;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -96,7 +97,7 @@ impl Conductor {
                         event,
                         &m.id,
                         0,
-                        "SKIPPED",
+                        EventStatus::Skipped,
                         None,
                         json!({"msg": m.body, "condition": h.condition}),
                     );
@@ -130,7 +131,7 @@ impl Conductor {
             event,
             message_id,
             i,
-            "IN_PROGRESS",
+            EventStatus::InProgress,
             Some(name),
             Value::Null,
         );
@@ -169,7 +170,7 @@ impl Conductor {
         let record = self.store.event_execution(key).ok().flatten();
         record
             .and_then(|b| serde_json::from_str::<Value>(&b).ok())
-            .is_some_and(|v| v["status"] == "IN_PROGRESS")
+            .is_some_and(|v| v["status"] == EventStatus::InProgress.name())
     }
 
     /// Performs an action: the event execution's status and output, or `Err` to retry later.
@@ -178,7 +179,7 @@ impl Conductor {
         event: &str,
         key: &str,
         action: &Resolved,
-    ) -> Result<(&'static str, Map<String, Value>), String> {
+    ) -> Result<(EventStatus, Map<String, Value>), String> {
         match action {
             Resolved::StartWorkflow {
                 name,
@@ -196,7 +197,7 @@ impl Conductor {
                 let id = self
                     .start_idempotently(name, *version, start)
                     .map_err(|e| e.message)?;
-                Ok(("COMPLETED", object(json!({"workflowId": id}))))
+                Ok((EventStatus::Completed, object(json!({"workflowId": id}))))
             }
             Resolved::UpdateTask {
                 failed,
@@ -219,7 +220,7 @@ impl Conductor {
             } => {
                 let Some(id) = workflow_id else {
                     return Ok((
-                        "FAILED",
+                        EventStatus::Failed,
                         object(json!({"exception": "terminate_workflow needs a workflowId"})),
                     ));
                 };
@@ -233,7 +234,7 @@ impl Conductor {
             } => {
                 let Some(id) = workflow_id else {
                     return Ok((
-                        "FAILED",
+                        EventStatus::Failed,
                         object(
                             json!({"exception": "update_workflow_variables needs a workflowId"}),
                         ),
@@ -276,7 +277,7 @@ impl Conductor {
         task_id: Option<&str>,
         output: &Map<String, Value>,
         reason: Option<String>,
-    ) -> Result<(&'static str, Map<String, Value>), String> {
+    ) -> Result<(EventStatus, Map<String, Value>), String> {
         let not_found = || {
             let mut o = output.clone();
             o.insert(
@@ -288,7 +289,7 @@ impl Conductor {
                     workflow_id.unwrap_or("null")
                 )),
             );
-            Ok(("COMPLETED", o))
+            Ok((EventStatus::Completed, o))
         };
         let Some(wf_id) = workflow_id else {
             return not_found();
@@ -310,18 +311,20 @@ impl Conductor {
             ops::update_task(cx, wf, update).map(|_| true)
         });
         match r {
-            Ok(true) => Ok(("COMPLETED", output.clone())),
+            Ok(true) => Ok((EventStatus::Completed, output.clone())),
             Ok(false) => not_found(),
-            Err(e) if e.status == 404 => Ok(("FAILED", object(json!({"exception": e.message})))),
+            Err(e) if e.status == 404 => {
+                Ok((EventStatus::Failed, object(json!({"exception": e.message}))))
+            }
             Err(e) => Err(e.message),
         }
     }
 }
 
-fn outcome(r: Result<(), OpError>, ok: Value) -> (&'static str, Map<String, Value>) {
+fn outcome(r: Result<(), OpError>, ok: Value) -> (EventStatus, Map<String, Value>) {
     match r {
-        Ok(()) => ("COMPLETED", object(ok)),
-        Err(e) => ("FAILED", object(json!({"exception": e.message}))),
+        Ok(()) => (EventStatus::Completed, object(ok)),
+        Err(e) => (EventStatus::Failed, object(json!({"exception": e.message}))),
     }
 }
 
@@ -355,7 +358,7 @@ fn record(
     event: &str,
     message_id: &str,
     i: usize,
-    status: &str,
+    status: EventStatus,
     action: Option<&str>,
     output: Value,
 ) -> Value {
@@ -364,7 +367,7 @@ fn record(
         "messageId": message_id,
         "name": h.name,
         "event": event,
-        "status": status,
+        "status": status.name(),
         "action": action,
         "output": output,
     })

@@ -280,7 +280,7 @@ pub(crate) fn row_of(wf: &Workflow, revision: i64) -> Result<WorkflowRow, OpErro
     Ok(WorkflowRow {
         id: wf.workflow_id.clone(),
         name: wf.name.clone(),
-        status: wf.status.name().to_string(),
+        status: wf.status,
         correlation_id: wf.correlation_id.clone(),
         created_ms: wf.create_time,
         due_ms: wf.next_due(),

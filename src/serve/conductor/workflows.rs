@@ -3,6 +3,7 @@
 use super::{Answer, Request, Result, not_supported};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::runtime::conductor::Conductor;
+use crate::status::WorkflowStatus;
 use serde_json::{Value, json};
 
 pub fn call(c: &Conductor, r: &Request, p: &[&str]) -> Result {
@@ -15,7 +16,7 @@ pub fn call(c: &Conductor, r: &Request, p: &[&str]) -> Result {
                 .list_workflows(Some(name), 0)
                 .map_err(crate::runtime::conductor::internal)?
                 .into_iter()
-                .filter(|w| w.status == "RUNNING")
+                .filter(|w| w.status == WorkflowStatus::Running)
                 .map(|w| Value::from(w.id))
                 .collect();
             Ok(Answer::json(&Value::Array(ids)))
@@ -116,7 +117,11 @@ fn search(c: &Conductor, r: &Request) -> Result {
     let results: Vec<Value> = rows
         .into_iter()
         .filter(|w| types.as_ref().is_none_or(|t| t.contains(&w.name)))
-        .filter(|w| statuses.as_ref().is_none_or(|s| s.contains(&w.status)))
+        .filter(|w| {
+            statuses
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|s| s == w.status.name()))
+        })
         .take(size)
         .filter_map(|w| c.workflow(&w.id).ok())
         .map(|w| summary(&w))

@@ -3,25 +3,17 @@
 use super::arns::{check_execution, check_name, express_arn};
 use super::definitions::invalid_definition;
 use super::machines::{self, MachineBody};
-use super::shapes::{description, summary};
+use super::shapes::{description, status_filter, summary};
 use crate::engine::ExecutionInfo;
 use crate::runtime::durable::Error as RuntimeError;
 use crate::serve::App;
 use crate::serve::protocol::{
     ApiError, Body, Reply, epoch, max_results, page_position, page_token,
 };
-use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord};
+use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord, ExecutionStatus};
 use serde_json::{Value, json};
 
 const MAX_PAYLOAD: usize = crate::engine::failure::MAX_PAYLOAD_BYTES;
-const STATUSES: [&str; 6] = [
-    "RUNNING",
-    "SUCCEEDED",
-    "FAILED",
-    "TIMED_OUT",
-    "ABORTED",
-    "PENDING_REDRIVE",
-];
 
 pub fn load(app: &App, arn: &str) -> Result<ExecutionRecord, ApiError> {
     check_execution(arn)?;
@@ -115,7 +107,7 @@ pub fn start(
         Err(RuntimeError::Store(StoreError::AlreadyExists { arn })) => {
             let existing = load(app, &arn)?;
             let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
-            if existing.status == "RUNNING" && same_input {
+            if existing.status == ExecutionStatus::Running && same_input {
                 Ok(Started {
                     arn,
                     start_ms: existing.start_ms,
@@ -240,15 +232,11 @@ pub fn list(app: &App, body: &Body) -> Reply {
             "This operation is not supported by this type of state machine",
         ));
     }
-    let status = body.opt_str("statusFilter")?;
-    if let Some(s) = status
-        && !STATUSES.contains(&s)
-    {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{s}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-            STATUSES.join(", ")
-        )));
-    }
+    let status = body
+        .opt_str("statusFilter")?
+        .map(status_filter)
+        .transpose()
+        .map_err(|e| ApiError::validation(format!("1 validation error detected: {e}")))?;
     let max = max_results(body, 100, 1000)?;
     let after = match body.opt_str("nextToken")? {
         Some(t) => {
@@ -263,7 +251,7 @@ pub fn list(app: &App, body: &Body) -> Reply {
     };
     let filter = ExecutionFilter {
         machine_arn: Some(machine_arn.to_string()),
-        status: status.map(str::to_string),
+        status,
         limit: max + 1,
         after,
     };
@@ -286,7 +274,7 @@ pub fn stop(app: &App, body: &Body) -> Reply {
     let error = body.bounded("error", 256)?.map(str::to_string);
     let cause = body.bounded("cause", 32_768)?.map(str::to_string);
     let r = load(app, arn)?;
-    if r.status == "RUNNING" {
+    if r.status == ExecutionStatus::Running {
         app.durable(|d| d.stop(arn, error, cause))
             .map_err(ApiError::internal)?;
     }

@@ -1,11 +1,22 @@
 //! DescribeExecution's and ListExecutions' shapes of a stored execution, shared by the API
 //! (timestamps as epoch seconds) and `stepwise executions` (ISO text): `date` renders them.
 
-use crate::store::{ExecutionRecord, ExecutionSummary};
+use crate::store::{ExecutionRecord, ExecutionStatus, ExecutionSummary};
 use serde_json::{Map, Value, json};
 
 /// How a timestamp (epoch milliseconds) is written.
 pub type Date = fn(i64) -> Value;
+
+/// ListExecutions' `statusFilter` (and `stepwise executions list --status`): a status, or the
+/// constraint it fails, in AWS's words.
+pub fn status_filter(s: &str) -> Result<ExecutionStatus, String> {
+    ExecutionStatus::parse(s).ok_or_else(|| {
+        format!(
+            "Value '{s}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            ExecutionStatus::names()
+        )
+    })
+}
 
 /// A ListExecutions item.
 pub fn summary(x: &ExecutionSummary, date: Date) -> Map<String, Value> {
@@ -13,7 +24,7 @@ pub fn summary(x: &ExecutionSummary, date: Date) -> Map<String, Value> {
         &x.arn,
         &x.machine_arn,
         &x.name,
-        &x.status,
+        x.status,
         (x.start_ms, x.stop_ms),
         date,
     )
@@ -25,7 +36,7 @@ pub fn description(r: &ExecutionRecord, date: Date) -> Map<String, Value> {
         &r.arn,
         &r.machine_arn,
         &r.name,
-        &r.status,
+        r.status,
         (r.start_ms, r.stop_ms),
         date,
     );
@@ -42,7 +53,10 @@ pub fn description(r: &ExecutionRecord, date: Date) -> Map<String, Value> {
         m.insert("cause".into(), json!(c));
     }
     m.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
-    let reason = if r.status == "RUNNING" || r.status == "SUCCEEDED" {
+    let reason = if matches!(
+        r.status,
+        ExecutionStatus::Running | ExecutionStatus::Succeeded
+    ) {
         format!("Execution is {} and cannot be redriven", r.status)
     } else {
         "stepwise does not redrive executions".to_string()
@@ -56,7 +70,7 @@ fn common(
     arn: &str,
     machine_arn: &str,
     name: &str,
-    status: &str,
+    status: ExecutionStatus,
     (start_ms, stop_ms): (i64, Option<i64>),
     date: Date,
 ) -> Map<String, Value> {
@@ -64,7 +78,7 @@ fn common(
     m.insert("executionArn".into(), json!(arn));
     m.insert("stateMachineArn".into(), json!(machine_arn));
     m.insert("name".into(), json!(name));
-    m.insert("status".into(), json!(status));
+    m.insert("status".into(), json!(status.name()));
     m.insert("startDate".into(), date(start_ms));
     if let Some(stop) = stop_ms {
         m.insert("stopDate".into(), date(stop));

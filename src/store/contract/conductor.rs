@@ -1,13 +1,13 @@
 //! The Conductor part of the contract: workflow rows and event executions.
 
 use crate::store::conductor::WorkflowRow;
-use crate::store::{Error, Store};
+use crate::store::{Error, Store, WorkflowStatus};
 
 fn row(id: &str, name: &str, created_ms: i64) -> WorkflowRow {
     WorkflowRow {
         id: id.into(),
         name: name.into(),
-        status: "RUNNING".into(),
+        status: WorkflowStatus::Running,
         correlation_id: None,
         created_ms,
         due_ms: None,
@@ -26,13 +26,16 @@ pub(crate) fn conductor_workflow_insert_read_update(s: &dyn Store) {
     let mut w = s.workflow("w1").unwrap().unwrap();
     assert_eq!((w.name.as_str(), w.revision), ("wf", 1));
     w.revision = 2;
-    w.status = "COMPLETED".into();
+    w.status = WorkflowStatus::Completed;
     s.update_workflow(&w).unwrap();
-    assert_eq!(s.workflow("w1").unwrap().unwrap().status, "COMPLETED");
+    assert_eq!(
+        s.workflow("w1").unwrap().unwrap().status,
+        WorkflowStatus::Completed
+    );
     // A writer that read revision 1 lost the race.
     let stale = WorkflowRow {
         revision: 2,
-        status: "FAILED".into(),
+        status: WorkflowStatus::Failed,
         ..w.clone()
     };
     assert_eq!(
