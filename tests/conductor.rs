@@ -11,7 +11,9 @@ use stepwise::conductor::workflow::{TaskStatus, Workflow, WorkflowStatus};
 use stepwise::runtime::clock::Clock;
 use stepwise::runtime::conductor::Conductor;
 use stepwise::runtime::conductor::queues::{Embedded, EventQueues, Queues};
-use stepwise::store::{MemoryStore, Store};
+use stepwise::store::{
+    Commit, Decider, MemoryStore, Scope, Store, TimerRecord, WorkflowRow, WorkflowWrite,
+};
 
 /// Each test runs in its own process (nextest), so one clock per process is one per test.
 static NOW: AtomicI64 = AtomicI64::new(1_700_000_000_000);
@@ -180,6 +182,69 @@ fn a_timed_wait_ends_by_itself_or_earlier_from_outside() {
     assert_eq!(Value::Object(rig.wf(&early).output), json!({"by": "hand"}));
     rig.tick(1_000);
     assert_eq!(rig.wf(&by_timer).status, WorkflowStatus::Completed);
+}
+
+/// The Conductor timers in the store, as `(workflow id, due)`.
+fn conductor_timers(store: &dyn Store) -> Vec<(String, i64)> {
+    let scope = Scope {
+        decider: Some(Decider::Conductor),
+        execution: None,
+    };
+    let timers = store.due_timers(i64::MAX, 100, scope).unwrap();
+    timers
+        .into_iter()
+        .map(|t| (t.execution_arn, t.due_ms))
+        .collect()
+}
+
+#[test]
+fn a_wait_deadline_is_a_timer_beside_asl_timers_and_a_broken_workflow_is_tried_later() {
+    let timed = json!({"name": "t", "taskReferenceName": "t", "type": "WAIT", "inputParameters": {"duration": "10s"}});
+    let rig = rig(&[json!({"name": "w", "tasks": [timed]})]);
+    let id = rig.start("w", json!({}));
+    assert_eq!(
+        conductor_timers(&*rig.store),
+        [(id.clone(), now() + 10_000)]
+    );
+    rig.tick(10_000);
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Completed);
+    assert_eq!(
+        conductor_timers(&*rig.store),
+        [],
+        "an ended workflow has no timer"
+    );
+
+    // A workflow whose row no longer reads: its timer moves on by the lease instead of firing
+    // again at once (a driver would spin on it).
+    let broken = WorkflowRow {
+        id: "broken".into(),
+        name: "w".into(),
+        status: WorkflowStatus::Running,
+        correlation_id: None,
+        created_ms: now(),
+        body: "not a workflow".into(),
+        revision: 1,
+    };
+    let due = TimerRecord {
+        execution_arn: "broken".into(),
+        timer: 0,
+        due_ms: now(),
+        decider: Decider::Conductor,
+    };
+    let commit = Commit {
+        workflow: Some(WorkflowWrite {
+            row: broken,
+            insert: true,
+        }),
+        new_timers: vec![due],
+        ..Commit::default()
+    };
+    rig.store.commit(&[commit]).unwrap();
+    assert_eq!(rig.c.drive(), 1, "fired once, not again and again");
+    assert_eq!(
+        conductor_timers(&*rig.store),
+        [("broken".to_string(), now() + stepwise::runtime::LEASE_MS)]
+    );
 }
 
 #[test]

@@ -263,23 +263,19 @@ impl Durable {
         }
     }
 
-    /// When the next timer this runtime fires is due: the earliest ASL timer, and the earliest
-    /// Conductor deadline when it drives Conductor workflows.
+    /// Whose timers and effects this runtime fires and performs: ASL executions' (and
+    /// Conductor workflows' when it drives them), all or only those of `confine_to`.
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            decider: (!self.deliver_conductor).then_some(Decider::Asl),
+            execution: self.only.as_deref(),
+        }
+    }
+
+    /// When the next timer this runtime fires is due.
     pub fn next_due(&self) -> Option<i64> {
-        let asl = match &self.only {
-            Some(arn) => self
-                .store
-                .timers_of(arn)
-                .ok()
-                .and_then(|t| t.first().cloned()),
-            None => self.store.next_timer().ok().flatten(),
-        };
-        let asl = asl.map(|t| t.due_ms);
-        let conductor = match &self.conductor {
-            Some(c) if self.deliver_conductor => c.store.next_workflow_due().ok().flatten(),
-            _ => None,
-        };
-        asl.into_iter().chain(conductor).min()
+        let next = self.store.next_timer(self.scope()).ok().flatten();
+        next.map(|t| t.due_ms)
     }
 
     /// Frees the outbox leases of processes that died (`kill -9` mid-delivery), so their effects
@@ -294,7 +290,7 @@ impl Durable {
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;
         loop {
-            let n = self.fire_timers()? + self.fire_conductor_timers() + self.deliver()?;
+            let n = self.fire_timers()? + self.deliver()?;
             if n == 0 {
                 return Ok(total);
             }
@@ -304,16 +300,16 @@ impl Durable {
 
     fn fire_timers(&mut self) -> Result<usize> {
         let now = self.clock.now_ms();
-        let due = match &self.only {
-            Some(arn) => {
-                let mut of = self.store.timers_of(arn)?;
-                of.retain(|t| t.due_ms <= now);
-                of
+        let due = self.store.due_timers(now, BATCH, self.scope())?;
+        let (conductor, asl): (Vec<_>, Vec<_>) =
+            due.iter().partition(|t| t.decider == Decider::Conductor);
+        if let Some(c) = &self.conductor {
+            for t in conductor {
+                c.fire(&t.execution_arn);
             }
-            None => self.store.due_timers(now, BATCH)?,
-        };
-        let work = due
-            .iter()
+        }
+        let work = asl
+            .into_iter()
             .map(|t| {
                 let cleanup = Commit {
                     removed_timers: vec![(t.execution_arn.clone(), t.timer)],
@@ -330,22 +326,11 @@ impl Durable {
         Ok(due.len())
     }
 
-    fn fire_conductor_timers(&self) -> usize {
-        match &self.conductor {
-            Some(c) if self.deliver_conductor => c.fire_due(),
-            _ => 0,
-        }
-    }
-
     fn deliver(&mut self) -> Result<usize> {
         let now = self.lease_now();
-        let scope = Scope {
-            decider: (!self.deliver_conductor).then_some(Decider::Asl),
-            execution: self.only.as_deref(),
-        };
         let claimed = self
             .store
-            .claim_outbox(now, LEASE_MS, BATCH, &self.owner, scope)?;
+            .claim_outbox(now, LEASE_MS, BATCH, &self.owner, self.scope())?;
         let mut work = Vec::with_capacity(claimed.len());
         for record in &claimed {
             let done = Commit {
@@ -651,6 +636,7 @@ fn collect(
                 execution_arn: arn.clone(),
                 timer,
                 due_ms,
+                decider: Decider::Asl,
             }),
             Effect::Invoke(inv) => {
                 if let Some(token) = &inv.token {

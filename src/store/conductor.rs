@@ -1,7 +1,8 @@
 //! Conductor workflow executions and event-handler executions. A workflow row holds the whole
-//! execution as JSON (`conductor::Workflow`), with the columns the store needs to find work:
-//! its status, when it is next due, and whether it has effects still to perform. Rows carry a
-//! `revision` for optimistic concurrency, as executions do.
+//! execution as JSON (`conductor::Workflow`), with the columns the store needs to list them.
+//! Rows carry a `revision` for optimistic concurrency, as executions do. What a workflow waits
+//! for lives where an ASL execution's does: its next deadline in the timers table, its effects
+//! in the outbox, its task tokens in the tokens table (all written by the same `Commit`).
 //!
 //! Definitions (workflows, tasks, event handlers) are resources (`registry.rs`).
 
@@ -15,10 +16,6 @@ pub struct WorkflowRow {
     pub status: WorkflowStatus,
     pub correlation_id: Option<String>,
     pub created_ms: i64,
-    /// When a timer of the workflow is due (WAIT, delayed tasks), if any.
-    pub due_ms: Option<i64>,
-    /// Effects decided but not yet performed.
-    pub pending: bool,
     /// JSON of the execution.
     pub body: String,
     /// 1 when inserted; each update writes the stored revision + 1.
@@ -32,10 +29,6 @@ pub trait ConductorStore {
     /// Replaces the row when the stored revision is `row.revision - 1`; `Error::Conflict` when
     /// another writer came first (reload and apply again).
     fn update_workflow(&self, row: &WorkflowRow) -> Result<()>;
-    /// Workflows with effects pending, or due at or before `now_ms`; at most `limit` ids.
-    fn due_workflows(&self, now_ms: i64, limit: usize) -> Result<Vec<String>>;
-    /// The earliest `due_ms` of all.
-    fn next_workflow_due(&self) -> Result<Option<i64>>;
     /// Workflows, newest first, optionally of one name, at most `limit` (0: all).
     fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>>;
     /// Records an event execution under `key` unless one exists: `false` means this

@@ -58,7 +58,7 @@ macro_rules! contract_tests {
             registry_lists_by_kind_and_name,
             registry_delete,
             conductor_workflow_insert_read_update,
-            conductor_due_and_pending,
+            conductor_timers_are_scoped_by_decider,
             conductor_workflow_commits_with_its_effects,
             conductor_list_newest_first,
             conductor_event_executions_claim_once,
@@ -138,6 +138,7 @@ fn timer(execution: &str, timer: u64, due_ms: i64) -> TimerRecord {
         execution_arn: arn(execution),
         timer,
         due_ms,
+        decider: Decider::Asl,
     }
 }
 
@@ -184,7 +185,7 @@ fn snapshot(s: &dyn Store, names: &[&str]) -> Snapshot {
         executions: arns.iter().map(|a| s.execution(a).unwrap()).collect(),
         history: arns.iter().map(|a| s.history(a, 0, 0).unwrap()).collect(),
         tokens: arns.iter().map(|a| s.open_tokens(a).unwrap()).collect(),
-        timers: s.due_timers(i64::MAX, usize::MAX).unwrap(),
+        timers: s.due_timers(i64::MAX, usize::MAX, Scope::ALL).unwrap(),
         outbox: outbox(s),
     }
 }
@@ -225,7 +226,10 @@ pub(crate) fn create_and_read_back(s: &dyn Store) {
         s.open_tokens(&x.arn).unwrap(),
         vec![token("tok-a", "a", 1, 5)]
     );
-    assert_eq!(s.next_timer().unwrap(), Some(timer("a", 2, 5_000)));
+    assert_eq!(
+        s.next_timer(Scope::ALL).unwrap(),
+        Some(timer("a", 2, 5_000))
+    );
     let claimed = s.claim_outbox(0, 1_000, 10, "p1", Scope::ALL).unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(claimed[0].id > 0, "the store assigns ids: {claimed:?}");
@@ -281,7 +285,7 @@ pub(crate) fn commit_applies_everything(s: &dyn Store) {
         s.open_tokens(&x.arn).unwrap(),
         vec![token("new-a", "a", 3, 6)]
     );
-    let timers = s.due_timers(i64::MAX, 10).unwrap();
+    let timers = s.due_timers(i64::MAX, 10, Scope::ALL).unwrap();
     assert_eq!(timers, vec![timer("a", 4, 7_000)]);
     assert_eq!(payloads(s), vec!["more"]);
 }
@@ -391,7 +395,7 @@ pub(crate) fn commit_without_execution(s: &dyn Store) {
         "the row is untouched"
     );
     assert_eq!(s.open_tokens(&x.arn).unwrap(), vec![]);
-    assert_eq!(s.next_timer().unwrap(), None);
+    assert_eq!(s.next_timer(Scope::ALL).unwrap(), None);
     assert_eq!(outbox(s), vec![]);
 }
 
@@ -447,7 +451,7 @@ pub(crate) fn tokens_close_and_open_tokens_filter(s: &dyn Store) {
 }
 
 pub(crate) fn timers_order_limit_and_removal(s: &dyn Store) {
-    assert_eq!(s.next_timer().unwrap(), None);
+    assert_eq!(s.next_timer(Scope::ALL).unwrap(), None);
     let x = record("a", 1);
     let first = Commit {
         new_timers: vec![
@@ -460,23 +464,31 @@ pub(crate) fn timers_order_limit_and_removal(s: &dyn Store) {
         ..Commit::default()
     };
     s.create_execution(&x, &first).unwrap();
-    let due = s.due_timers(250, 10).unwrap();
+    let due = s.due_timers(250, 10, Scope::ALL).unwrap();
     let expected = vec![timer("a", 9, 100), timer("a", 3, 200), timer("a", 4, 200)];
     assert_eq!(due, expected);
-    assert_eq!(s.due_timers(250, 2).unwrap(), expected[..2]);
-    assert_eq!(s.due_timers(99, 10).unwrap(), vec![]);
+    assert_eq!(s.due_timers(250, 2, Scope::ALL).unwrap(), expected[..2]);
+    assert_eq!(s.due_timers(99, 10, Scope::ALL).unwrap(), vec![]);
     assert_eq!(
-        s.due_timers(300, 10).unwrap().len(),
+        s.due_timers(300, 10, Scope::ALL).unwrap().len(),
         4,
         "due at exactly now"
     );
-    assert_eq!(s.next_timer().unwrap(), Some(timer("a", 9, 100)));
+    assert_eq!(s.next_timer(Scope::ALL).unwrap(), Some(timer("a", 9, 100)));
+    fn of(name: &str) -> Scope<'_> {
+        Scope {
+            decider: None,
+            execution: Some(name),
+        }
+    }
+    let b = arn("b");
     assert_eq!(
-        s.timers_of(&arn("b")).unwrap(),
+        s.due_timers(i64::MAX, 10, of(&b)).unwrap(),
         vec![timer("b", 1, 300)],
         "one execution's timers"
     );
-    assert_eq!(s.timers_of(&arn("a")).unwrap(), expected);
+    assert_eq!(s.next_timer(of(&b)).unwrap(), Some(timer("b", 1, 300)));
+    assert_eq!(s.due_timers(250, 10, of(&arn("a"))).unwrap(), expected);
     let c = Commit {
         removed_timers: vec![(arn("a"), 9), (arn("a"), 3)],
         new_timers: vec![timer("a", 4, 50)],
@@ -484,11 +496,11 @@ pub(crate) fn timers_order_limit_and_removal(s: &dyn Store) {
     };
     s.commit(&[c]).unwrap();
     assert_eq!(
-        s.next_timer().unwrap(),
+        s.next_timer(Scope::ALL).unwrap(),
         Some(timer("a", 4, 50)),
         "re-arming moves a timer"
     );
-    let all = s.due_timers(i64::MAX, 10).unwrap();
+    let all = s.due_timers(i64::MAX, 10, Scope::ALL).unwrap();
     assert_eq!(
         all,
         vec![timer("a", 4, 50), timer("b", 1, 300), timer("c", 1, 1_000)]
@@ -505,7 +517,7 @@ pub(crate) fn timer_armed_and_removed_in_one_step(s: &dyn Store) {
     };
     s.commit(&[c]).unwrap();
     assert_eq!(
-        s.due_timers(i64::MAX, 10).unwrap(),
+        s.due_timers(i64::MAX, 10, Scope::ALL).unwrap(),
         vec![timer("a", 2, 5_000)]
     );
 }

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    Commit, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary, HistoryRow,
-    Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore, TokenRecord, TokenStore,
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStore, ExecutionSummary,
+    HistoryRow, Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore, TokenRecord,
+    TokenStore,
 };
 
 #[derive(Default)]
@@ -28,7 +29,7 @@ struct Inner {
     tokens: HashMap<String, TokenRecord>,
     /// Open tokens per execution.
     open_tokens: HashMap<String, BTreeSet<String>>,
-    timers: HashMap<(String, u64), i64>,
+    timers: HashMap<(String, u64), (i64, Decider)>,
     /// The same timers, ordered as `due_timers` returns them.
     timers_by_due: BTreeSet<(i64, String, u64)>,
     outbox: BTreeMap<i64, OutboxRecord>,
@@ -221,7 +222,7 @@ impl Inner {
         for t in &c.new_timers {
             self.remove_timer(&t.execution_arn, t.timer);
             let key = (t.execution_arn.clone(), t.timer);
-            self.timers.insert(key, t.due_ms);
+            self.timers.insert(key, (t.due_ms, t.decider));
             let by_due = (t.due_ms, t.execution_arn.clone(), t.timer);
             self.timers_by_due.insert(by_due);
         }
@@ -251,8 +252,18 @@ impl Inner {
         }
     }
 
+    fn timer(&self, (due_ms, execution_arn, timer): &(i64, String, u64)) -> TimerRecord {
+        let decider = self.timers.get(&(execution_arn.clone(), *timer));
+        TimerRecord {
+            execution_arn: execution_arn.clone(),
+            timer: *timer,
+            due_ms: *due_ms,
+            decider: decider.map_or(Decider::Asl, |(_, d)| *d),
+        }
+    }
+
     fn remove_timer(&mut self, arn: &str, timer: u64) {
-        if let Some(due) = self.timers.remove(&(arn.to_owned(), timer)) {
+        if let Some((due, _)) = self.timers.remove(&(arn.to_owned(), timer)) {
             self.timers_by_due.remove(&(due, arn.to_owned(), timer));
         }
     }
@@ -301,37 +312,25 @@ impl TokenStore for MemoryStore {
 }
 
 impl TimerStore for MemoryStore {
-    fn due_timers(&self, now_ms: i64, limit: usize) -> Result<Vec<TimerRecord>> {
+    fn due_timers(&self, now_ms: i64, limit: usize, scope: Scope<'_>) -> Result<Vec<TimerRecord>> {
         let inner = self.lock();
         let due = inner
             .timers_by_due
             .iter()
-            .take_while(|(due, _, _)| *due <= now_ms);
-        Ok(due.take(limit).map(timer).collect())
+            .take_while(|(due, _, _)| *due <= now_ms)
+            .map(|key| inner.timer(key))
+            .filter(|t| scope.holds(t.decider, &t.execution_arn));
+        Ok(due.take(limit).collect())
     }
 
-    fn next_timer(&self) -> Result<Option<TimerRecord>> {
-        Ok(self.lock().timers_by_due.first().map(timer))
-    }
-
-    fn timers_of(&self, execution_arn: &str) -> Result<Vec<TimerRecord>> {
+    fn next_timer(&self, scope: Scope<'_>) -> Result<Option<TimerRecord>> {
         let inner = self.lock();
-        let mut of: Vec<TimerRecord> = inner
-            .timers
+        let next = inner
+            .timers_by_due
             .iter()
-            .filter(|((arn, _), _)| arn == execution_arn)
-            .map(|((arn, t), due)| timer(&(*due, arn.clone(), *t)))
-            .collect();
-        of.sort_by_key(|t| (t.due_ms, t.timer));
-        Ok(of)
-    }
-}
-
-fn timer((due_ms, execution_arn, timer): &(i64, String, u64)) -> TimerRecord {
-    TimerRecord {
-        execution_arn: execution_arn.clone(),
-        timer: *timer,
-        due_ms: *due_ms,
+            .map(|key| inner.timer(key))
+            .find(|t| scope.holds(t.decider, &t.execution_arn));
+        Ok(next)
     }
 }
 
@@ -346,11 +345,10 @@ impl Outbox for MemoryStore {
     ) -> Result<Vec<OutboxRecord>> {
         let mut inner = self.lock();
         let lease_until_ms = now_ms.saturating_add(lease_ms);
-        let free = inner.outbox.values_mut().filter(|o| {
-            o.lease_until_ms <= now_ms
-                && scope.decider.is_none_or(|d| d == o.decider)
-                && scope.execution.is_none_or(|e| e == o.execution_arn)
-        });
+        let free = inner
+            .outbox
+            .values_mut()
+            .filter(|o| o.lease_until_ms <= now_ms && scope.holds(o.decider, &o.execution_arn));
         Ok(free
             .take(limit)
             .map(|o| {

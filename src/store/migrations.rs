@@ -177,6 +177,22 @@ ALTER TABLE outbox ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
 ALTER TABLE tokens ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
 "#,
     },
+    Migration {
+        version: 7,
+        name: "conductor deadlines in the timers table",
+        // A workflow's next deadline becomes its timer 0; one an older version left with
+        // effects inside its row is due at once (the tick moves them to the outbox).
+        sql: r#"
+ALTER TABLE timers ADD COLUMN decider TEXT NOT NULL DEFAULT 'asl';
+INSERT INTO timers (execution_arn, timer, due_ms, decider)
+    SELECT id, 0, CASE WHEN pending THEN 0 ELSE due_ms END, 'conductor'
+    FROM conductor_workflows WHERE pending OR due_ms IS NOT NULL;
+DROP INDEX conductor_workflows_due;
+DROP INDEX conductor_workflows_pending;
+ALTER TABLE conductor_workflows DROP COLUMN due_ms;
+ALTER TABLE conductor_workflows DROP COLUMN pending;
+"#,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -100,9 +100,14 @@ pub struct TokenRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimerRecord {
+    /// The instance: an ASL execution ARN or a Conductor workflow id.
     pub execution_arn: String,
+    /// The engine's timer id (a Conductor workflow has one timer, 0: its next deadline).
     pub timer: u64,
     pub due_ms: i64,
+    /// Whose timer: only a runtime that drives that decider fires it.
+    #[serde(default)]
+    pub decider: Decider,
 }
 
 /// Which decider an instance, its outbox entries and its tokens belong to: the ASL engine
@@ -153,7 +158,7 @@ pub struct OutboxRecord {
     pub lease_owner: Option<String>,
 }
 
-/// Which outbox entries a claim may take.
+/// Which outbox entries a claim may take, which timers are fired.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scope<'a> {
     /// Only this decider's (`None`: every decider's).
@@ -168,6 +173,11 @@ impl Scope<'_> {
         decider: None,
         execution: None,
     };
+
+    /// Whether an entry of `decider`'s instance `execution` is within the scope.
+    pub fn holds(&self, decider: Decider, execution: &str) -> bool {
+        self.decider.is_none_or(|d| d == decider) && self.execution.is_none_or(|e| e == execution)
+    }
 }
 
 /// A Conductor workflow row written by a commit, atomically with its outbox entries and tokens.
@@ -241,12 +251,11 @@ pub trait TokenStore {
 }
 
 pub trait TimerStore {
-    /// Timers due at or before `now_ms`, earliest first, at most `limit`.
-    fn due_timers(&self, now_ms: i64, limit: usize) -> Result<Vec<TimerRecord>>;
-    /// The earliest timer of all, if any (to know how long to sleep).
-    fn next_timer(&self) -> Result<Option<TimerRecord>>;
-    /// The timers of one execution, earliest first.
-    fn timers_of(&self, execution_arn: &str) -> Result<Vec<TimerRecord>>;
+    /// Timers within `scope` due at or before `now_ms`, earliest first (then by instance and
+    /// timer id), at most `limit`.
+    fn due_timers(&self, now_ms: i64, limit: usize, scope: Scope<'_>) -> Result<Vec<TimerRecord>>;
+    /// The earliest timer within `scope`, if any (to know how long to sleep).
+    fn next_timer(&self, scope: Scope<'_>) -> Result<Option<TimerRecord>>;
 }
 
 pub trait Outbox {

@@ -384,11 +384,16 @@ fn apply(tx: &Transaction, c: &Commit, arn: &str) -> std::result::Result<(), Fai
     }
     if !c.new_timers.is_empty() {
         let mut arm = tx.prepare_cached(
-            "INSERT INTO timers (execution_arn, timer, due_ms) VALUES (?1, ?2, ?3)
+            "INSERT INTO timers (execution_arn, timer, due_ms, decider) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (execution_arn, timer) DO UPDATE SET due_ms = excluded.due_ms",
         )?;
         for t in &c.new_timers {
-            arm.execute(params![t.execution_arn, t.timer, t.due_ms])?;
+            arm.execute(params![
+                t.execution_arn,
+                t.timer,
+                t.due_ms,
+                t.decider.as_str()
+            ])?;
         }
     }
     if !c.removed_timers.is_empty() {
@@ -529,6 +534,7 @@ fn timer_row(r: &Row) -> rusqlite::Result<TimerRecord> {
         execution_arn: r.get(0)?,
         timer: r.get(1)?,
         due_ms: r.get(2)?,
+        decider: Decider::parse(&r.get::<_, String>(3)?).unwrap_or_default(),
     })
 }
 
@@ -557,38 +563,23 @@ impl TokenStore for SqliteStore {
 }
 
 impl TimerStore for SqliteStore {
-    fn due_timers(&self, now_ms: i64, limit: usize) -> Result<Vec<TimerRecord>> {
+    fn due_timers(&self, now_ms: i64, limit: usize, scope: Scope<'_>) -> Result<Vec<TimerRecord>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let decider = scope.decider.map(Decider::as_str);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT execution_arn, timer, due_ms FROM timers WHERE due_ms <= ?1
+                "SELECT execution_arn, timer, due_ms, decider FROM timers WHERE due_ms <= ?1
+                   AND (?3 IS NULL OR decider = ?3) AND (?4 IS NULL OR execution_arn = ?4)
                  ORDER BY due_ms, execution_arn, timer LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![now_ms, limit], timer_row)?;
+            let args = params![now_ms, limit, decider, scope.execution];
+            let rows = stmt.query_map(args, timer_row)?;
             rows.collect()
         })
     }
 
-    fn next_timer(&self) -> Result<Option<TimerRecord>> {
-        self.read(|conn| {
-            conn.prepare_cached(
-                "SELECT execution_arn, timer, due_ms FROM timers
-                 ORDER BY due_ms, execution_arn, timer LIMIT 1",
-            )?
-            .query_row([], timer_row)
-            .optional()
-        })
-    }
-
-    fn timers_of(&self, execution_arn: &str) -> Result<Vec<TimerRecord>> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT execution_arn, timer, due_ms FROM timers WHERE execution_arn = ?1
-                 ORDER BY due_ms, timer",
-            )?;
-            let rows = stmt.query_map([execution_arn], timer_row)?;
-            rows.collect()
-        })
+    fn next_timer(&self, scope: Scope<'_>) -> Result<Option<TimerRecord>> {
+        Ok(self.due_timers(i64::MAX, 1, scope)?.pop())
     }
 }
 
@@ -989,6 +980,7 @@ mod tests {
                 execution_arn: x.arn.clone(),
                 timer: v,
                 due_ms: 10_000 + v as i64,
+                decider: Decider::Asl,
             }],
             removed_timers: vec![(x.arn.clone(), v - 1)],
             execution: Some(x),

@@ -34,32 +34,59 @@ impl Conductor {
         acted
     }
 
-    /// Ticks the workflows whose timers are due (and rows an older version left with effects
-    /// inside, which the tick moves to the outbox).
+    /// Fires the Conductor timers that are due; returns how many.
     pub fn fire_due(&self) -> usize {
-        let due = match self.store.due_workflows(self.now(), 100) {
-            Ok(d) => d,
+        let scope = Scope {
+            decider: Some(Decider::Conductor),
+            execution: None,
+        };
+        match self.store.due_timers(self.now(), BATCH, scope) {
+            Ok(due) => {
+                for t in &due {
+                    self.fire(&t.execution_arn);
+                }
+                due.len()
+            }
             Err(e) => {
                 eprintln!("stepwise: conductor: {e}");
-                return 0;
-            }
-        };
-        let mut fired = 0;
-        for id in due {
-            let ticked = self.apply_quietly(&id, &mut |cx, wf| {
-                let due = wf.next_due().is_some_and(|d| d <= cx.now) || !wf.pending.is_empty();
-                if due {
-                    ops::tick(cx, wf);
-                }
-                Ok(due)
-            });
-            match ticked {
-                Ok(true) => fired += 1,
-                Ok(false) => {}
-                Err(e) => eprintln!("stepwise: conductor: workflow {id}: {}", e.message),
+                0
             }
         }
-        fired
+    }
+
+    /// Ticks workflow `id`, whose timer is due (a deadline came, or a row an older version left
+    /// with effects inside, which the tick moves to the outbox). The save sets the timer to the
+    /// next deadline. A workflow that is gone loses its timer; one that cannot be ticked (it no
+    /// longer reads, or others keep changing it) is tried again after `LEASE_MS`.
+    pub fn fire(&self, id: &str) {
+        let ticked = self.apply_quietly(id, &mut |cx, wf| {
+            if wf.next_due().is_some_and(|d| d <= cx.now) || !wf.pending.is_empty() {
+                ops::tick(cx, wf);
+            }
+            Ok(())
+        });
+        let timer = match ticked {
+            Ok(()) => return,
+            Err(e) if e.status == 404 => Commit {
+                removed_timers: vec![(id.to_string(), super::DEADLINE)],
+                ..Commit::default()
+            },
+            Err(e) => {
+                let why = format!(
+                    "stepwise: conductor: workflow {id}: {} (will try again in {} s)",
+                    e.message,
+                    LEASE_MS / 1000
+                );
+                self.say_once(id, &why);
+                Commit {
+                    new_timers: vec![super::deadline(id, self.now() + LEASE_MS)],
+                    ..Commit::default()
+                }
+            }
+        };
+        if let Err(e) = self.store.commit(&[timer]) {
+            eprintln!("stepwise: conductor: workflow {id}: {e}");
+        }
     }
 
     /// Claims Conductor effects in the outbox and performs them; returns how many it claimed.

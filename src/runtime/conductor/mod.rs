@@ -21,7 +21,8 @@ use crate::conductor::workflow::{TaskStatus, Workflow};
 use crate::runtime::clock::SharedClock;
 use crate::runtime::wake::Wake;
 use crate::store::{
-    Commit, Decider, Error, OutboxRecord, Store, TokenRecord, WorkflowRow, WorkflowWrite,
+    Commit, Decider, Error, OutboxRecord, Store, TimerRecord, TokenRecord, WorkflowRow,
+    WorkflowWrite,
 };
 use queues::Queues;
 use std::collections::HashMap;
@@ -29,6 +30,25 @@ use std::sync::{Arc, Mutex};
 
 /// How often an operation is applied again when another writer saved the workflow first.
 const ATTEMPTS: usize = 50;
+
+/// A workflow's one timer: its next deadline (a WAIT's end, a delayed task, a timeout).
+pub const DEADLINE: u64 = 0;
+
+/// What a step is compared with when it is saved: the tokens open before it and the deadline.
+#[derive(Default)]
+struct Before {
+    tokens: Vec<String>,
+    due: Option<i64>,
+}
+
+impl Before {
+    fn of(wf: &Workflow) -> Before {
+        Before {
+            tokens: open_tokens(wf),
+            due: wf.next_due(),
+        }
+    }
+}
 
 pub struct Conductor {
     pub store: Arc<dyn Store>,
@@ -105,7 +125,7 @@ impl Conductor {
             ids: &mut ids,
         };
         let mut wf = ops::start(&mut cx, start);
-        match self.save(&mut wf, 1, &[]) {
+        match self.save(&mut wf, 1, &Before::default()) {
             Ok(()) | Err(Error::AlreadyExists { .. }) => Ok(id),
             Err(e) => Err(internal(e)),
         }
@@ -144,7 +164,7 @@ impl Conductor {
                     OpError::not_found(format!("No such workflow found by id: {id}"))
                 })?;
             let mut wf = parse_row(&row)?;
-            let before = open_tokens(&wf);
+            let before = Before::of(&wf);
             let def = self.parse_def(&wf.definition)?;
             let task_defs = |n: &str| self.task_def(n);
             let mut ids = || uuid::Uuid::new_v4().to_string();
@@ -168,14 +188,10 @@ impl Conductor {
     }
 
     /// Commits the workflow at `revision` (1: a new one) with what its step decided: its effects
-    /// move to the outbox, its open WAIT and HUMAN tasks get task tokens, and the tokens in
-    /// `before` that are no longer open close.
-    fn save(
-        &self,
-        wf: &mut Workflow,
-        revision: i64,
-        before: &[String],
-    ) -> crate::store::Result<()> {
+    /// move to the outbox, its open WAIT and HUMAN tasks get task tokens, the tokens open
+    /// `before` that no longer are close, and its timer is set to its next deadline (written
+    /// every time, so a timer that fired early is corrected; the driver is woken when it moved).
+    fn save(&self, wf: &mut Workflow, revision: i64, before: &Before) -> crate::store::Result<()> {
         let now = self.now();
         let mut commit = Commit::default();
         for task in wf
@@ -197,6 +213,7 @@ impl Conductor {
         }
         let open = open_tokens(wf);
         commit.closed_tokens = before
+            .tokens
             .iter()
             .filter(|t| !open.contains(t))
             .cloned()
@@ -212,12 +229,19 @@ impl Conductor {
                 lease_owner: None,
             });
         }
+        let due = wf.next_due();
+        match due {
+            Some(due_ms) => commit.new_timers.push(deadline(&wf.workflow_id, due_ms)),
+            None => commit
+                .removed_timers
+                .push((wf.workflow_id.clone(), DEADLINE)),
+        }
         let row = row_of(wf, revision).map_err(|e| Error::Backend(e.message))?;
         commit.workflow = Some(WorkflowWrite {
             row,
             insert: revision == 1,
         });
-        let work = !commit.new_outbox.is_empty();
+        let work = !commit.new_outbox.is_empty() || due != before.due;
         self.store.commit(&[commit])?;
         if work {
             self.wake.notify();
@@ -283,15 +307,22 @@ pub(crate) fn row_of(wf: &Workflow, revision: i64) -> Result<WorkflowRow, OpErro
         status: wf.status,
         correlation_id: wf.correlation_id.clone(),
         created_ms: wf.create_time,
-        due_ms: wf.next_due(),
-        // Effects wait in the outbox now; rows of older versions may still say so.
-        pending: !wf.pending.is_empty(),
         body: serde_json::to_string(wf).map_err(|e| OpError {
             status: 500,
             message: format!("the workflow could not be saved: {e}"),
         })?,
         revision,
     })
+}
+
+/// Workflow `id`'s timer, due at `due_ms`.
+fn deadline(id: &str, due_ms: i64) -> TimerRecord {
+    TimerRecord {
+        execution_arn: id.to_string(),
+        timer: DEADLINE,
+        due_ms,
+        decider: Decider::Conductor,
+    }
 }
 
 fn parse_row(row: &WorkflowRow) -> Result<Workflow, OpError> {

@@ -1,7 +1,9 @@
 //! The Conductor part of the contract: workflow rows and event executions.
 
 use crate::store::conductor::WorkflowRow;
-use crate::store::{Error, Store, WorkflowStatus};
+use crate::store::{
+    Commit, Decider, Error, Scope, Store, TimerRecord, WorkflowStatus, WorkflowWrite,
+};
 
 fn row(id: &str, name: &str, created_ms: i64) -> WorkflowRow {
     WorkflowRow {
@@ -10,8 +12,6 @@ fn row(id: &str, name: &str, created_ms: i64) -> WorkflowRow {
         status: WorkflowStatus::Running,
         correlation_id: None,
         created_ms,
-        due_ms: None,
-        pending: false,
         body: "{}".into(),
         revision: 1,
     }
@@ -45,19 +45,76 @@ pub(crate) fn conductor_workflow_insert_read_update(s: &dyn Store) {
     assert!(s.workflow("nope").unwrap().is_none());
 }
 
-pub(crate) fn conductor_due_and_pending(s: &dyn Store) {
-    let due = |id: &str, due_ms: Option<i64>, pending: bool| WorkflowRow {
+/// A workflow's deadline is a timer beside ASL executions' timers; a scope picks whose.
+pub(crate) fn conductor_timers_are_scoped_by_decider(s: &dyn Store) {
+    let timer = |id: &str, timer: u64, due_ms: i64, decider: Decider| TimerRecord {
+        execution_arn: id.into(),
+        timer,
         due_ms,
-        pending,
-        ..row(id, "wf", 1)
+        decider,
     };
-    s.insert_workflow(&due("late", Some(50), false)).unwrap();
-    s.insert_workflow(&due("early", Some(10), false)).unwrap();
-    s.insert_workflow(&due("effects", None, true)).unwrap();
-    s.insert_workflow(&due("idle", None, false)).unwrap();
-    assert_eq!(s.due_workflows(20, 10).unwrap(), ["effects", "early"]);
-    assert_eq!(s.due_workflows(100, 2).unwrap().len(), 2);
-    assert_eq!(s.next_workflow_due().unwrap(), Some(10));
+    let asl = timer("arn:aws:states:::execution:M:a", 1, 10, Decider::Asl);
+    let wf = timer("w1", 0, 20, Decider::Conductor);
+    let c = Commit {
+        workflow: Some(WorkflowWrite {
+            row: row("w1", "wf", 1),
+            insert: true,
+        }),
+        new_timers: vec![asl.clone(), wf.clone()],
+        ..Commit::default()
+    };
+    s.commit(&[c]).unwrap();
+    let only = |decider| Scope {
+        decider: Some(decider),
+        execution: None,
+    };
+    assert_eq!(
+        s.due_timers(100, 10, Scope::ALL).unwrap(),
+        [asl.clone(), wf.clone()]
+    );
+    assert_eq!(
+        s.due_timers(100, 10, only(Decider::Conductor)).unwrap(),
+        [wf.clone()]
+    );
+    assert_eq!(
+        s.due_timers(100, 10, only(Decider::Asl)).unwrap(),
+        [asl.clone()]
+    );
+    assert_eq!(
+        s.next_timer(only(Decider::Conductor)).unwrap(),
+        Some(wf.clone())
+    );
+    // The next step moves the deadline (an upsert of timer 0), then the workflow ends.
+    let moved = timer("w1", 0, 50, Decider::Conductor);
+    let step = |revision, timers: Commit| Commit {
+        workflow: Some(WorkflowWrite {
+            row: WorkflowRow {
+                revision,
+                ..row("w1", "wf", 1)
+            },
+            insert: false,
+        }),
+        ..timers
+    };
+    let c = step(
+        2,
+        Commit {
+            new_timers: vec![moved.clone()],
+            ..Commit::default()
+        },
+    );
+    s.commit(&[c]).unwrap();
+    assert_eq!(s.next_timer(only(Decider::Conductor)).unwrap(), Some(moved));
+    let c = step(
+        3,
+        Commit {
+            removed_timers: vec![("w1".into(), 0)],
+            ..Commit::default()
+        },
+    );
+    s.commit(&[c]).unwrap();
+    assert_eq!(s.next_timer(only(Decider::Conductor)).unwrap(), None);
+    assert_eq!(s.next_timer(Scope::ALL).unwrap(), Some(asl));
 }
 
 pub(crate) fn conductor_list_newest_first(s: &dyn Store) {

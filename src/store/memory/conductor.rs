@@ -39,31 +39,6 @@ impl ConductorStore for MemoryStore {
         }
     }
 
-    fn due_workflows(&self, now_ms: i64, limit: usize) -> Result<Vec<String>> {
-        let inner = self.lock();
-        let mut due: Vec<(i64, &String)> = inner
-            .workflows
-            .values()
-            .filter(|w| w.pending || w.due_ms.is_some_and(|d| d <= now_ms))
-            .map(|w| (w.due_ms.unwrap_or(0), &w.id))
-            .collect();
-        due.sort();
-        Ok(due
-            .into_iter()
-            .take(limit)
-            .map(|(_, id)| id.clone())
-            .collect())
-    }
-
-    fn next_workflow_due(&self) -> Result<Option<i64>> {
-        Ok(self
-            .lock()
-            .workflows
-            .values()
-            .filter_map(|w| w.due_ms)
-            .min())
-    }
-
     fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>> {
         let inner = self.lock();
         let mut all: Vec<WorkflowRow> = inner

@@ -6,7 +6,8 @@ use super::{Fail, SqliteStore};
 use crate::store::conductor::{ConductorStore, WorkflowRow};
 use crate::store::{Error, Result, WorkflowWrite};
 
-const SELECT: &str = "SELECT id, name, status, correlation_id, created_ms, due_ms, pending, body, revision FROM conductor_workflows";
+const SELECT: &str =
+    "SELECT id, name, status, correlation_id, created_ms, body, revision FROM conductor_workflows";
 
 fn row(r: &Row) -> rusqlite::Result<WorkflowRow> {
     Ok(WorkflowRow {
@@ -15,10 +16,8 @@ fn row(r: &Row) -> rusqlite::Result<WorkflowRow> {
         status: r.get(2)?,
         correlation_id: r.get(3)?,
         created_ms: r.get(4)?,
-        due_ms: r.get(5)?,
-        pending: r.get(6)?,
-        body: r.get(7)?,
-        revision: r.get(8)?,
+        body: r.get(5)?,
+        revision: r.get(6)?,
     })
 }
 
@@ -38,19 +37,19 @@ pub(super) fn write_workflow(tx: &Transaction, w: &WorkflowWrite) -> std::result
 
 fn insert(tx: &Transaction, w: &WorkflowRow) -> rusqlite::Result<bool> {
     let n = tx.prepare_cached(
-        "INSERT INTO conductor_workflows (id, name, status, correlation_id, created_ms, due_ms, pending, body, revision)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO conductor_workflows (id, name, status, correlation_id, created_ms, body, revision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT (id) DO NOTHING",
     )?
-    .execute(params![w.id, w.name, w.status, w.correlation_id, w.created_ms, w.due_ms, w.pending, w.body])?;
+    .execute(params![w.id, w.name, w.status, w.correlation_id, w.created_ms, w.body])?;
     Ok(n == 1)
 }
 
 fn update(tx: &Transaction, w: &WorkflowRow) -> rusqlite::Result<bool> {
     let n = tx.prepare_cached(
-        "UPDATE conductor_workflows SET status = ?2, correlation_id = ?3, due_ms = ?4, pending = ?5, body = ?6, revision = ?7
-         WHERE id = ?1 AND revision = ?7 - 1",
+        "UPDATE conductor_workflows SET status = ?2, correlation_id = ?3, body = ?4, revision = ?5
+         WHERE id = ?1 AND revision = ?5 - 1",
     )?
-    .execute(params![w.id, w.status, w.correlation_id, w.due_ms, w.pending, w.body, w.revision])?;
+    .execute(params![w.id, w.status, w.correlation_id, w.body, w.revision])?;
     Ok(n == 1)
 }
 
@@ -72,38 +71,6 @@ impl ConductorStore for SqliteStore {
                 return Err(Fail::Store(Error::Conflict { arn: w.id.clone() }));
             }
             Ok(())
-        })
-    }
-
-    /// Two queries, each on its partial index (an `OR` would scan the table).
-    fn due_workflows(&self, now_ms: i64, limit: usize) -> Result<Vec<String>> {
-        self.read(|c| {
-            let limit = limit as i64;
-            let mut pending = c.prepare_cached(
-                "SELECT id FROM conductor_workflows WHERE pending ORDER BY created_ms LIMIT ?1",
-            )?;
-            let mut ids: Vec<String> = pending
-                .query_map(params![limit], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut due = c.prepare_cached(
-                "SELECT id FROM conductor_workflows WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
-            )?;
-            for id in due.query_map(params![now_ms, limit], |r| r.get::<_, String>(0))? {
-                let id = id?;
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-            ids.truncate(limit as usize);
-            Ok(ids)
-        })
-    }
-
-    fn next_workflow_due(&self) -> Result<Option<i64>> {
-        self.read(|c| {
-            c.query_row("SELECT min(due_ms) FROM conductor_workflows", [], |r| {
-                r.get(0)
-            })
         })
     }
 
@@ -171,27 +138,63 @@ impl ConductorStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::migrations::MIGRATIONS;
+    use super::super::tests::TempDir;
     use super::*;
+    use crate::store::{Decider, Scope, TimerRecord, TimerStore};
+    use rusqlite::Connection;
 
-    /// The queries the driver runs every 100 ms use their indexes, not a scan of every workflow.
+    /// Migration 7 moves each workflow's deadline into the timers table, and makes a row an
+    /// older version left with effects inside due at once.
     #[test]
-    fn due_queries_use_their_indexes() {
-        let s = SqliteStore::open_in_memory().unwrap();
-        let plan = |sql: &str| -> String {
-            s.read(|c| {
-                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                let rows = stmt.query_map(params![0, 10], |r| r.get::<_, String>(3))?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .unwrap()
-            .join("\n")
+    fn a_schema_6_file_keeps_its_workflow_deadlines_as_timers() {
+        let dir = TempDir::new();
+        std::fs::create_dir_all(dir.db().parent().unwrap()).unwrap();
+        let old = Connection::open(dir.db()).unwrap();
+        old.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+        )
+        .unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 6) {
+            old.execute_batch(m.sql).unwrap();
+            old.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2)",
+                (m.version, m.name),
+            )
+            .unwrap();
+        }
+        for (id, due, pending) in [
+            ("waits", Some(500), false),
+            ("effects", None, true),
+            ("idle", None, false),
+        ] {
+            old.execute(
+                "INSERT INTO conductor_workflows (id, name, status, created_ms, due_ms, pending, body, revision)
+                 VALUES (?1, 'wf', 'RUNNING', 1, ?2, ?3, '{}', 1)",
+                params![id, due, pending],
+            )
+            .unwrap();
+        }
+        drop(old);
+        let s = SqliteStore::open(&dir.db()).unwrap();
+        let conductor = Scope {
+            decider: Some(Decider::Conductor),
+            execution: None,
         };
-        let pending = plan(
-            "SELECT id FROM conductor_workflows WHERE pending ORDER BY created_ms LIMIT ?1 + ?2",
+        let timer = |id: &str, due_ms| TimerRecord {
+            execution_arn: id.into(),
+            timer: 0,
+            due_ms,
+            decider: Decider::Conductor,
+        };
+        assert_eq!(
+            s.due_timers(i64::MAX, 10, conductor).unwrap(),
+            [timer("effects", 0), timer("waits", 500)]
         );
-        assert!(pending.contains("conductor_workflows_pending"), "{pending}");
-        let due =
-            plan("SELECT id FROM conductor_workflows WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2");
-        assert!(due.contains("conductor_workflows_due"), "{due}");
+        let row = s.workflow("waits").unwrap().unwrap();
+        assert_eq!(
+            (row.status, row.revision),
+            (crate::store::WorkflowStatus::Running, 1)
+        );
     }
 }
