@@ -14,7 +14,7 @@ use std::time::Instant;
 use stepwise::conductor::ops::Start;
 use stepwise::runtime::clock::SystemClock;
 use stepwise::runtime::conductor::Conductor;
-use stepwise::runtime::conductor::queues::Queues;
+use stepwise::runtime::queues::Queues;
 use stepwise::store::{MemoryStore, SqliteStore, Store};
 
 const RUNS: usize = 9;

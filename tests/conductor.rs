@@ -10,7 +10,9 @@ use stepwise::conductor::ops::{self, Start, TaskUpdate};
 use stepwise::conductor::workflow::{TaskStatus, Workflow, WorkflowStatus};
 use stepwise::runtime::clock::Clock;
 use stepwise::runtime::conductor::Conductor;
-use stepwise::runtime::conductor::queues::{Embedded, EventQueues, Queues};
+use stepwise::runtime::consumer::Message;
+use stepwise::runtime::consumer::Source;
+use stepwise::runtime::queues::{Embedded, EventQueues, Queues};
 use stepwise::store::{
     Commit, Decider, MemoryStore, Scope, Store, TimerRecord, WorkflowRow, WorkflowWrite,
 };
@@ -50,7 +52,7 @@ fn rig(workflows: &[Value]) -> Rig {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let embedded = Arc::new(Embedded {
         store: store.clone(),
-        now_ms: now,
+        clock: Arc::new(TestClock),
     });
     let queues = Queues {
         embedded: embedded.clone(),
@@ -101,6 +103,19 @@ impl Rig {
 
 fn pairs(list: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
     list.iter().map(|(r, s)| (r.to_string(), *s)).collect()
+}
+
+/// A message as a queue gives it, received once.
+fn message(id: &str, receipt: &str, body: String) -> Message {
+    Message {
+        id: id.into(),
+        receipt: receipt.into(),
+        body,
+        attributes: "{}".into(),
+        receive_count: 1,
+        sent_ms: now(),
+        first_receive_ms: Some(now()),
+    }
 }
 
 fn wait(r: &str) -> Value {
@@ -437,11 +452,7 @@ fn a_message_delivered_twice_acts_once() {
         {"action": "start_workflow", "start_workflow": {"name": "ship", "input": {"order": "${order}"}}}]});
     rig.c.put_event_handler(&handler, false).unwrap();
     let handlers = rig.c.event_handlers().unwrap();
-    let message = stepwise::runtime::conductor::queues::Received {
-        id: "m-1".into(),
-        receipt: "r-1".into(),
-        body: json!({"order": "o-1"}).to_string(),
-    };
+    let message = message("m-1", "r-1", json!({"order": "o-1"}).to_string());
     rig.c.handle("sqs:orders", &handlers, &message).unwrap();
     rig.c.handle("sqs:orders", &handlers, &message).unwrap();
     let started = rig.store.list_workflows(Some("ship"), 0).unwrap();
@@ -523,7 +534,7 @@ fn a_failed_action_leaves_the_message_for_redelivery() {
         .register_workflow(&json!({"name": "late", "tasks": [wait("x")]}), true)
         .unwrap();
     assert_eq!(rig.c.listen(), 0, "invisible until the visibility timeout");
-    advance(stepwise::runtime::conductor::queues::VISIBILITY_MS);
+    advance(stepwise::runtime::conductor::listen::VISIBILITY_MS);
     assert_eq!(rig.c.listen(), 1);
     assert_eq!(rig.store.list_workflows(Some("late"), 0).unwrap().len(), 1);
     assert_eq!(
@@ -594,11 +605,7 @@ fn a_redelivered_message_does_not_complete_the_next_iteration() {
     rig.c.put_event_handler(&handler, false).unwrap();
     let handlers = rig.c.event_handlers().unwrap();
     let id = rig.start("loop", json!({}));
-    let message = stepwise::runtime::conductor::queues::Received {
-        id: "m-7".into(),
-        receipt: "r".into(),
-        body: json!({"id": id}).to_string(),
-    };
+    let message = message("m-7", "r", json!({"id": id}).to_string());
     rig.c.handle("sqs:steps", &handlers, &message).unwrap();
     rig.c.handle("sqs:steps", &handlers, &message).unwrap();
     assert_eq!(
@@ -781,7 +788,7 @@ fn sqs_sinks_by_url_and_arn_reach_the_queue_by_name() {
     ]})]);
     let id = rig.start("w", json!({"queue": "orders"}));
     assert_eq!(rig.wf(&id).status, WorkflowStatus::Completed);
-    let got = rig.c.queues.receive("sqs:orders", 10).unwrap();
+    let got = rig.c.queues.receive("sqs:orders", 10, 30_000).unwrap();
     let sinks: Vec<String> = got
         .iter()
         .map(|m| {

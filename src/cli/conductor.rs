@@ -51,7 +51,7 @@ pub fn run(o: Options) -> ExitCode {
     } else {
         SystemClock::shared()
     };
-    let queues = crate::runtime::conductor::queues::Queues::new(&store, o.sqs_endpoint.as_deref());
+    let queues = crate::runtime::queues::Queues::new(&store, o.sqs_endpoint.as_deref());
     let mut c = Conductor::new(store, queues, clock);
     c.helper = std::env::current_exe().ok();
     let c = Arc::new(c);

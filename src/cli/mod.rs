@@ -89,12 +89,16 @@ pub(crate) fn workers(
     bindings: &[crate::integrations::command::Binding],
     store: &std::sync::Arc<dyn crate::store::Store>,
     config: &crate::runtime::config::HandlerConfig,
+    clock: &crate::runtime::clock::SharedClock,
     region: &str,
     account: &str,
 ) -> crate::runtime::worker::Workers {
     crate::runtime::worker::Workers {
         bindings: bindings.to_vec(),
-        store: store.clone(),
+        source: crate::runtime::queues::Embedded {
+            store: store.clone(),
+            clock: clock.clone(),
+        },
         commands: config.commands(),
         region: region.to_string(),
         account: account.to_string(),

@@ -34,14 +34,16 @@ pub fn main(args: Args) -> ExitCode {
         env: super::run::callback_env(&path),
         ..HandlerConfig::default()
     };
+    let clock = SystemClock::shared();
     let workers = super::workers(
         &args.worker,
         &store,
         &config,
+        &clock,
         crate::arn::DEFAULT_REGION,
         crate::arn::DEFAULT_ACCOUNT,
     );
-    let mut rt = Durable::new(store, SystemClock::shared());
+    let mut rt = Durable::new(store, clock);
     // A killed process's leased effects are delivered now, not when their leases run out.
     match rt.release_dead_leases() {
         Ok(0) => {}
@@ -73,7 +75,7 @@ struct Resume<'a> {
 impl crate::runtime::drive::Work for Resume<'_> {
     fn round(&mut self) -> Result<crate::runtime::drive::Round, String> {
         let drove = self.rt.drive().map_err(|e| e.to_string())?;
-        let n = drove + self.workers.poll(self.rt.now())?;
+        let n = drove + self.workers.poll()?;
         if n > 0 {
             eprintln!("resumed: {n} timers, effects and messages handled");
         }

@@ -258,7 +258,14 @@ fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instan
     };
     // Commands can answer callbacks themselves: `stepwise task success` reaches the same file.
     p.config.env.extend(callback_env(&path));
-    let workers = super::workers(&args.worker, &store, &p.config, &args.region, &args.account);
+    let workers = super::workers(
+        &args.worker,
+        &store,
+        &p.config,
+        &clock,
+        &args.region,
+        &args.account,
+    );
     let virtual_time = clock.is_virtual();
     let mut rt = Durable::new(store.clone(), clock);
     let arn = match rt.start(
@@ -359,7 +366,7 @@ impl crate::runtime::drive::Work for UntilEnd<'_> {
             self.ended = Some(record);
             return Ok(crate::runtime::drive::Round::Done);
         }
-        let polled = self.workers.poll(self.rt.now())?;
+        let polled = self.workers.poll()?;
         Ok(crate::runtime::drive::Round::Did(drove + polled))
     }
 

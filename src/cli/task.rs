@@ -7,8 +7,8 @@
 use super::report::usage;
 use crate::runtime::clock::SystemClock;
 use crate::runtime::conductor::Conductor;
-use crate::runtime::conductor::queues::Queues;
 use crate::runtime::durable::{Durable, Error};
+use crate::runtime::queues::Queues;
 use clap::Subcommand;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -7,10 +7,12 @@
 pub mod clock;
 pub mod conductor;
 pub mod config;
+pub mod consumer;
 pub mod drive;
 pub mod durable;
 pub mod local;
 pub mod process;
+pub mod queues;
 pub mod wake;
 pub mod worker;
 

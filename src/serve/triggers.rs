@@ -2,10 +2,12 @@
 //! (the body is the input). The message id names the execution, so a message delivered twice
 //! starts one execution; the message is deleted once its execution exists. A message whose
 //! execution cannot start stays, becomes visible again, and goes to the queue's dead-letter
-//! queue after `maxReceiveCount` receives.
+//! queue after `maxReceiveCount` receives. The queue is read by `runtime::consumer::round`.
 
 use super::App;
 use super::sfn::executions::{machine_arn_of, start};
+use crate::runtime::consumer::{self, Message, Outcome};
+use crate::runtime::queues::Embedded;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -46,46 +48,41 @@ impl std::str::FromStr for Trigger {
     }
 }
 
-/// Receives one batch per trigger and starts its executions. Returns how many started.
+/// Receives one batch per trigger and starts its executions. Returns how many messages it took.
 pub fn poll(app: &App) -> usize {
-    let mut started = 0;
+    let source = Embedded {
+        store: app.store.clone(),
+        clock: app.clock.clone(),
+    };
+    let mut received = 0;
     for t in &app.settings.triggers {
-        let now = app.now();
         let visibility = super::sqs::visibility_timeout_ms(app, &t.queue);
-        let batch = t.batch_size.clamp(1, 10);
-        let messages = match super::sqs::receive(app, &t.queue, batch, visibility, now) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!(
-                    "stepwise serve: trigger on queue {}: {}",
-                    t.queue, e.message
-                );
-                continue;
-            }
-        };
         let machine = machine_arn_of(app, &t.state_machine);
-        for m in messages {
-            match start(app, &machine, Some(&m.id), Some(&m.body)) {
-                Ok(_) => {
-                    started += 1;
-                    if let Some(h) = &m.receipt_handle
-                        && let Err(e) = app.store.delete_message(&t.queue, h)
-                    {
-                        eprintln!("stepwise serve: trigger on queue {}: {e}", t.queue);
-                    }
+        let start_each = |batch: &[Message]| {
+            let started = |m: &Message| match start(app, &machine, Some(&m.id), Some(&m.body)) {
+                Ok(_) => Outcome::Done,
+                // Started by an earlier delivery of this message.
+                Err(e) if e.code == "ExecutionAlreadyExists" => Outcome::Done,
+                Err(e) => {
+                    eprintln!(
+                        "stepwise serve: message {} on queue {} did not start {}: {}: {} (it stays on the queue)",
+                        m.id, t.queue, t.state_machine, e.code, e.message
+                    );
+                    Outcome::Keep
                 }
-                Err(e) if e.code == "ExecutionAlreadyExists" => {
-                    // Started by an earlier delivery of this message.
-                    if let Some(h) = &m.receipt_handle {
-                        let _ = app.store.delete_message(&t.queue, h);
-                    }
+            };
+            batch.iter().map(started).collect()
+        };
+        let batch = t.batch_size.clamp(1, 10);
+        match consumer::round(&source, &t.queue, batch, visibility, start_each) {
+            Ok(round) => {
+                for p in round.problems {
+                    eprintln!("stepwise serve: trigger on queue {}: {p}", t.queue);
                 }
-                Err(e) => eprintln!(
-                    "stepwise serve: message {} on queue {} did not start {}: {}: {} (it stays on the queue)",
-                    m.id, t.queue, t.state_machine, e.code, e.message
-                ),
+                received += round.received;
             }
+            Err(e) => eprintln!("stepwise serve: trigger on queue {}: {e}", t.queue),
         }
     }
-    started
+    received
 }

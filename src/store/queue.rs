@@ -4,6 +4,8 @@
 use super::Result;
 use serde::{Deserialize, Serialize};
 
+pub mod redrive;
+
 /// A queue. `attributes` is the JSON object of SQS attributes as strings, as SQS returns them
 /// (`VisibilityTimeout`, `DelaySeconds`, `MessageRetentionPeriod`,
 /// `ReceiveMessageWaitTimeSeconds`, `FifoQueue`, `ContentBasedDeduplication`, `RedrivePolicy`, ...).

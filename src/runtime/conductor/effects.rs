@@ -6,10 +6,10 @@
 //! known dead). Two processes on one database never perform an entry at the same time.
 //! Timers (WAIT deadlines, delayed tasks, timeouts) are fired here too.
 
-use super::queues::EventQueues;
 use super::{Conductor, internal};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::{Effect, TaskStatus, Workflow};
+use crate::runtime::queues::EventQueues;
 use crate::runtime::{BATCH, LEASE_MS};
 use crate::store::{Commit, Decider, OutboxRecord, Scope};
 use serde_json::json;

@@ -5,18 +5,21 @@
 //! leaves the message on the queue, to come back after its visibility timeout. A message that
 //! completes no waiting task is recorded and deleted, as Conductor does.
 
-use super::queues::{EventQueues, Received};
 use super::{Conductor, internal};
 use crate::conductor::def::EventHandler;
 use crate::conductor::events::{self, Decision, Resolved, object};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::TaskStatus;
+use crate::runtime::consumer::{self, Message, Outcome};
 use crate::status::EventStatus;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// Messages taken per queue per round.
 const BATCH: usize = 10;
+
+/// How long a received message stays invisible while its handlers run (Conductor: 60 s).
+pub const VISIBILITY_MS: i64 = 60_000;
 
 impl Conductor {
     /// One round over every active handler's queue; returns how many messages were handled.
@@ -34,32 +37,30 @@ impl Conductor {
         }
         let mut handled = 0;
         for (event, handlers) in &by_event {
-            let messages = match self.queues.receive(event, BATCH) {
-                Ok(m) => m,
-                Err(e) => {
-                    self.say_once(
-                        event,
-                        &format!("stepwise: conductor: listening on {event}: {e}"),
-                    );
-                    continue;
-                }
-            };
-            for m in messages {
-                match self.handle(event, handlers, &m) {
-                    Ok(()) => {
-                        if let Err(e) = self.queues.delete(event, &m.receipt) {
-                            eprintln!(
-                                "stepwise: conductor: {event}: deleting message {}: {e}",
-                                m.id
-                            );
-                        }
+            let handle_each = |batch: &[Message]| {
+                let handled = |m: &Message| match self.handle(event, handlers, m) {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => {
+                        eprintln!(
+                            "stepwise: conductor: {event}: message {} stays on the queue for redelivery: {e}",
+                            m.id
+                        );
+                        Outcome::Keep
                     }
-                    Err(e) => eprintln!(
-                        "stepwise: conductor: {event}: message {} stays on the queue for redelivery: {e}",
-                        m.id
-                    ),
+                };
+                batch.iter().map(handled).collect()
+            };
+            match consumer::round(&self.queues, event, BATCH, VISIBILITY_MS, handle_each) {
+                Ok(round) => {
+                    for p in round.problems {
+                        eprintln!("stepwise: conductor: {event}: {p}");
+                    }
+                    handled += round.received;
                 }
-                handled += 1;
+                Err(e) => self.say_once(
+                    event,
+                    &format!("stepwise: conductor: listening on {event}: {e}"),
+                ),
             }
         }
         if handled > 0 {
@@ -83,7 +84,7 @@ impl Conductor {
         &self,
         event: &str,
         handlers: &[EventHandler],
-        m: &Received,
+        m: &Message,
     ) -> Result<(), String> {
         let payload = events::payload_of(&m.body);
         let mut failed = None;

@@ -9,7 +9,6 @@
 pub mod effects;
 pub mod listen;
 pub mod metadata;
-pub mod queues;
 pub mod tokens;
 pub mod transform;
 pub mod workers;
@@ -19,12 +18,12 @@ use crate::conductor::def::{TaskDef, WorkflowDef};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::{TaskStatus, Workflow};
 use crate::runtime::clock::SharedClock;
+use crate::runtime::queues::Queues;
 use crate::runtime::wake::Wake;
 use crate::store::{
     Commit, Decider, Error, OutboxRecord, Store, TimerRecord, TokenRecord, WorkflowRow,
     WorkflowWrite,
 };
-use queues::Queues;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -6,6 +6,8 @@ use super::Conductor;
 use super::effects::task_queue;
 use crate::conductor::ops::{self, OpError};
 use crate::conductor::workflow::Task;
+use crate::runtime::conductor::listen::VISIBILITY_MS;
+use crate::runtime::consumer::{self, Message, Outcome};
 use serde_json::Value;
 
 /// Entries looked at per poll before answering "nothing" (stale entries are dropped).
@@ -21,33 +23,49 @@ impl Conductor {
     ) -> Result<Option<(Task, String)>, OpError> {
         let queue = task_queue(task_type);
         for _ in 0..MAX_LOOKS {
-            let got = self
-                .queues
-                .embedded
-                .receive_from(&queue, 1)
+            let mut taken = Ok(None);
+            // The entry is deleted whatever became of it: the task now says where it stands.
+            let mut take = |batch: &[Message]| {
+                batch
+                    .iter()
+                    .map(|m| {
+                        taken = self.take(m, worker_id);
+                        Outcome::Done
+                    })
+                    .collect()
+            };
+            let embedded = &*self.queues.embedded;
+            let round = consumer::round(embedded, &queue, 1, VISIBILITY_MS, &mut take)
                 .map_err(super::internal)?;
-            let Some(m) = got.into_iter().next() else {
+            if round.received == 0 {
                 return Ok(None);
-            };
-            let entry: Value = serde_json::from_str(&m.body).unwrap_or(Value::Null);
-            let (Some(wf_id), Some(task_id)) = (
-                entry.get("workflowId").and_then(Value::as_str),
-                entry.get("taskId").and_then(Value::as_str),
-            ) else {
-                let _ = self.queues.embedded.delete_from(&queue, &m.receipt);
-                continue;
-            };
-            let taken = self.apply_quietly(wf_id, &mut |cx, wf| {
-                Ok(ops::poll(cx, wf, task_id, worker_id))
-            });
-            let _ = self.queues.embedded.delete_from(&queue, &m.receipt);
+            }
             match taken {
-                Ok(Some(task)) => return Ok(Some((task, wf_id.to_string()))),
+                Ok(Some(task)) => return Ok(Some(task)),
                 Ok(None) | Err(OpError { status: 404, .. }) => continue,
                 Err(e) => return Err(e),
             }
         }
         Ok(None)
+    }
+
+    /// The task a queue entry names, marked IN_PROGRESS for the worker, if it still waits.
+    fn take(
+        &self,
+        m: &Message,
+        worker_id: Option<&str>,
+    ) -> Result<Option<(Task, String)>, OpError> {
+        let entry: Value = serde_json::from_str(&m.body).unwrap_or(Value::Null);
+        let (Some(wf_id), Some(task_id)) = (
+            entry.get("workflowId").and_then(Value::as_str),
+            entry.get("taskId").and_then(Value::as_str),
+        ) else {
+            return Ok(None);
+        };
+        let taken = self.apply_quietly(wf_id, &mut |cx, wf| {
+            Ok(ops::poll(cx, wf, task_id, worker_id))
+        })?;
+        Ok(taken.map(|task| (task, wf_id.to_string())))
     }
 
     /// `POST /api/tasks`: a worker's `TaskResult`. The workflow is found by

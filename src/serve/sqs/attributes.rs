@@ -4,11 +4,11 @@
 //! stored, so a later change of default reaches old queues.
 
 use super::errors::{invalid_attribute_name, invalid_attribute_value};
-use super::redrive;
 use crate::serve::App;
 use crate::serve::protocol::ApiError;
 use crate::store::QueueRecord;
 use crate::store::queue::QueueCounts;
+use crate::store::queue::redrive;
 use serde_json::{Map, Value, json};
 
 /// How a settable attribute's value is checked.

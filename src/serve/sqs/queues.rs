@@ -3,10 +3,11 @@
 
 use super::attributes::{self, first_difference, is_fifo, stored};
 use super::errors::{invalid_parameter, invalid_value, missing, queue_name_exists};
-use super::{load, public, queue_of, redrive, required};
+use super::{load, public, queue_of, required};
 use crate::serve::App;
 use crate::serve::protocol::{ApiError, Body, Reply, page_position, page_token};
 use crate::store::QueueRecord;
+use crate::store::queue::redrive;
 use serde_json::{Value, json};
 
 /// Idempotent when every attribute given has the existing queue's value, as SQS.

@@ -74,11 +74,11 @@ pub(crate) fn conductor_timers_are_scoped_by_decider(s: &dyn Store) {
     );
     assert_eq!(
         s.due_timers(100, 10, only(Decider::Conductor)).unwrap(),
-        [wf.clone()]
+        vec![wf.clone()]
     );
     assert_eq!(
         s.due_timers(100, 10, only(Decider::Asl)).unwrap(),
-        [asl.clone()]
+        vec![asl.clone()]
     );
     assert_eq!(
         s.next_timer(only(Decider::Conductor)).unwrap(),

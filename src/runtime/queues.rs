@@ -1,29 +1,23 @@
-//! Where Conductor's queues live: EVENT sinks and event-handler events name them
-//! (`sqs:NAME`, `sqs:URL`, `sqs:ARN`, `conductor:WORKFLOW:NAME`). `conductor:` queues are always
-//! the embedded queue; `sqs:` queues are the embedded queue, or a real SQS endpoint (moto, AWS)
-//! when one is configured. A queue that does not exist is created on first use, as Conductor
-//! does.
+//! The queues the runtime reads (through `consumer::round`) and writes: the embedded queue
+//! (`Embedded`) and an SQS endpoint (`Remote`, moto or AWS).
+//!
+//! Conductor names its queues by event (`sqs:NAME`, `sqs:URL`, `sqs:ARN`,
+//! `conductor:WORKFLOW:NAME`) and `Queues` routes them: `conductor:` queues are always the
+//! embedded queue; `sqs:` queues are the embedded queue, or the SQS endpoint when one is
+//! configured. A queue that does not exist is created on first send, as Conductor does. A plain
+//! queue name (`--worker`, queue triggers) is the embedded queue of that name.
 
 use crate::integrations::aws;
-use crate::store::queue::{NewMessage, QueueStore};
+use crate::runtime::clock::{SharedClock, SystemClock};
+use crate::runtime::consumer::{Message, Source};
+use crate::store::queue::{NewMessage, QueueStore, redrive};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use std::sync::{Arc, OnceLock};
 
-/// A message taken from a queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
-    pub id: String,
-    pub receipt: String,
-    pub body: String,
-}
-
-/// How long a received message stays invisible while its handlers run (Conductor: 60 s).
-pub const VISIBILITY_MS: i64 = 60_000;
-
-pub trait EventQueues: Send + Sync {
+/// A queue that is also written to: Conductor's EVENT sinks and task queues.
+pub trait EventQueues: Source {
     /// Sends `body`; returns the message id.
     fn send(&self, event: &str, body: &str) -> Result<String, String>;
-    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String>;
-    fn delete(&self, event: &str, receipt: &str) -> Result<(), String>;
 }
 
 /// `sqs:https://…/123/orders` and `sqs:arn:aws:sqs:…:orders` name the queue `orders`.
@@ -50,7 +44,7 @@ impl Queues {
     pub fn new(store: &Arc<dyn crate::store::Store>, sqs_endpoint: Option<&str>) -> Queues {
         let embedded = Arc::new(Embedded {
             store: store.clone(),
-            now_ms: crate::runtime::clock::system_now_ms,
+            clock: SystemClock::shared(),
         });
         let sqs: Arc<dyn EventQueues> = match sqs_endpoint {
             Some(endpoint) => Arc::new(Remote::new(endpoint)),
@@ -72,18 +66,22 @@ impl EventQueues for Queues {
     fn send(&self, event: &str, body: &str) -> Result<String, String> {
         self.pick(event).send(event, body)
     }
-    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String> {
-        self.pick(event).receive(event, max)
+}
+
+impl Source for Queues {
+    fn receive(&self, event: &str, max: usize, visibility_ms: i64) -> Result<Vec<Message>, String> {
+        self.pick(event).receive(event, max, visibility_ms)
     }
     fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
         self.pick(event).delete(event, receipt)
     }
 }
 
-/// Queues in stepwise's own store. `conductor:` events keep their whole name as the queue's.
+/// Queues in stepwise's own store. `sqs:` events name the queue as SQS would; `conductor:`
+/// events keep their whole name as the queue's; a plain name is the queue's.
 pub struct Embedded {
     pub store: Arc<dyn QueueStore + Send + Sync>,
-    pub now_ms: fn() -> i64,
+    pub clock: SharedClock,
 }
 
 impl Embedded {
@@ -97,7 +95,7 @@ impl Embedded {
 
     /// Sends to a queue by its own name (the task queues of worker tasks).
     pub fn send_to(&self, queue: &str, body: &str) -> Result<String, String> {
-        let now = (self.now_ms)();
+        let now = self.clock.now_ms();
         self.store
             .create_queue(queue, "{}", now)
             .map_err(|e| e.to_string())?;
@@ -117,40 +115,28 @@ impl Embedded {
             Err(e) => Err(e.to_string()),
         }
     }
-
-    pub fn receive_from(&self, queue: &str, max: usize) -> Result<Vec<Received>, String> {
-        let now = (self.now_ms)();
-        let got = self
-            .store
-            .receive_messages(queue, max, VISIBILITY_MS, now)
-            .map_err(|e| e.to_string())?;
-        Ok(got
-            .into_iter()
-            .map(|m| Received {
-                id: m.id,
-                receipt: m.receipt_handle.unwrap_or_default(),
-                body: m.body,
-            })
-            .collect())
-    }
-
-    pub fn delete_from(&self, queue: &str, receipt: &str) -> Result<(), String> {
-        self.store
-            .delete_message(queue, receipt)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
 }
 
 impl EventQueues for Embedded {
     fn send(&self, event: &str, body: &str) -> Result<String, String> {
         self.send_to(Self::name(event), body)
     }
-    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String> {
-        self.receive_from(Self::name(event), max)
+}
+
+/// Receives with the queue's dead-letter policy applied.
+impl Source for Embedded {
+    fn receive(&self, event: &str, max: usize, visibility_ms: i64) -> Result<Vec<Message>, String> {
+        let now = self.clock.now_ms();
+        let got = redrive::receive(&*self.store, Self::name(event), max, visibility_ms, now)
+            .map_err(|e| e.to_string())?;
+        Ok(got.messages.into_iter().map(Message::from).collect())
     }
+
     fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
-        self.delete_from(Self::name(event), receipt)
+        self.store
+            .delete_message(Self::name(event), receipt)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -245,8 +231,12 @@ impl EventQueues for Remote {
             .map_err(|e| self.failed("SendMessage", &url, &e))?;
         Ok(out.message_id().unwrap_or_default().to_string())
     }
+}
 
-    fn receive(&self, event: &str, max: usize) -> Result<Vec<Received>, String> {
+/// Messages with their receive count and send time (`ApproximateReceiveCount`,
+/// `SentTimestamp`); message attributes are not asked for.
+impl Source for Remote {
+    fn receive(&self, event: &str, max: usize, visibility_ms: i64) -> Result<Vec<Message>, String> {
         let c = self.conn()?;
         let url = self.url(c, event)?;
         let request = c
@@ -255,7 +245,9 @@ impl EventQueues for Remote {
             .receive_message()
             .queue_url(&url)
             .max_number_of_messages(max.clamp(1, 10) as i32)
-            .visibility_timeout((VISIBILITY_MS / 1000) as i32);
+            .visibility_timeout((visibility_ms / 1000).clamp(0, 43_200) as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp);
         let out = c
             .sqs
             .rt
@@ -264,10 +256,22 @@ impl EventQueues for Remote {
         Ok(out
             .messages()
             .iter()
-            .map(|m| Received {
-                id: m.message_id().unwrap_or_default().to_string(),
-                receipt: m.receipt_handle().unwrap_or_default().to_string(),
-                body: m.body().unwrap_or_default().to_string(),
+            .map(|m| {
+                let number = |name| {
+                    m.attributes()
+                        .and_then(|a| a.get(&name))
+                        .and_then(|v| v.parse::<i64>().ok())
+                };
+                Message {
+                    id: m.message_id().unwrap_or_default().to_string(),
+                    receipt: m.receipt_handle().unwrap_or_default().to_string(),
+                    body: m.body().unwrap_or_default().to_string(),
+                    attributes: "{}".into(),
+                    receive_count: number(MessageSystemAttributeName::ApproximateReceiveCount)
+                        .unwrap_or(1),
+                    sent_ms: number(MessageSystemAttributeName::SentTimestamp).unwrap_or(0),
+                    first_receive_ms: None,
+                }
             })
             .collect())
     }
