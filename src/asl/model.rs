@@ -32,67 +32,115 @@ pub struct Block {
     pub states: Vec<StateId>,
 }
 
+/// One state. Each field that a query language shapes carries its JSONPath or its JSONata form
+/// (`Io`, `Payload`, `Dynamic`, `Wait`, `FailField`, `Test`, `Caught`); a JSONata value is JSON
+/// in which every string that is exactly `{% ... %}` is an expression (checked at load time),
+/// evaluated with `$states` and the variables bound.
 #[derive(Debug, Clone)]
 pub struct State {
     /// Shared, because every history event of the state carries it.
     pub name: Arc<str>,
     pub block: BlockId,
-    pub input_path: IoPath,
-    pub output_path: IoPath,
     pub next: Transition,
     pub kind: Kind,
-    /// `Assign`: variables set when the state completes (for Choice, on falling through to
-    /// `Default`).
-    pub assign: Option<Template>,
-    /// Set when the state's query language is JSONata: its `Output` and `Assign`.
-    pub jsonata: Option<Box<JsonataFields>>,
+    /// How the state's input and output are shaped, and what it assigns.
+    pub io: Io,
 }
 
-/// A JSONata state's fields: JSON values in which every string that is exactly `{% ... %}` is
-/// an expression (checked at load time), evaluated with `$states` and the variables bound.
-#[derive(Debug, Clone, Default)]
-pub struct JsonataFields {
-    pub output: Option<Value>,
-    pub assign: Option<Value>,
-    /// Fail: `Error` and `Cause` (strings or expressions).
-    pub error: Option<Value>,
-    pub cause: Option<Value>,
-    /// Choice: the rules in order (the state's `Choice.rules` stay empty).
-    pub rules: Vec<JsonataRule>,
-    /// Map: `Items` (default: the input), `ItemSelector`, and the numbers (literal or
-    /// expressions) `MaxConcurrency`, `ToleratedFailureCount`, `ToleratedFailurePercentage`.
-    pub items: Option<Value>,
-    pub item_selector: Option<Value>,
-    pub max_concurrency: Option<Value>,
-    pub tolerated_count: Option<Value>,
-    pub tolerated_percentage: Option<Value>,
-    /// Wait: `Seconds` or `Timestamp` (literal or expression).
-    pub seconds: Option<Value>,
-    pub timestamp: Option<Value>,
-    /// Task and Parallel: `Arguments` (default: the input).
-    pub arguments: Option<Value>,
-    /// Task: `TimeoutSeconds` and `HeartbeatSeconds` given as expressions.
-    pub timeout_seconds: Option<Value>,
-    pub heartbeat_seconds: Option<Value>,
-    /// The Catchers' `Output` and `Assign`, in the order of `errors.catch`.
-    pub catchers: Vec<JsonataCatch>,
+impl State {
+    /// Whether the state's query language is JSONata.
+    pub fn is_jsonata(&self) -> bool {
+        matches!(self.io, Io::Jsonata { .. })
+    }
 }
 
-/// A JSONata Catcher's fields, over `$states.errorOutput`.
-#[derive(Debug, Clone, Default)]
-pub struct JsonataCatch {
-    pub output: Option<Value>,
-    pub assign: Option<Value>,
-}
-
-/// A JSONata Choice rule: the first whose `Condition` is true wins; its `Output` and `Assign`
-/// apply.
+/// The fields every state of a query language has.
 #[derive(Debug, Clone)]
-pub struct JsonataRule {
-    pub condition: Value,
-    pub next: StateId,
-    pub output: Option<Value>,
-    pub assign: Option<Value>,
+pub enum Io {
+    /// `InputPath`, `OutputPath`, and `Assign`: variables set when the state completes (for
+    /// Choice, on falling through to `Default`).
+    JsonPath {
+        input_path: IoPath,
+        output_path: IoPath,
+        assign: Option<Template>,
+    },
+    /// `Output` (default: the input, or the result of a Task, Map or Parallel) and `Assign`.
+    Jsonata {
+        output: Option<Value>,
+        assign: Option<Value>,
+    },
+}
+
+impl Io {
+    /// JSONPath with every field absent.
+    pub const WHOLE: Io = Io::JsonPath {
+        input_path: IoPath::Whole,
+        output_path: IoPath::Whole,
+        assign: None,
+    };
+
+    /// `InputPath` (`$` for JSONata, whose states read their input whole).
+    pub fn input_path(&self) -> &IoPath {
+        match self {
+            Io::JsonPath { input_path, .. } => input_path,
+            Io::Jsonata { .. } => &IoPath::Whole,
+        }
+    }
+
+    /// `OutputPath` (`$` for JSONata, whose `Output` is applied on its own).
+    pub fn output_path(&self) -> &IoPath {
+        match self {
+            Io::JsonPath { output_path, .. } => output_path,
+            Io::Jsonata { .. } => &IoPath::Whole,
+        }
+    }
+
+    /// JSONPath's `Assign`.
+    pub fn jsonpath_assign(&self) -> Option<&Template> {
+        match self {
+            Io::JsonPath { assign, .. } => assign.as_ref(),
+            Io::Jsonata { .. } => None,
+        }
+    }
+
+    /// JSONata's `Output` and `Assign`.
+    pub fn jsonata(&self) -> Option<(Option<&Value>, Option<&Value>)> {
+        match self {
+            Io::JsonPath { .. } => None,
+            Io::Jsonata { output, assign } => Some((output.as_ref(), assign.as_ref())),
+        }
+    }
+}
+
+/// `Assign` of a Choice rule, in its query language.
+#[derive(Debug, Clone)]
+pub enum Assign {
+    JsonPath(Template),
+    Jsonata(Value),
+}
+
+impl Assign {
+    pub fn jsonpath(&self) -> Option<&Template> {
+        match self {
+            Assign::JsonPath(t) => Some(t),
+            Assign::Jsonata(_) => None,
+        }
+    }
+
+    pub fn jsonata(&self) -> Option<&Value> {
+        match self {
+            Assign::JsonPath(_) => None,
+            Assign::Jsonata(v) => Some(v),
+        }
+    }
+}
+
+/// A payload built from the input: JSONPath's `Parameters` / `ItemSelector` template, or
+/// JSONata's `Arguments` / `ItemSelector`.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Template(Template),
+    Jsonata(Value),
 }
 
 /// `InputPath` / `OutputPath`: absent means `$`, JSON `null` means `{}`.
@@ -154,17 +202,30 @@ pub struct Pass {
     pub result_path: ResultPath,
 }
 
-/// A number given literally or read from the input at run time.
+/// A number given literally, read from the input at run time (JSONPath's `...Path` fields), or
+/// computed (a JSONata literal or expression, checked when evaluated).
 #[derive(Debug, Clone)]
 pub enum Dynamic<T> {
     Value(T),
     Path(Path),
+    Jsonata(Value),
+}
+
+impl<T> Dynamic<T> {
+    /// The JSONata form, if that is how the number is given.
+    pub fn jsonata(&self) -> Option<&Value> {
+        match self {
+            Dynamic::Jsonata(v) => Some(v),
+            Dynamic::Value(_) | Dynamic::Path(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Task {
     pub resource: Resource,
-    pub parameters: Option<Template>,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata); absent: the input.
+    pub parameters: Option<Payload>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub timeout_seconds: Option<Dynamic<u64>>,
@@ -229,9 +290,22 @@ pub struct Retrier {
 pub struct Catcher {
     pub error_equals: Vec<String>,
     pub next: StateId,
-    pub result_path: ResultPath,
-    /// `Assign`, evaluated over the error output, in the scope of the state that failed.
-    pub assign: Option<Template>,
+    pub caught: Caught,
+}
+
+/// What a Catcher makes of the error output; `Assign` is evaluated over the error output, in
+/// the scope of the state that failed.
+#[derive(Debug, Clone)]
+pub enum Caught {
+    JsonPath {
+        result_path: ResultPath,
+        assign: Option<Template>,
+    },
+    /// `Output` (default: the error output) and `Assign` over `$states.errorOutput`.
+    Jsonata {
+        output: Option<Value>,
+        assign: Option<Value>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -240,11 +314,24 @@ pub struct Choice {
     pub default: Option<StateId>,
 }
 
+/// A Choice rule: the first whose test holds wins; its `Assign` (and in JSONata its `Output`)
+/// apply.
 #[derive(Debug, Clone)]
 pub struct ChoiceRule {
-    pub condition: Condition,
+    pub test: Test,
     pub next: StateId,
-    pub assign: Option<Template>,
+    pub assign: Option<Assign>,
+    /// JSONata's `Output` of the rule.
+    pub output: Option<Value>,
+}
+
+/// A Choice rule's test.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// JSONPath's comparison operators, `And`, `Or`, `Not`.
+    Rule(Condition),
+    /// JSONata's `Condition`: an expression or a boolean.
+    Jsonata(Value),
 }
 
 #[derive(Debug, Clone)]
@@ -254,14 +341,20 @@ pub enum Wait {
     /// Nanoseconds since the epoch.
     Timestamp(i128),
     TimestampPath(Path),
+    /// JSONata's `Seconds`: a number or an expression.
+    SecondsJsonata(Value),
+    /// JSONata's `Timestamp`: a string or an expression.
+    TimestampJsonata(Value),
 }
 
-/// `Error`/`Cause` of a Fail state: a literal, a path, or an intrinsic call.
+/// `Error`/`Cause` of a Fail state: a literal, a path or an intrinsic call (JSONPath), or a
+/// string or expression (JSONata).
 #[derive(Debug, Clone)]
 pub enum FailField {
     Absent,
     Literal(String),
     Dynamic(Template),
+    Jsonata(Value),
 }
 
 #[derive(Debug, Clone)]
@@ -273,7 +366,8 @@ pub struct Fail {
 #[derive(Debug, Clone)]
 pub struct Parallel {
     pub branches: Vec<BlockId>,
-    pub parameters: Option<Template>,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata).
+    pub parameters: Option<Payload>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub errors: ErrorHandling,
@@ -285,8 +379,9 @@ pub struct Map {
     /// `ProcessorConfig.Mode` DISTRIBUTED: iterations are child executions on AWS, so they
     /// cannot read the Map's variables (they still run inline here).
     pub distributed: bool,
-    pub items_path: Option<Path>,
-    pub item_selector: Option<Template>,
+    /// `ItemsPath` (JSONPath) or `Items` (JSONata); absent: the input.
+    pub items: Option<Items>,
+    pub item_selector: Option<Payload>,
     pub max_concurrency: Dynamic<u64>,
     pub tolerated_failure_count: Option<Dynamic<u64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
@@ -297,6 +392,13 @@ pub struct Map {
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub errors: ErrorHandling,
+}
+
+/// Where a Map's items come from.
+#[derive(Debug, Clone)]
+pub enum Items {
+    Path(Path),
+    Jsonata(Value),
 }
 
 /// `ItemBatcher`: iterations get `{"BatchInput": ..., "Items": [...]}`.

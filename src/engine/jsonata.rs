@@ -181,10 +181,7 @@ pub fn finish_with_result(
     fid: FrameId,
     result: Value,
 ) -> Result<Arc<Value>, Failure> {
-    let fields = match ctx.state_of(fid).jsonata.as_deref() {
-        Some(j) => (j.output.as_ref(), j.assign.as_ref()),
-        None => (None, None),
-    };
+    let fields = ctx.state_of(fid).io.jsonata().unwrap_or_default();
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
@@ -265,17 +262,9 @@ pub fn caught(
     ctx: &mut Ctx,
     fid: FrameId,
     index: usize,
+    fields: (Option<&Value>, Option<&Value>),
     error_output: &Value,
 ) -> Result<Arc<Value>, Failure> {
-    let fields = match ctx
-        .state_of(fid)
-        .jsonata
-        .as_deref()
-        .and_then(|j| j.catchers.get(index))
-    {
-        Some(c) => (c.output.as_ref(), c.assign.as_ref()),
-        None => (None, None),
-    };
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,

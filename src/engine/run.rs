@@ -2,7 +2,7 @@
 //! and finishes frames and executions. Everything here is synchronous and deterministic.
 
 use crate::asl::model::{
-    ErrorHandling, IoPath, Kind, Machine, ResultPath, State, StateId, Transition,
+    Caught, ErrorHandling, IoPath, Kind, Machine, ResultPath, State, StateId, Transition,
 };
 use crate::data::template::Template;
 use crate::engine::event::{Effect, Trace, WaitId};
@@ -183,7 +183,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
     /// The state's effective input: InputPath over its raw input.
     pub fn effective_input(&mut self, fid: FrameId) -> Result<Doc, Failure> {
         let raw = self.x.frame(fid).input.clone();
-        self.io_path(fid, raw, |s| &s.input_path)
+        self.io_path(fid, raw, |s| s.io.input_path())
     }
 
     /// InputPath or OutputPath over `doc`; `$` shares the document instead of copying it.
@@ -219,7 +219,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
 
     /// OutputPath over `doc`.
     pub fn output(&mut self, fid: FrameId, doc: Doc) -> Result<Doc, Failure> {
-        self.io_path(fid, doc, |s| &s.output_path)
+        self.io_path(fid, doc, |s| s.io.output_path())
     }
 
     /// ResultSelector → ResultPath → OutputPath for a state's result.
@@ -240,7 +240,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
             },
             None => result,
         };
-        if let Err(f) = self.assign(fid, self.state_of(fid).assign.as_ref(), &selected) {
+        if let Err(f) = self.assign(fid, self.state_of(fid).io.jsonpath_assign(), &selected) {
             return Step::Fail(f);
         }
         let combined = match result_path {
@@ -420,21 +420,29 @@ impl<'m, 'x> Ctx<'m, 'x> {
                     state: sid,
                     catcher: i,
                 }));
-                if state.jsonata.is_some() {
-                    return Some(
-                        match crate::engine::jsonata::caught(self, fid, i, &f.output()) {
-                            Ok(out) => Step::Goto(out, Transition::Next(c.next)),
-                            Err(e) => Step::Fail(Failure { fatal: true, ..e }),
-                        },
-                    );
-                }
+                let (result_path, assign) = match &c.caught {
+                    Caught::JsonPath {
+                        result_path,
+                        assign,
+                    } => (result_path, assign.as_ref()),
+                    Caught::Jsonata { output, assign } => {
+                        let fields = (output.as_ref(), assign.as_ref());
+                        return Some(
+                            match crate::engine::jsonata::caught(self, fid, i, fields, &f.output())
+                            {
+                                Ok(out) => Step::Goto(out, Transition::Next(c.next)),
+                                Err(e) => Step::Fail(Failure { fatal: true, ..e }),
+                            },
+                        );
+                    }
+                };
                 let here = self.here(fid);
                 let raw = Value::clone(&self.x.frame(fid).input);
-                if let Err(e) = self.assign(fid, c.assign.as_ref(), &f.output()) {
+                if let Err(e) = self.assign(fid, assign, &f.output()) {
                     return Some(Step::Fail(Failure { fatal: true, ..e }));
                 }
                 return Some(
-                    match io::apply_result_path(&c.result_path, raw, f.output(), here) {
+                    match io::apply_result_path(result_path, raw, f.output(), here) {
                         Ok(out) => Step::Goto(Arc::new(out), Transition::Next(c.next)),
                         Err(e) => Step::Fail(Failure { fatal: true, ..e }),
                     },

@@ -91,9 +91,8 @@ fn units(machine: &Machine) -> Vec<Unit> {
 
 /// The `Next` of each Choice rule, in either query language.
 fn rule_targets(s: &State) -> Vec<StateId> {
-    match (&s.kind, &s.jsonata) {
-        (Kind::Choice(_), Some(j)) => j.rules.iter().map(|r| r.next).collect(),
-        (Kind::Choice(c), None) => c.rules.iter().map(|r| r.next).collect(),
+    match &s.kind {
+        Kind::Choice(c) => c.rules.iter().map(|r| r.next).collect(),
         _ => Vec::new(),
     }
 }

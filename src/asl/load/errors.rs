@@ -3,7 +3,7 @@
 use super::fields::{Cx, MAX_SECONDS, Obj};
 use super::states::MAX_EXECUTION_SECONDS;
 use crate::asl::model::{
-    Catcher, ErrorHandling, Pattern, Resource, ResourceKind, Retrier, StateId,
+    Catcher, Caught, ErrorHandling, Pattern, Resource, ResourceKind, Retrier, StateId,
 };
 use serde_json::Value;
 
@@ -146,8 +146,10 @@ fn catcher(obj: &Obj, t: &super::states::Targets, cx: &mut Cx) -> Option<Catcher
     Some(Catcher {
         error_equals,
         next: next?,
-        result_path,
-        assign,
+        caught: Caught::JsonPath {
+            result_path,
+            assign,
+        },
     })
 }
 

@@ -53,8 +53,6 @@ fn successors(machine: &Machine, s: StateId) -> Vec<StateId> {
     let catchers = match &state.kind {
         Kind::Choice(c) => {
             out.extend(c.rules.iter().map(|r| r.next));
-            let jsonata = state.jsonata.as_deref().map(|j| j.rules.as_slice());
-            out.extend(jsonata.unwrap_or_default().iter().map(|r| r.next));
             out.extend(c.default);
             return out;
         }

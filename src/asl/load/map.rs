@@ -3,7 +3,7 @@
 use super::fields::{Cx, MAX_SECONDS, Obj};
 use super::scan::RawState;
 use super::states::{COMMON, Targets};
-use crate::asl::model::{Batcher, Dynamic, Kind, Map};
+use crate::asl::model::{Batcher, Dynamic, Items, Kind, Map, Payload};
 
 const ALLOWED: &[&str] = &[
     "ItemProcessor",
@@ -43,8 +43,8 @@ pub(super) fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
     Kind::Map(Box::new(Map {
         processor: raw.children.first().copied().unwrap_or(0),
         distributed,
-        items_path: obj.ref_path("ItemsPath", cx),
-        item_selector: obj.template(selector_key, cx),
+        items: obj.ref_path("ItemsPath", cx).map(Items::Path),
+        item_selector: obj.template(selector_key, cx).map(Payload::Template),
         max_concurrency: obj
             .int_or_path("MaxConcurrency", 0, MAX_SECONDS, cx)
             .unwrap_or(Dynamic::Value(0)),

@@ -86,16 +86,14 @@ impl Targets<'_, '_> {
     }
 }
 
+/// What stands for a state whose definition has errors (reported; no machine is built).
 fn placeholder(name: &str, block: BlockId) -> State {
     State {
         name: name.into(),
         block,
-        input_path: IoPath::Whole,
-        output_path: IoPath::Whole,
         next: Transition::End,
         kind: Kind::Succeed,
-        assign: None,
-        jsonata: None,
+        io: Io::WHOLE,
     }
 }
 
@@ -114,20 +112,16 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
         .and_then(Value::as_str)
         == Some("JSONata");
     if super::jsonata::of_state(obj, machine_jsonata, cx) {
-        let Some((kind, fields)) = ty.and_then(|ty| super::jsonata::state(ty, obj, raw, &t, cx))
-        else {
+        let Some((kind, io)) = ty.and_then(|ty| super::jsonata::state(ty, obj, raw, &t, cx)) else {
             return placeholder(raw.name, raw.block);
         };
         let next = transition(obj, &kind, &t, cx);
         return State {
             name: raw.name.into(),
             block: raw.block,
-            input_path: IoPath::Whole,
-            output_path: IoPath::Whole,
             next,
             kind,
-            assign: None,
-            jsonata: Some(Box::new(fields)),
+            io,
         };
     }
     let assign = match ty {
@@ -169,12 +163,13 @@ fn build_state(sk: &Skeleton, raw: &RawState, cx: &mut Cx) -> State {
     State {
         name: raw.name.into(),
         block: raw.block,
-        input_path,
-        output_path,
         next,
         kind,
-        assign,
-        jsonata: None,
+        io: Io::JsonPath {
+            input_path,
+            output_path,
+            assign,
+        },
     }
 }
 
@@ -272,7 +267,7 @@ fn task(obj: &Obj, t: &Targets, cx: &mut Cx) -> Kind {
             },
             pattern: Pattern::RequestResponse,
         }),
-        parameters: obj.template("Parameters", cx),
+        parameters: obj.template("Parameters", cx).map(Payload::Template),
         result_selector: obj.template("ResultSelector", cx),
         result_path: obj.result_path(cx),
         timeout_seconds: timeout,
@@ -335,9 +330,10 @@ fn choice_rule(item: &Value, ptr: String, t: &Targets, cx: &mut Cx) -> Option<Ch
         None
     };
     Some(ChoiceRule {
-        condition: condition?,
+        test: Test::Rule(condition?),
         next: next?,
-        assign,
+        assign: assign.map(Assign::JsonPath),
+        output: None,
     })
 }
 
@@ -460,7 +456,7 @@ fn parallel(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
     }
     Kind::Parallel(Box::new(Parallel {
         branches: raw.children.clone(),
-        parameters: obj.template("Parameters", cx),
+        parameters: obj.template("Parameters", cx).map(Payload::Template),
         result_selector: obj.template("ResultSelector", cx),
         result_path: obj.result_path(cx),
         errors: error_handling(obj, t, cx),

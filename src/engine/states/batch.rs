@@ -1,7 +1,7 @@
 //! Map `ItemBatcher`: items (after ItemSelector) grouped into `{"BatchInput", "Items"}` inputs.
 
 use super::map::int;
-use crate::asl::model::{Batcher, Map};
+use crate::asl::model::{Batcher, Map, Payload};
 use crate::engine::execution::{Doc, FrameId};
 use crate::engine::failure::{Failure, json_size};
 use crate::engine::io::eval_template;
@@ -34,10 +34,10 @@ pub fn batches(
     let mut selected = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         selected.push(match &m.item_selector {
-            Some(t) => ctx.with_scope(fid, input, Some((index, item)), |s| {
+            Some(Payload::Template(t)) => ctx.with_scope(fid, input, Some((index, item)), |s| {
                 eval_template(t, s, input, here)
             })?,
-            None => item.clone(),
+            Some(Payload::Jsonata(_)) | None => item.clone(),
         });
     }
     Ok(group(selected, max_items, max_bytes)

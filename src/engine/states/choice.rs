@@ -1,6 +1,6 @@
 //! Choice: the first matching rule's `Next`, else `Default`, else `States.NoChoiceMatched`.
 
-use crate::asl::model::{Choice, JsonataFields, Transition};
+use crate::asl::model::{Choice, Test, Transition};
 use crate::data::template::select;
 use crate::engine::execution::FrameId;
 use crate::engine::failure::Failure;
@@ -11,15 +11,15 @@ use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
 pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
-    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
-        return jsonata(ctx, fid, c, j);
+    if let Some(fields) = ctx.state_of(fid).io.jsonata() {
+        return jsonata(ctx, fid, c, fields);
     }
     let here = ctx.here(fid);
     let input = match ctx.effective_input(fid) {
         Ok(v) => v,
         Err(f) => return Step::Fail(f),
     };
-    let ctx_assign = ctx.state_of(fid).assign.as_ref();
+    let ctx_assign = ctx.state_of(fid).io.jsonpath_assign();
     let picked = ctx.with_scope(fid, &input, None, |scope| {
         for (i, rule) in c.rules.iter().enumerate() {
             let mut resolve = |p: &crate::data::jsonpath::Path| match select(p, scope) {
@@ -30,12 +30,15 @@ pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
                 ) => Ok(None),
                 Err(e) => Err(e),
             };
-            if rule
-                .condition
+            let Test::Rule(condition) = &rule.test else {
+                continue;
+            };
+            if condition
                 .eval(&mut resolve)
                 .map_err(|e| here.runtime(e.message))?
             {
-                return Ok(Some((rule.next, rule.assign.as_ref(), Some(i))));
+                let assign = rule.assign.as_ref().and_then(|a| a.jsonpath());
+                return Ok(Some((rule.next, assign, Some(i))));
             }
         }
         // Falling through to `Default`: the state's own `Assign` applies.
@@ -67,16 +70,24 @@ pub fn execute<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice) -> Step {
 
 /// A JSONata Choice: the first rule whose `Condition` is true; its `Output`/`Assign`, else the
 /// state's on `Default`.
-fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m JsonataFields) -> Step {
+fn jsonata<'m>(
+    ctx: &mut Ctx<'m, '_>,
+    fid: FrameId,
+    c: &'m Choice,
+    (output, assign): (Option<&'m Value>, Option<&'m Value>),
+) -> Step {
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
         result: None,
         error_output: None,
     };
-    for (i, rule) in j.rules.iter().enumerate() {
+    for (i, rule) in c.rules.iter().enumerate() {
+        let Test::Jsonata(condition) = &rule.test else {
+            continue;
+        };
         let location = format!("Choices[{i}]/Condition");
-        let holds = match evaluate(ctx, fid, &rule.condition, &location, &states) {
+        let holds = match evaluate(ctx, fid, condition, &location, &states) {
             Ok(Value::Bool(b)) => b,
             Ok(other) => {
                 let here = ctx.here(fid);
@@ -93,7 +104,10 @@ fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m Jsonat
         };
         if holds {
             ctx.trace_choice(fid, Some(i));
-            let (output, assign) = (rule.output.as_ref(), rule.assign.as_ref());
+            let (output, assign) = (
+                rule.output.as_ref(),
+                rule.assign.as_ref().and_then(|a| a.jsonata()),
+            );
             let prefix = format!("Choices[{i}]/");
             return match output_and_assign_at(ctx, fid, &prefix, output, assign) {
                 Ok(out) => Step::Goto(out, Transition::Next(rule.next)),
@@ -111,7 +125,7 @@ fn jsonata<'m>(ctx: &mut Ctx<'m, '_>, fid: FrameId, c: &'m Choice, j: &'m Jsonat
         ));
     };
     ctx.trace_choice(fid, None);
-    match output_and_assign(ctx, fid, j.output.as_ref(), j.assign.as_ref()) {
+    match output_and_assign(ctx, fid, output, assign) {
         Ok(out) => Step::Goto(out, Transition::Next(default)),
         Err(f) => Step::Fail(f),
     }

@@ -1,6 +1,6 @@
 //! Fail: ends its branch (or the execution) with `Error` and `Cause`, literal or computed.
 
-use crate::asl::model::{Fail, FailField, JsonataFields};
+use crate::asl::model::{Fail, FailField};
 use crate::data::template::{Template, TemplateError};
 use crate::engine::execution::FrameId;
 use crate::engine::failure::Failure;
@@ -9,9 +9,6 @@ use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, f: &Fail) -> Step {
-    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
-        return jsonata(ctx, fid, j);
-    }
     let error = match field(ctx, fid, &f.error, "ErrorPath") {
         Ok(v) => v,
         Err(e) => return Step::Fail(e),
@@ -37,6 +34,7 @@ fn field(
         FailField::Absent => return Ok(None),
         FailField::Literal(s) => return Ok(Some(s.clone())),
         FailField::Dynamic(t) => t,
+        FailField::Jsonata(v) => return jsonata(ctx, fid, v, field_name(key)),
     };
     let here = ctx.here(fid);
     let input = ctx.x.frame(fid).input.clone();
@@ -51,35 +49,31 @@ fn field(
     }
 }
 
-/// A JSONata Fail: `Error` and `Cause`, literal strings or expressions giving strings.
-fn jsonata(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Step {
+/// `Error` or `Cause` (whose JSONPath form is `ErrorPath` / `CausePath`).
+fn field_name(key: &str) -> &str {
+    key.strip_suffix("Path").unwrap_or(key)
+}
+
+/// A JSONata Fail's `Error` or `Cause`: a literal string or an expression giving a string.
+fn jsonata(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    value: &Value,
+    key: &str,
+) -> Result<Option<String>, Failure> {
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
         result: None,
         error_output: None,
     };
-    let mut texts = [None, None];
-    for (slot, (key, value)) in texts
-        .iter_mut()
-        .zip([("Error", &j.error), ("Cause", &j.cause)])
-    {
-        let Some(value) = value else { continue };
-        match evaluate(ctx, fid, value, key, &states) {
-            Ok(Value::String(s)) => *slot = Some(s),
-            Ok(other) => {
-                let here = ctx.here(fid);
-                return Step::Fail(here.runtime(format!(
-                    "The value of the field '{key}' must be a string, but was: {other}"
-                )));
-            }
-            Err(f) => return Step::Fail(f),
+    match evaluate(ctx, fid, value, key, &states)? {
+        Value::String(s) => Ok(Some(s)),
+        other => {
+            let here = ctx.here(fid);
+            Err(here.runtime(format!(
+                "The value of the field '{key}' must be a string, but was: {other}"
+            )))
         }
     }
-    let [error, cause] = texts;
-    Step::Fail(Failure {
-        error,
-        cause,
-        fatal: false,
-    })
 }

@@ -1,7 +1,7 @@
 //! The machinery Parallel and Map share: start children (respecting MaxConcurrency), collect
 //! their results in order, and fail fast — aborting the rest — when one fails.
 
-use crate::asl::model::{Kind, StateId};
+use crate::asl::model::{Kind, Payload, StateId};
 use crate::engine::execution::{Doc, FrameId, Join, Waiting};
 use crate::engine::failure::Failure;
 use crate::engine::history::Details;
@@ -103,12 +103,7 @@ fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Doc, Failure> 
     let join = join_mut(ctx, fid).expect("pumped frames wait for children");
     let item = join.inputs[slot].clone();
     let effective = join.effective_input.clone();
-    let jsonata_selector = ctx
-        .state_of(fid)
-        .jsonata
-        .as_deref()
-        .and_then(|j| j.item_selector.as_ref());
-    if let Some(selector) = jsonata_selector {
+    if let Some(Payload::Jsonata(selector)) = &m.item_selector {
         let states = crate::engine::jsonata::States {
             input: &effective,
             result: None,
@@ -125,7 +120,8 @@ fn item_input(ctx: &mut Ctx, fid: FrameId, slot: usize) -> Result<Doc, Failure> 
         .map(Arc::new);
     }
     let join = join_mut(ctx, fid).expect("pumped frames wait for children");
-    let Some(selector) = m.item_selector.as_ref().filter(|_| !join.prepared) else {
+    let Some(Payload::Template(selector)) = m.item_selector.as_ref().filter(|_| !join.prepared)
+    else {
         return Ok(item);
     };
     let effective = join.effective_input.clone();
@@ -165,7 +161,7 @@ fn complete(ctx: &mut Ctx, fid: FrameId) -> Step {
     if let Err(f) = crate::engine::failure::check_size(&result, &state.name) {
         return Step::Fail(f);
     }
-    if state.jsonata.is_some() {
+    if state.is_jsonata() {
         return match crate::engine::jsonata::finish_with_result(ctx, fid, result) {
             Ok(out) => Step::Next(out),
             Err(f) => Step::Fail(f),

@@ -1,6 +1,6 @@
 //! Map (inline; distributed runs the same way locally): one iteration per item of ItemsPath.
 
-use crate::asl::model::{Dynamic, JsonataFields, Map};
+use crate::asl::model::{Dynamic, Items, Map};
 use crate::data::jsonata::expression;
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
@@ -21,8 +21,8 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Step {
 }
 
 fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
-    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
-        return prepare_jsonata(ctx, fid, j);
+    if ctx.state_of(fid).is_jsonata() {
+        return prepare_jsonata(ctx, fid, m);
     }
     let here = ctx.here(fid);
     if let Some(why) = m.unsupported {
@@ -30,9 +30,9 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
     }
     let input = ctx.effective_input(fid)?;
     let selected;
-    let items = match &m.items_path {
-        None => &*input,
-        Some(p) => {
+    let items = match &m.items {
+        None | Some(Items::Jsonata(_)) => &*input,
+        Some(Items::Path(p)) => {
             selected = read(ctx, fid, &input, p)
                 .map_err(|e| here.runtime(format!("Invalid path '{}' : {e}", p.source())))?;
             &selected
@@ -111,6 +111,7 @@ pub(super) fn int(
     let p = match d {
         Dynamic::Value(n) => return Ok(*n),
         Dynamic::Path(p) => p,
+        Dynamic::Jsonata(_) => return Err(here.runtime(format!("{key} is a JSONata field"))),
     };
     let v = read(ctx, fid, input, p)
         .map_err(|e| here.runtime(format!("Invalid path '{}' : {e}", p.source())))?;
@@ -154,6 +155,9 @@ fn percentage(
                 }
             }
         }
+        Dynamic::Jsonata(_) => {
+            return Err(here.runtime("ToleratedFailurePercentage is a JSONata field"));
+        }
     };
     if !(0.0..=100.0).contains(&v) {
         let _ = src;
@@ -163,25 +167,24 @@ fn percentage(
 }
 
 /// A JSONata Map: `Items` (default: the input) and its numbers, literal or evaluated.
-fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<Step, Failure> {
+fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
         result: None,
         error_output: None,
     };
-    let items = match &j.items {
+    let given = match &m.items {
+        Some(Items::Jsonata(v)) => Some(v),
+        Some(Items::Path(_)) | None => None,
+    };
+    let items = match given {
         Some(v) => evaluate(ctx, fid, v, "Items", &states)?,
         None => Value::clone(&input),
     };
     let Value::Array(items) = items else {
         // AWS's wording, and the Map state fails (MapStateFailed) rather than the step.
-        let detail = match j
-            .items
-            .as_ref()
-            .and_then(|v| v.as_str())
-            .and_then(expression)
-        {
+        let detail = match given.and_then(|v| v.as_str()).and_then(expression) {
             Some(e) => format!(
                 "The JSONata expression '{e}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {items}",
                 type_name(&items)
@@ -195,14 +198,22 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<Ste
             &detail,
         )));
     };
-    let whole = |ctx: &mut Ctx, v: &Option<Value>, key: &str| -> Result<Option<f64>, Failure> {
-        v.as_ref()
-            .map(|v| number(ctx, fid, v, key, &states))
-            .transpose()
+    // JSONata literals or expressions; absent: no limit.
+    let whole = |ctx: &mut Ctx, v: Option<&Value>, key: &str| -> Result<Option<f64>, Failure> {
+        v.map(|v| number(ctx, fid, v, key, &states)).transpose()
     };
-    let max_concurrency = whole(ctx, &j.max_concurrency, "MaxConcurrency")?.unwrap_or(0.0);
-    let tolerated_count = whole(ctx, &j.tolerated_count, "ToleratedFailureCount")?;
-    let tolerated_percentage = whole(ctx, &j.tolerated_percentage, "ToleratedFailurePercentage")?;
+    let max_concurrency = m.max_concurrency.jsonata();
+    let max_concurrency = whole(ctx, max_concurrency, "MaxConcurrency")?.unwrap_or(0.0);
+    let count = m
+        .tolerated_failure_count
+        .as_ref()
+        .and_then(Dynamic::jsonata);
+    let tolerated_count = whole(ctx, count, "ToleratedFailureCount")?;
+    let percentage = m
+        .tolerated_failure_percentage
+        .as_ref()
+        .and_then(Dynamic::jsonata);
+    let tolerated_percentage = whole(ctx, percentage, "ToleratedFailurePercentage")?;
     ctx.emit(
         "MapStateStarted",
         Details::MapStarted {

@@ -1,20 +1,18 @@
 //! Parallel: every branch gets the same input; the result is the array of branch outputs.
 
-use crate::asl::model::Parallel;
+use crate::asl::model::{Parallel, Payload};
 use crate::engine::execution::{FrameId, Join};
 use crate::engine::history::Details;
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, p: &Parallel) -> Step {
-    let jsonata_arguments = ctx
-        .state_of(fid)
-        .jsonata
-        .as_deref()
-        .and_then(|j| j.arguments.as_ref());
-    let input = match jsonata_arguments {
-        Some(a) => crate::engine::jsonata::arguments(ctx, fid, a).map(std::sync::Arc::new),
-        None => ctx.parameters(fid, p.parameters.as_ref()),
+    let input = match &p.parameters {
+        Some(Payload::Jsonata(a)) => {
+            crate::engine::jsonata::arguments(ctx, fid, a).map(std::sync::Arc::new)
+        }
+        Some(Payload::Template(t)) => ctx.parameters(fid, Some(t)),
+        None => ctx.parameters(fid, None),
     };
     let input = match input {
         Ok(v) => v,

@@ -4,8 +4,8 @@ use crate::engine::execution::FrameId;
 use crate::engine::run::{Ctx, Step};
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId) -> Step {
-    let step = match ctx.state_of(fid).jsonata.as_deref() {
-        Some(j) => crate::engine::jsonata::output_and_assign(ctx, fid, j.output.as_ref(), None),
+    let step = match ctx.state_of(fid).io.jsonata() {
+        Some((output, _)) => crate::engine::jsonata::output_and_assign(ctx, fid, output, None),
         None => ctx.effective_input(fid).and_then(|v| ctx.output(fid, v)),
     };
     match step {

@@ -1,7 +1,7 @@
 //! Task: builds the payload, asks the host to invoke the resource, and turns the answer into the
 //! state's output (or a failure for Retry/Catch).
 
-use crate::asl::model::{Dynamic, Pattern, ResourceKind, Task};
+use crate::asl::model::{Dynamic, Pattern, Payload, ResourceKind, Task};
 use crate::data::template::select;
 use crate::engine::event::{Effect, Invocation};
 use crate::engine::execution::{FrameId, TaskWait, Waiting};
@@ -25,45 +25,32 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         || matches!(t.resource.kind, ResourceKind::Activity { .. });
     let token = needs_token.then(|| ctx.x.rng.token());
     ctx.x.frame_mut(fid).token = token.clone();
-    let jsonata_arguments = ctx
-        .state_of(fid)
-        .jsonata
-        .as_deref()
-        .map(|j| j.arguments.as_ref());
-    let payload = match (jsonata_arguments, &t.parameters) {
-        (Some(Some(arguments)), _) => crate::engine::jsonata::arguments(ctx, fid, arguments)?,
-        (Some(None), _) | (None, None) => Value::clone(&input),
-        (None, Some(p)) => {
+    let payload = match &t.parameters {
+        Some(Payload::Jsonata(arguments)) => {
+            crate::engine::jsonata::arguments(ctx, fid, arguments)?
+        }
+        Some(Payload::Template(p)) => {
             ctx.with_scope(fid, &input, None, |s| eval_template(p, s, &input, here))?
         }
+        None => Value::clone(&input),
     };
     check_size(&payload, here.name)?;
-    let (timeout_expr, heartbeat_expr) = match ctx.state_of(fid).jsonata.as_deref() {
-        Some(j) => (j.timeout_seconds.as_ref(), j.heartbeat_seconds.as_ref()),
-        None => (None, None),
-    };
-    let timeout = match timeout_expr {
-        Some(e) => Some(jsonata_seconds(ctx, fid, e, "TimeoutSeconds")?),
-        None => seconds(
-            ctx,
-            fid,
-            &input,
-            t.timeout_seconds.as_ref(),
-            "TimeoutSecondsPath",
-            here,
-        )?,
-    };
-    let heartbeat = match heartbeat_expr {
-        Some(e) => Some(jsonata_seconds(ctx, fid, e, "HeartbeatSeconds")?),
-        None => seconds(
-            ctx,
-            fid,
-            &input,
-            t.heartbeat_seconds.as_ref(),
-            "HeartbeatSecondsPath",
-            here,
-        )?,
-    };
+    let timeout = seconds(
+        ctx,
+        fid,
+        &input,
+        t.timeout_seconds.as_ref(),
+        "TimeoutSeconds",
+        here,
+    )?;
+    let heartbeat = seconds(
+        ctx,
+        fid,
+        &input,
+        t.heartbeat_seconds.as_ref(),
+        "HeartbeatSeconds",
+        here,
+    )?;
     emit_scheduled(ctx, t, &payload, timeout, heartbeat);
     let task = ctx.x.next_wait_id();
     ctx.x.waits.insert(task, fid);
@@ -97,7 +84,8 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `TimeoutSeconds`/`HeartbeatSeconds`, literal or read through their `*Path`.
+/// `TimeoutSeconds`/`HeartbeatSeconds` (`key`): literal, read through their `*Path`, or a
+/// JSONata expression.
 fn seconds(
     ctx: &mut Ctx,
     fid: FrameId,
@@ -110,6 +98,7 @@ fn seconds(
         None => return Ok(None),
         Some(Dynamic::Value(n)) => return Ok(Some(*n)),
         Some(Dynamic::Path(p)) => p,
+        Some(Dynamic::Jsonata(e)) => return jsonata_seconds(ctx, fid, e, key).map(Some),
     };
     let v = ctx
         .with_scope(fid, input, None, |s| select(p, s).map(|v| v.into_owned()))
@@ -117,7 +106,7 @@ fn seconds(
     match v.as_u64().filter(|n| *n > 0) {
         Some(n) => Ok(Some(n)),
         None => Err(here.runtime(format!(
-            "The {key} field refers to value \"{}\" which is not a valid positive integer: {}",
+            "The {key}Path field refers to value \"{}\" which is not a valid positive integer: {}",
             shown(&v),
             p.source()
         ))),
@@ -292,7 +281,7 @@ pub fn succeeded(ctx: &mut Ctx, fid: FrameId, output: Value) -> Step {
     if let Err(f) = check_size(&output, name) {
         return Step::Fail(f);
     }
-    if ctx.state_of(fid).jsonata.is_some() {
+    if ctx.state_of(fid).is_jsonata() {
         return match crate::engine::jsonata::finish_with_result(ctx, fid, output) {
             Ok(out) => Step::Next(out),
             Err(f) => Step::Fail(f),

@@ -1,6 +1,6 @@
 //! Wait: sleeps until a time computed from `Seconds`/`SecondsPath`/`Timestamp`/`TimestampPath`.
 
-use crate::asl::model::{JsonataFields, Wait};
+use crate::asl::model::Wait;
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
 use crate::data::timestamp::parse_rfc3339;
@@ -15,8 +15,8 @@ use serde_json::Value;
 const MAX_DELAY_SECONDS: i128 = (1 << 31) - 1;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, w: &Wait) -> Step {
-    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
-        return match jsonata_due(ctx, fid, j) {
+    if let Wait::SecondsJsonata(_) | Wait::TimestampJsonata(_) = w {
+        return match jsonata_due(ctx, fid, w) {
             Ok(due) => sleep_until(ctx, fid, due),
             Err(f) => Step::Fail(f),
         };
@@ -51,7 +51,7 @@ fn sleep_until(ctx: &mut Ctx, fid: FrameId, due: i64) -> Step {
 }
 
 /// A JSONata Wait's due time: `Seconds` (a number) or `Timestamp` (RFC 3339 text).
-fn jsonata_due(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<i64, Failure> {
+fn jsonata_due(ctx: &mut Ctx, fid: FrameId, w: &Wait) -> Result<i64, Failure> {
     let input = ctx.x.frame(fid).input.clone();
     let states = States {
         input: &input,
@@ -60,17 +60,24 @@ fn jsonata_due(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<i64, Fa
     };
     let now = ctx.x.now;
     let here = ctx.here(fid);
-    let due_ns = if let Some(s) = &j.seconds {
-        let secs = number(ctx, fid, s, "Seconds", &states)?;
-        now as i128 * 1_000_000 + (secs.floor() as i128) * 1_000_000_000
-    } else {
-        let t = j.timestamp.as_ref().map_or(Ok(Value::Null), |t| {
-            evaluate(ctx, fid, t, "Timestamp", &states)
-        })?;
-        t.as_str().and_then(parse_rfc3339).ok_or_else(|| {
-            here.runtime(format!("The Timestamp field is not a valid timestamp: {t}"))
-        })?
+    let due_ns = match w {
+        Wait::SecondsJsonata(s) => {
+            let secs = number(ctx, fid, s, "Seconds", &states)?;
+            now as i128 * 1_000_000 + (secs.floor() as i128) * 1_000_000_000
+        }
+        Wait::TimestampJsonata(t) => {
+            let t = evaluate(ctx, fid, t, "Timestamp", &states)?;
+            t.as_str().and_then(parse_rfc3339).ok_or_else(|| {
+                here.runtime(format!("The Timestamp field is not a valid timestamp: {t}"))
+            })?
+        }
+        _ => return Err(here.runtime("not a JSONata Wait")),
     };
+    within_limit(due_ns, now, here)
+}
+
+/// `due_ns` in epoch milliseconds, unless it is further away than AWS allows.
+fn within_limit(due_ns: i128, now: i64, here: Here) -> Result<i64, Failure> {
     let due_ms = due_ns.div_euclid(1_000_000);
     if (due_ms - now as i128) / 1000 > MAX_DELAY_SECONDS {
         return Err(here.runtime("Wait state delay is too long."));
@@ -81,14 +88,13 @@ fn jsonata_due(ctx: &mut Ctx, fid: FrameId, j: &JsonataFields) -> Result<i64, Fa
 /// The timer fired (or no wait was needed): the state's output.
 pub fn resume(ctx: &mut Ctx, fid: FrameId) -> Step {
     ctx.x.frame_mut(fid).wait = Waiting::Ready;
-    if let Some(j) = ctx.state_of(fid).jsonata.as_deref() {
-        let (output, assign) = (j.output.as_ref(), j.assign.as_ref());
+    if let Some((output, assign)) = ctx.state_of(fid).io.jsonata() {
         return match crate::engine::jsonata::output_and_assign(ctx, fid, output, assign) {
             Ok(v) => Step::Next(v),
             Err(f) => Step::Fail(f),
         };
     }
-    let assign = ctx.state_of(fid).assign.as_ref();
+    let assign = ctx.state_of(fid).io.jsonpath_assign();
     let done = ctx.effective_input(fid).and_then(|v| {
         ctx.assign(fid, assign, &v)?;
         ctx.output(fid, v)
@@ -113,12 +119,11 @@ fn due_ms(
             now as i128 * 1_000_000 + secs as i128 * 1_000_000_000
         }
         Wait::TimestampPath(p) => timestamp_from(read(p), p, here)?,
+        Wait::SecondsJsonata(_) | Wait::TimestampJsonata(_) => {
+            return Err(here.runtime("a JSONata Wait is evaluated by jsonata_due"));
+        }
     };
-    let due_ms = due_ns.div_euclid(1_000_000);
-    if (due_ms - now as i128) / 1000 > MAX_DELAY_SECONDS {
-        return Err(here.runtime("Wait state delay is too long."));
-    }
-    Ok(due_ms as i64)
+    within_limit(due_ns, now, here)
 }
 
 fn seconds_from(v: Option<Value>, p: &Path, here: Here) -> Result<u64, Failure> {

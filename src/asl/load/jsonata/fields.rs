@@ -3,78 +3,63 @@
 
 use crate::asl::load::fields::{Cx, Obj};
 use crate::asl::load::states::Targets;
-use crate::asl::model::{Catcher, ErrorHandling, JsonataCatch, JsonataFields, ResultPath};
+use crate::asl::model::{Catcher, Caught, ErrorHandling, Io, Payload};
 use crate::data::jsonata::{QueryEngine, each_expression, shared};
 use serde_json::Value;
 
 /// `Arguments`: any JSON, expressions over `$states.input` and `$states.context`.
-pub(super) fn arguments(obj: &Obj, cx: &mut Cx) -> Option<Value> {
-    let v = obj.get("Arguments")?;
-    check(v, &obj.at("Arguments"), "Arguments", cx);
+pub(super) fn arguments(obj: &Obj, cx: &mut Cx) -> Option<Payload> {
+    Some(Payload::Jsonata(checked(obj, "Arguments", cx)?))
+}
+
+/// Field `key` as given, its expressions checked.
+pub(super) fn checked(obj: &Obj, key: &str, cx: &mut Cx) -> Option<Value> {
+    let v = obj.get(key)?;
+    check(v, &obj.at(key), key, cx);
     Some(v.clone())
 }
 
-/// `Retry` and `Catch`; the Catchers' JSONata fields go to `fields.catchers`.
-pub(super) fn error_handling(
-    obj: &Obj,
-    t: &Targets,
-    fields: &mut JsonataFields,
-    cx: &mut Cx,
-) -> ErrorHandling {
-    let (catch, catchers) = catchers(obj, t, cx);
-    fields.catchers = catchers;
+/// `Retry` and `Catch`; a Catcher has `ErrorEquals`, `Next`, and `Output`/`Assign` over
+/// `$states.errorOutput`.
+pub(super) fn error_handling(obj: &Obj, t: &Targets, cx: &mut Cx) -> ErrorHandling {
+    let catch = crate::asl::load::errors::list(obj, "Catch", cx, |c, cx| {
+        c.only(&["ErrorEquals", "Next", "Output", "Assign", "Comment"], cx);
+        let error_equals = crate::asl::load::errors::error_equals(c, cx);
+        let (output, assign) = output_and_assign(c, &["errorOutput"], cx);
+        let next = t.resolve(c, "Next", cx)?;
+        Some(Catcher {
+            error_equals,
+            next,
+            caught: Caught::Jsonata { output, assign },
+        })
+    });
     ErrorHandling {
         retry: crate::asl::load::errors::retriers(obj, cx),
         catch,
     }
 }
 
-/// JSONata Catchers: `ErrorEquals`, `Next`, and `Output`/`Assign` over `$states.errorOutput`.
-fn catchers(obj: &Obj, t: &Targets, cx: &mut Cx) -> (Vec<Catcher>, Vec<JsonataCatch>) {
-    let mut jsonata = Vec::new();
-    let catch = crate::asl::load::errors::list(obj, "Catch", cx, |c, cx| {
-        c.only(&["ErrorEquals", "Next", "Output", "Assign", "Comment"], cx);
-        let error_equals = crate::asl::load::errors::error_equals(c, cx);
-        let output = c.get("Output").cloned();
-        if let Some(v) = &output {
-            check_with(v, &c.at("Output"), "Output", &["errorOutput"], cx);
-        }
-        let assign = c
-            .get("Assign")
-            .filter(|v| crate::asl::load::assign::names(v, &c.at("Assign"), cx));
-        if let Some(v) = assign {
-            check_with(v, &c.at("Assign"), "Assign", &["errorOutput"], cx);
-        }
-        let next = t.resolve(c, "Next", cx)?;
-        jsonata.push(JsonataCatch {
-            output,
-            assign: assign.cloned(),
-        });
-        Some(Catcher {
-            error_equals,
-            next,
-            result_path: ResultPath::Replace,
-            assign: None,
-        })
-    });
-    (catch, jsonata)
+/// `Output` and `Assign`, checked; `available` are the `$states` fields they may read beyond
+/// `input` and `context` (`result` for Task, Map and Parallel, `errorOutput` for Catchers).
+pub(super) fn common_with(obj: &Obj, available: &[&str], cx: &mut Cx) -> Io {
+    let (output, assign) = output_and_assign(obj, available, cx);
+    Io::Jsonata { output, assign }
 }
 
-/// `Output` and `Assign`, checked; `available` are the `$states` fields they may read beyond
-/// `input` and `context` (`result` for Task, Map and Parallel).
-pub(super) fn common_with(obj: &Obj, available: &[&str], cx: &mut Cx) -> JsonataFields {
+/// `Output` and `Assign` of a state, a Choice rule or a Catcher.
+pub(super) fn output_and_assign(
+    obj: &Obj,
+    available: &[&str],
+    cx: &mut Cx,
+) -> (Option<Value>, Option<Value>) {
     let output = obj.get("Output").cloned();
     if let Some(v) = &output {
         check_with(v, &obj.at("Output"), "Output", available, cx);
     }
-    JsonataFields {
-        output,
-        assign: assign(obj, available, cx),
-        ..JsonataFields::default()
-    }
+    (output, assign(obj, available, cx))
 }
 
-pub(super) fn common(obj: &Obj, cx: &mut Cx) -> JsonataFields {
+pub(super) fn common(obj: &Obj, cx: &mut Cx) -> Io {
     common_with(obj, &[], cx)
 }
 
