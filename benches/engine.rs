@@ -3,7 +3,10 @@
 //! (a) Pass → Choice → inline Map over 3 items, per execution;
 //! (b) an inline Map over 1,000 items, per execution;
 //! (c) a Choice loop of 10,000 transitions, transitions per second;
-//! (d) one `stepwise run` process, wall time (needs the release binary).
+//! (d) one `stepwise run` process, wall time (needs the release binary);
+//! (e) the flow of (a) through `Durable` over the in-memory store (what `stepwise run` without
+//!     `--db` and `stepwise test` would cost if they used the durable runtime instead of
+//!     `runtime::local`), per execution, and its ratio to (a).
 //! Each figure is the median of several batches; these machines are noisy.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
@@ -60,8 +63,24 @@ fn median_per_run(batches: usize, per_batch: usize, mut f: impl FnMut()) -> Dura
     samples[samples.len() / 2]
 }
 
-fn small_flow() -> (Machine, Value) {
-    let def = json!({
+/// (e): one execution of `definition` started and driven to its end by `Durable` over a fresh
+/// memory store, as a durable `stepwise run` does.
+fn execute_durable(definition: &str, m: &std::sync::Arc<Machine>, input: &Value) {
+    use stepwise::runtime::durable::Durable;
+    use stepwise::store::{ExecutionStore, MemoryStore};
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let mut rt = Durable::new(store.clone(), VirtualClock::shared(1_700_000_000_000));
+    let config = stepwise::runtime::config::HandlerConfig::default();
+    let arn = rt
+        .start(definition, m.clone(), info(input.clone()), [1; 32], &config)
+        .expect("starts");
+    rt.drive().expect("drives");
+    let record = store.execution(&arn).unwrap().expect("stored");
+    assert_eq!(record.status.name(), "SUCCEEDED");
+}
+
+fn small_flow_text() -> Value {
+    json!({
         "StartAt": "Prepare",
         "States": {
             "Prepare": {"Type": "Pass", "Parameters": {"items.$": "$.items", "count.$": "States.ArrayLength($.items)"}, "Next": "Any?"},
@@ -69,8 +88,11 @@ fn small_flow() -> (Machine, Value) {
             "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}, "ResultPath": "$.results", "Next": "Done"},
             "Done": {"Type": "Succeed"}
         }
-    });
-    (machine(def), json!({"items": [1, 2, 3]}))
+    })
+}
+
+fn small_flow() -> (Machine, Value) {
+    (machine(small_flow_text()), json!({"items": [1, 2, 3]}))
 }
 
 fn big_map() -> (Machine, Value) {
@@ -157,6 +179,15 @@ fn main() {
     println!(
         "(c) Choice loop, 10,000 transitions ({events} events) {:>9.2} M transitions/s   ≥ 1 M/s",
         per_sec / 1e6
+    );
+    let text = small_flow_text().to_string();
+    let (m, input) = small_flow();
+    let m = std::sync::Arc::new(m);
+    let e = median_per_run(15, 500, || execute_durable(&text, &m, &input));
+    println!(
+        "(e) (a) through Durable on the memory store   {:>9.2} µs   ({:.1}× (a))",
+        e.as_secs_f64() * 1e6,
+        e.as_secs_f64() / a.as_secs_f64()
     );
     match process_wall_time() {
         Some(d) => println!(
