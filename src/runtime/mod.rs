@@ -1,8 +1,10 @@
 //! The runtime shell under both front ends: one clock (`clock.rs`), one store-backed driver of
 //! the ASL engine and of the Conductor decider (`durable.rs` and `conductor/`: instance rows
-//! with optimistic versions, history, timers, task tokens, one leased outbox), one drive loop
-//! that is woken rather than polling (`drive.rs`, `wake.rs`), queue workers (`worker.rs`), and
-//! the in-memory driver `stepwise run` and `stepwise test` use without a database (`local.rs`).
+//! with optimistic versions, history, one timers table, task tokens, one leased outbox), one
+//! drive loop that is woken rather than polling (`drive.rs`, `wake.rs`), one queue consumer
+//! (`consumer.rs`) over the queues the runtime reads and writes (`queues.rs`: embedded or SQS)
+//! used by queue workers (`worker.rs`), triggers and Conductor event handlers, and the
+//! in-memory driver `stepwise run` and `stepwise test` use without a database (`local.rs`).
 
 pub mod clock;
 pub mod conductor;

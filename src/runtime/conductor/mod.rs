@@ -1,7 +1,8 @@
 //! Conductor workflows on the runtime: metadata (workflow and task definitions, event handlers),
 //! executions applied through the pure decider and committed with optimistic concurrency —
-//! the workflow row, its effects in the one outbox (leased, at least once, as the ASL engine's)
-//! and the task tokens of its WAIT and HUMAN tasks in one transaction — then their effects
+//! the workflow row, its effects in the one outbox (leased, at least once, as the ASL engine's),
+//! its next deadline as its timer in the one timers table, and the task tokens of its WAIT and
+//! HUMAN tasks in one transaction — then their effects
 //! performed (`effects.rs`), worker polls (`workers.rs`) and event-handler listeners
 //! (`listen.rs`). The REST API (`serve/conductor/`), the CLI and `runtime::durable` (task
 //! tokens, the server's driver) call it.
