@@ -6,10 +6,12 @@
 //! used by queue workers (`worker.rs`), triggers and Conductor event handlers, and the
 //! in-memory driver `stepwise run` and `stepwise test` use without a database (`local.rs`).
 
+pub mod asl;
 pub mod clock;
 pub mod conductor;
 pub mod config;
 pub mod consumer;
+pub mod decider;
 pub mod drive;
 pub mod durable;
 pub mod local;

@@ -90,39 +90,39 @@ impl Conductor {
     }
 
     /// Claims Conductor effects in the outbox and performs them; returns how many it claimed.
-    /// (`Durable::drive` does the same for both deciders' effects in a process that drives
-    /// both.)
+    /// Called right after an operation (an API call, a tick), so its effects do not wait for the
+    /// drive loop; `Durable::drive` hands the same claims to `perform_claimed` in a process that
+    /// drives both deciders.
     pub fn deliver(&self) -> usize {
         let scope = Scope {
             decider: Some(Decider::Conductor),
             execution: None,
         };
-        let claimed = match self
+        let claimed = self
             .store
             .claim_outbox(self.now(), LEASE_MS, BATCH, &self.owner, scope)
-        {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("stepwise: conductor: {e}");
-                return 0;
-            }
-        };
+            .and_then(|claimed| self.perform_claimed(&claimed).map(|()| claimed.len()));
+        claimed.unwrap_or_else(|e| {
+            eprintln!("stepwise: conductor: {e}");
+            0
+        })
+    }
+
+    /// Performs outbox entries claimed for this process and deletes those performed.
+    pub fn perform_claimed(&self, claimed: &[OutboxRecord]) -> crate::store::Result<()> {
         let done: Vec<i64> = claimed
             .iter()
             .filter(|r| self.perform_record(r))
             .map(|r| r.id)
             .collect();
         if done.is_empty() {
-            return claimed.len();
+            return Ok(());
         }
         let commit = Commit {
             done_outbox: done,
             ..Commit::default()
         };
-        if let Err(e) = self.store.commit(&[commit]) {
-            eprintln!("stepwise: conductor: {e}");
-        }
-        claimed.len()
+        self.store.commit(&[commit])
     }
 
     /// Performs one claimed outbox entry; whether it is done (to delete). One that failed stays

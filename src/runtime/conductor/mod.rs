@@ -10,6 +10,7 @@
 pub mod effects;
 pub mod listen;
 pub mod metadata;
+mod shell;
 pub mod tokens;
 pub mod transform;
 pub mod workers;
