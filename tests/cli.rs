@@ -366,3 +366,42 @@ fn sfn_mock_config_in_the_environment_applies_when_a_test_case_is_named() {
         String::from_utf8_lossy(&mocked.stderr)
     );
 }
+
+/// `--db` with a URL stepwise cannot open is a usage error that says why, and creates nothing
+/// (it used to create a SQLite file under a directory named `postgres:`); `sqlite:PATH` is a file.
+#[test]
+fn a_database_url_it_cannot_open_is_refused_and_sqlite_urls_are_files() {
+    let dir = std::env::temp_dir().join(format!("stepwise-cli-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let run = |db: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["executions", "list", "--db", db])
+            .current_dir(&dir)
+            .output()
+            .expect("the binary runs")
+    };
+    for url in ["postgres://me@127.0.0.1:5432/test", "mysql://h/db"] {
+        let out = run(url);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {stderr}");
+        assert!(
+            stderr.contains(url) && stderr.contains("sqlite:PATH"),
+            "{stderr}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{url} created {left:?}");
+    }
+    let out = run("sqlite:data/x.db");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.join("data/x.db").exists(),
+        "sqlite:PATH opens the file PATH"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
