@@ -4,15 +4,18 @@
 //! Conductor names its queues by event (`sqs:NAME`, `sqs:URL`, `sqs:ARN`,
 //! `conductor:WORKFLOW:NAME`) and `Queues` routes them: `conductor:` queues are always the
 //! embedded queue; `sqs:` queues are the embedded queue, or the SQS endpoint when one is
-//! configured. A queue that does not exist is created on first send, as Conductor does. A plain
-//! queue name (`--worker`, queue triggers) is the embedded queue of that name.
+//! configured. A queue that does not exist is created on first send, as Conductor does; the send
+//! itself is `sqs:sendMessage`'s (`integrations::sqs`), so an EVENT and a Task reach a queue the
+//! same way. A plain queue name (`--worker`, queue triggers) is the embedded queue of that name.
 
 use crate::integrations::aws;
+use crate::integrations::sqs::{self, Backend, SendRequest};
 use crate::runtime::clock::{SharedClock, SystemClock};
 use crate::runtime::consumer::{Message, Source};
-use crate::store::queue::{NewMessage, QueueStore, redrive};
+use crate::store::queue::{QueueStore, redrive};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// A queue that is also written to: Conductor's EVENT sinks and task queues.
 pub trait EventQueues: Source {
@@ -93,27 +96,18 @@ impl Embedded {
         }
     }
 
-    /// Sends to a queue by its own name (the task queues of worker tasks).
+    /// Sends to a queue by its own name (the task queues of worker tasks), creating it first
+    /// when it does not exist (Conductor's way); the send itself is `sqs:sendMessage`'s.
     pub fn send_to(&self, queue: &str, body: &str) -> Result<String, String> {
-        let now = self.clock.now_ms();
         self.store
-            .create_queue(queue, "{}", now)
+            .create_queue(queue, "{}", self.clock.now_ms())
             .map_err(|e| e.to_string())?;
-        let message = NewMessage {
-            queue: queue.to_string(),
-            id: uuid::Uuid::new_v4().to_string(),
-            body: body.to_string(),
-            attributes: "{}".into(),
-            visible_at_ms: now,
-            sent_ms: now,
-            group_id: None,
-            deduplication_id: None,
-        };
-        match self.store.send_message(&message) {
-            Ok(Some(m)) => Ok(m.id),
-            Ok(None) => Err(format!("the embedded queue {queue} disappeared")),
-            Err(e) => Err(e.to_string()),
-        }
+        let clock = self.clock.clone();
+        let sender = sqs::embedded::Embedded::new(self.store.clone(), move || clock.now_ms());
+        sender
+            .send(&SendRequest::body(queue, body))
+            .map(|sent| sent.message_id)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -144,31 +138,32 @@ impl Source for Embedded {
 /// URLs used as given.
 pub struct Remote {
     endpoint: String,
-    conn: OnceLock<Result<Conn, String>>,
+    /// `sqs:sendMessage`'s backend: sends, and the connection receives use too.
+    sender: sqs::remote::Remote,
+    urls: Mutex<HashMap<String, String>>,
 }
 
-/// The SQS connection, and the queue URLs found so far by name.
-struct Conn {
-    sqs: crate::integrations::sqs::remote::Conn,
-    urls: std::sync::Mutex<std::collections::HashMap<String, String>>,
+/// The SQS connection (`sqs:sendMessage`'s), and the queue URLs found so far by name.
+struct Conn<'a> {
+    sqs: &'a sqs::remote::Conn,
+    urls: &'a Mutex<HashMap<String, String>>,
 }
 
 impl Remote {
     pub fn new(endpoint: &str) -> Remote {
         Remote {
             endpoint: endpoint.to_string(),
-            conn: OnceLock::new(),
+            sender: sqs::remote::Remote::new(endpoint),
+            urls: Mutex::new(HashMap::new()),
         }
     }
 
-    fn conn(&self) -> Result<&Conn, String> {
-        let conn = self.conn.get_or_init(|| {
-            Ok(Conn {
-                sqs: crate::integrations::sqs::remote::connect(&self.endpoint)?,
-                urls: Default::default(),
-            })
-        });
-        conn.as_ref().map_err(Clone::clone)
+    fn conn(&self) -> Result<Conn<'_>, String> {
+        let sqs = self.sender.conn().map_err(|e| e.to_string())?;
+        Ok(Conn {
+            sqs,
+            urls: &self.urls,
+        })
     }
 
     /// The queue's URL: given in the event, or found by name (created when missing).
@@ -213,23 +208,14 @@ impl Remote {
     }
 }
 
+/// A send is `sqs:sendMessage`'s, to the queue's URL.
 impl EventQueues for Remote {
     fn send(&self, event: &str, body: &str) -> Result<String, String> {
-        let c = self.conn()?;
-        let url = self.url(c, event)?;
-        let out = c
-            .sqs
-            .rt
-            .block_on(
-                c.sqs
-                    .client
-                    .send_message()
-                    .queue_url(&url)
-                    .message_body(body)
-                    .send(),
-            )
-            .map_err(|e| self.failed("SendMessage", &url, &e))?;
-        Ok(out.message_id().unwrap_or_default().to_string())
+        let url = self.url(&self.conn()?, event)?;
+        self.sender
+            .send(&SendRequest::body(&url, body))
+            .map(|sent| sent.message_id)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -238,7 +224,7 @@ impl EventQueues for Remote {
 impl Source for Remote {
     fn receive(&self, event: &str, max: usize, visibility_ms: i64) -> Result<Vec<Message>, String> {
         let c = self.conn()?;
-        let url = self.url(c, event)?;
+        let url = self.url(&c, event)?;
         let request = c
             .sqs
             .client
@@ -278,7 +264,7 @@ impl Source for Remote {
 
     fn delete(&self, event: &str, receipt: &str) -> Result<(), String> {
         let c = self.conn()?;
-        let url = self.url(c, event)?;
+        let url = self.url(&c, event)?;
         c.sqs
             .rt
             .block_on(

@@ -6,12 +6,19 @@ use std::sync::Arc;
 
 pub struct Embedded {
     store: Arc<dyn QueueStore + Send + Sync>,
-    now_ms: fn() -> i64,
+    now_ms: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
 impl Embedded {
-    pub fn new(store: Arc<dyn QueueStore + Send + Sync>, now_ms: fn() -> i64) -> Self {
-        Embedded { store, now_ms }
+    /// Sends to the queues of `store`, at the time `now_ms` gives.
+    pub fn new(
+        store: Arc<dyn QueueStore + Send + Sync>,
+        now_ms: impl Fn() -> i64 + Send + Sync + 'static,
+    ) -> Self {
+        Embedded {
+            store,
+            now_ms: Arc::new(now_ms),
+        }
     }
 }
 

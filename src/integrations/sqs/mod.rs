@@ -22,6 +22,31 @@ pub struct SendRequest {
     pub deduplication_id: Option<String>,
 }
 
+impl SendRequest {
+    /// `body` to the queue at `queue_url` (a URL, or a name for the embedded queue), with no
+    /// attributes, delay or FIFO fields.
+    pub fn body(queue_url: &str, body: &str) -> SendRequest {
+        SendRequest {
+            queue_url: queue_url.to_string(),
+            body: body.to_string(),
+            attributes: Value::Object(Map::new()),
+            delay_seconds: None,
+            group_id: None,
+            deduplication_id: None,
+        }
+    }
+}
+
+impl std::fmt::Display for SqsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SQS.{}: {}", self.code, self.message)?;
+        match &self.hint {
+            Some(h) => write!(f, " {h}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What SQS answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sent {

@@ -35,7 +35,8 @@ impl Remote {
         }
     }
 
-    fn conn(&self) -> Result<&Conn, SqsError> {
+    /// The connection, made on first use (shared by sends and a consumer's receives).
+    pub fn conn(&self) -> Result<&Conn, SqsError> {
         let conn = self.conn.get_or_init(|| connect(&self.endpoint));
         conn.as_ref().map_err(|e| client_error(e.clone(), None))
     }
