@@ -157,16 +157,20 @@ impl Durable {
         }
     }
 
-    /// Hands each decider its share of `items` (timers or outbox entries), in order.
-    fn hand_out<T>(
+    /// Hands each decider its share of `items` (timers or outbox entries), in order. Most
+    /// batches are one decider's: those are handed over as they are.
+    fn hand_out<T: Clone>(
         &mut self,
         items: &[T],
         whose: impl Fn(&T) -> Decider,
         mut hand: impl FnMut(&mut dyn decider::Decider, &[T]) -> Result<()>,
-    ) -> Result<()>
-    where
-        T: Clone,
-    {
+    ) -> Result<()> {
+        let Some(first) = items.first().map(&whose) else {
+            return Ok(());
+        };
+        if items.iter().all(|i| whose(i) == first) {
+            return hand(self.decider(first)?, items);
+        }
         for d in [Decider::Asl, Decider::Conductor] {
             let share: Vec<T> = items.iter().filter(|i| whose(i) == d).cloned().collect();
             if !share.is_empty() {
