@@ -778,6 +778,21 @@ fn a_failed_workflow_starts_its_failure_workflow() {
     );
 }
 
+/// A `conductor:` queue keeps its whole name, `/` included (a queue URL would keep only the part
+/// after the last `/`).
+#[test]
+fn a_conductor_queue_name_with_a_slash_is_the_queue_it_names() {
+    let rig = rig(&[]);
+    let queue = "conductor:shop:orders/created";
+    rig.c.queues.send(queue, "{}").expect("sends");
+    let got = rig.c.queues.receive(queue, 10, 30_000).unwrap();
+    assert_eq!(got.len(), 1, "the message is on {queue}");
+    assert!(
+        rig.store.queue("created").unwrap().is_none(),
+        "not on 'created'"
+    );
+}
+
 #[test]
 fn sqs_sinks_by_url_and_arn_reach_the_queue_by_name() {
     let event = |r: &str, sink: &str| json!({"name": r, "taskReferenceName": r, "type": "EVENT", "sink": sink});

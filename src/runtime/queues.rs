@@ -105,7 +105,7 @@ impl Embedded {
         let clock = self.clock.clone();
         let sender = sqs::embedded::Embedded::new(self.store.clone(), move || clock.now_ms());
         sender
-            .send(&SendRequest::body(queue, body))
+            .send_to_queue(queue, &SendRequest::body(queue, body))
             .map(|sent| sent.message_id)
             .map_err(|e| e.to_string())
     }

@@ -385,7 +385,8 @@ fn apply(tx: &Transaction, c: &Commit, arn: &str) -> std::result::Result<(), Fai
     if !c.new_timers.is_empty() {
         let mut arm = tx.prepare_cached(
             "INSERT INTO timers (execution_arn, timer, due_ms, decider) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (execution_arn, timer) DO UPDATE SET due_ms = excluded.due_ms",
+             ON CONFLICT (execution_arn, timer)
+             DO UPDATE SET due_ms = excluded.due_ms, decider = excluded.decider",
         )?;
         for t in &c.new_timers {
             arm.execute(params![
@@ -566,12 +567,22 @@ impl TimerStore for SqliteStore {
     fn due_timers(&self, now_ms: i64, limit: usize, scope: Scope<'_>) -> Result<Vec<TimerRecord>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let decider = scope.decider.map(Decider::as_str);
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+        // One execution's timers by its key (`run --db --skip-waits` asks every round); all
+        // timers by the due-time index.
+        let sql = match scope.execution {
+            Some(_) => {
+                "SELECT execution_arn, timer, due_ms, decider FROM timers
+                 WHERE execution_arn = ?4 AND due_ms <= ?1 AND (?3 IS NULL OR decider = ?3)
+                 ORDER BY due_ms, timer LIMIT ?2"
+            }
+            None => {
                 "SELECT execution_arn, timer, due_ms, decider FROM timers WHERE due_ms <= ?1
                    AND (?3 IS NULL OR decider = ?3) AND (?4 IS NULL OR execution_arn = ?4)
-                 ORDER BY due_ms, execution_arn, timer LIMIT ?2",
-            )?;
+                 ORDER BY due_ms, execution_arn, timer LIMIT ?2"
+            }
+        };
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
             let args = params![now_ms, limit, decider, scope.execution];
             let rows = stmt.query_map(args, timer_row)?;
             rows.collect()

@@ -24,7 +24,14 @@ impl Embedded {
 
 impl Backend for Embedded {
     fn send(&self, r: &SendRequest) -> Result<Sent, SqsError> {
-        let name = queue_name(&r.queue_url);
+        self.send_to_queue(queue_name(&r.queue_url), r)
+    }
+}
+
+impl Embedded {
+    /// `send` to the queue named `name` as it is (a Conductor queue's name may hold `/`, which
+    /// a queue URL would not keep).
+    pub fn send_to_queue(&self, name: &str, r: &SendRequest) -> Result<Sent, SqsError> {
         let now = (self.now_ms)();
         let delay_ms = match r.delay_seconds {
             Some(s) => s.max(0) * 1000,

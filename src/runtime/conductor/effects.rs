@@ -40,25 +40,27 @@ impl Conductor {
             decider: Some(Decider::Conductor),
             execution: None,
         };
-        match self.store.due_timers(self.now(), BATCH, scope) {
-            Ok(due) => {
+        let fired = self
+            .store
+            .due_timers(self.now(), BATCH, scope)
+            .and_then(|due| {
                 for t in &due {
-                    self.fire(&t.execution_arn);
+                    self.fire(&t.execution_arn)?;
                 }
-                due.len()
-            }
-            Err(e) => {
-                eprintln!("stepwise: conductor: {e}");
-                0
-            }
-        }
+                Ok(due.len())
+            });
+        fired.unwrap_or_else(|e| {
+            eprintln!("stepwise: conductor: {e}");
+            0
+        })
     }
 
     /// Ticks workflow `id`, whose timer is due (a deadline came, or a row an older version left
     /// with effects inside, which the tick moves to the outbox). The save sets the timer to the
     /// next deadline. A workflow that is gone loses its timer; one that cannot be ticked (it no
-    /// longer reads, or others keep changing it) is tried again after `LEASE_MS`.
-    pub fn fire(&self, id: &str) {
+    /// longer reads, or others keep changing it) is tried again after `LEASE_MS`, unless its
+    /// timer moved meanwhile. `Err`: the store could not move the timer (it stays due).
+    pub fn fire(&self, id: &str) -> crate::store::Result<()> {
         let ticked = self.apply_quietly(id, &mut |cx, wf| {
             if wf.next_due().is_some_and(|d| d <= cx.now) || !wf.pending.is_empty() {
                 ops::tick(cx, wf);
@@ -66,7 +68,7 @@ impl Conductor {
             Ok(())
         });
         let timer = match ticked {
-            Ok(()) => return,
+            Ok(()) => return Ok(()),
             Err(e) if e.status == 404 => Commit {
                 removed_timers: vec![(id.to_string(), super::DEADLINE)],
                 ..Commit::default()
@@ -78,15 +80,21 @@ impl Conductor {
                     LEASE_MS / 1000
                 );
                 self.say_once(id, &why);
+                let this = Scope {
+                    decider: Some(Decider::Conductor),
+                    execution: Some(id),
+                };
+                let now = self.now();
+                if self.store.next_timer(this)?.is_some_and(|t| t.due_ms > now) {
+                    return Ok(()); // another writer set its next deadline meanwhile
+                }
                 Commit {
-                    new_timers: vec![super::deadline(id, self.now() + LEASE_MS)],
+                    new_timers: vec![super::deadline(id, now + LEASE_MS)],
                     ..Commit::default()
                 }
             }
         };
-        if let Err(e) = self.store.commit(&[timer]) {
-            eprintln!("stepwise: conductor: workflow {id}: {e}");
-        }
+        self.store.commit(&[timer])
     }
 
     /// Claims Conductor effects in the outbox and performs them; returns how many it claimed.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 impl Decider for Arc<Conductor> {
     fn fire(&mut self, timers: &[TimerRecord]) -> Result<()> {
         for t in timers {
-            Conductor::fire(self, &t.execution_arn);
+            Conductor::fire(self, &t.execution_arn)?;
         }
         Ok(())
     }
