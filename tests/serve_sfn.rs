@@ -388,6 +388,38 @@ fn default_bind_is_loopback() {
     );
 }
 
+/// `--node-id` names the server in its start-up line (and its outbox leases); an id with spaces
+/// is a usage error.
+#[test]
+fn a_node_id_names_the_server() {
+    let dir = std::env::temp_dir().join(format!("stepwise-serve-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let serve = |id: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--node-id", id, "--db"])
+            .arg(dir.join("db"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("stepwise serve starts")
+    };
+    let mut child = serve("node-a");
+    let mut line = String::new();
+    let stderr = child.stderr.take().expect("stderr");
+    BufReader::new(stderr).read_line(&mut line).expect("a line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.contains("node node-a listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    let out = serve("two words").wait_with_output().expect("it ends");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--node-id"));
+}
+
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 
 /// AWS JSON 1.0 over a plain `TcpStream`, for requests no SDK would send.

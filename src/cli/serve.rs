@@ -42,6 +42,11 @@ pub struct Args {
     /// Account id for ARNs and queue URLs.
     #[arg(long, env = "STEPWISE_ACCOUNT_ID", default_value = arn::DEFAULT_ACCOUNT)]
     account: String,
+    /// This server's name in outbox lease rows and logs, when several serve one database
+    /// (default: pid:PID@HOST, which lets a restarted server on the same host take over a killed
+    /// one's work at once; a named node's work is taken over when its leases end).
+    #[arg(long, env = "STEPWISE_NODE_ID", value_name = "ID")]
+    node_id: Option<String>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -60,6 +65,17 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 async fn serve(args: Args) -> ExitCode {
+    if let Some(id) = &args.node_id {
+        let valid = !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_graphic());
+        if !valid {
+            return usage(format!(
+                "--node-id {id:?}: give 1-128 visible ASCII characters (letters, digits, punctuation; no spaces)"
+            ));
+        }
+        if let Err(e) = crate::runtime::process::set_node_id(id) {
+            return usage(e);
+        }
+    }
     let listener = match tokio::net::TcpListener::bind(&args.bind).await {
         Ok(l) => l,
         Err(e) => {
@@ -114,7 +130,8 @@ async fn serve(args: Args) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), stop.clone());
     eprintln!(
-        "stepwise serve: listening on http://{local} (database {})",
+        "stepwise serve: node {} listening on http://{local} (database {})",
+        crate::runtime::process::owner_id(),
         path.display()
     );
     loop {

@@ -1,11 +1,28 @@
 //! Who holds an outbox lease: this process, named so that another process on the same machine
 //! can tell whether the holder still runs (after `kill -9`, its effects need not wait for the
-//! lease to end).
+//! lease to end) — or by the node id the operator gave (`stepwise serve --node-id`).
 #![allow(clippy::disallowed_methods)] // an edge: reads the host name and /proc
 
-/// `pid:<pid>@<host>`, unique among the live processes of one machine.
+use std::sync::OnceLock;
+
+static NODE_ID: OnceLock<String> = OnceLock::new();
+
+/// Names this process in lease rows and logs from now on (`stepwise serve --node-id`). A node
+/// named so is not recognised as dead by `is_dead`: its leases run out instead. `Err`: it was
+/// named already.
+pub fn set_node_id(id: &str) -> Result<(), String> {
+    NODE_ID
+        .set(id.to_string())
+        .map_err(|already| format!("this process is already node {already}"))
+}
+
+/// The node id if one was set, else `pid:<pid>@<host>`, unique among the live processes of one
+/// machine.
 pub fn owner_id() -> String {
-    format!("pid:{}@{}", std::process::id(), host())
+    match NODE_ID.get() {
+        Some(id) => id.clone(),
+        None => format!("pid:{}@{}", std::process::id(), host()),
+    }
 }
 
 /// False only when `owner` names a process of this machine that no longer exists. Anything
