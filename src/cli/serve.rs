@@ -67,9 +67,9 @@ pub fn main(args: Args) -> ExitCode {
 async fn serve(args: Args) -> ExitCode {
     if let Some(id) = &args.node_id {
         let valid = !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_graphic());
-        if !valid {
+        if !valid || id.starts_with("pid:") {
             return usage(format!(
-                "--node-id {id:?}: give 1-128 visible ASCII characters (letters, digits, punctuation; no spaces)"
+                "--node-id {id:?}: give 1-128 visible ASCII characters (letters, digits, punctuation; no spaces), not starting with pid: (the form of unnamed servers)"
             ));
         }
         if let Err(e) = crate::runtime::process::set_node_id(id) {

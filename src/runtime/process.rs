@@ -19,8 +19,12 @@ pub fn set_node_id(id: &str) -> Result<(), String> {
 /// The node id if one was set, else `pid:<pid>@<host>`, unique among the live processes of one
 /// machine.
 pub fn owner_id() -> String {
-    match NODE_ID.get() {
-        Some(id) => id.clone(),
+    owner_from(NODE_ID.get().map(String::as_str))
+}
+
+fn owner_from(node: Option<&str>) -> String {
+    match node {
+        Some(id) => id.to_string(),
         None => format!("pid:{}@{}", std::process::id(), host()),
     }
 }
@@ -54,6 +58,16 @@ fn host() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_node_leases_under_its_name_else_under_its_pid() {
+        assert_eq!(owner_from(Some("node-a")), "node-a");
+        let unnamed = owner_from(None);
+        assert!(
+            unnamed.starts_with(&format!("pid:{}@", std::process::id())),
+            "{unnamed}"
+        );
+    }
 
     #[test]
     fn this_process_is_alive_and_a_finished_child_is_dead() {

@@ -43,6 +43,7 @@ fn run(app: &App, stop: &AtomicBool) {
         durable: app.runtime(),
         last_error: String::new(),
         last_release: None,
+        failed_at: None,
     };
     let _ = drive::run(&mut work, app.clock.as_ref(), &app.wake, Some(POLL));
 }
@@ -53,6 +54,9 @@ struct Driver<'a> {
     durable: Durable,
     last_error: String,
     last_release: Option<i64>,
+    /// When the last round's drive failed (a store that refuses writes): the due work is looked
+    /// at again after `POLL` or a wake-up, not at once in a loop.
+    failed_at: Option<i64>,
 }
 
 impl Work for Driver<'_> {
@@ -73,8 +77,12 @@ impl Work for Driver<'_> {
             }
         }
         let mut busy = match self.durable.drive() {
-            Ok(n) => n,
+            Ok(n) => {
+                self.failed_at = None;
+                n
+            }
             Err(e) => {
+                self.failed_at = Some(now);
                 // Say it once, not every round.
                 let e = e.to_string();
                 if e != self.last_error {
@@ -93,6 +101,10 @@ impl Work for Driver<'_> {
     }
 
     fn next_due(&mut self) -> Result<Option<i64>, String> {
-        Ok(self.durable.next_due())
+        let due = self.durable.next_due();
+        Ok(match self.failed_at {
+            Some(at) => due.map(|d| d.max(at + POLL.as_millis() as i64)),
+            None => due,
+        })
     }
 }

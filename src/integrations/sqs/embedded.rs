@@ -34,7 +34,18 @@ impl Embedded {
     pub fn send_to_queue(&self, name: &str, r: &SendRequest) -> Result<Sent, SqsError> {
         let now = (self.now_ms)();
         let delay_ms = match r.delay_seconds {
-            Some(s) => s.max(0) * 1000,
+            Some(s @ 0..=900) => s * 1000,
+            Some(s) => {
+                return Err(SqsError {
+                    code: "InvalidParameterValueException".into(),
+                    error_code: "InvalidParameterValue".into(),
+                    status: 400,
+                    message: format!(
+                        "Value {s} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."
+                    ),
+                    hint: None,
+                });
+            }
             None => self
                 .store
                 .queue(name)
@@ -75,5 +86,27 @@ impl Embedded {
                 hint: None,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    /// `DelaySeconds` beyond SQS's 900 is SQS's error, whatever its size (no overflow).
+    #[test]
+    fn a_delay_beyond_900_seconds_is_invalid() {
+        let store = Arc::new(MemoryStore::new());
+        store.create_queue("q", "{}", 0).unwrap();
+        let e = Embedded::new(store, || 1_000);
+        let mut r = SendRequest::body("https://sqs.local/123456789012/q", "{}");
+        for delay in [901, i64::MAX, -1] {
+            r.delay_seconds = Some(delay);
+            let err = e.send(&r).unwrap_err();
+            assert_eq!(err.code, "InvalidParameterValueException", "{delay}");
+        }
+        r.delay_seconds = Some(900);
+        assert!(e.send(&r).is_ok());
     }
 }
