@@ -174,6 +174,14 @@ impl Scope<'_> {
         execution: None,
     };
 
+    /// Every entry of one decider's instances.
+    pub const fn of(decider: Decider) -> Scope<'static> {
+        Scope {
+            decider: Some(decider),
+            execution: None,
+        }
+    }
+
     /// Whether an entry of `decider`'s instance `execution` is within the scope.
     pub fn holds(&self, decider: Decider, execution: &str) -> bool {
         self.decider.is_none_or(|d| d == decider) && self.execution.is_none_or(|e| e == execution)

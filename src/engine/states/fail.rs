@@ -9,11 +9,11 @@ use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
 
 pub fn execute(ctx: &mut Ctx, fid: FrameId, f: &Fail) -> Step {
-    let error = match field(ctx, fid, &f.error, "ErrorPath") {
+    let error = match field(ctx, fid, &f.error, "Error") {
         Ok(v) => v,
         Err(e) => return Step::Fail(e),
     };
-    let cause = match field(ctx, fid, &f.cause, "CausePath") {
+    let cause = match field(ctx, fid, &f.cause, "Cause") {
         Ok(v) => v,
         Err(e) => return Step::Fail(e),
     };
@@ -24,6 +24,7 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId, f: &Fail) -> Step {
     })
 }
 
+/// `Error` or `Cause` (`key`): literal, through `ErrorPath`/`CausePath`, or JSONata.
 fn field(
     ctx: &mut Ctx,
     fid: FrameId,
@@ -34,8 +35,9 @@ fn field(
         FailField::Absent => return Ok(None),
         FailField::Literal(s) => return Ok(Some(s.clone())),
         FailField::Dynamic(t) => t,
-        FailField::Jsonata(v) => return jsonata(ctx, fid, v, field_name(key)),
+        FailField::Jsonata(v) => return jsonata(ctx, fid, v, key),
     };
+    let key = format!("{key}Path");
     let here = ctx.here(fid);
     let input = ctx.x.frame(fid).input.clone();
     let value = ctx.with_scope(fid, &input, None, |s| t.eval(s));
@@ -47,11 +49,6 @@ fn field(
         ))),
         Err(e) => Err(crate::engine::io::template_failure(e, &input, here)),
     }
-}
-
-/// `Error` or `Cause` (whose JSONPath form is `ErrorPath` / `CausePath`).
-fn field_name(key: &str) -> &str {
-    key.strip_suffix("Path").unwrap_or(key)
 }
 
 /// A JSONata Fail's `Error` or `Cause`: a literal string or an expression giving a string.

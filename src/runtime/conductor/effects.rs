@@ -36,13 +36,9 @@ impl Conductor {
 
     /// Fires the Conductor timers that are due; returns how many.
     pub fn fire_due(&self) -> usize {
-        let scope = Scope {
-            decider: Some(Decider::Conductor),
-            execution: None,
-        };
         let fired = self
             .store
-            .due_timers(self.now(), BATCH, scope)
+            .due_timers(self.now(), BATCH, Scope::of(Decider::Conductor))
             .and_then(|due| {
                 for t in &due {
                     self.fire(&t.execution_arn)?;
@@ -102,13 +98,15 @@ impl Conductor {
     /// drive loop; `Durable::drive` hands the same claims to `perform_claimed` in a process that
     /// drives both deciders.
     pub fn deliver(&self) -> usize {
-        let scope = Scope {
-            decider: Some(Decider::Conductor),
-            execution: None,
-        };
         let claimed = self
             .store
-            .claim_outbox(self.now(), LEASE_MS, BATCH, &self.owner, scope)
+            .claim_outbox(
+                self.now(),
+                LEASE_MS,
+                BATCH,
+                &self.owner,
+                Scope::of(Decider::Conductor),
+            )
             .and_then(|claimed| self.perform_claimed(&claimed).map(|()| claimed.len()));
         claimed.unwrap_or_else(|e| {
             eprintln!("stepwise: conductor: {e}");
