@@ -49,14 +49,14 @@ fn a_wait_task_closes_by_its_task_token() {
     client_case("conductor-tokens", &[], "conductor_tokens.py");
 }
 
-/// Two servers on one SQLite file share the work of Conductor workflows with an EVENT and an
+/// Two servers on one database share the work of Conductor workflows with an EVENT and an
 /// event handler: every EVENT message is published once (a duplicate would start a second
 /// child workflow), whichever server performs it.
 #[test]
 fn two_servers_publish_each_event_once() {
     const N: usize = 24;
     let one = Server::start("conductor-two-servers", &[]);
-    let two = Server::start_in(one.dir.clone(), &[]);
+    let two = Server::beside(&one, "conductor-two-servers-b", &[]);
     let parent = serde_json::json!({
         "name": "announce", "version": 1, "schemaVersion": 2,
         "tasks": [
@@ -93,8 +93,7 @@ fn two_servers_publish_each_event_once() {
             id
         })
         .collect();
-    let store = stepwise::store::SqliteStore::open(&one.db()).expect("the database opens");
-    use stepwise::store::ConductorStore;
+    let store = one.store();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let parents_done = ids.iter().all(|id| {

@@ -311,8 +311,8 @@ fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instan
 }
 
 /// What a local command needs to answer a task token: the same database, and this binary.
-pub(crate) fn callback_env(db: &std::path::Path) -> Vec<(String, String)> {
-    let mut env = vec![("STEPWISE_DB".to_string(), db.to_string_lossy().into_owned())];
+pub(crate) fn callback_env(db: &super::store::Location) -> Vec<(String, String)> {
+    let mut env = vec![("STEPWISE_DB".to_string(), db.as_env())];
     if let Ok(exe) = std::env::current_exe() {
         env.push(("STEPWISE_BIN".into(), exe.to_string_lossy().into_owned()));
     }

@@ -132,7 +132,7 @@ async fn serve(args: Args) -> ExitCode {
     eprintln!(
         "stepwise serve: node {} listening on http://{local} (database {})",
         crate::runtime::process::owner_id(),
-        path.display()
+        path
     );
     loop {
         tokio::select! {
@@ -200,7 +200,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn handler_config(args: &Args, db: &std::path::Path) -> Result<HandlerConfig, String> {
+fn handler_config(args: &Args, db: &super::store::Location) -> Result<HandlerConfig, String> {
     let mut config = args.handlers.config()?;
     config.env.extend(super::run::callback_env(db));
     Ok(config)

@@ -1,24 +1,53 @@
 //! Where the database is, and opening it for a subcommand. `--db` takes a file path or a URL:
-//! a path or `sqlite:PATH` is an SQLite file; any other URL is refused with what stepwise can
-//! open (a `postgres://` URL is never taken for a file named `postgres:`).
+//! a path or `sqlite:PATH` is an SQLite file, `postgres://` or `postgresql://` a PostgreSQL
+//! database; any other URL is refused with what stepwise can open (a URL is never taken for a
+//! file named after its scheme).
 
-use crate::store::{SqliteStore, Store};
+use crate::store::{PostgresStore, SqliteStore, Store};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// `--db PATH`, else `STEPWISE_DB` (clap reads it into the flag), else
-/// `$XDG_DATA_HOME/stepwise/stepwise.db`, else `~/.local/share/stepwise/stepwise.db`.
-/// `Err`: a URL stepwise cannot open, and why.
-pub fn path(db: Option<&str>) -> Result<PathBuf, String> {
-    match db {
-        Some(given) => file_of(given),
-        None => Ok(default_path()),
+/// Where the database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    /// The URL as given (it may hold a password: show it with `Display`).
+    Postgres(String),
+}
+
+impl Location {
+    /// What `STEPWISE_DB` must hold for another stepwise process (a local command answering a
+    /// task token) to open the same database.
+    pub fn as_env(&self) -> String {
+        match self {
+            Location::Sqlite(path) => path.to_string_lossy().into_owned(),
+            Location::Postgres(url) => url.clone(),
+        }
     }
 }
 
-/// The SQLite file `--db` names: a path, or `sqlite:PATH` / `sqlite://PATH`.
-fn file_of(given: &str) -> Result<PathBuf, String> {
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&crate::store::postgres::without_password(url)),
+        }
+    }
+}
+
+/// `--db PATH|URL`, else `STEPWISE_DB` (clap reads it into the flag), else
+/// `$XDG_DATA_HOME/stepwise/stepwise.db`, else `~/.local/share/stepwise/stepwise.db`.
+/// `Err`: a URL stepwise cannot open, and why.
+pub fn location(db: Option<&str>) -> Result<Location, String> {
+    match db {
+        Some(given) => location_of(given),
+        None => Ok(Location::Sqlite(default_path())),
+    }
+}
+
+/// The database `--db` names: a path, `sqlite:PATH` / `sqlite://PATH`, or a PostgreSQL URL.
+fn location_of(given: &str) -> Result<Location, String> {
     if let Some(rest) = given.strip_prefix("sqlite:") {
         let path = rest.strip_prefix("//").unwrap_or(rest);
         if path.is_empty() {
@@ -26,16 +55,15 @@ fn file_of(given: &str) -> Result<PathBuf, String> {
                 "--db {given}: the sqlite: URL names no file; write sqlite:PATH"
             ));
         }
-        return Ok(PathBuf::from(path));
+        return Ok(Location::Sqlite(PathBuf::from(path)));
     }
     match url_scheme(given) {
-        Some(scheme @ ("postgres" | "postgresql")) => Err(format!(
-            "--db {given}: this build of stepwise cannot open {scheme}:// databases yet (the PostgreSQL store is not built); use an SQLite file: --db PATH or --db sqlite:PATH"
-        )),
+        Some("postgres" | "postgresql") => Ok(Location::Postgres(given.to_string())),
         Some(scheme) => Err(format!(
-            "--db {given}: stepwise does not know the database URL scheme '{scheme}://'; give a file path or sqlite:PATH"
+            "--db {}: stepwise does not know the database URL scheme '{scheme}://'; give a file path, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE",
+            crate::store::postgres::without_password(given)
         )),
-        None => Ok(PathBuf::from(given)),
+        None => Ok(Location::Sqlite(PathBuf::from(given))),
     }
 }
 
@@ -58,10 +86,12 @@ fn default_path() -> PathBuf {
         .join("stepwise.db")
 }
 
-pub fn open(path: &std::path::Path) -> Result<Arc<dyn Store>, String> {
-    SqliteStore::open(path)
-        .map(|s| Arc::new(s) as Arc<dyn Store>)
-        .map_err(|e| e.to_string())
+pub fn open(location: &Location) -> Result<Arc<dyn Store>, String> {
+    let opened = match location {
+        Location::Sqlite(path) => SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
+        Location::Postgres(url) => PostgresStore::open(url).map(|s| Arc::new(s) as Arc<dyn Store>),
+    };
+    opened.map_err(|e| e.to_string())
 }
 
 /// The AWS-shaped history of an execution.
@@ -73,22 +103,22 @@ pub fn history_json(store: &dyn Store, arn: &str) -> Result<Vec<Value>, String> 
         .collect())
 }
 
-/// `--db PATH` (or `STEPWISE_DB`), shared by every subcommand that uses the database.
+/// `--db PATH|URL` (or `STEPWISE_DB`), shared by every subcommand that uses the database.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct Db {
-    /// The database: a file path or sqlite:PATH (default: STEPWISE_DB, else the per-user
-    /// default location).
+    /// The database: a file path or sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE
+    /// (default: STEPWISE_DB, else the per-user default location).
     #[arg(long = "db", env = "STEPWISE_DB", global = true)]
     pub path: Option<String>,
 }
 
 impl Db {
-    /// The resolved path and the opened store; an unusable file or URL is a usage error
+    /// Where the database is, and the opened store; an unusable file or URL is a usage error
     /// (exit 2).
-    pub fn open(&self) -> Result<(PathBuf, Arc<dyn Store>), std::process::ExitCode> {
-        let path = path(self.path.as_deref()).map_err(super::report::usage)?;
-        let store = open(&path).map_err(super::report::usage)?;
-        Ok((path, store))
+    pub fn open(&self) -> Result<(Location, Arc<dyn Store>), std::process::ExitCode> {
+        let location = location(self.path.as_deref()).map_err(super::report::usage)?;
+        let store = open(&location).map_err(super::report::usage)?;
+        Ok((location, store))
     }
 }
 
@@ -97,22 +127,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_and_sqlite_urls_are_files_other_urls_say_why() {
-        assert_eq!(file_of("data/x.db").unwrap(), PathBuf::from("data/x.db"));
+    fn paths_and_sqlite_urls_are_files_postgres_urls_databases_other_urls_say_why() {
+        let file = |p: &str| Location::Sqlite(PathBuf::from(p));
+        assert_eq!(location_of("data/x.db").unwrap(), file("data/x.db"));
+        assert_eq!(location_of("sqlite:data/x.db").unwrap(), file("data/x.db"));
         assert_eq!(
-            file_of("sqlite:data/x.db").unwrap(),
-            PathBuf::from("data/x.db")
+            location_of("sqlite:///tmp/x.db").unwrap(),
+            file("/tmp/x.db")
         );
+        assert_eq!(location_of("C:/x.db").unwrap(), file("C:/x.db"));
+        let pg = "postgres://me:pw@127.0.0.1:5432/test";
+        assert_eq!(location_of(pg).unwrap(), Location::Postgres(pg.into()));
         assert_eq!(
-            file_of("sqlite:///tmp/x.db").unwrap(),
-            PathBuf::from("/tmp/x.db")
+            location_of(pg).unwrap().to_string(),
+            "postgres://me:***@127.0.0.1:5432/test"
         );
-        assert_eq!(file_of("C:/x.db").unwrap(), PathBuf::from("C:/x.db"));
-        let pg = file_of("postgres://me@127.0.0.1:5432/test").unwrap_err();
-        assert!(pg.contains("cannot open postgres:// databases"), "{pg}");
-        assert!(file_of("postgresql://h/db").is_err());
-        let other = file_of("mysql://h/db").unwrap_err();
-        assert!(other.contains("'mysql://'"), "{other}");
-        assert!(file_of("sqlite:").is_err());
+        assert_eq!(location_of(pg).unwrap().as_env(), pg);
+        assert!(matches!(
+            location_of("postgresql://h/db"),
+            Ok(Location::Postgres(_))
+        ));
+        let other = location_of("mysql://u:pw@h/db").unwrap_err();
+        assert!(
+            other.contains("'mysql://'") && !other.contains("pw"),
+            "{other}"
+        );
+        assert!(location_of("sqlite:").is_err());
     }
 }

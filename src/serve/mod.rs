@@ -85,7 +85,19 @@ impl App {
             machines: Mutex::new(HashMap::new()),
             arrivals: tokio::sync::Notify::new(),
         };
-        Arc::new(app)
+        let app = Arc::new(app);
+        // Work other nodes commit on a shared database wakes the driver and the long polls here.
+        let weak = Arc::downgrade(&app);
+        let watched = app.store.watch(Arc::new(move || {
+            if let Some(app) = weak.upgrade() {
+                app.wake.notify();
+                app.arrivals.notify_waiters();
+            }
+        }));
+        if let Err(e) = watched {
+            eprintln!("stepwise serve: {e}; other nodes' work is found by polling");
+        }
+        app
     }
 
     pub fn now(&self) -> i64 {

@@ -53,6 +53,9 @@ impl MemoryStore {
     }
 }
 
+/// One process: its own commits wake its runtime directly.
+impl super::Changes for MemoryStore {}
+
 impl ExecutionStore for MemoryStore {
     fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()> {
         let mut inner = self.lock();

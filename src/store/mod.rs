@@ -3,8 +3,8 @@
 //! Conductor workflows and event executions (`conductor.rs`).
 //!
 //! Small capability traits, one `Store` bundling them, and backends beside them: `memory`
-//! (tests, in-process runs) and `sqlite` (the embedded default). Every backend passes the
-//! contract suite in `contract.rs`.
+//! (tests, in-process runs), `sqlite` (the embedded default) and `postgres` (several machines
+//! on one database). Every backend passes the contract suite in `contract.rs`.
 //!
 //! Concurrency is optimistic: each execution row has a `version`; a `Commit` names the version it
 //! was computed from and fails with `Error::Conflict` when another process committed first. The
@@ -18,12 +18,14 @@ pub mod conductor;
 mod contract;
 pub mod memory;
 mod migrations;
+pub mod postgres;
 pub mod queue;
 pub mod registry;
 pub mod sqlite;
 
 pub use conductor::{ConductorStore, WorkflowRow};
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use queue::{MessageRecord, NewMessage, QueueCounts, QueueRecord, QueueStore};
 pub use registry::{ResourceRecord, ResourceStore};
 pub use sqlite::SqliteStore;
@@ -283,9 +285,22 @@ pub trait Outbox {
     fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize>;
 }
 
+/// Hearing about work other processes commit, where the backend can tell.
+pub trait Changes {
+    /// From now on calls `changed` (on another thread) soon after any process sharing the
+    /// database commits work: a step with effects or timers, a callback, a message sent. A
+    /// backend that cannot tell does nothing, and its users poll; a backend that can tell but
+    /// loses its connection calls `changed` when it reconnects (something may have been missed).
+    fn watch(&self, changed: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let _ = changed;
+        Ok(())
+    }
+}
+
 /// Everything the runtime needs.
 pub trait Store:
     ExecutionStore
+    + Changes
     + TokenStore
     + TimerStore
     + Outbox
@@ -299,6 +314,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: ExecutionStore
+        + Changes
         + TokenStore
         + TimerStore
         + Outbox

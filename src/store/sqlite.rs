@@ -188,6 +188,9 @@ fn open_error(path: &str, e: &rusqlite::Error) -> Error {
     ))
 }
 
+/// SQLite cannot tell other processes on the file about a commit: they poll.
+impl super::Changes for SqliteStore {}
+
 impl ExecutionStore for SqliteStore {
     fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()> {
         self.write(|tx| {

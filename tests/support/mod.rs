@@ -2,11 +2,17 @@
 //! AWS CLI): a server on a free loopback port, killed by its PID when dropped, and a way to run
 //! the Python clients from `scripts/test`'s virtual environment (`STEPWISE_PYTHON`); a test that
 //! needs them and runs without them fails saying how to get them (run `scripts/test`).
+//!
+//! A server keeps its data in an SQLite file in its scratch directory; with
+//! `STEPWISE_TEST_BACKEND=postgres` (a second pass of `scripts/test`) in a PostgreSQL schema of
+//! its own on `STEPWISE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`),
+//! created for the server and dropped with it, so every scenario runs on both stores.
 #![allow(dead_code, clippy::disallowed_methods)] // an edge: reads the environment
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A running `stepwise serve` with its own database, killed when dropped.
@@ -16,36 +22,151 @@ pub struct Server {
     pub port: u16,
     pub dir: PathBuf,
     pub args: Vec<String>,
+    /// `--db`: the SQLite file, or the PostgreSQL URL of the server's schema.
+    db: String,
+    /// The schema, dropped when the last server on it is.
+    _schema: Option<Arc<Schema>>,
+}
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Whether the servers of this run keep their data in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("STEPWISE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The PostgreSQL server of the tests.
+pub fn postgres_url() -> String {
+    std::env::var("STEPWISE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into())
+}
+
+/// Runs statements on the tests' PostgreSQL server; fails saying how to point the tests at one.
+pub fn postgres_admin(sql: &str) {
+    let url = postgres_url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL at {url} cannot be reached ({e}): start it, or set STEPWISE_TEST_POSTGRES=postgres://USER@HOST:PORT/DATABASE"
+                )
+            });
+        tokio::spawn(connection);
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    });
+}
+
+/// A schema of its own on the tests' PostgreSQL server, dropped on drop unless a test failed.
+pub struct Schema {
+    pub name: String,
+}
+
+impl Schema {
+    pub fn new(case: &str) -> Schema {
+        let case: String = case
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("stepwise_{case}_{}_{nanos}", std::process::id());
+        postgres_admin(&format!("CREATE SCHEMA {name}"));
+        Schema { name }
+    }
+
+    /// A URL whose connections use this schema.
+    pub fn url(&self) -> String {
+        let base = postgres_url();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}options=-csearch_path%3D{}", self.name)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            postgres_admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
 }
 
 impl Server {
     /// Starts a server in a new scratch directory; `args` are extra `serve` arguments.
     pub fn start(case: &str, args: &[&str]) -> Server {
-        let dir =
-            std::env::temp_dir().join(format!("stepwise-serve-{case}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a scratch directory");
-        Server::start_in(dir, args)
+        Server::start_in(scratch(case), args)
     }
 
-    /// Starts a server on an existing directory (its database `db` is reused).
+    /// Starts a server on an existing directory (its SQLite database `db` is reused; on
+    /// PostgreSQL, a new schema).
     pub fn start_in(dir: PathBuf, args: &[&str]) -> Server {
+        let (db, schema) = if on_postgres() {
+            let case = dir
+                .file_name()
+                .map_or("serve".into(), |n| n.to_string_lossy().into_owned());
+            let schema = Arc::new(Schema::new(&case));
+            (schema.url(), Some(schema))
+        } else {
+            (dir.join("db").to_string_lossy().into_owned(), None)
+        };
+        Server::launch(dir, db, schema, args)
+    }
+
+    /// A second server on the same database as `other` (a scratch directory of its own).
+    pub fn beside(other: &Server, case: &str, args: &[&str]) -> Server {
+        Server::launch(scratch(case), other.db.clone(), other._schema.clone(), args)
+    }
+
+    /// A server on a PostgreSQL schema the caller keeps (a scratch directory of its own).
+    pub fn on(schema: &Schema, case: &str, args: &[&str]) -> Server {
+        Server::launch(scratch(case), schema.url(), None, args)
+    }
+
+    fn launch(dir: PathBuf, db: String, schema: Option<Arc<Schema>>, args: &[&str]) -> Server {
         let port = free_port();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let child = spawn(&dir, port, &args);
+        let child = spawn(&dir, &db, port, &args);
         let server = Server {
             child,
             url: format!("http://127.0.0.1:{port}"),
             port,
             dir,
             args,
+            db,
+            _schema: schema,
         };
         server.wait_until_it_answers();
         server
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.dir.join("db")
+    /// The database, as `--db` and `STEPWISE_DB` take it.
+    pub fn db(&self) -> &str {
+        &self.db
+    }
+
+    /// The server's store, opened in this process.
+    pub fn store(&self) -> Arc<dyn stepwise::store::Store> {
+        if on_postgres() {
+            Arc::new(stepwise::store::PostgresStore::open(&self.db).expect("the database opens"))
+        } else {
+            Arc::new(
+                stepwise::store::SqliteStore::open(Path::new(&self.db))
+                    .expect("the database opens"),
+            )
+        }
     }
 
     fn wait_until_it_answers(&self) {
@@ -64,7 +185,7 @@ impl Server {
     pub fn kill_and_restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = spawn(&self.dir, self.port, &self.args);
+        self.child = spawn(&self.dir, &self.db, self.port, &self.args);
         self.wait_until_it_answers();
     }
 
@@ -87,12 +208,11 @@ impl Server {
     }
 }
 
-fn spawn(dir: &Path, port: u16, args: &[String]) -> Child {
+fn spawn(dir: &Path, db: &str, port: u16, args: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_stepwise"))
         .arg("serve")
         .args(["--bind", &format!("127.0.0.1:{port}")])
-        .arg("--db")
-        .arg(dir.join("db"))
+        .args(["--db", db])
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("STEPWISE_DB")
@@ -113,6 +233,14 @@ impl Drop for Server {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// A new, empty scratch directory for a case.
+fn scratch(case: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stepwise-serve-{case}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
 }
 
 /// A port nobody listens on right now.

@@ -1,0 +1,806 @@
+//! `PostgresStore`: the store for several machines, one PostgreSQL database shared by any number
+//! of `stepwise serve` nodes.
+//!
+//! Same tables and the same optimistic versions as `SqliteStore`. Writes are transactions at
+//! PostgreSQL's default isolation (read committed): a commit's `UPDATE ... WHERE version = $n`
+//! waits for a concurrent writer of the same row and then finds the version moved (a
+//! `Conflict`), so a transition is applied exactly once whichever node computed it. Claims of
+//! outbox entries (and queue messages) are single statements with `FOR UPDATE SKIP LOCKED`, so
+//! nodes never wait for each other's rows. A transaction PostgreSQL aborts as a deadlock or a
+//! serialization failure is run again. The embedded queue is in `postgres/queue.rs`.
+//!
+//! Connections come from `pool.rs`, which also explains how synchronous trait methods wait for
+//! the asynchronous driver.
+
+mod conductor;
+mod migrations;
+mod pool;
+mod queue;
+mod registry;
+mod watch;
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Config, Row};
+
+use super::memory::{duplicate_event, history_without_execution};
+use super::{
+    Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStatus, ExecutionStore,
+    ExecutionSummary, HistoryRow, Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore,
+    TokenRecord, TokenStore,
+};
+use pool::{Checkout, Db, Pool, block_on};
+
+const CHOOSE_ANOTHER: &str = "pass --db postgres://USER@HOST:PORT/DATABASE or set STEPWISE_DB";
+/// How often a transaction PostgreSQL aborted as a deadlock or serialization failure is tried.
+const ATTEMPTS: usize = 5;
+
+pub struct PostgresStore {
+    pool: Pool,
+    /// The database as error messages name it (the URL without its password).
+    shown: String,
+}
+
+/// Why a transaction failed: a store answer, or PostgreSQL trouble to describe.
+enum Fail {
+    Store(Error),
+    Sql(tokio_postgres::Error),
+}
+
+impl From<tokio_postgres::Error> for Fail {
+    fn from(e: tokio_postgres::Error) -> Fail {
+        Fail::Sql(e)
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
+    /// also `postgresql://`, and libpq's `key=value` form) and brings its schema up to date.
+    pub fn open(url: &str) -> Result<PostgresStore> {
+        let config: Config = url.parse().map_err(|e| {
+            Error::Backend(format!(
+                "cannot read the PostgreSQL URL {}: {e}; {CHOOSE_ANOTHER}",
+                without_password(url)
+            ))
+        })?;
+        PostgresStore::with_config(config)
+    }
+
+    fn with_config(config: Config) -> Result<PostgresStore> {
+        let shown = describe_config(&config);
+        let pool = Pool::new(config).map_err(|e| {
+            Error::Backend(format!(
+                "cannot start the PostgreSQL client for {shown}: {e}"
+            ))
+        })?;
+        let store = PostgresStore { pool, shown };
+        let db = store.connection()?;
+        block_on(migrations::migrate(&db)).map_err(|e| match e {
+            migrations::Failure::Sql(e) => store.error(&e),
+            migrations::Failure::TooNew { found, known } => Error::Backend(format!(
+                "cannot open the stepwise database {}: it has schema version {found}, written by a newer stepwise (this one knows up to {known}); upgrade stepwise or {CHOOSE_ANOTHER}",
+                store.shown
+            )),
+            migrations::Failure::Foreign(table) => Error::Backend(format!(
+                "cannot open the stepwise database {}: its schema holds a table '{table}' that stepwise did not create; use a database (or a schema, with options=-csearch_path%3DNAME in the URL) of its own, or {CHOOSE_ANOTHER}",
+                store.shown
+            )),
+        })?;
+        drop(db);
+        Ok(store)
+    }
+
+    /// The database as messages name it.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn connection(&self) -> Result<pool::Lent<'_>> {
+        self.pool.get().map_err(|e| match e {
+            Checkout::Connect(e) => Error::Backend(format!(
+                "cannot connect to the stepwise database {}: {}; check that PostgreSQL runs there and accepts this user, or {CHOOSE_ANOTHER}",
+                self.shown,
+                describe(&e)
+            )),
+            Checkout::Exhausted => Error::Backend(format!(
+                "stepwise database {}: every connection stayed busy for 30 s; look for long-running statements (pg_stat_activity)",
+                self.shown
+            )),
+            Checkout::Io(m) => Error::Backend(format!("stepwise database {}: {m}", self.shown)),
+        })
+    }
+
+    /// Runs `f` on one connection, statement by statement (each commits on its own).
+    fn read<T>(&self, f: impl AsyncFnOnce(&Db) -> std::result::Result<T, Fail>) -> Result<T> {
+        let db = self.connection()?;
+        block_on(f(&db)).map_err(|e| self.fail(e))
+    }
+
+    /// Runs `f` in one transaction; any error rolls everything back. A transaction PostgreSQL
+    /// aborted as a deadlock or serialization failure runs again. Its commit notifies the
+    /// other nodes (`watch.rs`).
+    fn write<T>(&self, f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>) -> Result<T> {
+        let db = self.connection()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let out = block_on(async {
+                db.batch("BEGIN").await?;
+                let done = async {
+                    let v = f(&db).await?;
+                    db.batch(watch::NOTIFY_AND_COMMIT).await?;
+                    Ok(v)
+                };
+                let out = done.await;
+                if out.is_err() {
+                    // Also after a failed COMMIT: the connection must leave the transaction.
+                    let _ = db.batch("ROLLBACK").await;
+                }
+                out
+            });
+            match out {
+                Err(Fail::Sql(e)) if retryable(&e) && attempt < ATTEMPTS => continue,
+                other => return other.map_err(|e| self.fail(e)),
+            }
+        }
+    }
+
+    fn fail(&self, e: Fail) -> Error {
+        match e {
+            Fail::Store(e) => e,
+            Fail::Sql(e) => self.error(&e),
+        }
+    }
+
+    fn error(&self, e: &tokio_postgres::Error) -> Error {
+        let hint = match e.code() {
+            Some(c) if *c == SqlState::DISK_FULL => "; the database's disk is full",
+            Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => {
+                "; the user lacks a privilege on stepwise's tables"
+            }
+            Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => {
+                "; the server has no connection left: raise max_connections or run fewer nodes"
+            }
+            _ if e.is_closed() => "; the connection was lost: the next call reconnects",
+            _ => "",
+        };
+        Error::Backend(format!(
+            "stepwise database {}: {}{hint}",
+            self.shown,
+            describe(e)
+        ))
+    }
+}
+
+fn retryable(e: &tokio_postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
+}
+
+/// What went wrong, with the server's message and detail when it sent them.
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut m = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            m.push_str(&format!(" ({detail})"));
+        }
+        return m;
+    }
+    let mut m = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        m.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    m
+}
+
+/// `postgres://USER@HOST:PORT/DATABASE`, never with the password.
+fn describe_config(c: &Config) -> String {
+    let host = c
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = c.get_ports().first().copied().unwrap_or(5432);
+    let user = c.get_user().unwrap_or("");
+    let db = c.get_dbname().unwrap_or(user);
+    format!("postgres://{user}@{host}:{port}/{db}")
+}
+
+/// The URL with any password replaced by `***`, for messages about a URL that did not parse.
+pub(crate) fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // libpq's `key=value` form.
+        return url
+            .split(' ')
+            .map(|kv| match kv.split_once('=') {
+                Some(("password", _)) => "password=***",
+                _ => kv,
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// "At most `limit`" where 0 means no limit (SQL's `LIMIT NULL`).
+fn limit(limit: usize) -> Option<i64> {
+    (limit != 0).then(|| i64::try_from(limit).unwrap_or(i64::MAX))
+}
+
+/// "At most `n`" where 0 means none.
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn id(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn status(name: String) -> std::result::Result<ExecutionStatus, Fail> {
+    ExecutionStatus::parse(&name).ok_or_else(|| {
+        Fail::Store(Error::Backend(format!(
+            "unknown ExecutionStatus '{name}' (written by a newer stepwise? upgrade it)"
+        )))
+    })
+}
+
+/// A decider a newer version wrote is left to that version (read as the default here, as the
+/// SQLite backend does).
+fn decider(name: String) -> Decider {
+    Decider::parse(&name).unwrap_or_default()
+}
+
+fn execution_row(r: &Row) -> std::result::Result<ExecutionRecord, Fail> {
+    Ok(ExecutionRecord {
+        arn: r.try_get(0)?,
+        name: r.try_get(1)?,
+        machine_arn: r.try_get(2)?,
+        machine_name: r.try_get(3)?,
+        definition: r.try_get(4)?,
+        status: status(r.try_get(5)?)?,
+        input: r.try_get(6)?,
+        output: r.try_get(7)?,
+        error: r.try_get(8)?,
+        cause: r.try_get(9)?,
+        start_ms: r.try_get(10)?,
+        stop_ms: r.try_get(11)?,
+        state: r.try_get(12)?,
+        config: r.try_get(13)?,
+        version: r.try_get(14)?,
+    })
+}
+
+fn summary_row(r: &Row) -> std::result::Result<ExecutionSummary, Fail> {
+    Ok(ExecutionSummary {
+        arn: r.try_get(0)?,
+        name: r.try_get(1)?,
+        machine_arn: r.try_get(2)?,
+        status: status(r.try_get(3)?)?,
+        start_ms: r.try_get(4)?,
+        stop_ms: r.try_get(5)?,
+    })
+}
+
+fn token_row(r: &Row) -> std::result::Result<TokenRecord, Fail> {
+    Ok(TokenRecord {
+        token: r.try_get(0)?,
+        execution_arn: r.try_get(1)?,
+        task: r.try_get::<_, i64>(2)? as u64,
+        state_name: r.try_get(3)?,
+        open: r.try_get(4)?,
+        created_ms: r.try_get(5)?,
+        decider: decider(r.try_get(6)?),
+    })
+}
+
+fn timer_row(r: &Row) -> std::result::Result<TimerRecord, Fail> {
+    Ok(TimerRecord {
+        execution_arn: r.try_get(0)?,
+        timer: r.try_get::<_, i64>(1)? as u64,
+        due_ms: r.try_get(2)?,
+        decider: decider(r.try_get(3)?),
+    })
+}
+
+fn outbox_row(r: &Row) -> std::result::Result<OutboxRecord, Fail> {
+    Ok(OutboxRecord {
+        id: r.try_get(0)?,
+        execution_arn: r.try_get(1)?,
+        payload: r.try_get(2)?,
+        lease_until_ms: r.try_get(3)?,
+        attempts: r.try_get(4)?,
+        lease_owner: r.try_get(5)?,
+        decider: decider(r.try_get(6)?),
+    })
+}
+
+fn rows<T>(
+    rows: Vec<Row>,
+    f: fn(&Row) -> std::result::Result<T, Fail>,
+) -> std::result::Result<Vec<T>, Fail> {
+    rows.iter().map(f).collect()
+}
+
+impl ExecutionStore for PostgresStore {
+    fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()> {
+        self.write(async |db| {
+            if insert_execution(db, record).await? == 0 {
+                return Err(Fail::Store(Error::AlreadyExists {
+                    arn: record.arn.clone(),
+                }));
+            }
+            apply(db, first, &record.arn).await
+        })
+    }
+
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
+        self.read(async |db| {
+            db.query_opt(
+                "SELECT arn, name, machine_arn, machine_name, definition, status, input, output,
+                        error, cause, start_ms, stop_ms, state, config, version
+                 FROM executions WHERE arn = $1",
+                &[&arn],
+            )
+            .await?
+            .as_ref()
+            .map(execution_row)
+            .transpose()
+        })
+    }
+
+    fn list_executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionSummary>> {
+        // One statement per filter shape, so each can use its index.
+        let sql = match (&filter.machine_arn, &filter.status) {
+            (None, None) => {
+                "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
+                 WHERE $1::text IS NULL AND $2::text IS NULL
+                   AND ($4::bigint IS NULL OR (start_ms, arn) < ($4, $5::text))
+                 ORDER BY start_ms DESC, arn DESC LIMIT $3"
+            }
+            (Some(_), None) => {
+                "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
+                 WHERE machine_arn = $1 AND $2::text IS NULL
+                   AND ($4::bigint IS NULL OR (start_ms, arn) < ($4, $5::text))
+                 ORDER BY start_ms DESC, arn DESC LIMIT $3"
+            }
+            (None, Some(_)) => {
+                "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
+                 WHERE $1::text IS NULL AND status = $2
+                   AND ($4::bigint IS NULL OR (start_ms, arn) < ($4, $5::text))
+                 ORDER BY start_ms DESC, arn DESC LIMIT $3"
+            }
+            (Some(_), Some(_)) => {
+                "SELECT arn, name, machine_arn, status, start_ms, stop_ms FROM executions
+                 WHERE machine_arn = $1 AND status = $2
+                   AND ($4::bigint IS NULL OR (start_ms, arn) < ($4, $5::text))
+                 ORDER BY start_ms DESC, arn DESC LIMIT $3"
+            }
+        };
+        let status = filter.status.map(ExecutionStatus::name);
+        let after_ms = filter.after.as_ref().map(|a| a.0);
+        let after_arn = filter.after.as_ref().map(|a| a.1.as_str());
+        self.read(async |db| {
+            let found = db
+                .query(
+                    sql,
+                    &[
+                        &filter.machine_arn,
+                        &status,
+                        &limit(filter.limit),
+                        &after_ms,
+                        &after_arn,
+                    ],
+                )
+                .await?;
+            rows(found, summary_row)
+        })
+    }
+
+    fn history(&self, arn: &str, after: u64, max: usize) -> Result<Vec<HistoryRow>> {
+        self.read(async |db| {
+            let found = db
+                .query(
+                    "SELECT id, timestamp_ms, json FROM history
+                     WHERE execution_arn = $1 AND id > $2 ORDER BY id LIMIT $3",
+                    &[&arn, &id(after), &limit(max)],
+                )
+                .await?;
+            rows(found, |r| {
+                Ok(HistoryRow {
+                    id: r.try_get::<_, i64>(0)? as u64,
+                    timestamp_ms: r.try_get(1)?,
+                    json: r.try_get(2)?,
+                })
+            })
+        })
+    }
+
+    fn commit(&self, commits: &[Commit]) -> Result<()> {
+        if commits.is_empty() {
+            return Ok(());
+        }
+        if commits
+            .iter()
+            .any(|c| c.execution.is_none() && !c.history.is_empty())
+        {
+            return Err(history_without_execution());
+        }
+        self.write(async |db| {
+            for c in commits {
+                if let Some(w) = &c.workflow {
+                    conductor::write_workflow(db, w).await?;
+                }
+                let arn = match &c.execution {
+                    Some(x) => {
+                        update_execution(db, x).await?;
+                        x.arn.as_str()
+                    }
+                    None => "",
+                };
+                apply(db, c, arn).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Inserts the row unless the ARN exists; returns how many rows were inserted.
+async fn insert_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<u64, Fail> {
+    Ok(db
+        .execute(
+            "INSERT INTO executions (arn, name, machine_arn, machine_name, definition, status,
+                                     input, output, error, cause, start_ms, stop_ms, state,
+                                     config, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             ON CONFLICT (arn) DO NOTHING",
+            &[
+                &x.arn,
+                &x.name,
+                &x.machine_arn,
+                &x.machine_name,
+                &x.definition,
+                &x.status.name(),
+                &x.input,
+                &x.output,
+                &x.error,
+                &x.cause,
+                &x.start_ms,
+                &x.stop_ms,
+                &x.state,
+                &x.config,
+                &x.version,
+            ],
+        )
+        .await?)
+}
+
+/// Writes the whole row if the stored version is the one `x` was computed from. A concurrent
+/// writer of the row makes this wait for its commit and then match nothing: a `Conflict`.
+async fn update_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<(), Fail> {
+    let conflict = || Fail::Store(Error::Conflict { arn: x.arn.clone() });
+    let from = x.version.checked_sub(1).ok_or_else(conflict)?;
+    let changed = db
+        .execute(
+            "UPDATE executions SET name = $2, machine_arn = $3, machine_name = $4,
+                    definition = $5, status = $6, input = $7, output = $8, error = $9,
+                    cause = $10, start_ms = $11, stop_ms = $12, state = $13, config = $14,
+                    version = $15
+             WHERE arn = $1 AND version = $16",
+            &[
+                &x.arn,
+                &x.name,
+                &x.machine_arn,
+                &x.machine_name,
+                &x.definition,
+                &x.status.name(),
+                &x.input,
+                &x.output,
+                &x.error,
+                &x.cause,
+                &x.start_ms,
+                &x.stop_ms,
+                &x.state,
+                &x.config,
+                &x.version,
+                &from,
+            ],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(conflict());
+    }
+    Ok(())
+}
+
+/// Everything of a commit but the execution row, one statement per kind of row. Inserts come
+/// before closes and deletes, so one step may arm and cancel the same timer.
+async fn apply(db: &Db, c: &Commit, arn: &str) -> std::result::Result<(), Fail> {
+    insert_history(db, arn, &c.history).await?;
+    insert_tokens(db, &c.new_tokens).await?;
+    if !c.closed_tokens.is_empty() {
+        db.execute(
+            "UPDATE tokens SET open = FALSE WHERE token = ANY($1)",
+            &[&c.closed_tokens],
+        )
+        .await?;
+    }
+    arm_timers(db, &c.new_timers).await?;
+    if !c.removed_timers.is_empty() {
+        let arns: Vec<&str> = c.removed_timers.iter().map(|(a, _)| a.as_str()).collect();
+        let timers: Vec<i64> = c.removed_timers.iter().map(|(_, t)| id(*t)).collect();
+        db.execute(
+            "DELETE FROM timers t USING UNNEST($1::text[], $2::bigint[]) AS r(arn, timer)
+             WHERE t.execution_arn = r.arn AND t.timer = r.timer",
+            &[&arns, &timers],
+        )
+        .await?;
+    }
+    insert_outbox(db, &c.new_outbox).await?;
+    if !c.done_outbox.is_empty() {
+        db.execute("DELETE FROM outbox WHERE id = ANY($1)", &[&c.done_outbox])
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_history(
+    db: &Db,
+    arn: &str,
+    events: &[HistoryRow],
+) -> std::result::Result<(), Fail> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = events.iter().map(|e| id(e.id)).collect();
+    let times: Vec<i64> = events.iter().map(|e| e.timestamp_ms).collect();
+    let json: Vec<&str> = events.iter().map(|e| e.json.as_str()).collect();
+    let inserted = db
+        .query(
+            "INSERT INTO history (execution_arn, id, timestamp_ms, json)
+             SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::text[])
+             ON CONFLICT DO NOTHING RETURNING id",
+            &[&arn, &ids, &times, &json],
+        )
+        .await?;
+    if inserted.len() < events.len() {
+        let stored: Vec<i64> = inserted
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut seen = std::collections::HashSet::new();
+        let first = events
+            .iter()
+            .find(|e| !stored.contains(&id(e.id)) || !seen.insert(e.id))
+            .map_or(0, |e| e.id);
+        return Err(Fail::Store(duplicate_event(arn, first)));
+    }
+    Ok(())
+}
+
+async fn insert_tokens(db: &Db, tokens: &[TokenRecord]) -> std::result::Result<(), Fail> {
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = tokens.iter().map(|t| t.token.as_str()).collect();
+    let arns: Vec<&str> = tokens.iter().map(|t| t.execution_arn.as_str()).collect();
+    let tasks: Vec<i64> = tokens.iter().map(|t| id(t.task)).collect();
+    let states: Vec<&str> = tokens.iter().map(|t| t.state_name.as_str()).collect();
+    let open: Vec<bool> = tokens.iter().map(|t| t.open).collect();
+    let created: Vec<i64> = tokens.iter().map(|t| t.created_ms).collect();
+    let deciders: Vec<&str> = tokens.iter().map(|t| t.decider.as_str()).collect();
+    let inserted = db
+        .query(
+            "INSERT INTO tokens (token, execution_arn, task, state_name, open, created_ms, decider)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::boolean[],
+                                  $6::bigint[], $7::text[])
+             ON CONFLICT DO NOTHING RETURNING token",
+            &[&names, &arns, &tasks, &states, &open, &created, &deciders],
+        )
+        .await?;
+    if inserted.len() < tokens.len() {
+        let stored: Vec<String> = inserted
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut seen = std::collections::HashSet::new();
+        let t = tokens
+            .iter()
+            .find(|t| !stored.contains(&t.token) || !seen.insert(&t.token))
+            .unwrap_or(&tokens[0]);
+        return Err(Fail::Store(Error::Backend(format!(
+            "task token {} is already stored (execution {})",
+            t.token, t.execution_arn
+        ))));
+    }
+    Ok(())
+}
+
+async fn arm_timers(db: &Db, timers: &[TimerRecord]) -> std::result::Result<(), Fail> {
+    if timers.is_empty() {
+        return Ok(());
+    }
+    // One statement may not upsert a row twice: the last arming of a timer wins, as it would
+    // one statement at a time.
+    let mut last: Vec<&TimerRecord> = Vec::with_capacity(timers.len());
+    for t in timers {
+        match last
+            .iter_mut()
+            .find(|l| l.execution_arn == t.execution_arn && l.timer == t.timer)
+        {
+            Some(l) => *l = t,
+            None => last.push(t),
+        }
+    }
+    let arns: Vec<&str> = last.iter().map(|t| t.execution_arn.as_str()).collect();
+    let ids: Vec<i64> = last.iter().map(|t| id(t.timer)).collect();
+    let due: Vec<i64> = last.iter().map(|t| t.due_ms).collect();
+    let deciders: Vec<&str> = last.iter().map(|t| t.decider.as_str()).collect();
+    db.execute(
+        "INSERT INTO timers (execution_arn, timer, due_ms, decider)
+         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])
+         ON CONFLICT (execution_arn, timer)
+         DO UPDATE SET due_ms = excluded.due_ms, decider = excluded.decider",
+        &[&arns, &ids, &due, &deciders],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_outbox(db: &Db, records: &[OutboxRecord]) -> std::result::Result<(), Fail> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let arns: Vec<&str> = records.iter().map(|o| o.execution_arn.as_str()).collect();
+    let payloads: Vec<&str> = records.iter().map(|o| o.payload.as_str()).collect();
+    let leases: Vec<i64> = records.iter().map(|o| o.lease_until_ms).collect();
+    let attempts: Vec<i64> = records.iter().map(|o| o.attempts).collect();
+    let deciders: Vec<&str> = records.iter().map(|o| o.decider.as_str()).collect();
+    // WITH ORDINALITY keeps the commit's order in the ids.
+    db.execute(
+        "INSERT INTO outbox (execution_arn, payload, lease_until_ms, attempts, decider)
+         SELECT a, p, l, n, d FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[],
+                                          $5::text[]) WITH ORDINALITY AS r(a, p, l, n, d, i)
+         ORDER BY i",
+        &[&arns, &payloads, &leases, &attempts, &deciders],
+    )
+    .await?;
+    Ok(())
+}
+
+impl TokenStore for PostgresStore {
+    fn token(&self, token: &str) -> Result<Option<TokenRecord>> {
+        self.read(async |db| {
+            db.query_opt(
+                "SELECT token, execution_arn, task, state_name, open, created_ms, decider
+                 FROM tokens WHERE token = $1",
+                &[&token],
+            )
+            .await?
+            .as_ref()
+            .map(token_row)
+            .transpose()
+        })
+    }
+
+    fn open_tokens(&self, execution_arn: &str) -> Result<Vec<TokenRecord>> {
+        self.read(async |db| {
+            let found = db
+                .query(
+                    "SELECT token, execution_arn, task, state_name, open, created_ms, decider
+                     FROM tokens WHERE execution_arn = $1 AND open ORDER BY created_ms, token",
+                    &[&execution_arn],
+                )
+                .await?;
+            rows(found, token_row)
+        })
+    }
+}
+
+impl TimerStore for PostgresStore {
+    fn due_timers(&self, now_ms: i64, max: usize, scope: Scope<'_>) -> Result<Vec<TimerRecord>> {
+        let decider = scope.decider.map(Decider::as_str);
+        let sql = match scope.execution {
+            Some(_) => {
+                "SELECT execution_arn, timer, due_ms, decider FROM timers
+                 WHERE execution_arn = $4 AND due_ms <= $1 AND ($3::text IS NULL OR decider = $3)
+                 ORDER BY due_ms, timer LIMIT $2"
+            }
+            None => {
+                "SELECT execution_arn, timer, due_ms, decider FROM timers WHERE due_ms <= $1
+                   AND ($3::text IS NULL OR decider = $3) AND ($4::text IS NULL OR execution_arn = $4)
+                 ORDER BY due_ms, execution_arn, timer LIMIT $2"
+            }
+        };
+        self.read(async |db| {
+            let found = db
+                .query(sql, &[&now_ms, &count(max), &decider, &scope.execution])
+                .await?;
+            rows(found, timer_row)
+        })
+    }
+
+    fn next_timer(&self, scope: Scope<'_>) -> Result<Option<TimerRecord>> {
+        Ok(self.due_timers(i64::MAX, 1, scope)?.pop())
+    }
+}
+
+impl Outbox for PostgresStore {
+    /// One statement: the inner select skips rows another node is claiming, so concurrent
+    /// claims never wait for each other and never take the same entry.
+    fn claim_outbox(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        max: usize,
+        owner: &str,
+        scope: Scope<'_>,
+    ) -> Result<Vec<OutboxRecord>> {
+        let until = now_ms.saturating_add(lease_ms);
+        let decider = scope.decider.map(Decider::as_str);
+        let mut claimed = self.read(async |db| {
+            let found = db
+                .query(
+                    "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1,
+                            lease_owner = $4
+                     WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= $2
+                                    AND ($5::text IS NULL OR decider = $5)
+                                    AND ($6::text IS NULL OR execution_arn = $6)
+                                  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                     RETURNING id, execution_arn, payload, lease_until_ms, attempts,
+                               lease_owner, decider",
+                    &[
+                        &until,
+                        &now_ms,
+                        &count(max),
+                        &owner,
+                        &decider,
+                        &scope.execution,
+                    ],
+                )
+                .await?;
+            rows(found, outbox_row)
+        })?;
+        claimed.sort_by_key(|o| o.id);
+        Ok(claimed)
+    }
+
+    fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize> {
+        let owners: Vec<String> = self.read(async |db| {
+            let found = db
+                .query(
+                    "SELECT DISTINCT lease_owner FROM outbox
+                     WHERE lease_until_ms > 0 AND lease_owner IS NOT NULL",
+                    &[],
+                )
+                .await?;
+            rows(found, |r| Ok(r.try_get(0)?))
+        })?;
+        let gone: Vec<String> = owners.into_iter().filter(|o| dead(o)).collect();
+        if gone.is_empty() {
+            return Ok(0);
+        }
+        self.read(async |db| {
+            let freed = db
+                .execute(
+                    "UPDATE outbox SET lease_until_ms = 0
+                     WHERE lease_owner = ANY($1) AND lease_until_ms > 0",
+                    &[&gone],
+                )
+                .await?;
+            Ok(freed as usize)
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,302 @@
+//! The contract suite and PostgreSQL's own tests, each in a schema of its own that the test
+//! creates and drops. The server is `STEPWISE_TEST_POSTGRES` (default: the one every machine of
+//! this project runs, `postgres://postgres@127.0.0.1:5432/test`); when it cannot be reached the
+//! tests fail and say how to point them at one.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+
+use super::pool::{Pool, block_on};
+use super::*;
+use crate::store::contract::{self, contract_tests};
+
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The server the tests use.
+pub(crate) fn test_url() -> String {
+    std::env::var("STEPWISE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_URL.into())
+}
+
+fn unreachable(url: &str, why: &str) -> ! {
+    panic!(
+        "the PostgreSQL tests need a server: {url} cannot be used ({why}). Start PostgreSQL there (trust auth, database test), or set STEPWISE_TEST_POSTGRES=postgres://USER@HOST:PORT/DATABASE to a server where the user may create schemas"
+    )
+}
+
+/// Runs one statement on the test server outside any store.
+fn admin(sql: &str) {
+    let url = test_url();
+    let config: Config = url
+        .parse()
+        .unwrap_or_else(|e| unreachable(&url, &format!("{e}")));
+    let pool = Pool::new(config).expect("start the client runtime");
+    let db = match pool.get() {
+        Ok(db) => db,
+        Err(Checkout::Connect(e)) => unreachable(&url, &describe(&e)),
+        Err(_) => unreachable(&url, "no connection"),
+    };
+    block_on(db.batch(sql)).unwrap_or_else(|e| panic!("{sql}: {}", describe(&e)));
+}
+
+/// A schema of its own on the test server, dropped with everything in it on drop.
+pub(crate) struct TempSchema {
+    pub(crate) name: String,
+}
+
+impl TempSchema {
+    pub(crate) fn new() -> TempSchema {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("stepwise_test_{}_{n}_{nanos}", std::process::id());
+        admin(&format!("CREATE SCHEMA {name}"));
+        TempSchema { name }
+    }
+
+    /// A URL whose connections use this schema.
+    pub(crate) fn url(&self) -> String {
+        let base = test_url();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}options=-csearch_path%3D{}", self.name)
+    }
+
+    pub(crate) fn open(&self) -> PostgresStore {
+        PostgresStore::open(&self.url()).unwrap_or_else(|e| panic!("open {}: {e}", self.url()))
+    }
+}
+
+impl Drop for TempSchema {
+    fn drop(&mut self) {
+        admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+    }
+}
+
+/// A store in a schema of its own.
+struct TempDb {
+    store: Option<PostgresStore>,
+    _schema: TempSchema,
+}
+
+impl TempDb {
+    fn new() -> TempDb {
+        let schema = TempSchema::new();
+        TempDb {
+            store: Some(schema.open()),
+            _schema: schema,
+        }
+    }
+}
+
+impl Deref for TempDb {
+    type Target = PostgresStore;
+    fn deref(&self) -> &PostgresStore {
+        self.store.as_ref().expect("open until dropped")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        // Close the connections before the schema goes.
+        self.store.take();
+    }
+}
+
+contract_tests!(TempDb::new());
+
+fn create(s: &PostgresStore, name: &str) -> ExecutionRecord {
+    let x = contract::record(name, 1);
+    let first = Commit {
+        history: contract::events(1..=1),
+        ..Commit::default()
+    };
+    s.create_execution(&x, &first).unwrap();
+    x
+}
+
+#[test]
+fn two_stores_on_one_database_one_commit_wins() {
+    let schema = TempSchema::new();
+    let a = Arc::new(schema.open());
+    let b = Arc::new(schema.open());
+    let mut x = create(&a, "race");
+    for round in 0..20u64 {
+        let step = Commit {
+            execution: Some(contract::next(&x)),
+            history: contract::events(round + 2..=round + 2),
+            new_outbox: vec![contract::effect("race", "e")],
+            ..Commit::default()
+        };
+        let barrier = Arc::new(Barrier::new(2));
+        let racers: Vec<_> = [a.clone(), b.clone()]
+            .into_iter()
+            .map(|s| {
+                let (step, barrier) = (step.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    s.commit(&[step])
+                })
+            })
+            .collect();
+        let mut results: Vec<_> = racers.into_iter().map(|t| t.join().unwrap()).collect();
+        results.sort_by_key(|r| r.is_err());
+        let conflict = Err(Error::Conflict { arn: x.arn.clone() });
+        assert_eq!(results, [Ok(()), conflict], "round {round}");
+        x = contract::next(&x);
+    }
+    assert_eq!(b.execution(&x.arn).unwrap(), Some(x.clone()));
+    assert_eq!(a.history(&x.arn, 0, 0).unwrap().len(), 21);
+    assert_eq!(
+        a.claim_outbox(0, 10, 100, "p1", Scope::ALL).unwrap().len(),
+        20
+    );
+}
+
+#[test]
+fn concurrent_claims_never_share_an_entry() {
+    let schema = TempSchema::new();
+    let stores: Vec<Arc<PostgresStore>> = (0..4).map(|_| Arc::new(schema.open())).collect();
+    let x = contract::record("many", 1);
+    let first = Commit {
+        new_outbox: (0..400)
+            .map(|i| contract::effect("many", &format!("e{i}")))
+            .collect(),
+        ..Commit::default()
+    };
+    stores[0].create_execution(&x, &first).unwrap();
+    let barrier = Arc::new(Barrier::new(stores.len()));
+    let claimers: Vec<_> = stores
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let (s, barrier) = (s.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut got = Vec::new();
+                loop {
+                    let batch = s
+                        .claim_outbox(0, 60_000, 7, &format!("node-{n}"), Scope::ALL)
+                        .unwrap();
+                    if batch.is_empty() {
+                        return got;
+                    }
+                    got.extend(batch.into_iter().map(|o| o.payload));
+                }
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = claimers
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!((before, all.len()), (400, 400), "each entry claimed once");
+}
+
+#[test]
+fn many_nodes_starting_at_once_migrate_once() {
+    for _ in 0..3 {
+        let schema = Arc::new(TempSchema::new());
+        let barrier = Arc::new(Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (schema, barrier) = (schema.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    PostgresStore::open(&schema.url()).map(|_| ())
+                })
+            })
+            .collect();
+        for t in openers {
+            assert_eq!(t.join().unwrap(), Ok(()));
+        }
+        let s = schema.open();
+        let applied: i64 = s
+            .read(async |db| {
+                Ok(db
+                    .query_one("SELECT count(*) FROM schema_migrations", &[])
+                    .await?
+                    .try_get(0)?)
+            })
+            .unwrap();
+        assert_eq!(applied, migrations::MIGRATIONS.len() as i64);
+    }
+}
+
+fn open_error(url: &str) -> String {
+    match PostgresStore::open(url) {
+        Err(Error::Backend(m)) => m,
+        Err(e) => panic!("not a Backend error: {e:?}"),
+        Ok(_) => panic!("{url} opened"),
+    }
+}
+
+#[test]
+fn another_programs_tables_are_left_alone() {
+    let schema = TempSchema::new();
+    admin(&format!(
+        "CREATE TABLE {}.executions (body TEXT)",
+        schema.name
+    ));
+    let m = open_error(&schema.url());
+    assert!(
+        m.contains("'executions'") && m.contains("did not create"),
+        "{m}"
+    );
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let schema = TempSchema::new();
+    let s = schema.open();
+    s.read(async |db| {
+        db.batch("INSERT INTO schema_migrations VALUES (999, 'future')")
+            .await?;
+        Ok(())
+    })
+    .unwrap();
+    drop(s);
+    let m = open_error(&schema.url());
+    assert!(
+        m.contains("schema version 999") && m.contains("newer stepwise"),
+        "{m}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error_without_the_password() {
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let m = open_error(&format!(
+        "postgres://me:secret@127.0.0.1:{port}/db?connect_timeout=2"
+    ));
+    assert!(
+        m.contains(&format!("postgres://me@127.0.0.1:{port}/db")),
+        "{m}"
+    );
+    assert!(m.contains("cannot connect") && !m.contains("secret"), "{m}");
+    let m = open_error("postgres://me:secret@127.0.0.1:notaport/db");
+    assert!(m.contains("cannot read") && !m.contains("secret"), "{m}");
+}
+
+#[test]
+fn without_password_hides_only_the_password() {
+    assert_eq!(
+        without_password("postgres://u:p@h:1/d"),
+        "postgres://u:***@h:1/d"
+    );
+    assert_eq!(without_password("postgres://u@h/d"), "postgres://u@h/d");
+    assert_eq!(without_password("host=h user=u"), "host=h user=u");
+    assert_eq!(
+        without_password("host=h password=p user=u"),
+        "host=h password=*** user=u"
+    );
+}
