@@ -119,6 +119,19 @@ impl PostgresStore {
     /// aborted as a deadlock or serialization failure runs again. Its commit notifies the
     /// other nodes (`watch.rs`).
     fn write<T>(&self, f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>) -> Result<T> {
+        self.transaction(watch::NOTIFY_AND_COMMIT, f)
+    }
+
+    /// `write` for a transaction that leaves no work for anyone (a receive): no notification.
+    fn quiet_write<T>(&self, f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>) -> Result<T> {
+        self.transaction("COMMIT", f)
+    }
+
+    fn transaction<T>(
+        &self,
+        commit: &str,
+        f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>,
+    ) -> Result<T> {
         let db = self.connection()?;
         let mut attempt = 0;
         loop {
@@ -127,7 +140,7 @@ impl PostgresStore {
                 db.batch("BEGIN").await?;
                 let done = async {
                     let v = f(&db).await?;
-                    db.batch(watch::NOTIFY_AND_COMMIT).await?;
+                    db.batch(commit).await?;
                     Ok(v)
                 };
                 let out = done.await;
