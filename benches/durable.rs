@@ -1,5 +1,8 @@
-//! Durable runtime benchmarks on a SQLite file (run: `cargo bench --bench durable`, or
-//! `scripts/bench`). Release build; each rate is the median of several batches.
+//! Durable runtime benchmarks on a SQLite file and on PostgreSQL, side by side in one run (run:
+//! `cargo bench --bench durable`, or `scripts/bench`). Release build; each rate is the median of
+//! several batches. PostgreSQL is `STEPWISE_BENCH_POSTGRES` (default the local server,
+//! `postgres://postgres@127.0.0.1:5432/test`), each case in a schema of its own; when it cannot
+//! be reached its column says so.
 //!
 //! (a) a 10-Pass chain started through `Durable`: committed transitions per second (the engine
 //!     runs the chain in memory, so the whole execution is one commit);
@@ -25,44 +28,98 @@ use stepwise::runtime::config::HandlerConfig;
 use stepwise::runtime::durable::Durable;
 use stepwise::status::ExecutionStatus;
 use stepwise::store::{
-    Commit, ExecutionRecord, ExecutionStore, HistoryRow, SqliteStore, TokenStore,
+    Commit, ExecutionRecord, HistoryRow, PostgresStore, SqliteStore, Store, postgres,
 };
 
 const T0: i64 = 1_700_000_000_000;
 const SUSPENDED: usize = 100_000;
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
 
-impl TempDir {
-    fn new(name: &str) -> TempDir {
+impl Backend {
+    fn arg(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    fn from_args(args: &[String]) -> Backend {
+        if args.iter().any(|a| a == "postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+fn postgres_url() -> String {
+    std::env::var("STEPWISE_BENCH_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A database of one case's own: a file in a fresh directory, or a fresh PostgreSQL schema;
+/// removed on drop.
+struct Scratch {
+    backend: Backend,
+    dir: PathBuf,
+    schema: String,
+}
+
+impl Scratch {
+    fn new(name: &str, backend: Backend) -> Scratch {
         let dir =
             std::env::temp_dir().join(format!("stepwise-bench-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
+        let schema = format!("stepwise_bench_{name}_{}", std::process::id());
+        if backend == Backend::Postgres {
+            let _ = postgres::schema::drop(&postgres_url(), &schema);
+            postgres::schema::create(&postgres_url(), &schema).expect("a schema");
+        }
+        Scratch {
+            backend,
+            dir,
+            schema,
+        }
     }
 
-    fn store(&self) -> Arc<SqliteStore> {
-        Arc::new(SqliteStore::open(&self.0.join("stepwise.db")).expect("the store opens"))
+    fn store(&self) -> Arc<dyn Store> {
+        match self.backend {
+            Backend::Sqlite => {
+                Arc::new(SqliteStore::open(&self.dir.join("stepwise.db")).expect("the store opens"))
+            }
+            Backend::Postgres => {
+                let url = postgres::schema::url_with_schema(&postgres_url(), &self.schema);
+                Arc::new(PostgresStore::open(&url).expect("the store opens"))
+            }
+        }
     }
 
+    /// The SQLite file's size (PostgreSQL: not measured, 0).
     fn db_bytes(&self) -> u64 {
         ["stepwise.db", "stepwise.db-wal"]
             .iter()
-            .filter_map(|f| std::fs::metadata(self.0.join(f)).ok())
+            .filter_map(|f| std::fs::metadata(self.dir.join(f)).ok())
             .map(|m| m.len())
             .sum()
     }
 }
 
-impl Drop for TempDir {
+impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.backend == Backend::Postgres {
+            let _ = postgres::schema::drop(&postgres_url(), &self.schema);
+        }
     }
 }
 
-fn runtime(store: &Arc<SqliteStore>) -> Durable {
+fn runtime(store: &Arc<dyn Store>) -> Durable {
     Durable::new(store.clone(), VirtualClock::shared(T0))
 }
 
@@ -198,8 +255,8 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 /// (a) Pass transitions per second: 5 batches of 2,000 executions of 10 Pass states.
-fn pass_chain_rate() -> f64 {
-    let dir = TempDir::new("pass");
+fn pass_chain_rate(backend: Backend) -> f64 {
+    let dir = Scratch::new("pass", backend);
     let store = dir.store();
     let mut rt = runtime(&store);
     let def = machine(&pass_chain());
@@ -218,8 +275,8 @@ fn pass_chain_rate() -> f64 {
 
 /// (b) Task steps per second, one commit each: 5 batches of 300 executions of 10 mocked tasks.
 /// Returns the rate and one finished execution's row and history (for (c)).
-fn task_chain_rate() -> (f64, ExecutionRecord, Vec<HistoryRow>) {
-    let dir = TempDir::new("tasks");
+fn task_chain_rate(backend: Backend) -> (f64, ExecutionRecord, Vec<HistoryRow>) {
+    let dir = Scratch::new("tasks", backend);
     let store = dir.store();
     let mut rt = runtime(&store);
     let def = machine(&task_chain());
@@ -246,8 +303,13 @@ fn task_chain_rate() -> (f64, ExecutionRecord, Vec<HistoryRow>) {
 
 /// (c) The rows of one Task step (the execution row, 5 history events, an outbox entry in and
 /// one out) written by the store alone, `batch` steps per transaction: steps per second.
-fn store_step_rate(template: &ExecutionRecord, history: &[HistoryRow], batch: usize) -> f64 {
-    let dir = TempDir::new("group");
+fn store_step_rate(
+    backend: Backend,
+    template: &ExecutionRecord,
+    history: &[HistoryRow],
+    batch: usize,
+) -> f64 {
+    let dir = Scratch::new("group", backend);
     let store = dir.store();
     let mut rows: Vec<ExecutionRecord> = (0..1_000)
         .map(|i| {
@@ -307,8 +369,8 @@ fn step_commit(x: &ExecutionRecord, history: &[HistoryRow], payload: &str) -> Co
 }
 
 /// (d) Callback latencies over 2,000 executions suspended on `.waitForTaskToken`.
-fn callback_latency() -> (Duration, Duration) {
-    let dir = TempDir::new("callback");
+fn callback_latency(backend: Backend) -> (Duration, Duration) {
+    let dir = Scratch::new("callback", backend);
     let store = dir.store();
     let mut rt = runtime(&store);
     let def = machine(&callback_machine());
@@ -353,8 +415,8 @@ fn memory() -> (u64, u64) {
 
 /// (e), in a child process: starts 100,000 executions that wait for their tokens and reports
 /// `rss peak seconds db_bytes` on stdout.
-fn suspended_child() {
-    let dir = TempDir::new("suspended");
+fn suspended_child(backend: Backend) {
+    let dir = Scratch::new("suspended", backend);
     let store = dir.store();
     let mut rt = runtime(&store);
     let def = machine(&callback_machine());
@@ -380,8 +442,8 @@ fn suspended_child() {
 /// (f), in a child process: delivers the invocation of 3,000 waiting executions (the handler
 /// accepts it) and reports the growth of resident memory per delivered execution, in bytes. The
 /// first 1,000 deliveries warm SQLite's page cache (2 MB) and the allocator up.
-fn delivered_child() {
-    let dir = TempDir::new("delivered");
+fn delivered_child(backend: Backend) {
+    let dir = Scratch::new("delivered", backend);
     let store = dir.store();
     let mut rt = runtime(&store);
     let def = machine(&callback_machine());
@@ -403,10 +465,10 @@ fn delivered_child() {
 }
 
 /// Runs this benchmark binary again with `mode` and returns its stdout.
-fn child(mode: &str) -> String {
+fn child(mode: &str, backend: Backend) -> String {
     let exe = std::env::current_exe().expect("the bench binary");
     let out = std::process::Command::new(exe)
-        .arg(mode)
+        .args([mode, backend.arg()])
         .output()
         .expect("the child runs");
     assert!(
@@ -421,71 +483,92 @@ fn mb(bytes: f64) -> f64 {
     bytes / (1024.0 * 1024.0)
 }
 
+/// Every case on one backend, as the cells of its column.
+fn cases(backend: Backend) -> Vec<String> {
+    let a = pass_chain_rate(backend);
+    let (b, record, history) = task_chain_rate(backend);
+    let c: Vec<f64> = [1, 10, 100]
+        .iter()
+        .map(|&batch| store_step_rate(backend, &record, &history, batch))
+        .collect();
+    let (p50, p99) = callback_latency(backend);
+    let suspended = child("suspended-child", backend);
+    let f: Vec<f64> = suspended
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    let per_delivered: f64 = child("delivered-child", backend).parse().unwrap_or(0.0);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut cells = vec![
+        format!("{a:.0} transitions/s"),
+        format!("{b:.0} transitions/s"),
+    ];
+    cells.extend(c.iter().map(|rate| format!("{rate:.0} steps/s")));
+    cells.extend([
+        format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
+        format!("{:.1} MB ({:.1})", mb(f[0]), mb(f[1])),
+        format!("{:.0}/s, {:.0} MB", SUSPENDED as f64 / f[2], mb(f[3])),
+        format!(
+            "{per_delivered:.0} B (100,000: {:.0} MB)",
+            mb(per_delivered * SUSPENDED as f64)
+        ),
+    ]);
+    cells
+}
+
+const LABELS: [(&str, &str); 10] = [
+    ("(a) 10-Pass chain, one commit per execution", "≥ 10,000/s"),
+    (
+        "(b) 10-Task chain (mocked), one commit per step",
+        "≥ 10,000/s (PostgreSQL ≥ 3,000/s)",
+    ),
+    ("(c) store alone, Task-step rows, 1 per transaction", ""),
+    ("(c) store alone, Task-step rows, 10 per transaction", ""),
+    ("(c) store alone, Task-step rows, 100 per transaction", ""),
+    ("(d) callback → next state entered, p50 / p99", "p50 ≤ 1 ms"),
+    (
+        "(e) 100,000 executions waiting for tokens: RSS (peak)",
+        "≤ 100 MB",
+    ),
+    ("    started at / database file size", ""),
+    ("(f) RSS kept per execution a Durable delivered", ""),
+    ("", ""),
+];
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--list") {
         return;
     }
+    let backend = Backend::from_args(&args);
     if args.iter().any(|a| a == "suspended-child") {
-        return suspended_child();
+        return suspended_child(backend);
     }
     if args.iter().any(|a| a == "delivered-child") {
-        return delivered_child();
+        return delivered_child(backend);
     }
-    let a = pass_chain_rate();
-    let (b, record, history) = task_chain_rate();
-    let c: Vec<f64> = [1, 10, 100]
-        .iter()
-        .map(|&batch| store_step_rate(&record, &history, batch))
-        .collect();
-    let (p50, p99) = callback_latency();
-    let suspended = child("suspended-child");
-    let f: Vec<f64> = suspended
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
-    let per_delivered: f64 = child("delivered-child").parse().unwrap_or(0.0);
-    row("benchmark (SQLite file, release build)", "median", "target");
+    let sqlite = cases(Backend::Sqlite);
+    let pg = match postgres::schema::create(&postgres_url(), "stepwise_bench_probe") {
+        Ok(_) => {
+            let _ = postgres::schema::drop(&postgres_url(), "stepwise_bench_probe");
+            cases(Backend::Postgres)
+        }
+        Err(e) => {
+            eprintln!("PostgreSQL column skipped: {e} (set STEPWISE_BENCH_POSTGRES)");
+            vec!["(no server)".to_string(); sqlite.len()]
+        }
+    };
     row(
-        "(a) 10-Pass chain, one commit per execution",
-        &format!("{a:.0} transitions/s"),
-        "≥ 10,000/s",
+        "benchmark (release build), median",
+        "SQLite file",
+        "PostgreSQL (local)",
+        "target",
     );
-    row(
-        "(b) 10-Task chain (mocked), one commit per step",
-        &format!("{b:.0} transitions/s"),
-        "≥ 10,000/s",
-    );
-    for (rate, batch) in c.iter().zip([1, 10, 100]) {
-        let label = format!("(c) store alone, Task-step rows, {batch} per transaction");
-        row(&label, &format!("{rate:.0} steps/s"), "");
+    for (i, (label, target)) in LABELS.iter().take(sqlite.len()).enumerate() {
+        row(label, &sqlite[i], &pg[i], target);
     }
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    row(
-        "(d) callback → next state entered, p50 / p99",
-        &format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
-        "p50 ≤ 1 ms",
-    );
-    row(
-        "(e) 100,000 executions waiting for tokens: RSS (peak)",
-        &format!("{:.1} MB ({:.1})", mb(f[0]), mb(f[1])),
-        "≤ 100 MB",
-    );
-    row(
-        "    started at / database size",
-        &format!("{:.0}/s, {:.0} MB", SUSPENDED as f64 / f[2], mb(f[3])),
-        "",
-    );
-    row(
-        "(f) RSS kept per execution a Durable delivered",
-        &format!(
-            "{per_delivered:.0} B (100,000: {:.0} MB)",
-            mb(per_delivered * SUSPENDED as f64)
-        ),
-        "",
-    );
 }
 
-fn row(label: &str, median: &str, target: &str) {
-    println!("{label:<56} {median:>26}   {target}");
+fn row(label: &str, sqlite: &str, postgres: &str, target: &str) {
+    println!("{label:<56} {sqlite:>26} {postgres:>26}   {target}");
 }

@@ -54,7 +54,7 @@ fn run(case: &str, executions: usize, kills: usize) {
         .expect("python runs");
     let started = Instant::now();
     for _ in 0..kills {
-        std::thread::sleep(Duration::from_millis(500 + random(4_000)));
+        std::thread::sleep(Duration::from_millis(500 + random(6_000)));
         if client.try_wait().expect("wait").is_some() {
             break;
         }

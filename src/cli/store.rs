@@ -147,9 +147,9 @@ mod tests {
             location_of("postgresql://h/db"),
             Ok(Location::Postgres(_))
         ));
-        let other = location_of("mysql://u:pw@h/db").unwrap_err();
+        let other = location_of("mysql://u:secret@h/db").unwrap_err();
         assert!(
-            other.contains("'mysql://'") && !other.contains("pw"),
+            other.contains("'mysql://'") && !other.contains("secret"),
             "{other}"
         );
         assert!(location_of("sqlite:").is_err());

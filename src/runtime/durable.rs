@@ -13,6 +13,7 @@ use crate::runtime::clock::SharedClock;
 use crate::runtime::conductor::Conductor;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::decider::{self, timed_out};
+use crate::runtime::renew::Renewer;
 use crate::runtime::wake::Wake;
 use crate::runtime::{BATCH, LEASE_MS};
 use crate::store::{Decider, ExecutionRecord, ExecutionStatus, Scope, Store, TokenRecord};
@@ -36,6 +37,8 @@ pub struct Durable {
     deliver_conductor: bool,
     /// Told when a commit leaves work for the drive loop.
     wake: Arc<Wake>,
+    /// Extends the leases of effects being performed (started at the first delivery).
+    renewer: Option<Renewer>,
 }
 
 impl Durable {
@@ -50,6 +53,7 @@ impl Durable {
             conductor: None,
             deliver_conductor: false,
             wake,
+            renewer: None,
         }
     }
 
@@ -183,8 +187,11 @@ impl Durable {
     }
 
     fn fire_timers(&mut self) -> Result<usize> {
+        // Due times are the runtime's clock (virtual with --skip-waits), and so are the claims.
         let now = self.clock.now_ms();
-        let due = self.store.due_timers(now, BATCH, self.scope())?;
+        let due = self
+            .store
+            .claim_timers(now, LEASE_MS, BATCH, &self.owner, self.scope())?;
         self.hand_out(&due, |t| t.decider, |d, share| d.fire(share))?;
         Ok(due.len())
     }
@@ -194,7 +201,18 @@ impl Durable {
         let claimed = self
             .store
             .claim_outbox(now, LEASE_MS, BATCH, &self.owner, self.scope())?;
-        self.hand_out(&claimed, |o| o.decider, |d, share| d.deliver(share))?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let renewer = self
+            .renewer
+            .take()
+            .unwrap_or_else(|| Renewer::start(self.store.clone(), self.owner.clone()));
+        let held = renewer.hold(claimed.iter().map(|o| o.id).collect());
+        let delivered = self.hand_out(&claimed, |o| o.decider, |d, share| d.deliver(share));
+        drop(held);
+        self.renewer = Some(renewer);
+        delivered?;
         Ok(claimed.len())
     }
 

@@ -17,6 +17,7 @@ pub mod durable;
 pub mod local;
 pub mod process;
 pub mod queues;
+pub mod renew;
 pub mod wake;
 pub mod worker;
 

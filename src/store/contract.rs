@@ -39,6 +39,7 @@ macro_rules! contract_tests {
             list_executions_filters_and_orders,
             history_pages,
             outbox_leases_of_dead_owners_are_released,
+            outbox_leases_are_renewed_by_their_owner_only,
             queue_create_is_idempotent,
             queue_list_by_prefix,
             queue_send_receive_delete,
@@ -738,4 +739,32 @@ pub(crate) fn outbox_leases_of_dead_owners_are_released(s: &dyn Store) {
             .all(|o| o.lease_owner.as_deref() == Some("new"))
     );
     assert_eq!(s.release_leases(&|_| false).unwrap(), 0);
+}
+
+pub(crate) fn outbox_leases_are_renewed_by_their_owner_only(s: &dyn Store) {
+    let x = record("a", 1);
+    let first = Commit {
+        new_outbox: ["e1", "e2"].map(|p| effect("a", p)).to_vec(),
+        ..Commit::default()
+    };
+    s.create_execution(&x, &first).unwrap();
+    let mine = s.claim_outbox(0, 1_000, 1, "me", Scope::ALL).unwrap();
+    let theirs = s.claim_outbox(0, 1_000, 1, "them", Scope::ALL).unwrap();
+    let ids = [mine[0].id, theirs[0].id];
+    assert_eq!(s.renew_leases(&ids, "me", 5_000).unwrap(), 1);
+    let later = s
+        .claim_outbox(2_000, 1_000, 10, "late", Scope::ALL)
+        .unwrap();
+    let payloads: Vec<&str> = later.iter().map(|o| o.payload.as_str()).collect();
+    assert_eq!(
+        payloads,
+        ["e2"],
+        "the renewed lease holds, the other ran out"
+    );
+    assert_eq!(
+        s.renew_leases(&[theirs[0].id], "them", 9_000).unwrap(),
+        0,
+        "taken over: no longer theirs to renew"
+    );
+    assert_eq!(s.renew_leases(&[], "me", 9_000).unwrap(), 0);
 }

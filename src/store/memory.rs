@@ -374,6 +374,21 @@ impl Outbox for MemoryStore {
         }
         Ok(freed)
     }
+
+    fn renew_leases(&self, ids: &[i64], owner: &str, until_ms: i64) -> Result<usize> {
+        let mut inner = self.lock();
+        let mut renewed = 0;
+        for id in ids {
+            if let Some(o) = inner.outbox.get_mut(id)
+                && o.lease_until_ms > 0
+                && o.lease_owner.as_deref() == Some(owner)
+            {
+                o.lease_until_ms = o.lease_until_ms.max(until_ms);
+                renewed += 1;
+            }
+        }
+        Ok(renewed)
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod conductor;
 #[cfg(test)]
-mod contract;
+pub(crate) mod contract;
 pub mod memory;
 mod migrations;
 pub mod postgres;
@@ -264,8 +264,25 @@ pub trait TimerStore {
     /// Timers within `scope` due at or before `now_ms`, earliest first (then by instance and
     /// timer id), at most `limit`.
     fn due_timers(&self, now_ms: i64, limit: usize, scope: Scope<'_>) -> Result<Vec<TimerRecord>>;
-    /// The earliest timer within `scope`, if any (to know how long to sleep).
+    /// The earliest timer within `scope`, if any (to know how long to sleep). A timer another
+    /// process has claimed counts as due when its claim ends.
     fn next_timer(&self, scope: Scope<'_>) -> Result<Option<TimerRecord>>;
+    /// Takes up to `limit` timers within `scope` due at `now_ms` for `lease_ms` under `owner`,
+    /// so the other nodes sharing the database do not fire them too: the commit of a timer's
+    /// step removes or re-arms it (which ends the claim); a timer whose step failed is due again
+    /// when the claim ends. Backends shared by one machine's processes only answer `due_timers`
+    /// (their commits' versions decide who fires a timer, and a failure is retried at once).
+    fn claim_timers(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        owner: &str,
+        scope: Scope<'_>,
+    ) -> Result<Vec<TimerRecord>> {
+        let _ = (lease_ms, owner);
+        self.due_timers(now_ms, limit, scope)
+    }
 }
 
 pub trait Outbox {
@@ -283,6 +300,10 @@ pub trait Outbox {
     /// Frees every lease whose owner `dead` says is gone (a killed process), so its effects are
     /// delivered again at once instead of when the lease ends. Returns how many were freed.
     fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize>;
+    /// Extends to `until_ms` the leases `owner` still holds on the entries `ids` (an effect that
+    /// runs longer than its lease is not taken over while it runs). Returns how many it
+    /// extended: an entry another process took over after the lease ran out is left alone.
+    fn renew_leases(&self, ids: &[i64], owner: &str, until_ms: i64) -> Result<usize>;
 }
 
 /// Hearing about work other processes commit, where the backend can tell.

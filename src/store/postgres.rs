@@ -17,6 +17,7 @@ mod migrations;
 mod pool;
 mod queue;
 mod registry;
+pub mod schema;
 mod watch;
 
 use tokio_postgres::error::SqlState;
@@ -662,7 +663,8 @@ async fn arm_timers(db: &Db, timers: &[TimerRecord]) -> std::result::Result<(), 
         "INSERT INTO timers (execution_arn, timer, due_ms, decider)
          SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])
          ON CONFLICT (execution_arn, timer)
-         DO UPDATE SET due_ms = excluded.due_ms, decider = excluded.decider",
+         DO UPDATE SET due_ms = excluded.due_ms, decider = excluded.decider,
+                       lease_until_ms = 0, lease_owner = NULL",
         &[&arns, &ids, &due, &deciders],
     )
     .await?;
@@ -743,7 +745,60 @@ impl TimerStore for PostgresStore {
     }
 
     fn next_timer(&self, scope: Scope<'_>) -> Result<Option<TimerRecord>> {
-        Ok(self.due_timers(i64::MAX, 1, scope)?.pop())
+        let decider = scope.decider.map(Decider::as_str);
+        self.read(async |db| {
+            db.query_opt(
+                "SELECT execution_arn, timer, greatest(due_ms, lease_until_ms), decider FROM timers
+                 WHERE ($1::text IS NULL OR decider = $1) AND ($2::text IS NULL OR execution_arn = $2)
+                 ORDER BY greatest(due_ms, lease_until_ms), execution_arn, timer LIMIT 1",
+                &[&decider, &scope.execution],
+            )
+            .await?
+            .as_ref()
+            .map(timer_row)
+            .transpose()
+        })
+    }
+
+    /// One statement: the inner select skips timers another node is claiming.
+    fn claim_timers(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        max: usize,
+        owner: &str,
+        scope: Scope<'_>,
+    ) -> Result<Vec<TimerRecord>> {
+        let until = now_ms.saturating_add(lease_ms);
+        let decider = scope.decider.map(Decider::as_str);
+        let mut claimed = self.read(async |db| {
+            let found = db
+                .query(
+                    "UPDATE timers t SET lease_until_ms = $1, lease_owner = $4
+                     FROM (SELECT execution_arn, timer FROM timers
+                           WHERE due_ms <= $2 AND lease_until_ms <= $2
+                             AND ($5::text IS NULL OR decider = $5)
+                             AND ($6::text IS NULL OR execution_arn = $6)
+                           ORDER BY due_ms, execution_arn, timer LIMIT $3
+                           FOR UPDATE SKIP LOCKED) c
+                     WHERE t.execution_arn = c.execution_arn AND t.timer = c.timer
+                     RETURNING t.execution_arn, t.timer, t.due_ms, t.decider",
+                    &[
+                        &until,
+                        &now_ms,
+                        &count(max),
+                        &owner,
+                        &decider,
+                        &scope.execution,
+                    ],
+                )
+                .await?;
+            rows(found, timer_row)
+        })?;
+        claimed.sort_by(|a, b| {
+            (a.due_ms, &a.execution_arn, a.timer).cmp(&(b.due_ms, &b.execution_arn, b.timer))
+        });
+        Ok(claimed)
     }
 }
 
@@ -791,7 +846,10 @@ impl Outbox for PostgresStore {
         let owners: Vec<String> = self.read(async |db| {
             let found = db
                 .query(
-                    "SELECT DISTINCT lease_owner FROM outbox
+                    "SELECT lease_owner FROM outbox
+                     WHERE lease_until_ms > 0 AND lease_owner IS NOT NULL
+                     UNION
+                     SELECT lease_owner FROM timers
                      WHERE lease_until_ms > 0 AND lease_owner IS NOT NULL",
                     &[],
                 )
@@ -810,7 +868,29 @@ impl Outbox for PostgresStore {
                     &[&gone],
                 )
                 .await?;
+            db.execute(
+                "UPDATE timers SET lease_until_ms = 0
+                 WHERE lease_owner = ANY($1) AND lease_until_ms > 0",
+                &[&gone],
+            )
+            .await?;
             Ok(freed as usize)
+        })
+    }
+
+    fn renew_leases(&self, ids: &[i64], owner: &str, until_ms: i64) -> Result<usize> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.read(async |db| {
+            let renewed = db
+                .execute(
+                    "UPDATE outbox SET lease_until_ms = greatest(lease_until_ms, $3)
+                     WHERE id = ANY($1) AND lease_owner = $2 AND lease_until_ms > 0",
+                    &[&ids, &owner, &until_ms],
+                )
+                .await?;
+            Ok(renewed as usize)
         })
     }
 }

@@ -676,6 +676,23 @@ impl Outbox for SqliteStore {
             Ok(freed)
         })
     }
+
+    fn renew_leases(&self, ids: &[i64], owner: &str, until_ms: i64) -> Result<usize> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut renew = tx.prepare_cached(
+                "UPDATE outbox SET lease_until_ms = max(lease_until_ms, ?3)
+                 WHERE id = ?1 AND lease_owner = ?2 AND lease_until_ms > 0",
+            )?;
+            let mut renewed = 0;
+            for id in ids {
+                renewed += renew.execute(params![id, owner, until_ms])?;
+            }
+            Ok(renewed)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -40,32 +40,10 @@ pub fn postgres_url() -> String {
     std::env::var("STEPWISE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into())
 }
 
-/// Runs statements on the tests' PostgreSQL server; fails saying how to point the tests at one.
-pub fn postgres_admin(sql: &str) {
-    let url = postgres_url();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at {url} cannot be reached ({e}): start it, or set STEPWISE_TEST_POSTGRES=postgres://USER@HOST:PORT/DATABASE"
-                )
-            });
-        tokio::spawn(connection);
-        client
-            .batch_execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
-    });
-}
-
 /// A schema of its own on the tests' PostgreSQL server, dropped on drop unless a test failed.
 pub struct Schema {
     pub name: String,
+    url: String,
 }
 
 impl Schema {
@@ -84,22 +62,25 @@ impl Schema {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let name = format!("stepwise_{case}_{}_{nanos}", std::process::id());
-        postgres_admin(&format!("CREATE SCHEMA {name}"));
-        Schema { name }
+        let server = postgres_url();
+        let url = stepwise::store::postgres::schema::create(&server, &name).unwrap_or_else(|e| {
+            panic!(
+                "{e}: the PostgreSQL tests need a server; start it, or set STEPWISE_TEST_POSTGRES=postgres://USER@HOST:PORT/DATABASE"
+            )
+        });
+        Schema { name, url }
     }
 
     /// A URL whose connections use this schema.
     pub fn url(&self) -> String {
-        let base = postgres_url();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        format!("{base}{sep}options=-csearch_path%3D{}", self.name)
+        self.url.clone()
     }
 }
 
 impl Drop for Schema {
     fn drop(&mut self) {
         if !std::thread::panicking() {
-            postgres_admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+            let _ = stepwise::store::postgres::schema::drop(&postgres_url(), &self.name);
         }
     }
 }

@@ -38,7 +38,13 @@ impl Conductor {
     pub fn fire_due(&self) -> usize {
         let fired = self
             .store
-            .due_timers(self.now(), BATCH, Scope::of(Decider::Conductor))
+            .claim_timers(
+                self.now(),
+                LEASE_MS,
+                BATCH,
+                &self.owner,
+                Scope::of(Decider::Conductor),
+            )
             .and_then(|due| {
                 for t in &due {
                     self.fire(&t.execution_arn)?;

@@ -1,7 +1,7 @@
 //! Versioned schema migrations for the PostgreSQL backend, applied when a store opens.
 //!
 //! The tables are SQLite's (`store/migrations.rs`) as they stand after its migration 7, with
-//! identity columns where SQLite has `AUTOINCREMENT`; from here on each backend appends its own
+//! identity columns where SQLite has `AUTOINCREMENT` and leases on timers (nodes claim them); from here on each backend appends its own
 //! numbered scripts, never editing one. Several nodes may start at once: the work happens in one
 //! transaction under a transaction-level advisory lock, and each node re-reads the version after
 //! taking it, so exactly one applies each script.
@@ -63,6 +63,9 @@ CREATE TABLE timers (
     timer         BIGINT NOT NULL,
     due_ms        BIGINT NOT NULL,
     decider       TEXT NOT NULL DEFAULT 'asl',
+    -- A node firing the timer holds it until then (0: nobody).
+    lease_until_ms BIGINT NOT NULL DEFAULT 0,
+    lease_owner   TEXT,
     PRIMARY KEY (execution_arn, timer)
 );
 CREATE INDEX timers_due ON timers (due_ms, execution_arn, timer);

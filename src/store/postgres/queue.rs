@@ -1,11 +1,14 @@
-//! The embedded queue in `PostgresStore`: tables `queues`, `messages` and
-//! `message_deduplication`, with SQLite's semantics (`sqlite/queue.rs`).
+//! The embedded queue in `PostgresStore`: SQLite's tables `queues`, `messages` and
+//! `message_deduplication` and the same statements, made safe for many nodes at read committed.
 //!
-//! Where SQLite serializes every write with `BEGIN IMMEDIATE`, nodes here run concurrently: a
-//! standard receive selects its candidates `FOR UPDATE SKIP LOCKED`, so two receivers never take
-//! the same message nor wait for each other; a FIFO receive and a FIFO send first lock their
-//! `queues` row (skipping locked rows cannot see a group's message being taken by a concurrent
-//! receive, nor a deduplication id being stored by a concurrent send).
+//! Unlike `sqlite/queue.rs`: a standard receive selects its candidates `FOR UPDATE SKIP LOCKED`;
+//! a FIFO receive first locks its `queues` row (`FOR NO KEY UPDATE`), so the receives of one FIFO
+//! queue take turns (skipping locked rows cannot see a group's messages being taken). A
+//! deduplicated send claims its id through the primary key of `message_deduplication`: a second
+//! send of the id waits for the first one's commit and then answers its message. Sends hold
+//! their queue's row `FOR KEY SHARE`, so a queue being deleted gets no message after its
+//! deletion. A receive commits without `pg_notify`: it makes nothing new to receive, and waking
+//! the nodes would have every long poll receive again, and wake them again.
 
 use tokio_postgres::Row;
 
@@ -17,9 +20,15 @@ use crate::store::queue::{
     Settings, duplicate, receipt_handle, stored,
 };
 
-type Out<T> = std::result::Result<T, Fail>;
+/// The columns `message_row` reads, in its order.
+macro_rules! message_columns {
+    () => {
+        "queue, id, body, attributes, sent_ms, visible_at_ms, receive_count, first_receive_ms,
+         receipt_handle, group_id, deduplication_id, sequence"
+    };
+}
 
-fn message_row(r: &Row) -> Out<MessageRecord> {
+fn message_row(r: &Row) -> std::result::Result<MessageRecord, Fail> {
     Ok(MessageRecord {
         queue: r.try_get(0)?,
         id: r.try_get(1)?,
@@ -36,7 +45,7 @@ fn message_row(r: &Row) -> Out<MessageRecord> {
     })
 }
 
-fn queue_row(r: &Row) -> Out<QueueRecord> {
+fn queue_row(r: &Row) -> std::result::Result<QueueRecord, Fail> {
     Ok(QueueRecord {
         name: r.try_get(0)?,
         attributes: r.try_get(1)?,
@@ -44,36 +53,54 @@ fn queue_row(r: &Row) -> Out<QueueRecord> {
     })
 }
 
-/// The settings of a queue; `None` when it does not exist. With `lock`, the queue's row stays
-/// locked until the transaction ends.
-async fn settings(db: &Db, queue: &str, lock: bool) -> Out<Option<Settings>> {
-    let sql = if lock {
-        "SELECT attributes FROM queues WHERE name = $1 FOR UPDATE"
-    } else {
-        "SELECT attributes FROM queues WHERE name = $1"
+const SETTINGS: &str = "SELECT attributes FROM queues WHERE name = $1";
+/// For a write that adds messages: `delete_queue` waits for it, and it for `delete_queue`.
+const SETTINGS_KEY_SHARE: &str = "SELECT attributes FROM queues WHERE name = $1 FOR KEY SHARE";
+
+/// The settings of a queue (read with `sql`); `None` when it does not exist.
+async fn settings(
+    db: &Db,
+    sql: &'static str,
+    queue: &str,
+) -> std::result::Result<Option<Settings>, Fail> {
+    let Some(row) = db.query_opt(sql, &[&queue]).await? else {
+        return Ok(None);
     };
-    let found = db.query_opt(sql, &[&queue]).await?;
-    Ok(match found {
-        Some(r) => Some(Settings::of(&r.try_get::<_, String>(0)?)),
-        None => None,
-    })
+    let attributes: String = row.try_get(0)?;
+    Ok(Some(Settings::of(&attributes)))
 }
 
-/// The visible messages that waited longest, then by send order, skipping any another receive
-/// holds.
+/// The visible messages that waited longest, then by send order, leaving out those another
+/// receive is taking.
 const STANDARD_CANDIDATES: &str = "SELECT sequence FROM messages
      WHERE queue = $1 AND visible_at_ms <= $2
-     ORDER BY visible_at_ms, sequence LIMIT $3 FOR UPDATE SKIP LOCKED";
+     ORDER BY visible_at_ms, sequence LIMIT $3
+     FOR UPDATE SKIP LOCKED";
 
 /// In send order, leaving out a group while one of its messages is in flight, and from its first
-/// message not yet visible on (the queue's row is locked: no other receive runs).
+/// message not yet visible on. Only one receive of the queue runs (it holds the queue's row);
+/// the lock waits for a delete or visibility change of a candidate (never skips it: the group's
+/// next message would jump ahead).
 const FIFO_CANDIDATES: &str = "SELECT m.sequence FROM messages m
      WHERE m.queue = $1 AND m.visible_at_ms <= $2
        AND NOT EXISTS (
            SELECT 1 FROM messages o
            WHERE o.queue = $1 AND o.group_id = m.group_id AND o.visible_at_ms > $2
              AND (o.receipt_handle IS NOT NULL OR o.sequence < m.sequence))
-     ORDER BY m.sequence LIMIT $3";
+     ORDER BY m.sequence LIMIT $3
+     FOR UPDATE";
+
+/// Takes the chosen messages (`$1`), each with its new handle (`$2`); the last column is the
+/// position in the choice.
+const TAKE: &str = concat!(
+    "UPDATE messages m SET visible_at_ms = $3, receive_count = m.receive_count + 1,
+            first_receive_ms = coalesce(m.first_receive_ms, $4), receipt_handle = c.handle
+     FROM UNNEST($1::bigint[], $2::text[]) WITH ORDINALITY AS c(chosen, handle, n)
+     WHERE m.sequence = c.chosen
+     RETURNING ",
+    message_columns!(),
+    ", c.n"
+);
 
 async fn receive(
     db: &Db,
@@ -81,18 +108,18 @@ async fn receive(
     max: usize,
     visibility_ms: i64,
     now_ms: i64,
-) -> Out<Vec<MessageRecord>> {
-    let Some(peek) = settings(db, queue, false).await? else {
+) -> std::result::Result<Vec<MessageRecord>, Fail> {
+    let Some(settings) = settings(db, SETTINGS, queue).await? else {
         return Ok(Vec::new());
     };
-    let settings = if peek.fifo {
-        match settings(db, queue, true).await? {
-            Some(s) => s,
-            None => return Ok(Vec::new()),
-        }
-    } else {
-        peek
-    };
+    if settings.fifo {
+        // Not `FOR UPDATE`: sends (`FOR KEY SHARE`) need not wait for receives.
+        db.query(
+            "SELECT 1 FROM queues WHERE name = $1 FOR NO KEY UPDATE",
+            &[&queue],
+        )
+        .await?;
+    }
     db.execute(
         "DELETE FROM messages WHERE queue = $1 AND sent_ms <= $2",
         &[&queue, &settings.expired_up_to(now_ms)],
@@ -103,50 +130,51 @@ async fn receive(
     } else {
         STANDARD_CANDIDATES
     };
-    let chosen: Vec<i64> = rows(db.query(sql, &[&queue, &now_ms, &count(max)]).await?, |r| {
-        Ok(r.try_get(0)?)
-    })?;
-    let until = now_ms.saturating_add(visibility_ms);
-    let mut received = Vec::with_capacity(chosen.len());
-    for sequence in chosen {
-        let handle = receipt_handle().map_err(Fail::Store)?;
-        let row = db
-            .query_one(
-                "UPDATE messages SET visible_at_ms = $2, receive_count = receive_count + 1,
-                        first_receive_ms = coalesce(first_receive_ms, $3), receipt_handle = $4
-                 WHERE sequence = $1
-                 RETURNING queue, id, body, attributes, sent_ms, visible_at_ms, receive_count,
-                           first_receive_ms, receipt_handle, group_id, deduplication_id, sequence",
-                &[&sequence, &until, &now_ms, &handle],
-            )
-            .await?;
-        received.push(message_row(&row)?);
+    let chosen: Vec<i64> = db
+        .query(sql, &[&queue, &now_ms, &count(max)])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
+    if chosen.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(received)
+    let handles = chosen
+        .iter()
+        .map(|_| receipt_handle())
+        .collect::<Result<Vec<String>>>()
+        .map_err(Fail::Store)?;
+    let until = now_ms.saturating_add(visibility_ms);
+    let taken = db
+        .query(TAKE, &[&chosen, &handles, &until, &now_ms])
+        .await?;
+    let mut received = Vec::with_capacity(taken.len());
+    for r in &taken {
+        let position: i64 = r.try_get(12)?;
+        received.push((position, message_row(r)?));
+    }
+    received.sort_by_key(|(position, _)| *position);
+    Ok(received.into_iter().map(|(_, m)| m).collect())
 }
 
-async fn send(db: &Db, m: &NewMessage) -> Out<Option<MessageRecord>> {
-    let Some(peek) = settings(db, &m.queue, false).await? else {
+async fn send(db: &Db, m: &NewMessage) -> std::result::Result<Option<MessageRecord>, Fail> {
+    let Some(settings) = settings(db, SETTINGS_KEY_SHARE, &m.queue).await? else {
         return Ok(None);
     };
-    let settings = if peek.fifo {
-        match settings(db, &m.queue, true).await? {
-            Some(s) => s,
-            None => return Ok(None),
-        }
-    } else {
-        peek
-    };
     let key = settings.deduplication(m);
-    if let Some((scope, id)) = &key
-        && let Some(original) = duplicate_of(db, m, scope, id).await?
-    {
-        return Ok(Some(original));
-    }
     let deduplication_id = match &key {
         Some((_, id)) => Some(id.clone()),
         None => m.deduplication_id.clone(),
     };
+    let window_start = m.sent_ms.saturating_sub(DEDUPLICATION_WINDOW_MS);
+    if key.is_some() {
+        // Forget the ids that left the window.
+        db.execute(
+            "DELETE FROM message_deduplication WHERE queue = $1 AND sent_ms <= $2",
+            &[&m.queue, &window_start],
+        )
+        .await?;
+    }
     let sequence: i64 = db
         .query_one(
             "INSERT INTO messages (queue, id, body, attributes, sent_ms, visible_at_ms, group_id,
@@ -165,89 +193,103 @@ async fn send(db: &Db, m: &NewMessage) -> Out<Option<MessageRecord>> {
         )
         .await?
         .try_get(0)?;
-    if let Some((scope, id)) = &key {
-        db.execute(
+    let Some((scope, id)) = &key else {
+        return Ok(Some(stored(m, deduplication_id, sequence)));
+    };
+    // The id is this message's unless another send holds it within the window. A concurrent
+    // send of the id makes this wait for its commit; the row stays locked either way.
+    let claimed = db
+        .query_opt(
             "INSERT INTO message_deduplication
                  (queue, scope, deduplication_id, message_id, sequence, sent_ms)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (queue, scope, deduplication_id) DO UPDATE SET
                  message_id = excluded.message_id, sequence = excluded.sequence,
-                 sent_ms = excluded.sent_ms",
-            &[&m.queue, scope, id, &m.id, &sequence, &m.sent_ms],
+                 sent_ms = excluded.sent_ms
+             WHERE message_deduplication.sent_ms <= $7
+             RETURNING 1",
+            &[
+                &m.queue,
+                scope,
+                id,
+                &m.id,
+                &sequence,
+                &m.sent_ms,
+                &window_start,
+            ],
         )
         .await?;
+    if claimed.is_some() {
+        return Ok(Some(stored(m, deduplication_id, sequence)));
     }
-    Ok(Some(stored(m, deduplication_id, sequence)))
+    db.execute("DELETE FROM messages WHERE sequence = $1", &[&sequence])
+        .await?;
+    Ok(Some(original(db, m, scope, id).await?))
 }
 
-/// The message first sent to `m.queue` under `(scope, id)` within the deduplication window,
-/// after forgetting the ids that left it.
-async fn duplicate_of(
+/// The message first sent to `m.queue` under `(scope, id)`, whose deduplication row this
+/// transaction holds locked.
+async fn original(
     db: &Db,
     m: &NewMessage,
     scope: &str,
     id: &str,
-) -> Out<Option<MessageRecord>> {
-    let window_start = m.sent_ms.saturating_sub(DEDUPLICATION_WINDOW_MS);
-    db.execute(
-        "DELETE FROM message_deduplication WHERE queue = $1 AND sent_ms <= $2",
-        &[&m.queue, &window_start],
-    )
-    .await?;
+) -> std::result::Result<MessageRecord, Fail> {
     let sent = db
-        .query_opt(
+        .query_one(
             "SELECT message_id, sequence, sent_ms FROM message_deduplication
              WHERE queue = $1 AND scope = $2 AND deduplication_id = $3",
             &[&m.queue, &scope, &id],
         )
         .await?;
-    let Some(sent) = sent else {
-        return Ok(None);
-    };
     let (message_id, sequence, sent_ms): (String, i64, i64) =
         (sent.try_get(0)?, sent.try_get(1)?, sent.try_get(2)?);
     let kept = db
         .query_opt(
-            "SELECT queue, id, body, attributes, sent_ms, visible_at_ms, receive_count,
-                    first_receive_ms, receipt_handle, group_id, deduplication_id, sequence
-             FROM messages WHERE sequence = $1 AND queue = $2",
+            concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE sequence = $1 AND queue = $2"
+            ),
             &[&sequence, &m.queue],
         )
         .await?;
-    Ok(Some(match kept {
-        Some(r) => message_row(&r)?,
-        None => duplicate(m, message_id, sequence, sent_ms, id.to_owned()),
-    }))
+    match kept {
+        Some(r) => message_row(&r),
+        None => Ok(duplicate(m, message_id, sequence, sent_ms, id.to_owned())),
+    }
 }
 
-async fn move_message(db: &Db, queue: &str, id: &str, to_queue: &str, now_ms: i64) -> Out<bool> {
-    if settings(db, to_queue, false).await?.is_none() {
+async fn move_message(
+    db: &Db,
+    queue: &str,
+    id: &str,
+    to_queue: &str,
+    now_ms: i64,
+) -> std::result::Result<bool, Fail> {
+    if settings(db, SETTINGS_KEY_SHARE, to_queue).await?.is_none() {
         return Ok(false);
     }
-    let found = db
-        .query_opt(
-            "SELECT sequence FROM messages WHERE queue = $1 AND id = $2
-             ORDER BY sequence LIMIT 1 FOR UPDATE",
-            &[&queue, &id],
+    // Deleted first, so two concurrent moves cannot both copy it; a new row, so the message
+    // takes a new sequence behind the target's messages.
+    let moved = db
+        .execute(
+            "WITH moved AS (
+                 DELETE FROM messages
+                 WHERE sequence = (SELECT sequence FROM messages WHERE queue = $1 AND id = $2
+                                   ORDER BY sequence LIMIT 1)
+                 RETURNING id, body, attributes, sent_ms, receive_count, first_receive_ms,
+                           group_id, deduplication_id)
+             INSERT INTO messages (queue, id, body, attributes, sent_ms, visible_at_ms,
+                                   receive_count, first_receive_ms, receipt_handle, group_id,
+                                   deduplication_id)
+             SELECT $3, id, body, attributes, sent_ms, $4, receive_count, first_receive_ms, NULL,
+                    group_id, deduplication_id
+             FROM moved",
+            &[&queue, &id, &to_queue, &now_ms],
         )
         .await?;
-    let Some(found) = found else {
-        return Ok(false);
-    };
-    let sequence: i64 = found.try_get(0)?;
-    // A new row, so the message takes a new sequence behind the target's messages.
-    db.execute(
-        "INSERT INTO messages (queue, id, body, attributes, sent_ms, visible_at_ms, receive_count,
-                               first_receive_ms, receipt_handle, group_id, deduplication_id)
-         SELECT $2, id, body, attributes, sent_ms, $3, receive_count, first_receive_ms, NULL,
-                group_id, deduplication_id
-         FROM messages WHERE sequence = $1",
-        &[&sequence, &to_queue, &now_ms],
-    )
-    .await?;
-    db.execute("DELETE FROM messages WHERE sequence = $1", &[&sequence])
-        .await?;
-    Ok(true)
+    Ok(moved > 0)
 }
 
 impl QueueStore for PostgresStore {
@@ -257,7 +299,7 @@ impl QueueStore for PostgresStore {
             let row = db
                 .query_one(
                     "INSERT INTO queues (name, attributes, created_ms) VALUES ($1, $2, $3)
-                     ON CONFLICT (name) DO UPDATE SET name = queues.name
+                     ON CONFLICT (name) DO UPDATE SET attributes = queues.attributes
                      RETURNING name, attributes, created_ms",
                     &[&name, &attributes, &now_ms],
                 )
@@ -280,12 +322,13 @@ impl QueueStore for PostgresStore {
     }
 
     fn list_queues(&self, prefix: &str) -> Result<Vec<QueueRecord>> {
-        // Names with the prefix, compared as bytes (no LIKE: `_` is a queue name character).
+        // No LIKE (`_` is a queue name character); byte order, as SQLite, whatever the
+        // database's collation.
         self.read(async |db| {
             let found = db
                 .query(
                     "SELECT name, attributes, created_ms FROM queues
-                     WHERE left(name, length($1)) = $1 ORDER BY name COLLATE \"C\"",
+                     WHERE starts_with(name, $1) ORDER BY name COLLATE \"C\"",
                     &[&prefix],
                 )
                 .await?;
@@ -295,6 +338,11 @@ impl QueueStore for PostgresStore {
 
     fn delete_queue(&self, name: &str) -> Result<bool> {
         self.write(async |db| {
+            // The queue's row first: a send that read it (`FOR KEY SHARE`) commits before, one
+            // that did not yet finds no queue.
+            let deleted = db
+                .execute("DELETE FROM queues WHERE name = $1", &[&name])
+                .await?;
             db.execute("DELETE FROM messages WHERE queue = $1", &[&name])
                 .await?;
             db.execute(
@@ -302,9 +350,6 @@ impl QueueStore for PostgresStore {
                 &[&name],
             )
             .await?;
-            let deleted = db
-                .execute("DELETE FROM queues WHERE name = $1", &[&name])
-                .await?;
             Ok(deleted > 0)
         })
     }
@@ -322,7 +367,6 @@ impl QueueStore for PostgresStore {
     }
 
     fn send_message(&self, message: &NewMessage) -> Result<Option<MessageRecord>> {
-        // A write transaction: its commit wakes long polls on every node.
         self.write(async |db| send(db, message).await)
     }
 
@@ -359,17 +403,21 @@ impl QueueStore for PostgresStore {
         now_ms: i64,
     ) -> Result<bool> {
         let until = now_ms.saturating_add(visibility_ms);
-        // A write transaction: a message made visible again wakes long polls on every node.
-        self.write(async |db| {
+        let change = async |db: &Db| -> std::result::Result<bool, Fail> {
             let changed = db
                 .execute(
-                    "UPDATE messages SET visible_at_ms = $3
-                     WHERE receipt_handle = $2 AND queue = $1",
+                    "UPDATE messages SET visible_at_ms = $3 WHERE receipt_handle = $2 AND queue = $1",
                     &[&queue, &receipt_handle, &until],
                 )
                 .await?;
             Ok(changed > 0)
-        })
+        };
+        if until <= now_ms {
+            // Visible again now: the other nodes' long polls look again.
+            self.write(change)
+        } else {
+            self.read(change)
+        }
     }
 
     fn move_message(&self, queue: &str, id: &str, to_queue: &str, now_ms: i64) -> Result<bool> {
@@ -386,7 +434,7 @@ impl QueueStore for PostgresStore {
 
     fn queue_counts(&self, name: &str, now_ms: i64) -> Result<QueueCounts> {
         self.read(async |db| {
-            let Some(settings) = settings(db, name, false).await? else {
+            let Some(settings) = settings(db, SETTINGS, name).await? else {
                 return Ok(QueueCounts::default());
             };
             let r = db
@@ -399,7 +447,9 @@ impl QueueStore for PostgresStore {
                     &[&name, &now_ms, &settings.expired_up_to(now_ms)],
                 )
                 .await?;
-            let n = |i: usize| -> Out<u64> { Ok(r.try_get::<_, i64>(i)?.max(0) as u64) };
+            let n = |i: usize| -> std::result::Result<u64, Fail> {
+                Ok(u64::try_from(r.try_get::<_, i64>(i)?).unwrap_or(0))
+            };
             Ok(QueueCounts {
                 visible: n(0)?,
                 in_flight: n(1)?,
@@ -412,69 +462,190 @@ impl QueueStore for PostgresStore {
 #[cfg(test)]
 mod tests {
     use std::collections::{HashMap, HashSet};
-    use std::sync::{Arc, Barrier};
+    use std::sync::{Arc, Barrier, Mutex};
 
     use super::super::tests::TempSchema;
     use super::*;
 
-    /// Receivers on four connections at once never take the same message, on a standard and a
-    /// FIFO queue.
+    fn new_message(queue: &str, id: &str, at: i64, group: Option<String>) -> NewMessage {
+        NewMessage {
+            queue: queue.into(),
+            id: id.into(),
+            body: "b".into(),
+            attributes: "{}".into(),
+            visible_at_ms: at,
+            sent_ms: at,
+            group_id: group,
+            deduplication_id: None,
+        }
+    }
+
+    /// Runs `f(store, thread)` on `threads` threads over two stores (two nodes) at once.
+    fn race<T: Send + 'static>(
+        stores: &[Arc<PostgresStore>; 2],
+        threads: usize,
+        f: impl Fn(&PostgresStore, usize) -> T + Send + Sync + 'static,
+    ) -> Vec<T> {
+        let barrier = Arc::new(Barrier::new(threads));
+        let f = Arc::new(f);
+        let running: Vec<_> = (0..threads)
+            .map(|t| {
+                let (store, barrier, f) = (stores[t % 2].clone(), barrier.clone(), f.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    f(&store, t)
+                })
+            })
+            .collect();
+        running.into_iter().map(|t| t.join().unwrap()).collect()
+    }
+
+    fn two_nodes(schema: &TempSchema) -> [Arc<PostgresStore>; 2] {
+        [0, 1].map(|_| Arc::new(schema.open()))
+    }
+
     #[test]
-    fn concurrent_receivers_never_share_a_message() {
+    fn concurrent_receivers_on_two_nodes_never_share_a_message() {
         let schema = TempSchema::new();
-        let stores = [0, 1].map(|_| Arc::new(schema.open()));
+        let stores = two_nodes(&schema);
         for queue in ["q", "q.fifo"] {
-            let attributes = if queue == "q" {
-                "{}"
-            } else {
+            let fifo = queue == "q.fifo";
+            let attributes = if fifo {
                 r#"{"FifoQueue":"true"}"#
+            } else {
+                "{}"
             };
             stores[0].create_queue(queue, attributes, 0).unwrap();
             for i in 0..200 {
-                let m = NewMessage {
-                    queue: queue.into(),
-                    id: format!("m{i}"),
-                    body: "b".into(),
-                    attributes: "{}".into(),
-                    visible_at_ms: i,
-                    sent_ms: i,
-                    group_id: (queue == "q.fifo").then(|| format!("g{}", i % 20)),
-                    deduplication_id: None,
-                };
+                let group = fifo.then(|| format!("g{}", i % 20));
+                let m = new_message(queue, &format!("m{i}"), i, group);
                 stores[1].send_message(&m).unwrap().unwrap();
             }
-            let barrier = Arc::new(Barrier::new(4));
-            let receivers: Vec<_> = (0..4)
-                .map(|t| {
-                    let (store, barrier) = (stores[t % 2].clone(), barrier.clone());
-                    std::thread::spawn(move || {
-                        barrier.wait();
-                        let mut got = Vec::new();
-                        loop {
-                            let batch = store.receive_messages(queue, 3, 60_000, 1_000).unwrap();
-                            if batch.is_empty() {
-                                return got;
-                            }
-                            got.extend(batch);
-                        }
-                    })
-                })
-                .collect();
+            let got = race(&stores, 6, move |store, _| {
+                let mut got = Vec::new();
+                loop {
+                    let batch = store.receive_messages(queue, 3, 60_000, 1_000).unwrap();
+                    if batch.is_empty() {
+                        return got;
+                    }
+                    got.extend(batch);
+                }
+            });
             let mut seen: HashMap<String, usize> = HashMap::new();
             let mut handles = HashSet::new();
-            for r in receivers {
-                for m in r.join().unwrap() {
-                    *seen.entry(m.id.clone()).or_default() += 1;
-                    assert!(handles.insert(m.receipt_handle.unwrap()));
-                    assert_eq!(m.receive_count, 1, "{queue}: {} received twice", m.id);
-                }
+            for m in got.into_iter().flatten() {
+                *seen.entry(m.id.clone()).or_default() += 1;
+                assert!(handles.insert(m.receipt_handle.unwrap()));
+                assert_eq!(m.receive_count, 1, "{queue}: {} received twice", m.id);
             }
-            if queue == "q" {
+            // A FIFO receive stops at groups in flight: one pass takes one batch per group.
+            if !fifo {
                 assert_eq!(seen.len(), 200, "{queue}: every message received");
             }
             assert!(seen.values().all(|n| *n == 1), "{queue}: {seen:?}");
             let left = stores[0].queue_counts(queue, 1_000).unwrap();
             assert_eq!(left.in_flight, seen.len() as u64);
         }
+    }
+
+    /// Workers on two nodes receive and delete until the queue is empty: each group's messages
+    /// are handled one at a time, in send order.
+    #[test]
+    fn fifo_groups_stay_in_order_across_nodes() {
+        let schema = TempSchema::new();
+        let stores = two_nodes(&schema);
+        stores[0]
+            .create_queue("f.fifo", r#"{"FifoQueue":"true"}"#, 0)
+            .unwrap();
+        let total = 240;
+        for i in 0..total {
+            let m = new_message("f.fifo", &format!("{i}"), 0, Some(format!("g{}", i % 8)));
+            stores[i as usize % 2].send_message(&m).unwrap().unwrap();
+        }
+        let handled: Arc<Mutex<HashMap<String, Vec<i64>>>> = Arc::default();
+        let log = handled.clone();
+        race(&stores, 6, move |store, _| {
+            let mut idle = 0;
+            while idle < 20 {
+                let batch = store.receive_messages("f.fifo", 4, 60_000, 1).unwrap();
+                if batch.is_empty() {
+                    idle += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    continue;
+                }
+                idle = 0;
+                for m in batch {
+                    let group = m.group_id.clone().unwrap();
+                    log.lock()
+                        .unwrap()
+                        .entry(group)
+                        .or_default()
+                        .push(m.id.parse().unwrap());
+                    assert!(
+                        store
+                            .delete_message("f.fifo", m.receipt_handle.as_deref().unwrap())
+                            .unwrap()
+                    );
+                }
+            }
+        });
+        let handled = handled.lock().unwrap();
+        assert_eq!(
+            handled.values().map(Vec::len).sum::<usize>(),
+            total as usize
+        );
+        for (group, ids) in handled.iter() {
+            assert!(ids.is_sorted(), "{group}: {ids:?}");
+        }
+    }
+
+    #[test]
+    fn concurrent_sends_of_one_deduplication_id_store_one_message() {
+        let schema = TempSchema::new();
+        let stores = two_nodes(&schema);
+        stores[0]
+            .create_queue("d.fifo", r#"{"FifoQueue":"true"}"#, 0)
+            .unwrap();
+        for round in 0..10 {
+            let dedup = format!("d{round}");
+            let answers = race(&stores, 8, move |store, t| {
+                let m = NewMessage {
+                    deduplication_id: Some(dedup.clone()),
+                    ..new_message("d.fifo", &format!("r{round}t{t}"), round, Some("g".into()))
+                };
+                store.send_message(&m).unwrap().unwrap()
+            });
+            let first = &answers[0];
+            assert!(
+                answers
+                    .iter()
+                    .all(|a| (&a.id, a.sequence) == (&first.id, first.sequence)),
+                "round {round}: {answers:?}"
+            );
+        }
+        let counts = stores[0].queue_counts("d.fifo", 10).unwrap();
+        assert_eq!(counts.visible, 10, "one message per deduplication id");
+    }
+
+    #[test]
+    fn concurrent_moves_of_one_message_move_it_once() {
+        let schema = TempSchema::new();
+        let stores = two_nodes(&schema);
+        for q in ["src", "dlq"] {
+            stores[0].create_queue(q, "{}", 0).unwrap();
+        }
+        for round in 0..10 {
+            let id = format!("m{round}");
+            stores[0]
+                .send_message(&new_message("src", &id, 0, None))
+                .unwrap()
+                .unwrap();
+            let moved = race(&stores, 4, move |store, _| {
+                store.move_message("src", &id, "dlq", 10).unwrap()
+            });
+            assert_eq!(moved.iter().filter(|m| **m).count(), 1, "round {round}");
+        }
+        assert_eq!(stores[0].queue_counts("src", 10).unwrap().visible, 0);
+        assert_eq!(stores[0].queue_counts("dlq", 10).unwrap().visible, 10);
     }
 }

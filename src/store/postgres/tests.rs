@@ -42,6 +42,7 @@ fn admin(sql: &str) {
 /// A schema of its own on the test server, dropped with everything in it on drop.
 pub(crate) struct TempSchema {
     pub(crate) name: String,
+    url: String,
 }
 
 impl TempSchema {
@@ -52,25 +53,24 @@ impl TempSchema {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let name = format!("stepwise_test_{}_{n}_{nanos}", std::process::id());
-        admin(&format!("CREATE SCHEMA {name}"));
-        TempSchema { name }
+        let server = test_url();
+        let url = schema::create(&server, &name).unwrap_or_else(|e| unreachable(&server, &e));
+        TempSchema { name, url }
     }
 
     /// A URL whose connections use this schema.
     pub(crate) fn url(&self) -> String {
-        let base = test_url();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        format!("{base}{sep}options=-csearch_path%3D{}", self.name)
+        self.url.clone()
     }
 
     pub(crate) fn open(&self) -> PostgresStore {
-        PostgresStore::open(&self.url()).unwrap_or_else(|e| panic!("open {}: {e}", self.url()))
+        PostgresStore::open(&self.url).unwrap_or_else(|e| panic!("open {}: {e}", self.url))
     }
 }
 
 impl Drop for TempSchema {
     fn drop(&mut self) {
-        admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        let _ = schema::drop(&test_url(), &self.name);
     }
 }
 
@@ -225,6 +225,66 @@ fn many_nodes_starting_at_once_migrate_once() {
             .unwrap();
         assert_eq!(applied, migrations::MIGRATIONS.len() as i64);
     }
+}
+
+#[test]
+fn a_claimed_timer_is_fired_by_one_node_until_its_claim_ends() {
+    let schema = TempSchema::new();
+    let (a, b) = (schema.open(), schema.open());
+    let x = contract::record("t", 1);
+    let timer = |due_ms| TimerRecord {
+        execution_arn: x.arn.clone(),
+        timer: 1,
+        due_ms,
+        decider: Decider::Asl,
+    };
+    let first = Commit {
+        new_timers: vec![timer(100)],
+        ..Commit::default()
+    };
+    a.create_execution(&x, &first).unwrap();
+    assert_eq!(
+        a.claim_timers(100, 1_000, 10, "node-a", Scope::ALL)
+            .unwrap(),
+        [timer(100)]
+    );
+    assert_eq!(
+        b.claim_timers(200, 1_000, 10, "node-b", Scope::ALL)
+            .unwrap(),
+        [],
+        "claimed by a"
+    );
+    assert_eq!(
+        b.next_timer(Scope::ALL).unwrap().map(|t| t.due_ms),
+        Some(1_100),
+        "due again when a's claim ends"
+    );
+    assert_eq!(
+        b.claim_timers(1_100, 1_000, 10, "node-b", Scope::ALL)
+            .unwrap(),
+        [timer(100)],
+        "a's claim ended (a died)"
+    );
+    // b's step re-arms the timer: the claim ends with it.
+    let step = Commit {
+        execution: Some(contract::next(&x)),
+        new_timers: vec![timer(5_000)],
+        ..Commit::default()
+    };
+    b.commit(&[step]).unwrap();
+    assert_eq!(b.next_timer(Scope::ALL).unwrap(), Some(timer(5_000)));
+    assert_eq!(
+        a.claim_timers(5_000, 1_000, 10, "node-a", Scope::ALL)
+            .unwrap(),
+        [timer(5_000)]
+    );
+    assert_eq!(a.release_leases(&|owner| owner == "node-a").unwrap(), 0);
+    assert_eq!(
+        b.claim_timers(5_000, 1_000, 10, "node-b", Scope::ALL)
+            .unwrap(),
+        [timer(5_000)],
+        "a dead node's claims are freed"
+    );
 }
 
 fn open_error(url: &str) -> String {
