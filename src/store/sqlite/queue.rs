@@ -3,9 +3,9 @@
 //!
 //! Every write is one `BEGIN IMMEDIATE` transaction, so receivers in any number of processes
 //! never take the same message. A receive selects the candidates' sequences with one statement
-//! and then updates each one: on PostgreSQL the select gains `FOR UPDATE SKIP LOCKED` (and a
-//! FIFO receive first locks its `queues` row, since skipping locked rows cannot see a group's
-//! messages being taken by a concurrent receive).
+//! and then updates each one; `postgres/queue.rs` makes the same statements safe for several
+//! nodes (`FOR UPDATE SKIP LOCKED`, and a FIFO receive first locks its `queues` row `FOR NO KEY
+//! UPDATE`, since skipping locked rows cannot see a group's messages being taken).
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
