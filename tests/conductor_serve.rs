@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{Moto, Server, client_case, python, run_client, run_client_with};
+use support::{Moto, Server, client_case, python, rest, run_client, run_client_with};
 
 /// Register, start, poll and complete a SIMPLE task, complete a WAIT by reference name, read
 /// the workflow and its status, start by request, terminate, and the 404 of an unknown id.
@@ -291,27 +291,4 @@ fn a_conductor_directory_is_registered_at_start() {
     let (_, body) = rest::call(&server, "GET", "/api/event", "");
     let handlers: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(handlers.as_array().unwrap().len(), 4, "{handlers}");
-}
-
-/// Conductor's REST API over a plain `TcpStream` (one request per connection).
-mod rest {
-    use super::Server;
-    use std::io::{Read, Write};
-
-    pub fn call(server: &Server, method: &str, path: &str, body: &str) -> (u16, String) {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(request.as_bytes()).expect("send");
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).expect("read");
-        let status = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, b)| b)
-            .to_string();
-        (status, body)
-    }
 }

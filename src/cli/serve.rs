@@ -127,6 +127,9 @@ async fn serve(args: Args) -> ExitCode {
     if let Err(e) = check_triggers(&app) {
         return usage(e);
     }
+    if let Err(e) = app.durable(|d| d.release_previous_leases()) {
+        eprintln!("stepwise serve: {e}");
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), stop.clone());
     eprintln!(

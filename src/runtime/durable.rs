@@ -138,6 +138,14 @@ impl Durable {
             .release_leases(&crate::runtime::process::is_dead)?)
     }
 
+    /// Frees the leases held under this runtime's owner id: called by a node as it starts,
+    /// before it claims anything, so a node restarted under the same `--node-id` takes back
+    /// the work its previous run held at once, not when the leases run out.
+    pub fn release_previous_leases(&self) -> Result<usize> {
+        let me = self.owner.as_str();
+        Ok(self.store.release_leases(&|owner| owner == me)?)
+    }
+
     /// Performs due timers and pending effects until none is left. Returns how many it handled.
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;

@@ -140,7 +140,7 @@ impl Server {
 
     /// The server's store, opened in this process.
     pub fn store(&self) -> Arc<dyn stepwise::store::Store> {
-        if on_postgres() {
+        if self.db.starts_with("postgres://") {
             Arc::new(stepwise::store::PostgresStore::open(&self.db).expect("the database opens"))
         } else {
             Arc::new(
@@ -340,5 +340,38 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Conductor's REST API over a plain `TcpStream` (one request per connection).
+pub mod rest {
+    use super::Server;
+    use std::io::{Read, Write};
+
+    pub fn call(server: &Server, method: &str, path: &str, body: &str) -> (u16, String) {
+        try_call(server, method, path, body).expect("the server answers")
+    }
+
+    /// `None` when the server cannot be reached or hangs up (it is being killed).
+    pub fn try_call(
+        server: &Server,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> Option<(u16, String)> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).ok()?;
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).ok()?;
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).ok()?;
+        let status = answer.get(9..12).and_then(|c| c.parse().ok())?;
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
+        Some((status, body))
     }
 }
