@@ -18,6 +18,7 @@ mod pool;
 mod queue;
 mod registry;
 pub mod schema;
+mod tls;
 mod watch;
 
 use tokio_postgres::error::SqlState;

@@ -15,7 +15,8 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{Client, Config, Row, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How many connections one store opens at most.
 const MAX_CONNECTIONS: usize = 8;
@@ -91,6 +92,7 @@ impl Db {
 /// Up to `MAX_CONNECTIONS` connections, opened when needed and kept.
 pub(super) struct Pool {
     config: Config,
+    tls: MakeRustlsConnect,
     io: Io,
     idle: Mutex<Idle>,
     freed: Condvar,
@@ -146,10 +148,11 @@ pub(super) enum Checkout {
 }
 
 impl Pool {
-    pub(super) fn new(config: Config) -> std::io::Result<Pool> {
+    pub(super) fn new(config: Config) -> Result<Pool, String> {
         Ok(Pool {
             config,
-            io: Io::start()?,
+            tls: super::tls::connector()?,
+            io: Io::start().map_err(|e| e.to_string())?,
             idle: Mutex::new(Idle {
                 connections: Vec::new(),
                 open: 0,
@@ -204,9 +207,9 @@ impl Pool {
     }
 
     fn connect(&self) -> Result<Db, Checkout> {
-        let config = self.config.clone();
+        let (config, tls) = (self.config.clone(), self.tls.clone());
         let task = self.io.handle.spawn(async move {
-            let (client, connection) = config.connect(NoTls).await?;
+            let (client, connection) = config.connect(tls).await?;
             tokio::spawn(async move {
                 // Ends when the client is dropped or the server goes; the client then reports
                 // itself closed and the pool drops it.
@@ -235,6 +238,10 @@ impl Pool {
 
     pub(super) fn config(&self) -> &Config {
         &self.config
+    }
+
+    pub(super) fn tls(&self) -> &MakeRustlsConnect {
+        &self.tls
     }
 }
 

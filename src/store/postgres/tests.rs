@@ -287,6 +287,45 @@ fn a_claimed_timer_is_fired_by_one_node_until_its_claim_ends() {
     );
 }
 
+/// Whether the store's connections are encrypted.
+fn encrypted(s: &PostgresStore) -> bool {
+    s.read(async |db| {
+        Ok(db
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await?
+            .try_get(0)?)
+    })
+    .unwrap()
+}
+
+/// `sslmode` works as with libpq (the machines of this project run PostgreSQL with TLS on).
+#[test]
+fn sslmode_require_encrypts_and_disable_does_not() {
+    let schema = TempSchema::new();
+    let with = |mode: &str| {
+        let url = format!("{}&sslmode={mode}", schema.url());
+        PostgresStore::open(&url).unwrap_or_else(|e| panic!("{url}: {e}"))
+    };
+    let on: bool = {
+        let s = with("disable");
+        s.read(async |db| {
+            let v: String = db.query_one("SHOW ssl", &[]).await?.try_get(0)?;
+            Ok(v == "on")
+        })
+        .unwrap()
+    };
+    assert!(
+        on,
+        "the test server has TLS off: turn ssl on in postgresql.conf to test sslmode=require"
+    );
+    assert!(encrypted(&with("require")));
+    assert!(!encrypted(&with("disable")));
+    contract::create_and_read_back(&with("require"));
+}
+
 fn open_error(url: &str) -> String {
     match PostgresStore::open(url) {
         Err(Error::Backend(m)) => m,

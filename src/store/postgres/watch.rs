@@ -7,7 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Fail, PostgresStore};
 use crate::store::{Changes, Result};
@@ -25,11 +26,12 @@ impl Changes for PostgresStore {
             Ok::<_, Fail>(row.try_get(0)?)
         })?;
         let config = self.pool.config().clone();
+        let tls = self.pool.tls().clone();
         let shown = self.shown.clone();
         self.pool.spawn(async move {
             let mut said = false;
             loop {
-                match listen(&config, &schema, &*changed).await {
+                match listen(&config, tls.clone(), &schema, &*changed).await {
                     Ok(()) => said = false,
                     Err(e) if !said => {
                         eprintln!(
@@ -52,10 +54,11 @@ impl Changes for PostgresStore {
 /// Listens until the connection ends.
 async fn listen(
     config: &tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     schema: &str,
     changed: &(dyn Fn() + Send + Sync),
 ) -> std::result::Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut connection) = config.connect(tls).await?;
     let (listening, mut messages) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         loop {
