@@ -10,7 +10,14 @@
 //! (c) SendTaskSuccess → next state entered: an activity task followed by a Pass; from sending
 //!     SendTaskSuccess until GetExecutionHistory shows the Pass entered, p50 and p99;
 //! (d) server start → first answered request: spawn the process, connect and send
-//!     ListStateMachines in a loop until one is answered.
+//!     ListStateMachines in a loop until one is answered;
+//! (e) on PostgreSQL (`STEPWISE_BENCH_POSTGRES`, default the local server; a schema per case):
+//!     executions per second as (b), from one node and from three nodes on one database, the
+//!     connections spread over the nodes;
+//! (f) on PostgreSQL, across nodes: two activity tasks in a row; from SendTaskSuccess of the
+//!     first on node A until a GetActivityTask long poll on node B hands out the second (the
+//!     second task's scheduling is committed by whichever node, and B's poll is woken by
+//!     LISTEN/NOTIFY), p50 and p99.
 //!
 //! The binary is `$STEPWISE_BIN`, else `stepwise` next to this bench's `deps/` directory.
 //! `cargo bench --bench serve -- b d` runs only (b) and (d). Clients and server share the
@@ -61,14 +68,22 @@ struct Server {
 
 impl Server {
     fn spawn(tag: &str) -> Server {
+        Server::spawn_on(tag, None)
+    }
+
+    /// A server on its SQLite file, or on the PostgreSQL database `url`.
+    fn spawn_on(tag: &str, url: Option<&str>) -> Server {
         let dir =
             std::env::temp_dir().join(format!("stepwise-bench-serve-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         let addr = format!("127.0.0.1:{}", free_port());
+        let db = url.map_or_else(
+            || dir.join("stepwise.db").to_string_lossy().into_owned(),
+            str::to_string,
+        );
         let child = Command::new(binary())
-            .args(["serve", "--bind", &addr, "--db"])
-            .arg(dir.join("stepwise.db"))
+            .args(["serve", "--bind", &addr, "--node-id", tag, "--db", &db])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -341,6 +356,120 @@ fn first_answer() -> Duration {
     }
 }
 
+/// A PostgreSQL schema of one case's own, dropped on drop.
+struct Schema {
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    fn new(tag: &str) -> Option<Schema> {
+        let server = std::env::var("STEPWISE_BENCH_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let name = format!("stepwise_bench_serve_{tag}_{}", std::process::id());
+        let _ = stepwise::store::postgres::schema::drop(&server, &name);
+        match stepwise::store::postgres::schema::create(&server, &name) {
+            Ok(url) => Some(Schema { name, url }),
+            Err(e) => {
+                eprintln!("PostgreSQL cases skipped: {e} (set STEPWISE_BENCH_POSTGRES)");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let server = self.url.split('?').next().unwrap_or_default().to_string();
+        let _ = stepwise::store::postgres::schema::drop(&server, &self.name);
+    }
+}
+
+/// (e): executions per second from `CONNECTIONS` clients spread over `nodes` servers on one
+/// PostgreSQL schema, all checked SUCCEEDED.
+fn nodes_rate(nodes: usize) -> Option<f64> {
+    let schema = Schema::new(&format!("e{nodes}"))?;
+    let servers: Vec<Server> = (0..nodes)
+        .map(|i| Server::spawn_on(&format!("e{nodes}-{i}"), Some(&schema.url)))
+        .collect();
+    let mut c = servers[0].client();
+    let machine = create_machine(&mut c, "ThreePass", &three_pass());
+    let per_connection = executions() / 4 / CONNECTIONS;
+    let t = Instant::now();
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|k| {
+            let addr = servers[k % nodes].addr.clone();
+            let machine = machine.clone();
+            std::thread::spawn(move || {
+                let mut c = Client::connect(&addr).expect("connects");
+                for _ in 0..per_connection {
+                    start(&mut c, &machine);
+                }
+            })
+        })
+        .collect();
+    for th in threads {
+        th.join().expect("a client thread");
+    }
+    let elapsed = t.elapsed();
+    let total = CONNECTIONS * per_connection;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(&mut c, &machine, "SUCCEEDED") < total {
+        assert!(Instant::now() < deadline, "not every execution SUCCEEDED");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(total as f64 / elapsed.as_secs_f64())
+}
+
+/// (f): SendTaskSuccess on node A → the next activity task handed out on node B, `n` samples.
+fn callback_across_nodes(n: usize) -> Option<(Duration, Duration)> {
+    let schema = Schema::new("f")?;
+    let (a, b) = (
+        Server::spawn_on("f-a", Some(&schema.url)),
+        Server::spawn_on("f-b", Some(&schema.url)),
+    );
+    let (mut ca, mut cb) = (a.client(), b.client());
+    let first = ca.call("CreateActivity", &json!({"name": "first"}))["activityArn"]
+        .as_str()
+        .expect("an ARN")
+        .to_string();
+    let second = ca.call("CreateActivity", &json!({"name": "second"}))["activityArn"]
+        .as_str()
+        .expect("an ARN")
+        .to_string();
+    let definition = json!({"StartAt": "One", "States": {
+        "One": {"Type": "Task", "Resource": first, "Next": "Two"},
+        "Two": {"Type": "Task", "Resource": second, "End": true}
+    }});
+    let machine = create_machine(&mut ca, "TwoActivities", &definition);
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n + 20 {
+        start(&mut ca, &machine);
+        let task = ca.call("GetActivityTask", &json!({"activityArn": first}));
+        let token = task["taskToken"].as_str().expect("a task").to_string();
+        let t = Instant::now();
+        ca.call(
+            "SendTaskSuccess",
+            &json!({"taskToken": token, "output": r#"{"done":true}"#}),
+        );
+        let next = cb.call("GetActivityTask", &json!({"activityArn": second}));
+        let elapsed = t.elapsed();
+        let token = next["taskToken"]
+            .as_str()
+            .expect("the second task")
+            .to_string();
+        cb.call(
+            "SendTaskSuccess",
+            &json!({"taskToken": token, "output": "{}"}),
+        );
+        if i >= 20 {
+            samples.push(elapsed);
+        }
+    }
+    samples.sort();
+    Some((percentile(&samples, 0.5), percentile(&samples, 0.99)))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--list") {
@@ -350,7 +479,7 @@ fn main() {
     let cases: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["a", "b", "c", "d"].contains(a))
+        .filter(|a| ["a", "b", "c", "d", "e", "f"].contains(a))
         .collect();
     let run = |case: &str| cases.is_empty() || cases.contains(&case);
     assert!(
@@ -397,6 +526,30 @@ fn main() {
             "(d) server start → first answered request",
             &format!("{:.1} ms", median(samples)),
             "≤ 50 ms",
+        );
+    }
+    if run("e") {
+        let one: Vec<f64> = (0..3).filter_map(|_| nodes_rate(1)).collect();
+        let three: Vec<f64> = (0..3).filter_map(|_| nodes_rate(3)).collect();
+        if !one.is_empty() && !three.is_empty() {
+            let (one, three) = (median(one), median(three));
+            row(
+                &format!(
+                    "(e) PostgreSQL: {} StartExecutions, 1 node / 3 nodes",
+                    CONNECTIONS * (executions() / 4 / CONNECTIONS)
+                ),
+                &format!("{one:.0} / {three:.0} executions/s ({:.2}×)", three / one),
+                "3 nodes ≥ 1 node",
+            );
+        }
+    }
+    if run("f")
+        && let Some((p50, p99)) = callback_across_nodes(1_000)
+    {
+        row(
+            "(f) PostgreSQL: SendTaskSuccess on A → next task on B, p50 / p99",
+            &format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
+            "p50 ≤ 5 ms, p99 ≤ 50 ms",
         );
     }
 }

@@ -2,6 +2,7 @@
 //! creates and drops. The server is `STEPWISE_TEST_POSTGRES` (default: the one every machine of
 //! this project runs, `postgres://postgres@127.0.0.1:5432/test`); when it cannot be reached the
 //! tests fail and say how to point them at one.
+#![allow(clippy::disallowed_methods)] // an edge: reads the environment and the clock
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
