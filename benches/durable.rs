@@ -484,7 +484,8 @@ fn mb(bytes: f64) -> f64 {
 }
 
 /// Every case on one backend, as the cells of its column.
-fn cases(backend: Backend) -> Vec<String> {
+/// `quick`: without the 100,000-execution cases (e) and (f).
+fn cases(backend: Backend, quick: bool) -> Vec<String> {
     let a = pass_chain_rate(backend);
     let (b, record, history) = task_chain_rate(backend);
     let c: Vec<f64> = [1, 10, 100]
@@ -492,20 +493,23 @@ fn cases(backend: Backend) -> Vec<String> {
         .map(|&batch| store_step_rate(backend, &record, &history, batch))
         .collect();
     let (p50, p99) = callback_latency(backend);
-    let suspended = child("suspended-child", backend);
-    let f: Vec<f64> = suspended
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
-    let per_delivered: f64 = child("delivered-child", backend).parse().unwrap_or(0.0);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mut cells = vec![
         format!("{a:.0} transitions/s"),
         format!("{b:.0} transitions/s"),
     ];
     cells.extend(c.iter().map(|rate| format!("{rate:.0} steps/s")));
+    cells.push(format!("{:.3} / {:.3} ms", ms(p50), ms(p99)));
+    if quick {
+        return cells;
+    }
+    let suspended = child("suspended-child", backend);
+    let f: Vec<f64> = suspended
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    let per_delivered: f64 = child("delivered-child", backend).parse().unwrap_or(0.0);
     cells.extend([
-        format!("{:.3} / {:.3} ms", ms(p50), ms(p99)),
         format!("{:.1} MB ({:.1})", mb(f[0]), mb(f[1])),
         format!("{:.0}/s, {:.0} MB", SUSPENDED as f64 / f[2], mb(f[3])),
         format!(
@@ -547,11 +551,13 @@ fn main() {
     if args.iter().any(|a| a == "delivered-child") {
         return delivered_child(backend);
     }
-    let sqlite = cases(Backend::Sqlite);
+    // `cargo bench --bench durable -- quick`: without (e) and (f).
+    let quick = args.iter().any(|a| a == "quick");
+    let sqlite = cases(Backend::Sqlite, quick);
     let pg = match postgres::schema::create(&postgres_url(), "stepwise_bench_probe") {
         Ok(_) => {
             let _ = postgres::schema::drop(&postgres_url(), "stepwise_bench_probe");
-            cases(Backend::Postgres)
+            cases(Backend::Postgres, quick)
         }
         Err(e) => {
             eprintln!("PostgreSQL column skipped: {e} (set STEPWISE_BENCH_POSTGRES)");

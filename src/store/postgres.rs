@@ -12,6 +12,7 @@
 //! Connections come from `pool.rs`, which also explains how synchronous trait methods wait for
 //! the asynchronous driver.
 
+mod batch;
 mod conductor;
 mod migrations;
 mod pool;
@@ -24,12 +25,13 @@ mod watch;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Config, Row};
 
-use super::memory::{duplicate_event, history_without_execution};
+use super::memory::history_without_execution;
 use super::{
     Commit, Decider, Error, ExecutionFilter, ExecutionRecord, ExecutionStatus, ExecutionStore,
     ExecutionSummary, HistoryRow, Outbox, OutboxRecord, Result, Scope, TimerRecord, TimerStore,
     TokenRecord, TokenStore,
 };
+use batch::Batch;
 use pool::{Checkout, Db, Pool, block_on};
 
 const CHOOSE_ANOTHER: &str = "pass --db postgres://USER@HOST:PORT/DATABASE or set STEPWISE_DB";
@@ -348,13 +350,14 @@ fn rows<T>(
 
 impl ExecutionStore for PostgresStore {
     fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()> {
+        let rows = Batch::first(&record.arn, first)?;
         self.write(async |db| {
             if insert_execution(db, record).await? == 0 {
                 return Err(Fail::Store(Error::AlreadyExists {
                     arn: record.arn.clone(),
                 }));
             }
-            apply(db, first, &record.arn).await
+            rows.apply(db).await
         })
     }
 
@@ -450,22 +453,8 @@ impl ExecutionStore for PostgresStore {
         {
             return Err(history_without_execution());
         }
-        self.write(async |db| {
-            for c in commits {
-                if let Some(w) = &c.workflow {
-                    conductor::write_workflow(db, w).await?;
-                }
-                let arn = match &c.execution {
-                    Some(x) => {
-                        update_execution(db, x).await?;
-                        x.arn.as_str()
-                    }
-                    None => "",
-                };
-                apply(db, c, arn).await?;
-            }
-            Ok(())
-        })
+        let batch = Batch::of(commits)?;
+        self.write(async |db| batch.apply(db).await)
     }
 }
 
@@ -497,200 +486,6 @@ async fn insert_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<u
             ],
         )
         .await?)
-}
-
-/// Writes the whole row if the stored version is the one `x` was computed from. A concurrent
-/// writer of the row makes this wait for its commit and then match nothing: a `Conflict`.
-async fn update_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<(), Fail> {
-    let conflict = || Fail::Store(Error::Conflict { arn: x.arn.clone() });
-    let from = x.version.checked_sub(1).ok_or_else(conflict)?;
-    let changed = db
-        .execute(
-            "UPDATE executions SET name = $2, machine_arn = $3, machine_name = $4,
-                    definition = $5, status = $6, input = $7, output = $8, error = $9,
-                    cause = $10, start_ms = $11, stop_ms = $12, state = $13, config = $14,
-                    version = $15
-             WHERE arn = $1 AND version = $16",
-            &[
-                &x.arn,
-                &x.name,
-                &x.machine_arn,
-                &x.machine_name,
-                &x.definition,
-                &x.status.name(),
-                &x.input,
-                &x.output,
-                &x.error,
-                &x.cause,
-                &x.start_ms,
-                &x.stop_ms,
-                &x.state,
-                &x.config,
-                &x.version,
-                &from,
-            ],
-        )
-        .await?;
-    if changed == 0 {
-        return Err(conflict());
-    }
-    Ok(())
-}
-
-/// Everything of a commit but the execution row, one statement per kind of row. Inserts come
-/// before closes and deletes, so one step may arm and cancel the same timer.
-async fn apply(db: &Db, c: &Commit, arn: &str) -> std::result::Result<(), Fail> {
-    insert_history(db, arn, &c.history).await?;
-    insert_tokens(db, &c.new_tokens).await?;
-    if !c.closed_tokens.is_empty() {
-        db.execute(
-            "UPDATE tokens SET open = FALSE WHERE token = ANY($1)",
-            &[&c.closed_tokens],
-        )
-        .await?;
-    }
-    arm_timers(db, &c.new_timers).await?;
-    if !c.removed_timers.is_empty() {
-        let arns: Vec<&str> = c.removed_timers.iter().map(|(a, _)| a.as_str()).collect();
-        let timers: Vec<i64> = c.removed_timers.iter().map(|(_, t)| id(*t)).collect();
-        db.execute(
-            "DELETE FROM timers t USING UNNEST($1::text[], $2::bigint[]) AS r(arn, timer)
-             WHERE t.execution_arn = r.arn AND t.timer = r.timer",
-            &[&arns, &timers],
-        )
-        .await?;
-    }
-    insert_outbox(db, &c.new_outbox).await?;
-    if !c.done_outbox.is_empty() {
-        db.execute("DELETE FROM outbox WHERE id = ANY($1)", &[&c.done_outbox])
-            .await?;
-    }
-    Ok(())
-}
-
-async fn insert_history(
-    db: &Db,
-    arn: &str,
-    events: &[HistoryRow],
-) -> std::result::Result<(), Fail> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i64> = events.iter().map(|e| id(e.id)).collect();
-    let times: Vec<i64> = events.iter().map(|e| e.timestamp_ms).collect();
-    let json: Vec<&str> = events.iter().map(|e| e.json.as_str()).collect();
-    let inserted = db
-        .query(
-            "INSERT INTO history (execution_arn, id, timestamp_ms, json)
-             SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::text[])
-             ON CONFLICT DO NOTHING RETURNING id",
-            &[&arn, &ids, &times, &json],
-        )
-        .await?;
-    if inserted.len() < events.len() {
-        let stored: Vec<i64> = inserted
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<std::result::Result<_, _>>()?;
-        let mut seen = std::collections::HashSet::new();
-        let first = events
-            .iter()
-            .find(|e| !stored.contains(&id(e.id)) || !seen.insert(e.id))
-            .map_or(0, |e| e.id);
-        return Err(Fail::Store(duplicate_event(arn, first)));
-    }
-    Ok(())
-}
-
-async fn insert_tokens(db: &Db, tokens: &[TokenRecord]) -> std::result::Result<(), Fail> {
-    if tokens.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<&str> = tokens.iter().map(|t| t.token.as_str()).collect();
-    let arns: Vec<&str> = tokens.iter().map(|t| t.execution_arn.as_str()).collect();
-    let tasks: Vec<i64> = tokens.iter().map(|t| id(t.task)).collect();
-    let states: Vec<&str> = tokens.iter().map(|t| t.state_name.as_str()).collect();
-    let open: Vec<bool> = tokens.iter().map(|t| t.open).collect();
-    let created: Vec<i64> = tokens.iter().map(|t| t.created_ms).collect();
-    let deciders: Vec<&str> = tokens.iter().map(|t| t.decider.as_str()).collect();
-    let inserted = db
-        .query(
-            "INSERT INTO tokens (token, execution_arn, task, state_name, open, created_ms, decider)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::boolean[],
-                                  $6::bigint[], $7::text[])
-             ON CONFLICT DO NOTHING RETURNING token",
-            &[&names, &arns, &tasks, &states, &open, &created, &deciders],
-        )
-        .await?;
-    if inserted.len() < tokens.len() {
-        let stored: Vec<String> = inserted
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<std::result::Result<_, _>>()?;
-        let mut seen = std::collections::HashSet::new();
-        let t = tokens
-            .iter()
-            .find(|t| !stored.contains(&t.token) || !seen.insert(&t.token))
-            .unwrap_or(&tokens[0]);
-        return Err(Fail::Store(Error::Backend(format!(
-            "task token {} is already stored (execution {})",
-            t.token, t.execution_arn
-        ))));
-    }
-    Ok(())
-}
-
-async fn arm_timers(db: &Db, timers: &[TimerRecord]) -> std::result::Result<(), Fail> {
-    if timers.is_empty() {
-        return Ok(());
-    }
-    // One statement may not upsert a row twice: the last arming of a timer wins, as it would
-    // one statement at a time.
-    let mut last: Vec<&TimerRecord> = Vec::with_capacity(timers.len());
-    for t in timers {
-        match last
-            .iter_mut()
-            .find(|l| l.execution_arn == t.execution_arn && l.timer == t.timer)
-        {
-            Some(l) => *l = t,
-            None => last.push(t),
-        }
-    }
-    let arns: Vec<&str> = last.iter().map(|t| t.execution_arn.as_str()).collect();
-    let ids: Vec<i64> = last.iter().map(|t| id(t.timer)).collect();
-    let due: Vec<i64> = last.iter().map(|t| t.due_ms).collect();
-    let deciders: Vec<&str> = last.iter().map(|t| t.decider.as_str()).collect();
-    db.execute(
-        "INSERT INTO timers (execution_arn, timer, due_ms, decider)
-         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])
-         ON CONFLICT (execution_arn, timer)
-         DO UPDATE SET due_ms = excluded.due_ms, decider = excluded.decider,
-                       lease_until_ms = 0, lease_owner = NULL",
-        &[&arns, &ids, &due, &deciders],
-    )
-    .await?;
-    Ok(())
-}
-
-async fn insert_outbox(db: &Db, records: &[OutboxRecord]) -> std::result::Result<(), Fail> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let arns: Vec<&str> = records.iter().map(|o| o.execution_arn.as_str()).collect();
-    let payloads: Vec<&str> = records.iter().map(|o| o.payload.as_str()).collect();
-    let leases: Vec<i64> = records.iter().map(|o| o.lease_until_ms).collect();
-    let attempts: Vec<i64> = records.iter().map(|o| o.attempts).collect();
-    let deciders: Vec<&str> = records.iter().map(|o| o.decider.as_str()).collect();
-    // WITH ORDINALITY keeps the commit's order in the ids.
-    db.execute(
-        "INSERT INTO outbox (execution_arn, payload, lease_until_ms, attempts, decider)
-         SELECT a, p, l, n, d FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[],
-                                          $5::text[]) WITH ORDINALITY AS r(a, p, l, n, d, i)
-         ORDER BY i",
-        &[&arns, &payloads, &leases, &attempts, &deciders],
-    )
-    .await?;
-    Ok(())
 }
 
 impl TokenStore for PostgresStore {

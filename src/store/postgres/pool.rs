@@ -41,6 +41,18 @@ impl Db {
         Ok(s)
     }
 
+    /// Prepares the statements this connection has not prepared yet, so that queries of them
+    /// send at once when first polled (a pipeline depends on it).
+    pub(super) async fn prepare_all(
+        &self,
+        sqls: &[&'static str],
+    ) -> Result<(), tokio_postgres::Error> {
+        for sql in sqls {
+            self.statement(sql).await?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn query(
         &self,
         sql: &'static str,
