@@ -161,6 +161,48 @@ impl PostgresStore {
         }
     }
 
+    /// Runs one claiming statement (`UPDATE ... RETURNING` of leases) in a transaction that
+    /// does not wait for its WAL to reach the disk, all in one round trip. Losing a claim in a
+    /// server crash only lets another node claim the entry again (effects are at least once);
+    /// the commit that finishes the work flushes the claim's WAL with its own.
+    fn claim<T>(
+        &self,
+        sql: &'static str,
+        params: pool::Params<'_>,
+        row: fn(&Row) -> std::result::Result<T, Fail>,
+    ) -> Result<Vec<T>> {
+        type Step<'a> = std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = std::result::Result<Vec<Row>, tokio_postgres::Error>>
+                    + 'a,
+            >,
+        >;
+        let db = self.connection()?;
+        let claimed = block_on(async {
+            db.prepare_all(&[sql]).await?;
+            let steps: Vec<Step<'_>> = vec![
+                Box::pin(async {
+                    db.batch("BEGIN; SET LOCAL synchronous_commit TO off")
+                        .await
+                        .map(|()| Vec::new())
+                }),
+                Box::pin(db.query(sql, params)),
+                // After a failed statement, COMMIT rolls back.
+                Box::pin(async { db.batch("COMMIT").await.map(|()| Vec::new()) }),
+            ];
+            let mut results = batch::pipeline(steps).await.into_iter();
+            let (begun, claimed, committed) = (results.next(), results.next(), results.next());
+            let (Some(begun), Some(claimed), Some(committed)) = (begun, claimed, committed) else {
+                return Ok(Vec::new());
+            };
+            begun?;
+            let claimed = claimed?;
+            committed?;
+            rows(claimed, row)
+        });
+        claimed.map_err(|e| self.fail(e))
+    }
+
     fn fail(&self, e: Fail) -> Error {
         match e {
             Fail::Store(e) => e,
@@ -567,30 +609,26 @@ impl TimerStore for PostgresStore {
     ) -> Result<Vec<TimerRecord>> {
         let until = now_ms.saturating_add(lease_ms);
         let decider = scope.decider.map(Decider::as_str);
-        let mut claimed = self.read(async |db| {
-            let found = db
-                .query(
-                    "UPDATE timers t SET lease_until_ms = $1, lease_owner = $4
-                     FROM (SELECT execution_arn, timer FROM timers
-                           WHERE due_ms <= $2 AND lease_until_ms <= $2
-                             AND ($5::text IS NULL OR decider = $5)
-                             AND ($6::text IS NULL OR execution_arn = $6)
-                           ORDER BY due_ms, execution_arn, timer LIMIT $3
-                           FOR UPDATE SKIP LOCKED) c
-                     WHERE t.execution_arn = c.execution_arn AND t.timer = c.timer
-                     RETURNING t.execution_arn, t.timer, t.due_ms, t.decider",
-                    &[
-                        &until,
-                        &now_ms,
-                        &count(max),
-                        &owner,
-                        &decider,
-                        &scope.execution,
-                    ],
-                )
-                .await?;
-            rows(found, timer_row)
-        })?;
+        let mut claimed = self.claim(
+            "UPDATE timers t SET lease_until_ms = $1, lease_owner = $4
+             FROM (SELECT execution_arn, timer FROM timers
+                   WHERE due_ms <= $2 AND lease_until_ms <= $2
+                     AND ($5::text IS NULL OR decider = $5)
+                     AND ($6::text IS NULL OR execution_arn = $6)
+                   ORDER BY due_ms, execution_arn, timer LIMIT $3
+                   FOR UPDATE SKIP LOCKED) c
+             WHERE t.execution_arn = c.execution_arn AND t.timer = c.timer
+             RETURNING t.execution_arn, t.timer, t.due_ms, t.decider",
+            &[
+                &until,
+                &now_ms,
+                &count(max),
+                &owner,
+                &decider,
+                &scope.execution,
+            ],
+            timer_row,
+        )?;
         claimed.sort_by(|a, b| {
             (a.due_ms, &a.execution_arn, a.timer).cmp(&(b.due_ms, &b.execution_arn, b.timer))
         });
@@ -611,29 +649,23 @@ impl Outbox for PostgresStore {
     ) -> Result<Vec<OutboxRecord>> {
         let until = now_ms.saturating_add(lease_ms);
         let decider = scope.decider.map(Decider::as_str);
-        let mut claimed = self.read(async |db| {
-            let found = db
-                .query(
-                    "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1,
-                            lease_owner = $4
-                     WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= $2
-                                    AND ($5::text IS NULL OR decider = $5)
-                                    AND ($6::text IS NULL OR execution_arn = $6)
-                                  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                     RETURNING id, execution_arn, payload, lease_until_ms, attempts,
-                               lease_owner, decider",
-                    &[
-                        &until,
-                        &now_ms,
-                        &count(max),
-                        &owner,
-                        &decider,
-                        &scope.execution,
-                    ],
-                )
-                .await?;
-            rows(found, outbox_row)
-        })?;
+        let mut claimed = self.claim(
+            "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1, lease_owner = $4
+             WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= $2
+                            AND ($5::text IS NULL OR decider = $5)
+                            AND ($6::text IS NULL OR execution_arn = $6)
+                          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING id, execution_arn, payload, lease_until_ms, attempts, lease_owner, decider",
+            &[
+                &until,
+                &now_ms,
+                &count(max),
+                &owner,
+                &decider,
+                &scope.execution,
+            ],
+            outbox_row,
+        )?;
         claimed.sort_by_key(|o| o.id);
         Ok(claimed)
     }

@@ -349,7 +349,7 @@ fn push<'a>(
 /// Runs `steps` as one pipeline: polled in order, each sends its statement on its first poll
 /// (their statements are prepared already), so the server receives them in order before any
 /// answer is awaited; the answers, in order.
-async fn pipeline<T>(steps: Vec<Pin<Box<dyn Future<Output = T> + '_>>>) -> Vec<T> {
+pub(super) async fn pipeline<T>(steps: Vec<Pin<Box<dyn Future<Output = T> + '_>>>) -> Vec<T> {
     let mut steps: Vec<Option<Pin<Box<dyn Future<Output = T> + '_>>>> =
         steps.into_iter().map(Some).collect();
     let mut out: Vec<Option<T>> = steps.iter().map(|_| None).collect();
