@@ -370,7 +370,7 @@ fn sfn_mock_config_in_the_environment_applies_when_a_test_case_is_named() {
 /// `--db` with a URL stepwise cannot open is a usage error that says why, and creates nothing
 /// (it used to create a SQLite file under a directory named `postgres:`); `sqlite:PATH` is a file.
 #[test]
-fn a_database_url_it_cannot_open_is_refused_and_sqlite_urls_are_files() {
+fn a_database_it_cannot_open_is_refused_and_sqlite_urls_are_files() {
     let dir = std::env::temp_dir().join(format!("stepwise-cli-db-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -381,14 +381,22 @@ fn a_database_url_it_cannot_open_is_refused_and_sqlite_urls_are_files() {
             .output()
             .expect("the binary runs")
     };
-    for url in ["postgres://me@127.0.0.1:5432/test", "mysql://h/db"] {
+    // A PostgreSQL server that is not there (a port nothing listens on), and a scheme stepwise
+    // does not know: usage errors that name the database, and no file named after the URL.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let absent = format!("postgres://me@127.0.0.1:{port}/test?connect_timeout=2");
+    for (url, hint) in [
+        (absent.as_str(), "check that PostgreSQL runs there"),
+        ("mysql://h/db", "sqlite:PATH"),
+    ] {
         let out = run(url);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{url}: {stderr}");
-        assert!(
-            stderr.contains(url) && stderr.contains("sqlite:PATH"),
-            "{stderr}"
-        );
+        let shown = url.split('?').next().unwrap_or(url);
+        assert!(stderr.contains(shown) && stderr.contains(hint), "{stderr}");
         let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert!(left.is_empty(), "{url} created {left:?}");
     }

@@ -195,6 +195,21 @@ impl Asl {
     /// between, falls back to applying them one by one.
     fn apply_batch(&mut self, work: Vec<(String, Option<Event>, Commit)>) -> Result<()> {
         let mut current: HashMap<String, Option<(ExecutionRecord, Execution)>> = HashMap::new();
+        // The executions the batch steps, read at once.
+        let mut wanted: Vec<&str> = work
+            .iter()
+            .filter(|(_, event, _)| event.is_some())
+            .map(|(arn, _, _)| arn.as_str())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.len() > 1 {
+            for record in self.store.executions(&wanted)? {
+                let arn = record.arn.clone();
+                let loaded = running(record)?;
+                current.insert(arn, loaded);
+            }
+        }
         let mut commits = Vec::with_capacity(work.len());
         for (arn, event, cleanup) in &work {
             let mut commit = cleanup.clone();
@@ -237,15 +252,10 @@ impl Asl {
 
     /// The execution and its engine state, when it is still running.
     fn load_running(&mut self, arn: &str) -> Result<Option<(ExecutionRecord, Execution)>> {
-        let Some(record) = self.store.execution(arn)? else {
-            return Ok(None);
-        };
-        if record.status != ExecutionStatus::Running {
-            return Ok(None);
+        match self.store.execution(arn)? {
+            Some(record) => running(record),
+            None => Ok(None),
         }
-        let exec = serde_json::from_str(&record.state)
-            .map_err(|e| Error::Corrupt(format!("execution {arn} cannot be read back: {e}")))?;
-        Ok(Some((record, exec)))
     }
 
     /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
@@ -293,6 +303,17 @@ impl Asl {
         };
         Ok(Some(self.routers.entry(arn.to_string()).or_insert(router)))
     }
+}
+
+/// The execution and its engine state, when it is still running.
+fn running(record: ExecutionRecord) -> Result<Option<(ExecutionRecord, Execution)>> {
+    if record.status != ExecutionStatus::Running {
+        return Ok(None);
+    }
+    let exec = serde_json::from_str(&record.state).map_err(|e| {
+        Error::Corrupt(format!("execution {} cannot be read back: {e}", record.arn))
+    })?;
+    Ok(Some((record, exec)))
 }
 
 impl decider::Decider for Asl {

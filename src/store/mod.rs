@@ -246,6 +246,15 @@ pub trait ExecutionStore {
     /// Inserts a new execution (its `version` is 1) together with its first commit.
     fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()>;
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>>;
+    /// The executions of `arns` that exist, in any order (a batch of steps reads its executions
+    /// at once; over a network that is one round trip instead of one each).
+    fn executions(&self, arns: &[&str]) -> Result<Vec<ExecutionRecord>> {
+        let mut found = Vec::with_capacity(arns.len());
+        for arn in arns {
+            found.extend(self.execution(arn)?);
+        }
+        Ok(found)
+    }
     fn list_executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionSummary>>;
     /// History events with `id > after`, in id order, at most `limit` (0 = all).
     fn history(&self, arn: &str, after: u64, limit: usize) -> Result<Vec<HistoryRow>>;

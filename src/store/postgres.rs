@@ -173,8 +173,9 @@ impl PostgresStore {
     ) -> Result<Vec<T>> {
         type Step<'a> = std::pin::Pin<
             Box<
-                dyn std::future::Future<Output = std::result::Result<Vec<Row>, tokio_postgres::Error>>
-                    + 'a,
+                dyn std::future::Future<
+                        Output = std::result::Result<Vec<Row>, tokio_postgres::Error>,
+                    > + 'a,
             >,
         >;
         let db = self.connection()?;
@@ -415,6 +416,27 @@ impl ExecutionStore for PostgresStore {
             .as_ref()
             .map(execution_row)
             .transpose()
+        })
+    }
+
+    fn executions(&self, arns: &[&str]) -> Result<Vec<ExecutionRecord>> {
+        if arns.len() < 2 {
+            return arns
+                .iter()
+                .map(|a| self.execution(a))
+                .filter_map(Result::transpose)
+                .collect();
+        }
+        self.read(async |db| {
+            let found = db
+                .query(
+                    "SELECT arn, name, machine_arn, machine_name, definition, status, input, output,
+                            error, cause, start_ms, stop_ms, state, config, version
+                     FROM executions WHERE arn = ANY($1)",
+                    &[&arns],
+                )
+                .await?;
+            rows(found, execution_row)
         })
     }
 
