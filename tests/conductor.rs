@@ -482,9 +482,9 @@ fn completing_twice_completes_once() {
     rig.c.put_event_handler(&handler, false).unwrap();
     let id = rig.start("w", json!({}));
     let q = &rig.c.queues;
-    q.send("sqs:done", &json!({"id": id, "n": 1}).to_string())
+    q.send("sqs:done", &json!({"id": id, "n": 1}).to_string(), "m1")
         .unwrap();
-    q.send("sqs:done", &json!({"id": id, "n": 2}).to_string())
+    q.send("sqs:done", &json!({"id": id, "n": 2}).to_string(), "m2")
         .unwrap();
     assert_eq!(rig.c.listen(), 2);
     let wf = rig.wf(&id);
@@ -518,7 +518,7 @@ fn a_failed_action_leaves_the_message_for_redelivery() {
     let handler = json!({"name": "start_late", "event": "sqs:late", "active": true, "actions": [
         {"action": "start_workflow", "start_workflow": {"name": "late", "input": {}}}]});
     rig.c.put_event_handler(&handler, false).unwrap();
-    rig.c.queues.send("sqs:late", "{}").unwrap();
+    rig.c.queues.send("sqs:late", "{}", "m1").unwrap();
     assert_eq!(rig.c.listen(), 1);
     let counts = rig.store.queue_counts("late", now()).unwrap();
     assert_eq!(
@@ -644,6 +644,7 @@ fn javascript_in_switch_inline_and_handler_conditions() {
         .send(
             "sqs:ready",
             &json!({"id": id, "status": "WAITING"}).to_string(),
+            "m1",
         )
         .unwrap();
     rig.c.listen();
@@ -657,6 +658,7 @@ fn javascript_in_switch_inline_and_handler_conditions() {
         .send(
             "sqs:ready",
             &json!({"id": id, "status": "READY"}).to_string(),
+            "m2",
         )
         .unwrap();
     rig.c.listen();
@@ -784,7 +786,7 @@ fn a_failed_workflow_starts_its_failure_workflow() {
 fn a_conductor_queue_name_with_a_slash_is_the_queue_it_names() {
     let rig = rig(&[]);
     let queue = "conductor:shop:orders/created";
-    rig.c.queues.send(queue, "{}").expect("sends");
+    rig.c.queues.send(queue, "{}", "m1").expect("sends");
     let got = rig.c.queues.receive(queue, 10, 30_000).unwrap();
     assert_eq!(got.len(), 1, "the message is on {queue}");
     assert!(
@@ -853,7 +855,10 @@ fn handlers_terminate_workflows_and_update_their_variables() {
     let id = rig.start("w", json!({}));
     // expandInlineJSON: the stringified JSON inside the message is read as JSON.
     let body = json!({"id": id, "entry": "{\"text\": \"paid\"}"});
-    rig.c.queues.send("sqs:vars", &body.to_string()).unwrap();
+    rig.c
+        .queues
+        .send("sqs:vars", &body.to_string(), "m1")
+        .unwrap();
     rig.c.listen();
     assert_eq!(
         Value::Object(rig.wf(&id).variables),
@@ -864,6 +869,7 @@ fn handlers_terminate_workflows_and_update_their_variables() {
         .send(
             "sqs:stop",
             &json!({"id": id, "why": "cancelled by customer"}).to_string(),
+            "m2",
         )
         .unwrap();
     rig.c.listen();

@@ -19,8 +19,10 @@ use std::sync::{Arc, Mutex};
 
 /// A queue that is also written to: Conductor's EVENT sinks and task queues.
 pub trait EventQueues: Source {
-    /// Sends `body`; returns the message id.
-    fn send(&self, event: &str, body: &str) -> Result<String, String>;
+    /// Sends `body` as the publication `id` (an EVENT task's id); returns the message id. On
+    /// the embedded queue `id` is the message id, so a publication performed twice (by a node
+    /// that died before recording it) reaches each handler once; SQS assigns its own ids.
+    fn send(&self, event: &str, body: &str, id: &str) -> Result<String, String>;
 }
 
 /// `sqs:https://…/123/orders` and `sqs:arn:aws:sqs:…:orders` name the queue `orders`.
@@ -66,8 +68,8 @@ impl Queues {
 }
 
 impl EventQueues for Queues {
-    fn send(&self, event: &str, body: &str) -> Result<String, String> {
-        self.pick(event).send(event, body)
+    fn send(&self, event: &str, body: &str, id: &str) -> Result<String, String> {
+        self.pick(event).send(event, body, id)
     }
 }
 
@@ -99,21 +101,30 @@ impl Embedded {
     /// Sends to a queue by its own name (the task queues of worker tasks), creating it first
     /// when it does not exist (Conductor's way); the send itself is `sqs:sendMessage`'s.
     pub fn send_to(&self, queue: &str, body: &str) -> Result<String, String> {
+        self.send_as(queue, body, None)
+    }
+
+    /// `send_to` with the message's id.
+    fn send_as(&self, queue: &str, body: &str, id: Option<&str>) -> Result<String, String> {
         self.store
             .create_queue(queue, "{}", self.clock.now_ms())
             .map_err(|e| e.to_string())?;
         let clock = self.clock.clone();
         let sender = sqs::embedded::Embedded::new(self.store.clone(), move || clock.now_ms());
+        let request = SendRequest {
+            message_id: id.map(str::to_string),
+            ..SendRequest::body(queue, body)
+        };
         sender
-            .send_to_queue(queue, &SendRequest::body(queue, body))
+            .send_to_queue(queue, &request)
             .map(|sent| sent.message_id)
             .map_err(|e| e.to_string())
     }
 }
 
 impl EventQueues for Embedded {
-    fn send(&self, event: &str, body: &str) -> Result<String, String> {
-        self.send_to(Self::name(event), body)
+    fn send(&self, event: &str, body: &str, id: &str) -> Result<String, String> {
+        self.send_as(Self::name(event), body, Some(id))
     }
 }
 
@@ -210,7 +221,7 @@ impl Remote {
 
 /// A send is `sqs:sendMessage`'s, to the queue's URL.
 impl EventQueues for Remote {
-    fn send(&self, event: &str, body: &str) -> Result<String, String> {
+    fn send(&self, event: &str, body: &str, _id: &str) -> Result<String, String> {
         let url = self.url(&self.conn()?, event)?;
         self.sender
             .send(&SendRequest::body(&url, body))

@@ -55,7 +55,10 @@ impl Embedded {
         };
         let message = NewMessage {
             queue: name.to_string(),
-            id: uuid::Uuid::new_v4().to_string(),
+            id: r
+                .message_id
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             body: r.body.clone(),
             attributes: r.attributes.to_string(),
             visible_at_ms: now + delay_ms,

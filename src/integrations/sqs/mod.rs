@@ -20,6 +20,8 @@ pub struct SendRequest {
     pub delay_seconds: Option<i64>,
     pub group_id: Option<String>,
     pub deduplication_id: Option<String>,
+    /// The message's id on the embedded queue (a new UUID when `None`); SQS assigns its own.
+    pub message_id: Option<String>,
 }
 
 impl SendRequest {
@@ -33,6 +35,7 @@ impl SendRequest {
             delay_seconds: None,
             group_id: None,
             deduplication_id: None,
+            message_id: None,
         }
     }
 }
@@ -134,6 +137,7 @@ fn parse(p: &Value) -> Result<SendRequest, Reply> {
     };
     Ok(SendRequest {
         queue_url: queue_url.to_string(),
+        message_id: None,
         body,
         attributes: p
             .get("MessageAttributes")

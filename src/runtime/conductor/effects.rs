@@ -173,9 +173,14 @@ impl Conductor {
 
     fn perform(&self, wf: &Workflow, effect: &Effect) -> Result<(), String> {
         match effect {
-            Effect::Publish { sink, body, .. } => {
-                self.queues.send(sink, &body.to_string()).map(|_| ())
-            }
+            Effect::Publish {
+                sink,
+                body,
+                message_id,
+            } => self
+                .queues
+                .send(sink, &body.to_string(), message_id)
+                .map(|_| ()),
             Effect::Enqueue { task_type, task_id } => {
                 let body = json!({"workflowId": wf.workflow_id, "taskId": task_id});
                 self.queues
