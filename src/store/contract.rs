@@ -768,3 +768,49 @@ pub(crate) fn outbox_leases_are_renewed_by_their_owner_only(s: &dyn Store) {
     );
     assert_eq!(s.renew_leases(&[], "me", 9_000).unwrap(), 0);
 }
+
+/// Two stores on one database (two processes, two nodes) commit the same step of one execution
+/// at the same moment, twenty times: each time exactly one wins and the other gets `Conflict`,
+/// and nothing of the loser is written.
+pub(crate) fn two_stores_one_commit_wins<S: Store + 'static>(
+    a: std::sync::Arc<S>,
+    b: std::sync::Arc<S>,
+) {
+    use std::sync::{Arc, Barrier};
+    let mut x = record("race", 1);
+    let first = Commit {
+        history: events(1..=1),
+        ..Commit::default()
+    };
+    a.create_execution(&x, &first).unwrap();
+    for round in 0..20u64 {
+        let step = Commit {
+            execution: Some(next(&x)),
+            history: events(round + 2..=round + 2),
+            new_outbox: vec![effect("race", "e")],
+            ..Commit::default()
+        };
+        let barrier = Arc::new(Barrier::new(2));
+        let racers: Vec<_> = [a.clone(), b.clone()]
+            .into_iter()
+            .map(|s| {
+                let (step, barrier) = (step.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    s.commit(&[step])
+                })
+            })
+            .collect();
+        let mut results: Vec<_> = racers.into_iter().map(|t| t.join().unwrap()).collect();
+        results.sort_by_key(|r| r.is_err());
+        let conflict = Err(Error::Conflict { arn: x.arn.clone() });
+        assert_eq!(results, [Ok(()), conflict], "round {round}");
+        x = next(&x);
+    }
+    assert_eq!(b.execution(&x.arn).unwrap(), Some(x.clone()));
+    assert_eq!(a.history(&x.arn, 0, 0).unwrap().len(), 21);
+    assert_eq!(
+        a.claim_outbox(0, 10, 100, "p1", Scope::ALL).unwrap().len(),
+        20
+    );
+}

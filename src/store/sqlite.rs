@@ -785,37 +785,7 @@ mod tests {
         let dir = TempDir::new();
         let a = Arc::new(SqliteStore::open(&dir.db()).unwrap());
         let b = Arc::new(SqliteStore::open(&dir.db()).unwrap());
-        let mut x = create(&a, "race");
-        for round in 0..20u64 {
-            let step = Commit {
-                execution: Some(contract::next(&x)),
-                history: contract::events(round + 2..=round + 2),
-                new_outbox: vec![contract::effect("race", "e")],
-                ..Commit::default()
-            };
-            let barrier = Arc::new(Barrier::new(2));
-            let racers: Vec<_> = [a.clone(), b.clone()]
-                .into_iter()
-                .map(|s| {
-                    let (step, barrier) = (step.clone(), barrier.clone());
-                    std::thread::spawn(move || {
-                        barrier.wait();
-                        s.commit(&[step])
-                    })
-                })
-                .collect();
-            let mut results: Vec<_> = racers.into_iter().map(|t| t.join().unwrap()).collect();
-            results.sort_by_key(|r| r.is_err());
-            let conflict = Err(Error::Conflict { arn: x.arn.clone() });
-            assert_eq!(results, [Ok(()), conflict], "round {round}");
-            x = contract::next(&x);
-        }
-        assert_eq!(b.execution(&x.arn).unwrap(), Some(x.clone()));
-        assert_eq!(a.history(&x.arn, 0, 0).unwrap().len(), 21);
-        assert_eq!(
-            a.claim_outbox(0, 10, 100, "p1", Scope::ALL).unwrap().len(),
-            20
-        );
+        contract::two_stores_one_commit_wins(a, b);
     }
 
     #[test]
