@@ -254,11 +254,21 @@ fn concurrent_rate() -> f64 {
     for _ in 0..200 {
         start(&mut c, &machine);
     }
+    let elapsed = start_concurrently(std::slice::from_ref(&server.addr), &machine, per_connection);
+    let total = 200 + CONNECTIONS * per_connection;
+    let succeeded = count(&mut c, &machine, "SUCCEEDED");
+    assert_eq!(succeeded, total, "every execution SUCCEEDED");
+    (CONNECTIONS * per_connection) as f64 / elapsed.as_secs_f64()
+}
+
+/// `CONNECTIONS` clients, spread over `addrs`, each starting `per_connection` executions of
+/// `machine`; how long they took.
+fn start_concurrently(addrs: &[String], machine: &str, per_connection: usize) -> Duration {
     let t = Instant::now();
     let threads: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
-            let addr = server.addr.clone();
-            let machine = machine.clone();
+        .map(|k| {
+            let addr = addrs[k % addrs.len()].clone();
+            let machine = machine.to_string();
             std::thread::spawn(move || {
                 let mut c = Client::connect(&addr).expect("connects");
                 for _ in 0..per_connection {
@@ -270,11 +280,7 @@ fn concurrent_rate() -> f64 {
     for th in threads {
         th.join().expect("a client thread");
     }
-    let elapsed = t.elapsed();
-    let total = 200 + CONNECTIONS * per_connection;
-    let succeeded = count(&mut c, &machine, "SUCCEEDED");
-    assert_eq!(succeeded, total, "every execution SUCCEEDED");
-    (CONNECTIONS * per_connection) as f64 / elapsed.as_secs_f64()
+    t.elapsed()
 }
 
 /// Executions of `machine` with `status`, through ListExecutions pages.
@@ -395,23 +401,8 @@ fn nodes_rate(nodes: usize) -> Option<f64> {
     let mut c = servers[0].client();
     let machine = create_machine(&mut c, "ThreePass", &three_pass());
     let per_connection = executions() / 4 / CONNECTIONS;
-    let t = Instant::now();
-    let threads: Vec<_> = (0..CONNECTIONS)
-        .map(|k| {
-            let addr = servers[k % nodes].addr.clone();
-            let machine = machine.clone();
-            std::thread::spawn(move || {
-                let mut c = Client::connect(&addr).expect("connects");
-                for _ in 0..per_connection {
-                    start(&mut c, &machine);
-                }
-            })
-        })
-        .collect();
-    for th in threads {
-        th.join().expect("a client thread");
-    }
-    let elapsed = t.elapsed();
+    let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+    let elapsed = start_concurrently(&addrs, &machine, per_connection);
     let total = CONNECTIONS * per_connection;
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(&mut c, &machine, "SUCCEEDED") < total {

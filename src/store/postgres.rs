@@ -171,17 +171,10 @@ impl PostgresStore {
         params: pool::Params<'_>,
         row: fn(&Row) -> std::result::Result<T, Fail>,
     ) -> Result<Vec<T>> {
-        type Step<'a> = std::pin::Pin<
-            Box<
-                dyn std::future::Future<
-                        Output = std::result::Result<Vec<Row>, tokio_postgres::Error>,
-                    > + 'a,
-            >,
-        >;
         let db = self.connection()?;
         let claimed = block_on(async {
             db.prepare_all(&[sql]).await?;
-            let steps: Vec<Step<'_>> = vec![
+            let steps: Vec<batch::Step<'_>> = vec![
                 Box::pin(async {
                     db.batch("BEGIN; SET LOCAL synchronous_commit TO off")
                         .await
@@ -191,11 +184,9 @@ impl PostgresStore {
                 // After a failed statement, COMMIT rolls back.
                 Box::pin(async { db.batch("COMMIT").await.map(|()| Vec::new()) }),
             ];
-            let mut results = batch::pipeline(steps).await.into_iter();
-            let (begun, claimed, committed) = (results.next(), results.next(), results.next());
-            let (Some(begun), Some(claimed), Some(committed)) = (begun, claimed, committed) else {
-                return Ok(Vec::new());
-            };
+            let mut answers = batch::pipeline(steps).await.into_iter();
+            let mut next = || answers.next().unwrap_or_else(|| Ok(Vec::new()));
+            let (begun, claimed, committed) = (next(), next(), next());
             begun?;
             let claimed = claimed?;
             committed?;

@@ -25,7 +25,9 @@ use crate::store::{
     WorkflowWrite,
 };
 
-type Step<'a> = Pin<Box<dyn Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + 'a>>;
+/// One statement of a pipeline, with its rows.
+pub(super) type Step<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + 'a>>;
 
 const UPDATE_EXECUTIONS: &str =
     "UPDATE executions e SET name = n.name, machine_arn = n.machine_arn,
