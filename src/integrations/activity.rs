@@ -35,8 +35,8 @@ impl Handler for Activities {
             group_id: None,
             deduplication_id: None,
         };
-        Some(match self.store.send_message(&message) {
-            Ok(Some(_)) => Reply::Pending(serde_json::Value::Null),
+        Some(match self.store.send_message_unflushed(&message) {
+            Ok(Some(_)) => Reply::Scheduled,
             Ok(None) => {
                 Reply::NotRunnable(format!("The activity {} does not exist.", inv.resource.arn))
             }

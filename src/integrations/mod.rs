@@ -28,6 +28,10 @@ pub enum Reply {
     /// The resource accepted the task (its response is `TaskSubmitted`'s output); the result
     /// arrives later through the task token.
     Pending(Value),
+    /// The task waits for a worker to take it (an activity): the result arrives later through
+    /// the task token, and there is nothing to record meanwhile (the task was submitted when
+    /// it was scheduled).
+    Scheduled,
     /// The task cannot run at all (configuration problem): fails the execution.
     NotRunnable(String),
 }

@@ -44,6 +44,10 @@ pub struct Asl {
     routers: HashMap<String, Router>,
     /// Told when a commit leaves work for the drive loop.
     pub(super) wake: Arc<Wake>,
+    /// Executions' rows the runtime read along with a callback's token or claimed effects:
+    /// the next `apply` or `deliver` starts from them instead of reading them again (a commit
+    /// since is a `Conflict`, retried from a fresh read).
+    pub(super) prefetched: HashMap<String, ExecutionRecord>,
 }
 
 impl Asl {
@@ -54,6 +58,7 @@ impl Asl {
             machines: HashMap::new(),
             routers: HashMap::new(),
             wake,
+            prefetched: HashMap::new(),
         }
     }
 
@@ -126,11 +131,14 @@ impl Asl {
     /// Loads the execution, applies `event`, and commits with `cleanup`; reloads and retries when
     /// another process committed in between.
     fn apply(&mut self, arn: &str, event: Event, guard: Guard, cleanup: Commit) -> Result<()> {
+        let mut prefetched = self.prefetched.remove(arn);
+        self.prefetched.clear();
         loop {
-            let record = self
-                .store
-                .execution(arn)?
-                .ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
+            let record = match prefetched.take() {
+                Some(r) => Some(r),
+                None => self.store.execution(arn)?,
+            };
+            let record = record.ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
             let mut commit = cleanup.clone();
             if record.status == ExecutionStatus::Running {
                 let machine = self.machine(&record.definition)?;
@@ -193,22 +201,21 @@ impl Asl {
     /// Group commit: applies each event to its execution (chaining several events of one
     /// execution) and commits everything in one transaction. When another process got in
     /// between, falls back to applying them one by one.
-    fn apply_batch(&mut self, work: Vec<(String, Option<Event>, Commit)>) -> Result<()> {
-        let mut current: HashMap<String, Option<(ExecutionRecord, Execution)>> = HashMap::new();
-        // The executions the batch steps, read at once.
-        let mut wanted: Vec<&str> = work
+    /// `known`: rows of executions the caller has read already (the batch reads the others).
+    fn apply_batch(
+        &mut self,
+        work: Vec<(String, Option<Event>, Commit)>,
+        mut known: HashMap<String, ExecutionRecord>,
+    ) -> Result<()> {
+        let wanted: Vec<&str> = work
             .iter()
-            .filter(|(_, event, _)| event.is_some())
+            .filter(|(arn, event, _)| event.is_some() && !known.contains_key(arn))
             .map(|(arn, _, _)| arn.as_str())
             .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        if wanted.len() > 1 {
-            for record in self.store.executions(&wanted)? {
-                let arn = record.arn.clone();
-                let loaded = running(record)?;
-                current.insert(arn, loaded);
-            }
+        known.extend(self.read_executions(&wanted)?);
+        let mut current: HashMap<String, Option<(ExecutionRecord, Execution)>> = HashMap::new();
+        for (arn, record) in known {
+            current.insert(arn, running(record)?);
         }
         let mut commits = Vec::with_capacity(work.len());
         for (arn, event, cleanup) in &work {
@@ -250,6 +257,20 @@ impl Asl {
         }
     }
 
+    /// The rows of `arns` (duplicates allowed), read at once; executions that do not exist are
+    /// left out.
+    fn read_executions(&self, arns: &[&str]) -> Result<HashMap<String, ExecutionRecord>> {
+        let mut arns = arns.to_vec();
+        arns.sort_unstable();
+        arns.dedup();
+        let records = match arns.as_slice() {
+            [] => Vec::new(),
+            [one] => self.store.execution(one)?.into_iter().collect(),
+            many => self.store.executions(many)?,
+        };
+        Ok(records.into_iter().map(|r| (r.arn.clone(), r)).collect())
+    }
+
     /// The execution and its engine state, when it is still running.
     fn load_running(&mut self, arn: &str) -> Result<Option<(ExecutionRecord, Execution)>> {
         match self.store.execution(arn)? {
@@ -260,11 +281,16 @@ impl Asl {
 
     /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
     /// e.g. the execution has ended).
-    fn perform(&mut self, record: &OutboxRecord) -> Result<Option<Event>> {
+    /// `execution`: its execution's row, when the caller read it.
+    fn perform(
+        &mut self,
+        record: &OutboxRecord,
+        execution: Option<&ExecutionRecord>,
+    ) -> Result<Option<Event>> {
         let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
             return Ok(None);
         };
-        let Some(router) = self.router(&record.execution_arn)? else {
+        let Some(router) = self.router(&record.execution_arn, execution)? else {
             return Ok(None);
         };
         let reply = router.invoke(&inv);
@@ -274,20 +300,36 @@ impl Asl {
             Reply::Failed { error, cause } => Event::TaskFailed { task, error, cause },
             Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
             Reply::Pending(output) => Event::TaskSubmitted { task, output },
+            // The execution does not change: the commit that marks the effect done leaves its
+            // row alone, so the worker's `ActivityStarted` need not wait for it.
+            Reply::Scheduled => return Ok(None),
         };
         Ok(Some(event))
     }
 
     /// The handlers of an execution (`None` when it has ended: nothing to invoke any more).
-    fn router(&mut self, arn: &str) -> Result<Option<&mut Router>> {
+    /// `execution`: its row, when the caller read it.
+    fn router(
+        &mut self,
+        arn: &str,
+        execution: Option<&ExecutionRecord>,
+    ) -> Result<Option<&mut Router>> {
         if self.routers.contains_key(arn) {
             return Ok(self.routers.get_mut(arn));
         }
         if self.routers.len() >= MAX_CACHED_ROUTERS {
             self.routers.clear();
         }
-        let Some(record) = self.store.execution(arn)? else {
-            return Ok(None);
+        let read;
+        let record = match execution {
+            Some(r) => r,
+            None => match self.store.execution(arn)? {
+                Some(r) => {
+                    read = r;
+                    &read
+                }
+                None => return Ok(None),
+            },
         };
         if record.status != ExecutionStatus::Running {
             return Ok(None);
@@ -332,20 +374,29 @@ impl decider::Decider for Asl {
                 )
             })
             .collect();
-        self.apply_batch(work)
+        self.apply_batch(work, HashMap::new())
     }
 
     fn deliver(&mut self, entries: &[OutboxRecord]) -> Result<()> {
+        // Their executions, read once: the handlers are built from them, and the steps that
+        // report the outcomes start from them (a commit in between is a `Conflict`, retried).
+        let mut known = std::mem::take(&mut self.prefetched);
+        let missing: Vec<&str> = entries
+            .iter()
+            .map(|e| e.execution_arn.as_str())
+            .filter(|arn| !known.contains_key(*arn))
+            .collect();
+        known.extend(self.read_executions(&missing)?);
         let mut work = Vec::with_capacity(entries.len());
         for record in entries {
             let done = Commit {
                 done_outbox: vec![record.id],
                 ..Commit::default()
             };
-            let event = self.perform(record)?;
+            let event = self.perform(record, known.get(&record.execution_arn))?;
             work.push((record.execution_arn.clone(), event, done));
         }
-        self.apply_batch(work)
+        self.apply_batch(work, known)
     }
 
     fn answer(&mut self, token: &TokenRecord, outcome: CallbackOutcome) -> Result<()> {

@@ -150,8 +150,10 @@ impl Durable {
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;
         loop {
-            // Effects are performed even when timers cannot be fired (and the other way round).
-            let (fired, delivered) = (self.fire_timers(), self.deliver());
+            // Effects are performed even when timers cannot be fired (and the other way round);
+            // effects first, as the work a callback or a start just committed is waiting there.
+            let delivered = self.deliver();
+            let fired = self.fire_timers();
             let n = fired? + delivered?;
             if n == 0 {
                 return Ok(total);
@@ -206,18 +208,24 @@ impl Durable {
 
     fn deliver(&mut self) -> Result<usize> {
         let now = self.lease_now();
-        let claimed = self
-            .store
-            .claim_outbox(now, LEASE_MS, BATCH, &self.owner, self.scope())?;
+        let (claimed, executions) = self.store.claim_outbox_with_executions(
+            now,
+            LEASE_MS,
+            BATCH,
+            &self.owner,
+            self.scope(),
+        )?;
         if claimed.is_empty() {
             return Ok(0);
         }
+        self.asl.prefetched = executions.into_iter().map(|r| (r.arn.clone(), r)).collect();
         let renewer = self
             .renewer
             .take()
             .unwrap_or_else(|| Renewer::start(self.store.clone(), self.owner.clone()));
         let held = renewer.hold(claimed.iter().map(|o| o.id).collect());
         let delivered = self.hand_out(&claimed, |o| o.decider, |d, share| d.deliver(share));
+        self.asl.prefetched.clear();
         drop(held);
         self.renewer = Some(renewer);
         delivered?;
@@ -261,13 +269,17 @@ impl Durable {
 
     /// Applies a callback to the task `record` names, whichever decider's it is.
     fn callback(&mut self, record: &TokenRecord, outcome: CallbackOutcome) -> Result<()> {
-        self.decider(record.decider)?.answer(record, outcome)
+        let answered = self.decider(record.decider)?.answer(record, outcome);
+        self.asl.prefetched.clear();
+        answered
     }
 
     /// `SendTaskHeartbeat`.
     pub fn send_task_heartbeat(&mut self, token: &str) -> Result<()> {
         let record = self.open_token(token)?;
-        self.decider(record.decider)?.heartbeat(&record)
+        let beaten = self.decider(record.decider)?.heartbeat(&record);
+        self.asl.prefetched.clear();
+        beaten
     }
 
     /// A worker took the activity task of `token` (`GetActivityTask`): records `ActivityStarted`.
@@ -282,20 +294,25 @@ impl Durable {
         self.asl.stop(arn, error, cause)
     }
 
-    fn open_token(&self, token: &str) -> Result<TokenRecord> {
+    fn open_token(&mut self, token: &str) -> Result<TokenRecord> {
         if !well_formed(token) {
             return Err(Error::Callback {
                 code: "InvalidToken",
                 message: "Invalid Token: 'Invalid token'".into(),
             });
         }
-        let record = self.store.token(token)?.ok_or_else(|| Error::Callback {
-            code: "TaskDoesNotExist",
-            message: "Task Does Not Exist: no task was scheduled with this token".into(),
-        })?;
+        let (record, execution) =
+            self.store
+                .token_with_execution(token)?
+                .ok_or_else(|| Error::Callback {
+                    code: "TaskDoesNotExist",
+                    message: "Task Does Not Exist: no task was scheduled with this token".into(),
+                })?;
         if !record.open {
             return Err(timed_out());
         }
+        // The step the callback makes starts from this row (a commit since is a `Conflict`).
+        self.asl.prefetched = execution.map(|r| (r.arn.clone(), r)).into_iter().collect();
         Ok(record)
     }
 }

@@ -85,6 +85,7 @@ impl Driver {
                             self.events.push_back(Event::TaskSubmitted { task, output });
                             self.pending.push((task, inv.state_name.clone()));
                         }
+                        Reply::Scheduled => self.pending.push((task, inv.state_name.clone())),
                     }
                 }
                 Effect::CancelTask { task } => self.pending.retain(|(t, _)| *t != task),

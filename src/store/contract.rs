@@ -47,6 +47,7 @@ macro_rules! contract_tests {
             queue_change_visibility,
             queue_delayed_messages,
             queue_standard_order,
+            queue_take_removes_what_it_gives,
             fifo_groups_in_order_one_in_flight,
             fifo_message_not_yet_visible_holds_back_its_group,
             fifo_deduplication,

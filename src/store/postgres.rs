@@ -14,11 +14,13 @@
 
 mod batch;
 mod conductor;
+mod known_queues;
 mod migrations;
 mod pool;
 mod queue;
 mod registry;
 pub mod schema;
+mod statistics;
 mod tls;
 mod watch;
 
@@ -37,11 +39,18 @@ use pool::{Checkout, Db, Pool, block_on};
 const CHOOSE_ANOTHER: &str = "pass --db postgres://USER@HOST:PORT/DATABASE or set STEPWISE_DB";
 /// How often a transaction PostgreSQL aborted as a deadlock or serialization failure is tried.
 const ATTEMPTS: usize = 5;
+const BEGIN: &str = "BEGIN";
+/// A transaction whose commit does not wait for its WAL flush (`unflushed_write`, claims).
+const BEGIN_UNFLUSHED: &str = "BEGIN; SET LOCAL synchronous_commit TO off";
 
 pub struct PostgresStore {
     pool: Pool,
     /// The database as error messages name it (the URL without its password).
     shown: String,
+    /// Settings of queues read recently (`known_queues.rs`).
+    queues: known_queues::KnownQueues,
+    /// When to analyze the tables while the database is young (`statistics.rs`).
+    young: statistics::Young,
 }
 
 /// Why a transaction failed: a store answer, or PostgreSQL trouble to describe.
@@ -76,7 +85,12 @@ impl PostgresStore {
                 "cannot start the PostgreSQL client for {shown}: {e}"
             ))
         })?;
-        let store = PostgresStore { pool, shown };
+        let store = PostgresStore {
+            pool,
+            shown,
+            queues: Default::default(),
+            young: Default::default(),
+        };
         let db = store.connection()?;
         block_on(migrations::migrate(&db)).map_err(|e| match e {
             migrations::Failure::Sql(e) => store.error(&e),
@@ -123,16 +137,34 @@ impl PostgresStore {
     /// aborted as a deadlock or serialization failure runs again. Its commit notifies the
     /// other nodes (`watch.rs`).
     fn write<T>(&self, f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>) -> Result<T> {
-        self.transaction(watch::NOTIFY_AND_COMMIT, f)
+        self.write_telling(true, f)
     }
 
-    /// `write` for a transaction that leaves no work for anyone (a receive): no notification.
-    fn quiet_write<T>(&self, f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>) -> Result<T> {
-        self.transaction("COMMIT", f)
+    /// `write`; `notify`: whether it leaves work for other nodes (their drivers and long polls
+    /// run a round for every notification, so writes that leave none stay quiet).
+    fn write_telling<T>(
+        &self,
+        notify: bool,
+        f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>,
+    ) -> Result<T> {
+        self.transaction(BEGIN, commit_telling(notify), f)
+    }
+
+    /// `write` whose commit does not wait for its WAL flush: for a transaction whose loss in a
+    /// server crash only repeats work that is at least once anyway (a receive, an effect's send
+    /// before the commit that marks it done). The next flushed commit of any connection makes
+    /// it durable too: PostgreSQL's WAL is one sequence. `notify`: whether it leaves work.
+    fn unflushed_write<T>(
+        &self,
+        notify: bool,
+        f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>,
+    ) -> Result<T> {
+        self.transaction(BEGIN_UNFLUSHED, commit_telling(notify), f)
     }
 
     fn transaction<T>(
         &self,
+        begin: &str,
         commit: &str,
         f: impl AsyncFn(&Db) -> std::result::Result<T, Fail>,
     ) -> Result<T> {
@@ -141,13 +173,14 @@ impl PostgresStore {
         loop {
             attempt += 1;
             let out = block_on(async {
-                db.batch("BEGIN").await?;
-                let done = async {
+                // `BEGIN` goes out in one pipeline with the transaction's first statements
+                // (the server runs them in order): one round trip fewer per transaction.
+                let (begun, done) = tokio::join!(db.batch(begin), async {
                     let v = f(&db).await?;
                     db.batch(commit).await?;
-                    Ok(v)
-                };
-                let out = done.await;
+                    Ok::<T, Fail>(v)
+                });
+                let out = begun.map_err(Fail::from).and(done);
                 if out.is_err() {
                     // Also after a failed COMMIT: the connection must leave the transaction.
                     let _ = db.batch("ROLLBACK").await;
@@ -171,28 +204,52 @@ impl PostgresStore {
         params: pool::Params<'_>,
         row: fn(&Row) -> std::result::Result<T, Fail>,
     ) -> Result<Vec<T>> {
+        let mut answers = self.pipeline(BEGIN_UNFLUSHED, &[(sql, params)])?;
+        rows(answers.pop().unwrap_or_default(), row).map_err(|e| self.fail(e))
+    }
+
+    /// `statements` in one transaction sent as one pipeline, `begin` (`BEGIN`, or
+    /// `BEGIN_UNFLUSHED`: see `unflushed_write`) to `COMMIT`: one round trip, for statements
+    /// that need no check in between. A failed statement makes the `COMMIT` roll everything
+    /// back. Each statement's rows, in order.
+    fn pipeline(
+        &self,
+        begin: &'static str,
+        statements: &[(&'static str, pool::Params<'_>)],
+    ) -> Result<Vec<Vec<Row>>> {
         let db = self.connection()?;
-        let claimed = block_on(async {
-            db.prepare_all(&[sql]).await?;
-            let steps: Vec<batch::Step<'_>> = vec![
-                Box::pin(async {
-                    db.batch("BEGIN; SET LOCAL synchronous_commit TO off")
-                        .await
-                        .map(|()| Vec::new())
-                }),
-                Box::pin(db.query(sql, params)),
-                // After a failed statement, COMMIT rolls back.
-                Box::pin(async { db.batch("COMMIT").await.map(|()| Vec::new()) }),
-            ];
-            let mut answers = batch::pipeline(steps).await.into_iter();
-            let mut next = || answers.next().unwrap_or_else(|| Ok(Vec::new()));
-            let (begun, claimed, committed) = (next(), next(), next());
-            begun?;
-            let claimed = claimed?;
+        let answers = block_on(async {
+            let sqls: Vec<&'static str> = statements.iter().map(|(sql, _)| *sql).collect();
+            db.prepare_all(&sqls).await?;
+            let mut steps: Vec<batch::Step<'_>> = Vec::with_capacity(statements.len() + 2);
+            steps.push(Box::pin(async {
+                db.batch(begin).await.map(|()| Vec::new())
+            }));
+            for (sql, params) in statements {
+                steps.push(Box::pin(db.query(sql, params)));
+            }
+            steps.push(Box::pin(async {
+                db.batch("COMMIT").await.map(|()| Vec::new())
+            }));
+            let mut answers = batch::pipeline(steps).await;
+            let committed = answers.pop().unwrap_or_else(|| Ok(Vec::new()));
+            let mut rows = Vec::with_capacity(statements.len());
+            for answer in answers {
+                rows.push(answer?);
+            }
             committed?;
-            rows(claimed, row)
+            rows.remove(0); // BEGIN's
+            Ok::<_, Fail>(rows)
         });
-        claimed.map_err(|e| self.fail(e))
+        answers.map_err(|e| self.fail(e))
+    }
+
+    /// After each commit: analyzes the tables at the moments `statistics.rs` names. Trouble
+    /// doing so is not the commit's: autovacuum will do it later.
+    fn committed(&self) {
+        if self.young.committed() {
+            let _ = self.read(async |db| Ok::<_, Fail>(db.batch(statistics::ANALYZE).await?));
+        }
     }
 
     fn fail(&self, e: Fail) -> Error {
@@ -311,23 +368,68 @@ fn decider(name: String) -> Decider {
     Decider::parse(&name).unwrap_or_default()
 }
 
+/// The columns `execution_row` reads, in its order, each after `$prefix` (a table alias).
+macro_rules! execution_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "arn, ",
+            $prefix,
+            "name, ",
+            $prefix,
+            "machine_arn, ",
+            $prefix,
+            "machine_name, ",
+            $prefix,
+            "definition, ",
+            $prefix,
+            "status, ",
+            $prefix,
+            "input, ",
+            $prefix,
+            "output, ",
+            $prefix,
+            "error, ",
+            $prefix,
+            "cause, ",
+            $prefix,
+            "start_ms, ",
+            $prefix,
+            "stop_ms, ",
+            $prefix,
+            "state, ",
+            $prefix,
+            "config, ",
+            $prefix,
+            "version"
+        )
+    };
+}
+/// How many columns `outbox_row` reads.
+const OUTBOX_COLUMNS: usize = 7;
+
 fn execution_row(r: &Row) -> std::result::Result<ExecutionRecord, Fail> {
+    execution_row_at(r, 0)
+}
+
+/// The `execution_columns!` starting at column `at`.
+fn execution_row_at(r: &Row, at: usize) -> std::result::Result<ExecutionRecord, Fail> {
     Ok(ExecutionRecord {
-        arn: r.try_get(0)?,
-        name: r.try_get(1)?,
-        machine_arn: r.try_get(2)?,
-        machine_name: r.try_get(3)?,
-        definition: r.try_get(4)?,
-        status: status(r.try_get(5)?)?,
-        input: r.try_get(6)?,
-        output: r.try_get(7)?,
-        error: r.try_get(8)?,
-        cause: r.try_get(9)?,
-        start_ms: r.try_get(10)?,
-        stop_ms: r.try_get(11)?,
-        state: r.try_get(12)?,
-        config: r.try_get(13)?,
-        version: r.try_get(14)?,
+        arn: r.try_get(at)?,
+        name: r.try_get(at + 1)?,
+        machine_arn: r.try_get(at + 2)?,
+        machine_name: r.try_get(at + 3)?,
+        definition: r.try_get(at + 4)?,
+        status: status(r.try_get(at + 5)?)?,
+        input: r.try_get(at + 6)?,
+        output: r.try_get(at + 7)?,
+        error: r.try_get(at + 8)?,
+        cause: r.try_get(at + 9)?,
+        start_ms: r.try_get(at + 10)?,
+        stop_ms: r.try_get(at + 11)?,
+        state: r.try_get(at + 12)?,
+        config: r.try_get(at + 13)?,
+        version: r.try_get(at + 14)?,
     })
 }
 
@@ -385,14 +487,16 @@ fn rows<T>(
 impl ExecutionStore for PostgresStore {
     fn create_execution(&self, record: &ExecutionRecord, first: &Commit) -> Result<()> {
         let rows = Batch::first(&record.arn, first)?;
-        self.write(async |db| {
+        self.write_telling(leaves_work(std::slice::from_ref(first)), async |db| {
             if insert_execution(db, record).await? == 0 {
                 return Err(Fail::Store(Error::AlreadyExists {
                     arn: record.arn.clone(),
                 }));
             }
             rows.apply(db).await
-        })
+        })?;
+        self.committed();
+        Ok(())
     }
 
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
@@ -509,8 +613,28 @@ impl ExecutionStore for PostgresStore {
             return Err(history_without_execution());
         }
         let batch = Batch::of(commits)?;
-        self.write(async |db| batch.apply(db).await)
+        self.write_telling(leaves_work(commits), async |db| batch.apply(db).await)?;
+        self.committed();
+        Ok(())
     }
+}
+
+/// How a write transaction ends: with `pg_notify` when it leaves work for other nodes.
+fn commit_telling(notify: bool) -> &'static str {
+    if notify {
+        watch::NOTIFY_AND_COMMIT
+    } else {
+        "COMMIT"
+    }
+}
+
+/// Whether commits leave work for a driver: an effect to perform or a timer to fire. Only
+/// those wake the other nodes; a step that records history, closes tokens or finishes its
+/// effects leaves them nothing to do (as `runtime::asl` wakes its own driver).
+fn leaves_work(commits: &[Commit]) -> bool {
+    commits
+        .iter()
+        .any(|c| !c.new_outbox.is_empty() || !c.new_timers.is_empty())
 }
 
 /// Inserts the row unless the ARN exists; returns how many rows were inserted.
@@ -555,6 +679,45 @@ impl TokenStore for PostgresStore {
             .as_ref()
             .map(token_row)
             .transpose()
+        })
+    }
+
+    fn token_with_execution(
+        &self,
+        token: &str,
+    ) -> Result<Option<(TokenRecord, Option<ExecutionRecord>)>> {
+        self.read(async |db| {
+            let Some(row) = db
+                .query_opt(
+                    concat!(
+                        "SELECT ",
+                        execution_columns!("e."),
+                        ", t.token, t.execution_arn, t.task, t.state_name, t.open, t.created_ms,
+                           t.decider
+                         FROM tokens t LEFT JOIN executions e ON e.arn = t.execution_arn
+                         WHERE t.token = $1"
+                    ),
+                    &[&token],
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let token = TokenRecord {
+                token: row.try_get(15)?,
+                execution_arn: row.try_get(16)?,
+                task: row.try_get::<_, i64>(17)? as u64,
+                state_name: row.try_get(18)?,
+                open: row.try_get(19)?,
+                created_ms: row.try_get(20)?,
+                decider: decider(row.try_get(21)?),
+            };
+            let found: Option<String> = row.try_get(0)?;
+            let execution = match found {
+                Some(_) => Some(execution_row(&row)?),
+                None => None,
+            };
+            Ok(Some((token, execution)))
         })
     }
 
@@ -660,15 +823,39 @@ impl Outbox for PostgresStore {
         owner: &str,
         scope: Scope<'_>,
     ) -> Result<Vec<OutboxRecord>> {
+        let (claimed, _) =
+            self.claim_outbox_with_executions(now_ms, lease_ms, max, owner, scope)?;
+        Ok(claimed)
+    }
+
+    /// One statement: the inner select skips rows another node is claiming, so concurrent
+    /// claims never wait for each other and never take the same entry; the executions come
+    /// along.
+    fn claim_outbox_with_executions(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        max: usize,
+        owner: &str,
+        scope: Scope<'_>,
+    ) -> Result<(Vec<OutboxRecord>, Vec<ExecutionRecord>)> {
         let until = now_ms.saturating_add(lease_ms);
         let decider = scope.decider.map(Decider::as_str);
-        let mut claimed = self.claim(
-            "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1, lease_owner = $4
-             WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= $2
-                            AND ($5::text IS NULL OR decider = $5)
-                            AND ($6::text IS NULL OR execution_arn = $6)
-                          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-             RETURNING id, execution_arn, payload, lease_until_ms, attempts, lease_owner, decider",
+        let claimed = self.claim(
+            concat!(
+                "WITH c AS (
+                   UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1, lease_owner = $4
+                   WHERE id IN (SELECT id FROM outbox WHERE lease_until_ms <= $2
+                                  AND ($5::text IS NULL OR decider = $5)
+                                  AND ($6::text IS NULL OR execution_arn = $6)
+                                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                   RETURNING id, execution_arn, payload, lease_until_ms, attempts, lease_owner,
+                             decider)
+                 SELECT c.id, c.execution_arn, c.payload, c.lease_until_ms, c.attempts,
+                        c.lease_owner, c.decider, ",
+                execution_columns!("e."),
+                " FROM c LEFT JOIN executions e ON e.arn = c.execution_arn"
+            ),
             &[
                 &until,
                 &now_ms,
@@ -677,10 +864,24 @@ impl Outbox for PostgresStore {
                 &decider,
                 &scope.execution,
             ],
-            outbox_row,
+            |r| {
+                let execution = match r.try_get::<_, Option<String>>(OUTBOX_COLUMNS)? {
+                    Some(_) => Some(execution_row_at(r, OUTBOX_COLUMNS)?),
+                    None => None,
+                };
+                Ok((outbox_row(r)?, execution))
+            },
         )?;
-        claimed.sort_by_key(|o| o.id);
-        Ok(claimed)
+        let (mut entries, mut executions): (Vec<OutboxRecord>, Vec<ExecutionRecord>) =
+            (Vec::new(), Vec::new());
+        for (entry, execution) in claimed {
+            entries.push(entry);
+            executions.extend(execution);
+        }
+        entries.sort_by_key(|o| o.id);
+        executions.sort_by(|a, b| a.arn.cmp(&b.arn));
+        executions.dedup_by(|a, b| a.arn == b.arn);
+        Ok((entries, executions))
     }
 
     fn release_leases(&self, dead: &dyn Fn(&str) -> bool) -> Result<usize> {

@@ -94,6 +94,30 @@ pub trait QueueStore {
     ) -> Result<Vec<MessageRecord>>;
     /// Deletes the message the receipt handle was issued for; false when it is unknown.
     fn delete_message(&self, queue: &str, receipt_handle: &str) -> Result<bool>;
+    /// Receives one message and deletes it: a task that goes to exactly one taker (an activity
+    /// task for `GetActivityTask`). The removal may reach the disk only with the caller's next
+    /// durable write (PostgreSQL commits it without waiting for its WAL flush): a database
+    /// crash before that hands the message out again, as SQS may after a delete.
+    fn take_message(&self, queue: &str, now_ms: i64) -> Result<Option<MessageRecord>> {
+        let Some(m) = self
+            .receive_messages(queue, 1, 60_000, now_ms)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        if let Some(h) = &m.receipt_handle {
+            self.delete_message(queue, h)?;
+        }
+        Ok(Some(m))
+    }
+    /// `send_message` for an effect the outbox performs: durable with the commit that marks the
+    /// effect done (PostgreSQL commits the send without waiting for its WAL flush, and that
+    /// later commit's flush covers it). Should the database crash before, the outbox entry is
+    /// still there and the effect is performed again — effects are at least once anyway.
+    fn send_message_unflushed(&self, message: &NewMessage) -> Result<Option<MessageRecord>> {
+        self.send_message(message)
+    }
     /// Makes the message visible at `now_ms + visibility_ms`; false when the handle is unknown.
     fn change_visibility(
         &self,

@@ -64,7 +64,9 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         timeout_timer,
         heartbeat_timer,
         heartbeat_seconds: heartbeat,
-        submitted: !has_token,
+        // An activity's task is submitted as it is scheduled: its answer can only come from a
+        // worker that took it, and nothing is recorded in between (no `TaskSubmitted`).
+        submitted: !has_token || matches!(t.resource.kind, ResourceKind::Activity { .. }),
         early: None,
     });
     let (retry_count, map_index, state) = (frame.retry_count, frame.map_index, frame.state);

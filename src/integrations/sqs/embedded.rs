@@ -1,4 +1,6 @@
-//! The embedded queue as an SQS backend: queues live in stepwise's own store.
+//! The embedded queue as an SQS backend: queues live in stepwise's own store. Its sends are
+//! effects performed from the outbox (`sqs:` tasks, Conductor events and task queues), so they
+//! use `send_message_unflushed`: the commit that marks the effect done makes them durable.
 
 use super::{Backend, SendRequest, Sent, SqsError, md5, queue_name};
 use crate::store::queue::{NewMessage, QueueStore, queue_delay_ms};
@@ -66,7 +68,7 @@ impl Embedded {
             group_id: r.group_id.clone(),
             deduplication_id: r.deduplication_id.clone(),
         };
-        match self.store.send_message(&message) {
+        match self.store.send_message_unflushed(&message) {
             Ok(Some(stored)) => Ok(Sent {
                 message_id: stored.id,
                 md5_of_body: md5::of_body(&r.body),

@@ -21,10 +21,36 @@ const BATCH: usize = 10;
 /// How long a received message stays invisible while its handlers run (Conductor: 60 s).
 pub const VISIBILITY_MS: i64 = 60_000;
 
+/// How long the listeners use the event handlers they read before reading them again: a
+/// handler registered through another node is listened to within this time (one registered
+/// here, at once).
+const HANDLERS_FRESH_MS: i64 = 1_000;
+
 impl Conductor {
+    /// The event handlers to listen for: read again when `HANDLERS_FRESH_MS` old, so a driver
+    /// round (one for every commit that leaves work) does not read them every time.
+    fn listening_handlers(&self) -> Result<Vec<EventHandler>, OpError> {
+        let now = self.clock.now_ms();
+        let mut listening = self.listening.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((read_ms, handlers)) = &*listening
+            && now >= *read_ms
+            && now - read_ms < HANDLERS_FRESH_MS
+        {
+            return Ok(handlers.clone());
+        }
+        let handlers = self.event_handlers()?;
+        *listening = Some((now, handlers.clone()));
+        Ok(handlers)
+    }
+
+    /// A handler was registered, changed or deleted here: the listeners read them again.
+    pub(super) fn handlers_changed(&self) {
+        *self.listening.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// One round over every active handler's queue; returns how many messages were handled.
     pub fn listen(&self) -> usize {
-        let handlers = match self.event_handlers() {
+        let handlers = match self.listening_handlers() {
             Ok(h) => h,
             Err(e) => {
                 eprintln!("stepwise: conductor: {e}");

@@ -155,6 +155,7 @@ impl Conductor {
             ))),
             _ => {
                 put(&*self.store, HANDLER, h.name.clone(), body, false)?;
+                self.handlers_changed();
                 Ok(h)
             }
         }
@@ -177,6 +178,7 @@ impl Conductor {
     }
 
     pub fn delete_event_handler(&self, name: &str) -> Result<(), OpError> {
+        self.handlers_changed();
         match self
             .store
             .delete_resource(HANDLER, name)

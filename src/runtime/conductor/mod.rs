@@ -64,6 +64,8 @@ pub struct Conductor {
     defs: Mutex<HashMap<String, Arc<WorkflowDef>>>,
     /// The last problem reported per queue.
     said: Mutex<HashMap<String, String>>,
+    /// The event handlers the listeners read last, and when (`listen.rs`).
+    pub(super) listening: Mutex<Option<(i64, Vec<crate::conductor::def::EventHandler>)>>,
     /// The stepwise binary, which runs JSON_JQ_TRANSFORM tasks in a child process.
     pub helper: Option<std::path::PathBuf>,
 }
@@ -78,6 +80,7 @@ impl Conductor {
             owner: crate::runtime::process::owner_id(),
             defs: Mutex::new(HashMap::new()),
             said: Mutex::new(HashMap::new()),
+            listening: Mutex::new(None),
             helper: None,
         }
     }

@@ -107,17 +107,10 @@ pub async fn get_task(app: Arc<App>, body: Body) -> Reply {
 fn take(app: &App, queue: &str, worker: Option<String>) -> Reply {
     loop {
         let now = app.now();
-        let Some(m) = app
-            .store
-            .receive_messages(queue, 1, 60_000, now)?
-            .into_iter()
-            .next()
-        else {
+        // Durable with `activity_started`'s commit below.
+        let Some(m) = app.store.take_message(queue, now)? else {
             return Ok(Value::Null);
         };
-        if let Some(h) = &m.receipt_handle {
-            app.store.delete_message(queue, h)?;
-        }
         let task: Value = serde_json::from_str(&m.body).map_err(ApiError::internal)?;
         let token = task["taskToken"].as_str().unwrap_or_default();
         match app.durable(|d| d.activity_started(token, worker.clone())) {

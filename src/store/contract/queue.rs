@@ -233,6 +233,45 @@ pub(crate) fn queue_standard_order(s: &dyn Store) {
     assert_eq!(ids(&receive(s, "q", 10, 200)), ["m2", "m3", "m1"]);
 }
 
+/// `take_message`: the message a receive would give, gone for good; on FIFO queues too.
+pub(crate) fn queue_take_removes_what_it_gives(s: &dyn Store) {
+    assert_eq!(s.take_message("missing", 0).unwrap(), None);
+    s.create_queue("q", "{}", 0).unwrap();
+    for (id, at) in [("m1", 0), ("m2", 10), ("m3", 500)] {
+        send(s, message("q", id, at));
+    }
+    let first = s
+        .take_message("q", 100)
+        .unwrap()
+        .expect("a visible message");
+    assert_eq!((first.id.as_str(), first.receive_count), ("m1", 1));
+    assert_eq!(first.body, "body of m1");
+    assert_eq!(
+        s.take_message("q", 100).unwrap().map(|m| m.id),
+        Some("m2".into())
+    );
+    assert_eq!(
+        s.take_message("q", 100).unwrap(),
+        None,
+        "m3 is not visible yet"
+    );
+    assert_eq!(s.queue_counts("q", 100).unwrap(), counts(0, 0, 1));
+    assert_eq!(ids(&receive(s, "q", 10, 1_000)), ["m3"]);
+    s.create_queue("q.fifo", FIFO, 0).unwrap();
+    for (id, group, at) in [("a1", "a", 1), ("a2", "a", 2)] {
+        send(s, grouped("q.fifo", id, group, at));
+    }
+    assert_eq!(
+        s.take_message("q.fifo", 100).unwrap().map(|m| m.id),
+        Some("a1".into())
+    );
+    assert_eq!(
+        s.take_message("q.fifo", 100).unwrap().map(|m| m.id),
+        Some("a2".into()),
+        "a taken message leaves nothing in flight in its group"
+    );
+}
+
 pub(crate) fn fifo_groups_in_order_one_in_flight(s: &dyn Store) {
     s.create_queue("q.fifo", FIFO, 0).unwrap();
     for (id, group, at) in [

@@ -11,9 +11,10 @@
 //! the nodes would have every long poll receive again, and wake them again.
 
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
-use super::pool::Db;
-use super::{Fail, PostgresStore, count, rows};
+use super::pool::{self, Db};
+use super::{BEGIN, BEGIN_UNFLUSHED, Fail, PostgresStore, count, rows, watch};
 use crate::store::Result;
 use crate::store::queue::{
     DEDUPLICATION_WINDOW_MS, MessageRecord, NewMessage, QueueCounts, QueueRecord, QueueStore,
@@ -70,13 +71,6 @@ async fn settings(
     Ok(Some(Settings::of(&attributes)))
 }
 
-/// The visible messages that waited longest, then by send order, leaving out those another
-/// receive is taking.
-const STANDARD_CANDIDATES: &str = "SELECT sequence FROM messages
-     WHERE queue = $1 AND visible_at_ms <= $2
-     ORDER BY visible_at_ms, sequence LIMIT $3
-     FOR UPDATE SKIP LOCKED";
-
 /// In send order, leaving out a group while one of its messages is in flight, and from its first
 /// message not yet visible on. Only one receive of the queue runs (it holds the queue's row);
 /// the lock waits for a delete or visibility change of a candidate (never skips it: the group's
@@ -90,6 +84,28 @@ const FIFO_CANDIDATES: &str = "SELECT m.sequence FROM messages m
      ORDER BY m.sequence LIMIT $3
      FOR UPDATE";
 
+/// A standard receive in one statement: the visible messages that waited longest, then by send
+/// order, leaving out those another receive is taking, each taken as `TAKE` takes them with the
+/// handle at its position in `$4`; the last column is that position.
+const STANDARD_TAKE: &str = concat!(
+    "UPDATE messages m SET visible_at_ms = $5, receive_count = m.receive_count + 1,
+            first_receive_ms = coalesce(m.first_receive_ms, $2),
+            receipt_handle = ($4::text[])[c.n]
+     FROM (SELECT sequence AS chosen, row_number() OVER (ORDER BY visible_at_ms, sequence) AS n
+           FROM (SELECT sequence, visible_at_ms FROM messages
+                 WHERE queue = $1 AND visible_at_ms <= $2
+                 ORDER BY visible_at_ms, sequence LIMIT $3
+                 FOR UPDATE SKIP LOCKED) s) c
+     WHERE m.sequence = c.chosen
+     RETURNING ",
+    message_columns!(),
+    ", c.n"
+);
+
+const DELETE_BY_HANDLE: &str = "DELETE FROM messages WHERE receipt_handle = $2 AND queue = $1";
+
+const DELETE_EXPIRED: &str = "DELETE FROM messages WHERE queue = $1 AND sent_ms <= $2";
+
 /// Takes the chosen messages (`$1`), each with its new handle (`$2`); the last column is the
 /// position in the choice.
 const TAKE: &str = concat!(
@@ -102,36 +118,66 @@ const TAKE: &str = concat!(
     ", c.n"
 );
 
-async fn receive(
+/// The statements of a receive from a standard queue, which need no answer in between (one
+/// pipeline): expired messages deleted, the take, and with `remove` (at most one message) the
+/// taken message deleted. `STANDARD_TAKE`'s answer is the second.
+fn standard_receive<R>(
+    queue: &str,
+    max: usize,
+    visibility_ms: i64,
+    now_ms: i64,
+    settings: &Settings,
+    remove: bool,
+    run: impl FnOnce(&[(&'static str, pool::Params<'_>)]) -> Result<R>,
+) -> Result<R> {
+    let handles = (0..max)
+        .map(|_| receipt_handle())
+        .collect::<Result<Vec<String>>>()?;
+    let (expired, limit) = (settings.expired_up_to(now_ms), count(max));
+    let until = now_ms.saturating_add(visibility_ms);
+    let expire: pool::Params<'_> = &[&queue, &expired];
+    let take: pool::Params<'_> = &[&queue, &now_ms, &limit, &handles, &until];
+    let first = handles.first().filter(|_| remove);
+    let delete: Vec<&(dyn ToSql + Sync)> = match &first {
+        Some(h) => vec![&queue, h],
+        None => Vec::new(),
+    };
+    let mut statements = vec![(DELETE_EXPIRED, expire), (STANDARD_TAKE, take)];
+    if first.is_some() {
+        statements.push((DELETE_BY_HANDLE, &delete));
+    }
+    run(&statements)
+}
+
+/// The received messages in the order they were chosen (their position is the last column).
+fn positioned(taken: Vec<Row>) -> std::result::Result<Vec<MessageRecord>, Fail> {
+    let mut received = Vec::with_capacity(taken.len());
+    for r in &taken {
+        let position: i64 = r.try_get(12)?;
+        received.push((position, message_row(r)?));
+    }
+    received.sort_by_key(|(position, _)| *position);
+    Ok(received.into_iter().map(|(_, m)| m).collect())
+}
+
+async fn receive_fifo(
     db: &Db,
     queue: &str,
     max: usize,
     visibility_ms: i64,
     now_ms: i64,
+    settings: &Settings,
 ) -> std::result::Result<Vec<MessageRecord>, Fail> {
-    let Some(settings) = settings(db, SETTINGS, queue).await? else {
-        return Ok(Vec::new());
-    };
-    if settings.fifo {
-        // Not `FOR UPDATE`: sends (`FOR KEY SHARE`) need not wait for receives.
-        db.query(
-            "SELECT 1 FROM queues WHERE name = $1 FOR NO KEY UPDATE",
-            &[&queue],
-        )
-        .await?;
-    }
-    db.execute(
-        "DELETE FROM messages WHERE queue = $1 AND sent_ms <= $2",
-        &[&queue, &settings.expired_up_to(now_ms)],
+    // Not `FOR UPDATE`: sends (`FOR KEY SHARE`) need not wait for receives.
+    db.query(
+        "SELECT 1 FROM queues WHERE name = $1 FOR NO KEY UPDATE",
+        &[&queue],
     )
     .await?;
-    let sql = if settings.fifo {
-        FIFO_CANDIDATES
-    } else {
-        STANDARD_CANDIDATES
-    };
+    db.execute(DELETE_EXPIRED, &[&queue, &settings.expired_up_to(now_ms)])
+        .await?;
     let chosen: Vec<i64> = db
-        .query(sql, &[&queue, &now_ms, &count(max)])
+        .query(FIFO_CANDIDATES, &[&queue, &now_ms, &count(max)])
         .await?
         .iter()
         .map(|r| r.try_get(0))
@@ -148,19 +194,34 @@ async fn receive(
     let taken = db
         .query(TAKE, &[&chosen, &handles, &until, &now_ms])
         .await?;
-    let mut received = Vec::with_capacity(taken.len());
-    for r in &taken {
-        let position: i64 = r.try_get(12)?;
-        received.push((position, message_row(r)?));
-    }
-    received.sort_by_key(|(position, _)| *position);
-    Ok(received.into_iter().map(|(_, m)| m).collect())
+    positioned(taken)
 }
 
-async fn send(db: &Db, m: &NewMessage) -> std::result::Result<Option<MessageRecord>, Fail> {
+/// A standard queue's send in one statement: nothing when the queue does not exist (its row is
+/// held `FOR KEY SHARE`, as `SETTINGS_KEY_SHARE` holds it).
+const SEND_STANDARD: &str = "INSERT INTO messages (queue, id, body, attributes, sent_ms,
+                                                   visible_at_ms, group_id, deduplication_id)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8
+     WHERE EXISTS (SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE)
+     RETURNING sequence";
+
+/// A send that reads the queue's settings first (FIFO queues, queues not known yet); also the
+/// settings, to remember.
+async fn send(
+    db: &Db,
+    m: &NewMessage,
+) -> std::result::Result<(Option<MessageRecord>, Option<Settings>), Fail> {
     let Some(settings) = settings(db, SETTINGS_KEY_SHARE, &m.queue).await? else {
-        return Ok(None);
+        return Ok((None, None));
     };
+    Ok((send_with(db, m, settings).await?, Some(settings)))
+}
+
+async fn send_with(
+    db: &Db,
+    m: &NewMessage,
+    settings: Settings,
+) -> std::result::Result<Option<MessageRecord>, Fail> {
     let key = settings.deduplication(m);
     let deduplication_id = match &key {
         Some((_, id)) => Some(id.clone()),
@@ -292,6 +353,98 @@ async fn move_message(
     Ok(moved > 0)
 }
 
+impl PostgresStore {
+    /// The queue's settings, from `known_queues` while fresh; `None`: no such queue.
+    fn queue_settings(&self, queue: &str, now_ms: i64) -> Result<Option<Settings>> {
+        if let Some(known) = self.queues.get(queue, now_ms) {
+            return Ok(Some(known));
+        }
+        let read = self.read(async |db| settings(db, SETTINGS, queue).await)?;
+        if let Some(s) = read {
+            self.queues.put(queue, s, now_ms);
+        }
+        Ok(read)
+    }
+
+    /// A send, telling the other nodes; `unflushed` (an effect's): without waiting for its WAL
+    /// flush.
+    fn send(&self, message: &NewMessage, unflushed: bool) -> Result<Option<MessageRecord>> {
+        let known = self.queues.get(&message.queue, message.sent_ms);
+        if known.is_some_and(|s| !s.fifo) {
+            // A standard queue's send: one pipeline, one round trip.
+            let m = message;
+            let begin = if unflushed { BEGIN_UNFLUSHED } else { BEGIN };
+            let insert: pool::Params<'_> = &[
+                &m.queue,
+                &m.id,
+                &m.body,
+                &m.attributes,
+                &m.sent_ms,
+                &m.visible_at_ms,
+                &m.group_id,
+                &m.deduplication_id,
+            ];
+            let answers = self.pipeline(begin, &[(SEND_STANDARD, insert), (watch::NOTIFY, &[])])?;
+            let sequence = match answers.first().and_then(|rows| rows.first()) {
+                Some(row) => row.try_get(0).map_err(|e| self.fail(Fail::Sql(e)))?,
+                None => {
+                    self.queues.forget(&m.queue);
+                    return Ok(None);
+                }
+            };
+            return Ok(Some(stored(m, m.deduplication_id.clone(), sequence)));
+        }
+        let send = async |db: &Db| send(db, message).await;
+        let (sent, read) = if unflushed {
+            self.unflushed_write(true, send)?
+        } else {
+            self.write(send)?
+        };
+        match (&sent, read) {
+            (_, Some(settings)) => self.queues.put(&message.queue, settings, message.sent_ms),
+            (None, None) => self.queues.forget(&message.queue),
+            (Some(_), None) => {}
+        }
+        Ok(sent)
+    }
+
+    /// A receive (with `remove`, of at most one message that is deleted at once). It commits
+    /// without waiting for its WAL flush: a receive lost in a server crash only makes its
+    /// messages visible again, and a removal is made durable by the caller's next commit.
+    fn receive(
+        &self,
+        queue: &str,
+        max: usize,
+        visibility_ms: i64,
+        now_ms: i64,
+        remove: bool,
+    ) -> Result<Vec<MessageRecord>> {
+        let Some(settings) = self.queue_settings(queue, now_ms)? else {
+            return Ok(Vec::new());
+        };
+        if !settings.fifo {
+            let mut answers = standard_receive(
+                queue,
+                max,
+                visibility_ms,
+                now_ms,
+                &settings,
+                remove,
+                |statements| self.pipeline(BEGIN_UNFLUSHED, statements),
+            )?;
+            return positioned(answers.swap_remove(1)).map_err(|e| self.fail(e));
+        }
+        self.unflushed_write(false, async |db| {
+            let taken = receive_fifo(db, queue, max, visibility_ms, now_ms, &settings).await?;
+            for m in taken.iter().filter(|_| remove) {
+                db.execute(DELETE_BY_HANDLE, &[&queue, &m.receipt_handle])
+                    .await?;
+            }
+            Ok(taken)
+        })
+    }
+}
+
 impl QueueStore for PostgresStore {
     fn create_queue(&self, name: &str, attributes: &str, now_ms: i64) -> Result<QueueRecord> {
         self.read(async |db| {
@@ -337,6 +490,7 @@ impl QueueStore for PostgresStore {
     }
 
     fn delete_queue(&self, name: &str) -> Result<bool> {
+        self.queues.forget(name);
         self.write(async |db| {
             // The queue's row first: a send that read it (`FOR KEY SHARE`) commits before, one
             // that did not yet finds no queue.
@@ -355,6 +509,7 @@ impl QueueStore for PostgresStore {
     }
 
     fn set_queue_attributes(&self, name: &str, attributes: &str) -> Result<bool> {
+        self.queues.forget(name);
         self.read(async |db| {
             let changed = db
                 .execute(
@@ -367,7 +522,7 @@ impl QueueStore for PostgresStore {
     }
 
     fn send_message(&self, message: &NewMessage) -> Result<Option<MessageRecord>> {
-        self.write(async |db| send(db, message).await)
+        self.send(message, false)
     }
 
     fn receive_messages(
@@ -380,16 +535,23 @@ impl QueueStore for PostgresStore {
         if max == 0 {
             return Ok(Vec::new());
         }
-        self.quiet_write(async |db| receive(db, queue, max, visibility_ms, now_ms).await)
+        self.receive(queue, max, visibility_ms, now_ms, false)
+    }
+
+    /// A receive that deletes what it took, in the same unflushed transaction.
+    fn take_message(&self, queue: &str, now_ms: i64) -> Result<Option<MessageRecord>> {
+        let taken = self.receive(queue, 1, 60_000, now_ms, true)?;
+        Ok(taken.into_iter().next())
+    }
+
+    fn send_message_unflushed(&self, message: &NewMessage) -> Result<Option<MessageRecord>> {
+        self.send(message, true)
     }
 
     fn delete_message(&self, queue: &str, receipt_handle: &str) -> Result<bool> {
         self.read(async |db| {
             let deleted = db
-                .execute(
-                    "DELETE FROM messages WHERE receipt_handle = $2 AND queue = $1",
-                    &[&queue, &receipt_handle],
-                )
+                .execute(DELETE_BY_HANDLE, &[&queue, &receipt_handle])
                 .await?;
             Ok(deleted > 0)
         })

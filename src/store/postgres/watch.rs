@@ -14,7 +14,9 @@ use super::{Fail, PostgresStore};
 use crate::store::{Changes, Result};
 
 const CHANNEL: &str = "stepwise";
-/// Ends every write transaction: one round trip for both.
+/// Tells the listening nodes, when its transaction commits.
+pub(super) const NOTIFY: &str = "SELECT pg_notify('stepwise', current_schema())";
+/// Ends a write transaction that leaves work: one round trip for both.
 pub(super) const NOTIFY_AND_COMMIT: &str = "SELECT pg_notify('stepwise', current_schema()); COMMIT";
 /// How long to wait before listening again after the connection was lost.
 const RECONNECT: Duration = Duration::from_secs(1);
