@@ -205,6 +205,24 @@ const SEND_STANDARD: &str = "INSERT INTO messages (queue, id, body, attributes, 
      WHERE EXISTS (SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE)
      RETURNING sequence";
 
+/// A message's columns in the order `INSERT INTO messages` names them, with the deduplication
+/// id it is stored under.
+fn message_values<'a>(
+    m: &'a NewMessage,
+    deduplication_id: &'a Option<String>,
+) -> [&'a (dyn ToSql + Sync); 8] {
+    [
+        &m.queue,
+        &m.id,
+        &m.body,
+        &m.attributes,
+        &m.sent_ms,
+        &m.visible_at_ms,
+        &m.group_id,
+        deduplication_id,
+    ]
+}
+
 /// A send that reads the queue's settings first (FIFO queues, queues not known yet); also the
 /// settings, to remember.
 async fn send(
@@ -241,16 +259,7 @@ async fn send_with(
             "INSERT INTO messages (queue, id, body, attributes, sent_ms, visible_at_ms, group_id,
                                    deduplication_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING sequence",
-            &[
-                &m.queue,
-                &m.id,
-                &m.body,
-                &m.attributes,
-                &m.sent_ms,
-                &m.visible_at_ms,
-                &m.group_id,
-                &deduplication_id,
-            ],
+            &message_values(m, &deduplication_id),
         )
         .await?
         .try_get(0)?;
@@ -374,16 +383,8 @@ impl PostgresStore {
             // A standard queue's send: one pipeline, one round trip.
             let m = message;
             let begin = if unflushed { BEGIN_UNFLUSHED } else { BEGIN };
-            let insert: pool::Params<'_> = &[
-                &m.queue,
-                &m.id,
-                &m.body,
-                &m.attributes,
-                &m.sent_ms,
-                &m.visible_at_ms,
-                &m.group_id,
-                &m.deduplication_id,
-            ];
+            let values = message_values(m, &m.deduplication_id);
+            let insert: pool::Params<'_> = &values;
             let answers = self.pipeline(begin, &[(SEND_STANDARD, insert), (watch::NOTIFY, &[])])?;
             let sequence = match answers.first().and_then(|rows| rows.first()) {
                 Some(row) => row.try_get(0).map_err(|e| self.fail(Fail::Sql(e)))?,
