@@ -25,8 +25,11 @@ pub mod worker;
 /// crash, `stepwise resume` redelivers the dead process's effects once this has passed.
 pub const LEASE_MS: i64 = 15_000;
 
-/// Timers or outbox entries handled per transaction (group commit).
-pub const BATCH: usize = 16;
+/// Timers or outbox entries claimed per round and committed in one transaction (group commit).
+/// 64: on PostgreSQL a round's claim, read and commit cost about as much for 16 steps as for 64
+/// (BENCHMARKS.md, issue 14). The claimed effects are performed one after another, so a slow
+/// one delays the others of its round (issue 15's effect workers take that on).
+pub const BATCH: usize = 64;
 
 /// A task token from fresh operating-system randomness (256 bits, URL-safe), for tasks whose
 /// decider draws no tokens of its own (Conductor's WAIT and HUMAN tasks).
