@@ -115,10 +115,14 @@ pub fn main(args: Args) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
+    let seed = match crate::runtime::seed() {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
     let done = crate::runtime::local::run(
         &prepared.machine,
         prepared.info,
-        crate::runtime::seed(),
+        seed,
         &mut router,
         clock.as_ref(),
     );
@@ -267,14 +271,12 @@ fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instan
         &args.account,
     );
     let virtual_time = clock.is_virtual();
+    let seed = match crate::runtime::seed() {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
     let mut rt = Durable::new(store.clone(), clock);
-    let arn = match rt.start(
-        &p.text,
-        Arc::new(p.machine),
-        p.info,
-        crate::runtime::seed(),
-        &p.config,
-    ) {
+    let arn = match rt.start(&p.text, Arc::new(p.machine), p.info, seed, &p.config) {
         Ok(arn) => arn,
         Err(crate::runtime::durable::Error::Store(crate::store::Error::AlreadyExists { arn })) => {
             return usage(format!(

@@ -33,17 +33,17 @@ pub const BATCH: usize = 64;
 
 /// A task token from fresh operating-system randomness (256 bits, URL-safe), for tasks whose
 /// decider draws no tokens of its own (Conductor's WAIT and HUMAN tasks).
-pub fn new_token() -> String {
-    crate::engine::rng::Rng::new(seed()).token()
+pub fn new_token() -> Result<String, String> {
+    Ok(crate::engine::rng::Rng::new(seed()?).token())
 }
 
-/// 256 bits from the operating system: task tokens are derived from them.
-pub fn seed() -> [u8; 32] {
+/// 256 bits from the operating system: task tokens are derived from them, so without that
+/// source nothing is started (a token guessed from the time and the process id would let
+/// anyone answer a task).
+pub fn seed() -> Result<[u8; 32], String> {
     let mut s = [0u8; 32];
-    if getrandom::fill(&mut s).is_err() {
-        let t = clock::system_now_ms().to_le_bytes();
-        s[..8].copy_from_slice(&t);
-        s[8..16].copy_from_slice(&(std::process::id() as u64).to_le_bytes());
-    }
-    s
+    getrandom::fill(&mut s).map_err(|e| {
+        format!("the operating system's random source failed ({e}); task tokens cannot be made safely, so nothing was started")
+    })?;
+    Ok(s)
 }

@@ -203,7 +203,7 @@ impl Conductor {
             .iter_mut()
             .filter(|t| awaits_token(t) && t.task_token.is_none())
         {
-            let token = crate::runtime::new_token();
+            let token = crate::runtime::new_token().map_err(crate::store::Error::Backend)?;
             task.task_token = Some(token.clone());
             commit.new_tokens.push(TokenRecord {
                 token,

@@ -93,15 +93,8 @@ pub fn start(
     let start_ms = info.start_ms;
     let mut config = app.settings.handlers.clone();
     config.mock_state_machine = Some(record.name.clone());
-    let started = app.durable(|d| {
-        d.start(
-            &body.definition,
-            machine,
-            info,
-            crate::runtime::seed(),
-            &config,
-        )
-    });
+    let seed = crate::runtime::seed().map_err(ApiError::internal)?;
+    let started = app.durable(|d| d.start(&body.definition, machine, info, seed, &config));
     match started {
         Ok(arn) => Ok(Started { arn, start_ms }),
         Err(RuntimeError::Store(StoreError::AlreadyExists { arn })) => {
@@ -172,10 +165,10 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         .map_err(ApiError::internal)?;
     // On a thread of its own: handlers for real AWS endpoints run (and drop) a tokio runtime of
     // their own, which tokio refuses inside the server's.
+    let seed = crate::runtime::seed().map_err(ApiError::internal)?;
     let done = std::thread::scope(|s| {
         s.spawn(move || {
             let clock = crate::runtime::clock::SystemClock;
-            let seed = crate::runtime::seed();
             crate::runtime::local::run(&parsed, info, seed, &mut router, &clock)
         })
         .join()
