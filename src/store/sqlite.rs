@@ -51,6 +51,23 @@ impl From<rusqlite::Error> for Fail {
     }
 }
 
+/// Creates the database file readable and writable by its owner only (0600) when it does not
+/// exist yet: it holds task tokens, and the commands and environment of the handlers its
+/// executions run. SQLite gives the `-wal` and `-shm` files the database's permissions; an
+/// existing file keeps its own. When the file cannot be made here, SQLite's open says why.
+#[cfg(unix)]
+fn create_private(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+}
+
+#[cfg(not(unix))]
+fn create_private(_: &Path) {}
+
 impl SqliteStore {
     /// Opens (creating it and its directories if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
@@ -63,6 +80,7 @@ impl SqliteStore {
                 ))
             })?;
         }
+        create_private(path);
         let conn = Connection::open(path).map_err(|e| open_error(&shown, &e))?;
         SqliteStore::setup(conn, shown, true)
     }
@@ -851,6 +869,31 @@ mod tests {
                 dir.0.display()
             )),
             "{m}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_and_its_journal_are_private_to_their_owner() {
+        use crate::store::queue::QueueStore;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new();
+        let path = dir.0.join("private.db");
+        let store = SqliteStore::open(&path).expect("opens");
+        store.create_queue("q", "{}", 0).expect("a write");
+        let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode(&path).unwrap(), 0o600);
+        let wal = dir.0.join("private.db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal).unwrap(), 0o600);
+        }
+        drop(store);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        SqliteStore::open(&path).expect("opens again");
+        assert_eq!(
+            mode(&path).unwrap(),
+            0o640,
+            "an existing file keeps its permissions"
         );
     }
 
