@@ -137,13 +137,23 @@ async fn serve(args: Args) -> ExitCode {
         crate::runtime::process::owner_id(),
         path
     );
+    // After a failed accept (out of file descriptors, say) wait before the next one, longer
+    // each time up to a second, and say so once per run of failures: not a busy loop.
+    let mut backoff = std::time::Duration::ZERO;
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    backoff = std::time::Duration::ZERO;
                     tokio::spawn(crate::serve::http::connection(app.clone(), stream));
                 }
-                Err(e) => eprintln!("stepwise serve: accept failed: {e}"),
+                Err(e) => {
+                    if backoff.is_zero() {
+                        eprintln!("stepwise serve: accept failed: {e}; trying again, up to once a second");
+                    }
+                    backoff = (backoff * 2).clamp(ACCEPT_BACKOFF_MIN, ACCEPT_BACKOFF_MAX);
+                    tokio::time::sleep(backoff).await;
+                }
             },
             _ = shutdown_signal() => break,
         }
@@ -187,6 +197,9 @@ fn check_triggers(app: &App) -> Result<(), String> {
     Ok(())
 }
 
+/// How long `serve` waits after a failed accept: doubling from the first to the second.
+const ACCEPT_BACKOFF_MIN: std::time::Duration = std::time::Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long SIGTERM waits for the effect being performed before exiting anyway.
 const DRIVER_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
