@@ -263,11 +263,10 @@ impl Asl {
         let mut arns = arns.to_vec();
         arns.sort_unstable();
         arns.dedup();
-        let records = match arns.as_slice() {
-            [] => Vec::new(),
-            [one] => self.store.execution(one)?.into_iter().collect(),
-            many => self.store.executions(many)?,
-        };
+        if arns.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let records = self.store.executions(&arns)?;
         Ok(records.into_iter().map(|r| (r.arn.clone(), r)).collect())
     }
 
@@ -281,7 +280,7 @@ impl Asl {
 
     /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
     /// e.g. the execution has ended).
-    /// `execution`: its execution's row, when the caller read it.
+    /// `execution`: its execution's row (`None`: it does not exist).
     fn perform(
         &mut self,
         record: &OutboxRecord,
@@ -307,8 +306,8 @@ impl Asl {
         Ok(Some(event))
     }
 
-    /// The handlers of an execution (`None` when it has ended: nothing to invoke any more).
-    /// `execution`: its row, when the caller read it.
+    /// The handlers of an execution (`None` when it has ended or does not exist: nothing to
+    /// invoke any more), built from its row `execution` (read by `deliver`).
     fn router(
         &mut self,
         arn: &str,
@@ -320,16 +319,8 @@ impl Asl {
         if self.routers.len() >= MAX_CACHED_ROUTERS {
             self.routers.clear();
         }
-        let read;
-        let record = match execution {
-            Some(r) => r,
-            None => match self.store.execution(arn)? {
-                Some(r) => {
-                    read = r;
-                    &read
-                }
-                None => return Ok(None),
-            },
+        let Some(record) = execution else {
+            return Ok(None);
         };
         if record.status != ExecutionStatus::Running {
             return Ok(None);

@@ -244,11 +244,19 @@ impl PostgresStore {
         answers.map_err(|e| self.fail(e))
     }
 
-    /// After each commit: analyzes the tables at the moments `statistics.rs` names. Trouble
-    /// doing so is not the commit's: autovacuum will do it later.
+    /// After each commit: analyzes the tables at the moments `statistics.rs` names, on a
+    /// connection of its own in the background (an `ANALYZE` of a grown database takes a while,
+    /// and the commit's caller need not wait for it). Trouble doing so is not the commit's:
+    /// autovacuum will do it later.
     fn committed(&self) {
         if self.young.committed() {
-            let _ = self.read(async |db| Ok::<_, Fail>(db.batch(statistics::ANALYZE).await?));
+            let (config, tls) = (self.pool.config().clone(), self.pool.tls().clone());
+            self.pool.spawn(async move {
+                if let Ok((client, connection)) = config.connect(tls).await {
+                    tokio::spawn(connection);
+                    let _ = client.batch_execute(statistics::ANALYZE).await;
+                }
+            });
         }
     }
 

@@ -401,10 +401,10 @@ impl PostgresStore {
         } else {
             self.write(send)?
         };
-        match (&sent, read) {
-            (_, Some(settings)) => self.queues.put(&message.queue, settings, message.sent_ms),
-            (None, None) => self.queues.forget(&message.queue),
-            (Some(_), None) => {}
+        // The settings are there exactly when the queue is.
+        match read {
+            Some(settings) => self.queues.put(&message.queue, settings, message.sent_ms),
+            None => self.queues.forget(&message.queue),
         }
         Ok(sent)
     }
