@@ -224,7 +224,10 @@ fn read_input(args: &Args) -> Result<Value, String> {
             text.len()
         ));
     }
-    serde_json::from_str(&text).map_err(|e| format!("the input from {from} is not valid JSON: {e}"))
+    let input = serde_json::from_str(&text)
+        .map_err(|e| format!("the input from {from} is not valid JSON: {e}"))?;
+    crate::data::depth::check(&format!("the input from {from}"), &input)?;
+    Ok(input)
 }
 
 fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {

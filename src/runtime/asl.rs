@@ -107,63 +107,190 @@ impl Asl {
             config: serde_json::to_string(config).unwrap_or_default(),
             version: 1,
         };
-        update_record(&mut record, &exec, info.start_ms)?;
+        update_record(&mut record, &exec, info.start_ms)
+            .map_err(|why| Error::Corrupt(format!("execution {arn} cannot start: {why}")))?;
         self.store.create_execution(&record, &commit)?;
         self.note_work(leaves_work(&commit));
         Ok(arn)
     }
 
-    fn machine(&mut self, definition: &str) -> Result<Arc<Machine>> {
+    /// The parsed machine of a stored definition; `Err` (why) when it no longer loads, e.g. a
+    /// definition stored by a version that accepted what this one refuses.
+    fn machine(&mut self, definition: &str) -> std::result::Result<Arc<Machine>, String> {
         if let Some(m) = self.machines.get(definition) {
             return Ok(m.clone());
         }
         let m = crate::asl::load(definition).map_err(|d| {
-            Error::Corrupt(format!(
-                "a stored definition no longer validates ({} problems)",
+            let first = d
+                .first()
+                .map(|d| format!(": {} at {}", d.message, d.pointer.as_deref().unwrap_or("/")))
+                .unwrap_or_default();
+            format!(
+                "its stored definition no longer validates ({} problems{first})",
                 d.len()
-            ))
+            )
         })?;
         let m = Arc::new(m);
         self.machines.insert(definition.to_string(), m.clone());
         Ok(m)
     }
 
+    /// Applies `event` to a running execution: `base` with the step's history, timers, tokens
+    /// and effects added, and `record` updated. `Err` (why) when the step cannot be made — its
+    /// definition no longer loads, the engine panicked, or the new state would nest too deep to
+    /// be read back — and the caller quarantines the execution (`quarantine`), leaving `record`
+    /// as it was.
+    fn step(
+        &mut self,
+        record: &mut ExecutionRecord,
+        exec: &mut Execution,
+        event: Event,
+        base: &Commit,
+    ) -> std::result::Result<Commit, String> {
+        let machine = self.machine(&record.definition)?;
+        let now = self.clock.now_ms();
+        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let before = open_tasks(exec);
+            let effects = exec.step(&machine, now, event);
+            (before, effects)
+        }));
+        let (before, effects) = stepped.map_err(|panic| {
+            format!(
+                "stepwise failed while stepping it ({}); please report this with its definition",
+                panic_message(&*panic)
+            )
+        })?;
+        let mut commit = base.clone();
+        collect(exec, &before, effects, &mut commit);
+        let mut updated = record.clone();
+        updated.version += 1;
+        update_record(&mut updated, exec, now)?;
+        commit.execution = Some(updated.clone());
+        *record = updated;
+        Ok(commit)
+    }
+
+    /// Ends an execution that cannot be stepped (`why`), so that it stops nobody else: FAILED
+    /// with `States.Runtime` and the reason as cause (ABORTED with the caller's error and cause
+    /// when it is being stopped), an `ExecutionFailed`/`ExecutionAborted` event closing its
+    /// history, its open task tokens closed. Its timers and effects stay: firing or delivering
+    /// them to an execution that ended only removes them. `pending`: commits of the same batch
+    /// before this one (their history events come first).
+    fn quarantine(
+        &self,
+        record: &ExecutionRecord,
+        why: &str,
+        stop: Option<(Option<String>, Option<String>)>,
+        base: Commit,
+        pending: &[Commit],
+    ) -> Result<Commit> {
+        let arn = &record.arn;
+        let stored = self.store.history(arn, 0, 0)?.iter().map(|h| h.id).max();
+        let batched = pending
+            .iter()
+            .filter(|c| c.execution.as_ref().is_some_and(|e| &e.arn == arn))
+            .flat_map(|c| c.history.iter().map(|h| h.id))
+            .max();
+        let last = stored.max(batched).unwrap_or(0);
+        let now = self.clock.now_ms();
+        let cause = format!("stepwise could not continue execution {arn}: {why}");
+        let (status, kind, key, error, cause) = match stop {
+            Some((error, stop_cause)) => (
+                ExecutionStatus::Aborted,
+                "ExecutionAborted",
+                "executionAbortedEventDetails",
+                error,
+                stop_cause.or(Some(cause)),
+            ),
+            None => (
+                ExecutionStatus::Failed,
+                "ExecutionFailed",
+                "executionFailedEventDetails",
+                Some(crate::engine::failure::RUNTIME.to_string()),
+                Some(cause),
+            ),
+        };
+        eprintln!(
+            "stepwise: execution {arn} ended {}: {}",
+            status.name(),
+            cause.as_deref().unwrap_or(why)
+        );
+        let event = crate::engine::history::HistoryEvent {
+            id: last + 1,
+            previous_event_id: last,
+            timestamp: now,
+            kind,
+            details: crate::engine::history::Details::Other(Box::new(
+                crate::engine::history::OtherDetails::Error {
+                    key,
+                    error: error.clone(),
+                    cause: cause.clone(),
+                    resource: None,
+                },
+            )),
+        };
+        let mut commit = base;
+        commit.history.push(HistoryRow {
+            id: event.id,
+            timestamp_ms: now,
+            json: event.to_aws_json().to_string(),
+        });
+        commit
+            .closed_tokens
+            .extend(self.store.open_tokens(arn)?.into_iter().map(|t| t.token));
+        let mut ended = record.clone();
+        ended.version += 1;
+        ended.status = status;
+        ended.error = error;
+        ended.cause = cause;
+        ended.stop_ms = Some(now);
+        commit.execution = Some(ended);
+        Ok(commit)
+    }
+
     /// Loads the execution, applies `event`, and commits with `cleanup`; reloads and retries when
-    /// another process committed in between.
+    /// another process committed in between. An execution that cannot be stepped is quarantined
+    /// (`quarantine`): a stop then aborts it, a callback finds its task gone (`TaskTimedOut`).
     fn apply(&mut self, arn: &str, event: Event, guard: Guard, cleanup: Commit) -> Result<()> {
         let mut prefetched = self.prefetched.remove(arn);
         self.prefetched.clear();
+        let stop = match &event {
+            Event::Stop { error, cause } => Some((error.clone(), cause.clone())),
+            _ => None,
+        };
+        let callback = matches!(guard, Guard::OpenTask(_));
         loop {
             let record = match prefetched.take() {
                 Some(r) => Some(r),
                 None => self.store.execution(arn)?,
             };
             let record = record.ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
-            let mut commit = cleanup.clone();
-            if record.status == ExecutionStatus::Running {
-                let machine = self.machine(&record.definition)?;
-                let mut exec: Execution = serde_json::from_str(&record.state).map_err(|e| {
-                    Error::Corrupt(format!("execution {arn} cannot be read back: {e}"))
-                })?;
-                let before: Vec<(WaitId, Option<String>)> = open_tasks(&exec);
-                if let Guard::OpenTask(task) = guard
-                    && !before.iter().any(|(t, _)| *t == task)
-                {
-                    return Err(timed_out());
+            let (commit, quarantined) = match loaded(record) {
+                Loaded::Closed if callback => return Err(timed_out()),
+                Loaded::Closed => (cleanup.clone(), false),
+                Loaded::Poison(record, why) => (
+                    self.quarantine(&record, &why, stop.clone(), cleanup.clone(), &[])?,
+                    true,
+                ),
+                Loaded::Running(mut record, mut exec) => {
+                    if let Guard::OpenTask(task) = guard
+                        && !exec.open_tasks().iter().any(|(t, _)| *t == task)
+                    {
+                        return Err(timed_out());
+                    }
+                    match self.step(&mut record, &mut exec, event.clone(), &cleanup) {
+                        Ok(commit) => (commit, false),
+                        Err(why) => (
+                            self.quarantine(&record, &why, stop.clone(), cleanup.clone(), &[])?,
+                            true,
+                        ),
+                    }
                 }
-                let now = self.clock.now_ms();
-                let effects = exec.step(&machine, now, event.clone());
-                collect(&exec, &before, effects, &mut commit);
-                let mut updated = record;
-                updated.version += 1;
-                update_record(&mut updated, &exec, now)?;
-                commit.execution = Some(updated);
-            } else if let Guard::OpenTask(_) = guard {
-                return Err(timed_out());
-            }
+            };
             let scheduled = leaves_work(&commit);
             match self.store.commit(&[commit]) {
                 Err(StoreError::Conflict { .. }) => continue,
+                Ok(()) if quarantined && callback => return Err(timed_out()),
                 other => {
                     self.note_work(scheduled && other.is_ok());
                     return other.map_err(Into::into);
@@ -213,29 +340,38 @@ impl Asl {
             .map(|(arn, _, _)| arn.as_str())
             .collect();
         known.extend(self.read_executions(&wanted)?);
-        let mut current: HashMap<String, Option<(ExecutionRecord, Execution)>> = HashMap::new();
-        for (arn, record) in known {
-            current.insert(arn, running(record)?);
-        }
-        let mut commits = Vec::with_capacity(work.len());
+        let mut current: HashMap<String, Loaded> = known
+            .into_iter()
+            .map(|(arn, record)| (arn, loaded(record)))
+            .collect();
+        let mut commits: Vec<Commit> = Vec::with_capacity(work.len());
         for (arn, event, cleanup) in &work {
-            let mut commit = cleanup.clone();
-            if let Some(event) = event {
-                if !current.contains_key(arn) {
-                    let loaded = self.load_running(arn)?;
-                    current.insert(arn.clone(), loaded);
-                }
-                if let Some(Some((record, exec))) = current.get_mut(arn) {
-                    let machine = self.machine(&record.definition)?;
-                    let now = self.clock.now_ms();
-                    let before = open_tasks(exec);
-                    let effects = exec.step(&machine, now, event.clone());
-                    collect(exec, &before, effects, &mut commit);
-                    record.version += 1;
-                    update_record(record, exec, now)?;
-                    commit.execution = Some(record.clone());
-                }
+            let Some(event) = event else {
+                commits.push(cleanup.clone());
+                continue;
+            };
+            if !current.contains_key(arn) {
+                let found = self.store.execution(arn)?.map_or(Loaded::Closed, loaded);
+                current.insert(arn.clone(), found);
             }
+            let Some(slot) = current.get_mut(arn) else {
+                continue;
+            };
+            // One execution that cannot be stepped is ended on its own; the batch goes on.
+            let stepped = match slot {
+                Loaded::Closed => Ok(cleanup.clone()),
+                Loaded::Running(record, exec) => self
+                    .step(record, exec, event.clone(), cleanup)
+                    .map_err(|why| (record.clone(), why)),
+                Loaded::Poison(record, why) => Err((record.clone(), why.clone())),
+            };
+            let commit = match stepped {
+                Ok(commit) => commit,
+                Err((record, why)) => {
+                    *slot = Loaded::Closed;
+                    self.quarantine(&record, &why, None, cleanup.clone(), &commits)?
+                }
+            };
             commits.push(commit);
         }
         let scheduled = commits.iter().any(leaves_work);
@@ -270,14 +406,6 @@ impl Asl {
         Ok(records.into_iter().map(|r| (r.arn.clone(), r)).collect())
     }
 
-    /// The execution and its engine state, when it is still running.
-    fn load_running(&mut self, arn: &str) -> Result<Option<(ExecutionRecord, Execution)>> {
-        match self.store.execution(arn)? {
-            Some(record) => running(record),
-            None => Ok(None),
-        }
-    }
-
     /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
     /// e.g. the execution has ended).
     /// `execution`: its execution's row (`None`: it does not exist).
@@ -292,7 +420,14 @@ impl Asl {
         let Some(router) = self.router(&record.execution_arn, execution)? else {
             return Ok(None);
         };
-        let reply = router.invoke(&inv);
+        // A handler that panics fails its task's execution, not the driver.
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.invoke(&inv)))
+            .unwrap_or_else(|panic| {
+                Reply::NotRunnable(format!(
+                    "the task's handler failed ({}); please report this",
+                    panic_message(&*panic)
+                ))
+            });
         let task = inv.task;
         let event = match reply {
             Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
@@ -338,15 +473,35 @@ impl Asl {
     }
 }
 
-/// The execution and its engine state, when it is still running.
-fn running(record: ExecutionRecord) -> Result<Option<(ExecutionRecord, Execution)>> {
+/// An execution as a step finds it.
+enum Loaded {
+    Running(ExecutionRecord, Box<Execution>),
+    /// It ended (or does not exist): nothing to step.
+    Closed,
+    /// Running, but it cannot be stepped (why): its state cannot be read back.
+    Poison(ExecutionRecord, String),
+}
+
+fn loaded(record: ExecutionRecord) -> Loaded {
     if record.status != ExecutionStatus::Running {
-        return Ok(None);
+        return Loaded::Closed;
     }
-    let exec = serde_json::from_str(&record.state).map_err(|e| {
-        Error::Corrupt(format!("execution {} cannot be read back: {e}", record.arn))
-    })?;
-    Ok(Some((record, exec)))
+    match serde_json::from_str(&record.state) {
+        Ok(exec) => Loaded::Running(record, Box::new(exec)),
+        Err(e) => Loaded::Poison(
+            record,
+            format!("its stored state cannot be read back ({e})"),
+        ),
+    }
+}
+
+/// What a caught panic said.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 impl decider::Decider for Asl {
@@ -488,9 +643,20 @@ fn exec_now(exec: &Execution) -> i64 {
 }
 
 /// Copies the execution's status and serialized state into its row.
-fn update_record(record: &mut ExecutionRecord, exec: &Execution, now: i64) -> Result<()> {
-    record.state = serde_json::to_string(exec)
-        .map_err(|e| Error::Corrupt(format!("cannot serialize execution: {e}")))?;
+fn update_record(
+    record: &mut ExecutionRecord,
+    exec: &Execution,
+    now: i64,
+) -> std::result::Result<(), String> {
+    record.state =
+        serde_json::to_string(exec).map_err(|e| format!("its state cannot be stored ({e})"))?;
+    let depth = crate::data::depth::text_depth(&record.state);
+    if depth > crate::data::depth::READABLE_DEPTH {
+        return Err(format!(
+            "its data became nested too deeply to be stored and read back ({depth} levels with the execution's own; at most {} are readable)",
+            crate::data::depth::READABLE_DEPTH
+        ));
+    }
     record.status = exec.status.kind();
     match &exec.status {
         Status::Running => {}

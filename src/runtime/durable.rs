@@ -241,10 +241,12 @@ impl Durable {
                 message: "Invalid Output: the output is larger than 262144 bytes".into(),
             });
         }
-        let output = serde_json::from_str(output).map_err(|e| Error::Callback {
+        let invalid = |e: String| Error::Callback {
             code: "InvalidOutput",
             message: format!("Invalid Output: '{e}'"),
-        })?;
+        };
+        let output = serde_json::from_str(output).map_err(|e| invalid(e.to_string()))?;
+        crate::data::depth::check("The output", &output).map_err(invalid)?;
         self.callback(&record, CallbackOutcome::Success(output))
     }
 
@@ -348,6 +350,55 @@ mod tests {
     use crate::runtime::clock::VirtualClock;
     use crate::store::MemoryStore;
     use serde_json::{Value, json};
+
+    /// A step whose new state would nest deeper than the store can read back (a deep result
+    /// placed deep in a deep input: each within the limits) ends its execution FAILED with a
+    /// cause, instead of storing a row no one could read again.
+    #[test]
+    fn a_state_too_deep_to_read_back_fails_its_execution() {
+        let deep = |levels: usize, inner: Value| (0..levels).fold(inner, |v, _| json!({"k": v}));
+        let result_path = format!("${}", ".k".repeat(60));
+        let definition = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 1, "Next": "Put"},
+            "Put": {"Type": "Pass", "Result": deep(80, json!(1)), "ResultPath": result_path,
+                    "End": true}}})
+        .to_string();
+        let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
+        let store = Arc::new(MemoryStore::new());
+        let mut d = Durable::new(store.clone(), VirtualClock::shared(0));
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:M:deep";
+        let info = ExecutionInfo {
+            execution_arn: arn.into(),
+            name: "deep".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
+            state_machine_name: "M".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input: deep(60, json!({})),
+        };
+        d.start(
+            &definition,
+            machine,
+            info,
+            [0; 32],
+            &HandlerConfig::default(),
+        )
+        .expect("the execution starts");
+        d.advance_to(1_000);
+        d.drive().expect("the driver carries on");
+        let record = crate::store::ExecutionStore::execution(&*store, arn)
+            .expect("the store answers")
+            .expect("stored");
+        assert_eq!(record.status, ExecutionStatus::Failed);
+        assert_eq!(record.error.as_deref(), Some("States.Runtime"));
+        let cause = record.cause.unwrap_or_default();
+        assert!(cause.contains("nested too deeply"), "{cause}");
+        let history = crate::store::ExecutionStore::history(&*store, arn, 0, 0).expect("history");
+        let last: Value = serde_json::from_str(&history.last().expect("events").json).unwrap();
+        assert_eq!(last["type"], "ExecutionFailed");
+        assert_eq!(last["id"], history.len());
+    }
 
     /// Starts a machine whose first state is `first`; whether the runtime then woke the driver.
     /// A wake-up is taken once.

@@ -38,12 +38,15 @@ fn parse_input(text: &str) -> Result<Value, ApiError> {
             "Invalid State Machine Execution Input: 'Invalid execution input.'",
         ));
     }
-    serde_json::from_str(text).map_err(|e| {
+    let invalid = |e: String| {
         ApiError::new(
             "InvalidExecutionInput",
             format!("Invalid State Machine Execution Input: '{e}'"),
         )
-    })
+    };
+    let input = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    crate::data::depth::check("The input", &input).map_err(invalid)?;
+    Ok(input)
 }
 
 /// What `StartExecution` answers.
