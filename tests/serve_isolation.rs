@@ -263,3 +263,45 @@ fn data_nested_too_deeply_is_refused_or_fails_its_execution() {
         "{d}"
     );
 }
+
+/// A Task whose command outlives its `TimeoutSeconds` times out on time, as on AWS, and while
+/// the command still runs the server goes on with everything else: the effect workers perform
+/// it, not the loop that fires timers.
+#[test]
+fn a_slow_task_neither_outlives_its_timeout_nor_holds_up_others() {
+    let server = Server::start("slow-effect", &["--task", "Slow=sleep 8; echo {}"]);
+    let slow = create(
+        &server,
+        "slow",
+        json!({"StartAt": "Slow", "States": {"Slow": {"Type": "Task",
+               "Resource": "arn:aws:states:::lambda:invoke",
+               "Parameters": {"FunctionName": "f"}, "TimeoutSeconds": 2, "End": true}}}),
+    );
+    let wait = create(
+        &server,
+        "wait",
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}),
+    );
+    let t0 = Instant::now();
+    let slow_one = start(&server, &slow, "slow", "{}");
+    std::thread::sleep(Duration::from_millis(200));
+    let quick = start(&server, &wait, "quick", "{}");
+    let (d, took) = finished(&server, &quick, t0, Duration::from_secs(10));
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert!(
+        took < Duration::from_secs(3),
+        "a 1 s Wait took {took:?} beside a slow command"
+    );
+    let (d, took) = finished(&server, &slow_one, t0, Duration::from_secs(10));
+    assert_eq!(d["status"], "FAILED", "{d}");
+    assert_eq!(d["error"], "States.Timeout", "{d}");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(4),
+        "TimeoutSeconds 2 took {took:?}"
+    );
+    let types: Vec<Value> = history(&server, &slow_one)
+        .into_iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    assert!(types.contains(&json!("TaskTimedOut")), "{types:?}");
+}

@@ -361,7 +361,7 @@ struct UntilEnd<'a> {
 
 impl crate::runtime::drive::Work for UntilEnd<'_> {
     fn round(&mut self) -> Result<crate::runtime::drive::Round, String> {
-        let drove = self.rt.drive().map_err(|e| e.to_string())?;
+        let drove = self.rt.turn().map_err(|e| e.to_string())?;
         let record = self
             .store
             .execution(self.arn)

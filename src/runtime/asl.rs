@@ -12,6 +12,7 @@ use crate::integrations::{Reply, Router};
 use crate::runtime::clock::SharedClock;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::decider::{self, Error, Result, timed_out};
+use crate::runtime::effects::Pool;
 use crate::runtime::wake::Wake;
 use crate::store::{
     Commit, Decider, Error as StoreError, ExecutionRecord, ExecutionStatus, HistoryRow,
@@ -41,7 +42,8 @@ pub struct Asl {
     store: Arc<dyn Store>,
     clock: SharedClock,
     machines: HashMap<String, Arc<Machine>>,
-    routers: HashMap<String, Router>,
+    /// Handlers of executions, built from their rows: spares, taken while a job uses one.
+    routers: HashMap<String, Vec<Router>>,
     /// Told when a commit leaves work for the drive loop.
     pub(super) wake: Arc<Wake>,
     /// Executions' rows the runtime read along with a callback's token or claimed effects:
@@ -406,71 +408,167 @@ impl Asl {
         Ok(records.into_iter().map(|r| (r.arn.clone(), r)).collect())
     }
 
-    /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
-    /// e.g. the execution has ended).
+    /// Performs one outbox entry here and now; the event that reports its outcome (`None`:
+    /// nothing to report, e.g. the execution has ended).
     /// `execution`: its execution's row (`None`: it does not exist).
     fn perform(
         &mut self,
         record: &OutboxRecord,
         execution: Option<&ExecutionRecord>,
-    ) -> Result<Option<Event>> {
-        let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
-            return Ok(None);
-        };
-        let Some(router) = self.router(&record.execution_arn, execution)? else {
-            return Ok(None);
-        };
-        // A handler that panics fails its task's execution, not the driver.
-        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.invoke(&inv)))
-            .unwrap_or_else(|panic| {
-                Reply::NotRunnable(format!(
-                    "the task's handler failed ({}); please report this",
-                    panic_message(&*panic)
-                ))
-            });
-        let task = inv.task;
-        let event = match reply {
-            Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
-            Reply::Failed { error, cause } => Event::TaskFailed { task, error, cause },
-            Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
-            Reply::Pending(output) => Event::TaskSubmitted { task, output },
-            // The execution does not change: the commit that marks the effect done leaves its
-            // row alone, so the worker's `ActivityStarted` need not wait for it.
-            Reply::Scheduled => return Ok(None),
-        };
-        Ok(Some(event))
+    ) -> Option<Event> {
+        let (inv, mut router) = self.prepare(record, execution)?;
+        let event = invoke(&mut router, &inv);
+        self.give_back(&record.execution_arn, router);
+        event
     }
 
-    /// The handlers of an execution (`None` when it has ended or does not exist: nothing to
-    /// invoke any more), built from its row `execution` (read by `deliver`).
-    fn router(
+    /// What performing an outbox entry takes: its invocation and a router of its execution's
+    /// handlers (`None`: nothing to perform — the execution has ended or does not exist).
+    fn prepare(
         &mut self,
-        arn: &str,
+        record: &OutboxRecord,
         execution: Option<&ExecutionRecord>,
-    ) -> Result<Option<&mut Router>> {
-        if self.routers.contains_key(arn) {
-            return Ok(self.routers.get_mut(arn));
-        }
-        if self.routers.len() >= MAX_CACHED_ROUTERS {
+    ) -> Option<(Invocation, Router)> {
+        let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
+            return None;
+        };
+        let spare = self
+            .routers
+            .get_mut(&record.execution_arn)
+            .and_then(Vec::pop);
+        let router = match spare {
+            Some(r) => r,
+            None => self.build_router(execution?)?,
+        };
+        Some((*inv, router))
+    }
+
+    /// Keeps `router` for the next effect of `arn`.
+    fn give_back(&mut self, arn: &str, router: Router) {
+        if !self.routers.contains_key(arn) && self.routers.len() >= MAX_CACHED_ROUTERS {
             self.routers.clear();
         }
-        let Some(record) = execution else {
-            return Ok(None);
-        };
+        self.routers
+            .entry(arn.to_string())
+            .or_default()
+            .push(router);
+    }
+
+    /// The handlers of a running execution, from the configuration stored with it (`None` when
+    /// it has ended: nothing to invoke any more).
+    fn build_router(&self, record: &ExecutionRecord) -> Option<Router> {
         if record.status != ExecutionStatus::Running {
-            return Ok(None);
+            return None;
         }
         let config: HandlerConfig = serde_json::from_str(&record.config).unwrap_or_default();
-        let router = match config.router(Some(self.store.clone())) {
+        Some(match config.router(Some(self.store.clone())) {
             Ok(r) => r,
             Err(e) => {
                 let mut r = Router::default();
                 r.push(Box::new(Broken(e)));
                 r
             }
-        };
-        Ok(Some(self.routers.entry(arn.to_string()).or_insert(router)))
+        })
     }
+
+    /// Starts performing claimed outbox entries on `pool`'s workers; what needs no worker (an
+    /// entry of an execution that ended) is answered at once. `complete` commits the outcomes.
+    pub(super) fn dispatch(
+        &mut self,
+        entries: &[OutboxRecord],
+        pool: &Pool<Performed>,
+    ) -> Result<()> {
+        let mut known = std::mem::take(&mut self.prefetched);
+        let missing: Vec<&str> = entries
+            .iter()
+            .map(|e| e.execution_arn.as_str())
+            .filter(|arn| !known.contains_key(*arn))
+            .collect();
+        known.extend(self.read_executions(&missing)?);
+        let mut at_once = Vec::new();
+        for record in entries {
+            let execution = known.get(&record.execution_arn);
+            let performed = Performed {
+                id: record.id,
+                arn: record.execution_arn.clone(),
+                event: None,
+                router: None,
+                execution: execution.cloned(),
+            };
+            match self.prepare(record, execution) {
+                None => at_once.push(performed),
+                Some((inv, mut router)) => pool.submit(move || Performed {
+                    event: invoke(&mut router, &inv),
+                    router: Some(router),
+                    ..performed
+                }),
+            }
+        }
+        self.complete(at_once)
+    }
+
+    /// Commits the outcomes of performed entries (each entry deleted in that commit).
+    pub(super) fn complete(&mut self, performed: Vec<Performed>) -> Result<()> {
+        if performed.is_empty() {
+            return Ok(());
+        }
+        let mut known = HashMap::new();
+        let mut work = Vec::with_capacity(performed.len());
+        for p in performed {
+            if let Some(router) = p.router {
+                self.give_back(&p.arn, router);
+            }
+            if let Some(row) = p.execution {
+                known.entry(p.arn.clone()).or_insert(row);
+            }
+            let done = Commit {
+                done_outbox: vec![p.id],
+                ..Commit::default()
+            };
+            work.push((p.arn, p.event, done));
+        }
+        self.apply_batch(work, known)
+    }
+}
+
+/// An outbox entry performed on an effect worker: the event that reports its outcome, the
+/// router it used (kept for the next), and its execution's row as it was read before (the step
+/// starts from it; a commit since is a `Conflict`, retried from a fresh read).
+pub struct Performed {
+    id: i64,
+    arn: String,
+    event: Option<Event>,
+    router: Option<Router>,
+    execution: Option<ExecutionRecord>,
+}
+
+impl Performed {
+    /// The outbox entry.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Asks the handlers; the event that reports their answer (`None`: nothing to record).
+fn invoke(router: &mut Router, inv: &Invocation) -> Option<Event> {
+    // A handler that panics fails its task's execution, not the driver.
+    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.invoke(inv)))
+        .unwrap_or_else(|panic| {
+            Reply::NotRunnable(format!(
+                "the task's handler failed ({}); please report this",
+                panic_message(&*panic)
+            ))
+        });
+    let task = inv.task;
+    Some(match reply {
+        Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
+        Reply::Failed { error, cause } => Event::TaskFailed { task, error, cause },
+        Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
+        Reply::Pending(output) => Event::TaskSubmitted { task, output },
+        // The execution does not change: the commit that marks the effect done leaves its
+        // row alone, so the worker's `ActivityStarted` need not wait for it.
+        Reply::Scheduled => return None,
+    })
 }
 
 /// An execution as a step finds it.
@@ -539,7 +637,7 @@ impl decider::Decider for Asl {
                 done_outbox: vec![record.id],
                 ..Commit::default()
             };
-            let event = self.perform(record, known.get(&record.execution_arn))?;
+            let event = self.perform(record, known.get(&record.execution_arn));
             work.push((record.execution_arn.clone(), event, done));
         }
         self.apply_batch(work, known)

@@ -8,15 +8,18 @@
 
 use crate::asl::Machine;
 use crate::engine::{CallbackOutcome, ExecutionInfo, Status};
-use crate::runtime::asl::Asl;
+use crate::runtime::asl::{Asl, Performed};
 use crate::runtime::clock::SharedClock;
 use crate::runtime::conductor::Conductor;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::decider::{self, timed_out};
+use crate::runtime::effects::Pool;
 use crate::runtime::renew::Renewer;
 use crate::runtime::wake::Wake;
 use crate::runtime::{BATCH, LEASE_MS};
-use crate::store::{Decider, ExecutionRecord, ExecutionStatus, Scope, Store, TokenRecord};
+use crate::store::{
+    Decider, ExecutionRecord, ExecutionStatus, OutboxRecord, Scope, Store, TokenRecord,
+};
 use std::sync::Arc;
 
 pub use crate::runtime::decider::{Error, Result};
@@ -39,6 +42,10 @@ pub struct Durable {
     wake: Arc<Wake>,
     /// Extends the leases of effects being performed (started at the first delivery).
     renewer: Option<Renewer>,
+    /// The workers that perform ASL effects (started at the first delivery; none with a
+    /// virtual clock, whose time must not jump while an effect runs: those are performed in
+    /// the loop, one after another).
+    effects: Option<Pool<Performed>>,
 }
 
 impl Durable {
@@ -54,6 +61,7 @@ impl Durable {
             deliver_conductor: false,
             wake,
             renewer: None,
+            effects: None,
         }
     }
 
@@ -146,20 +154,69 @@ impl Durable {
         Ok(self.store.release_leases(&|owner| owner == me)?)
     }
 
-    /// Performs due timers and pending effects until none is left. Returns how many it handled.
+    /// Performs due timers and pending effects until none is left, waiting for the effects
+    /// being performed (`stepwise run --detach`, `stepwise task success`: a process about to
+    /// exit). Returns how many timers and effects it handled.
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;
         loop {
-            // Effects are performed even when timers cannot be fired (and the other way round);
-            // effects first, as the work a callback or a start just committed is waiting there.
-            let delivered = self.deliver();
-            let fired = self.fire_timers();
-            let n = fired? + delivered?;
+            let turn = self.turn_counted()?;
+            total += turn.handled;
+            if turn.handled + turn.started == 0 {
+                if self.performing() == 0 {
+                    return Ok(total);
+                }
+                self.wake.wait(Some(std::time::Duration::from_millis(100)));
+            }
+        }
+    }
+
+    /// One look at what is due, for a drive loop (`runtime::drive`): fires due timers, commits
+    /// the outcomes of effects that finished, and starts due effects on the effect workers,
+    /// without waiting for any. Returns how much it did (0: nothing; the loop may sleep until
+    /// woken — a finished effect wakes it).
+    pub fn turn(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let turn = self.turn_counted()?;
+            let n = turn.handled + turn.started;
             if n == 0 {
                 return Ok(total);
             }
             total += n;
         }
+    }
+
+    /// Commits the outcomes of the effects the workers finished (without starting any): a
+    /// server shutting down. Returns how many.
+    pub fn commit_finished(&mut self) -> Result<usize> {
+        let Some(pool) = &self.effects else {
+            return Ok(0);
+        };
+        let finished = pool.take_finished();
+        if finished.is_empty() {
+            return Ok(0);
+        }
+        let n = finished.len();
+        self.renew(|r| r.release(finished.iter().map(Performed::id)));
+        self.asl.complete(finished)?;
+        Ok(n)
+    }
+
+    /// Effects being performed on the workers.
+    pub fn performing(&self) -> usize {
+        self.effects.as_ref().map_or(0, Pool::in_flight)
+    }
+
+    fn turn_counted(&mut self) -> Result<Turn> {
+        // Effects are performed even when timers cannot be fired (and the other way round);
+        // effects first, as the work a callback or a start just committed is waiting there.
+        let delivered = self.deliver();
+        let fired = self.fire_timers();
+        let fired = fired?;
+        let mut turn = delivered?;
+        turn.handled += fired;
+        Ok(turn)
     }
 
     /// The decider of `whose` instances.
@@ -206,30 +263,70 @@ impl Durable {
         Ok(due.len())
     }
 
-    fn deliver(&mut self) -> Result<usize> {
+    /// Commits what the effect workers finished, then claims due outbox entries and starts
+    /// them (ASL effects on the workers; Conductor's, and all with a virtual clock, here).
+    fn deliver(&mut self) -> Result<Turn> {
+        let virtual_time = self.clock.is_virtual();
+        if self.effects.is_none() && !virtual_time {
+            self.effects = Some(Pool::new(
+                Pool::<Performed>::configured_size(),
+                self.wake.clone(),
+            ));
+        }
+        if self.renewer.is_none() {
+            self.renewer = Some(Renewer::start(self.store.clone(), self.owner.clone()));
+        }
+        let mut turn = Turn {
+            handled: self.commit_finished()?,
+            started: 0,
+        };
+        let room = self.effects.as_ref().map_or(BATCH, |p| p.room().min(BATCH));
+        if room == 0 {
+            return Ok(turn);
+        }
         let now = self.lease_now();
         let (claimed, executions) = self.store.claim_outbox_with_executions(
             now,
             LEASE_MS,
-            BATCH,
+            room,
             &self.owner,
             self.scope(),
         )?;
         if claimed.is_empty() {
-            return Ok(0);
+            return Ok(turn);
         }
         self.asl.prefetched = executions.into_iter().map(|r| (r.arn.clone(), r)).collect();
-        let renewer = self
-            .renewer
-            .take()
-            .unwrap_or_else(|| Renewer::start(self.store.clone(), self.owner.clone()));
-        let held = renewer.hold(claimed.iter().map(|o| o.id).collect());
-        let delivered = self.hand_out(&claimed, |o| o.decider, |d, share| d.deliver(share));
+        self.renew(|r| r.hold(claimed.iter().map(|o| o.id)));
+        let (asl, conductor): (Vec<OutboxRecord>, Vec<OutboxRecord>) = claimed
+            .iter()
+            .cloned()
+            .partition(|o| o.decider == Decider::Asl);
+        let delivered = match &self.effects {
+            Some(pool) => self.asl.dispatch(&asl, pool),
+            None => decider::Decider::deliver(&mut self.asl, &asl),
+        }
+        .and_then(|()| match conductor.is_empty() {
+            true => Ok(()),
+            false => self.decider(Decider::Conductor)?.deliver(&conductor),
+        });
         self.asl.prefetched.clear();
-        drop(held);
-        self.renewer = Some(renewer);
+        // What went to the workers stays held until it comes back.
+        let performing = if self.effects.is_some() { asl.len() } else { 0 };
+        let pooled = self.effects.is_some();
+        let here = claimed
+            .iter()
+            .filter(|o| !pooled || o.decider != Decider::Asl);
+        self.renew(|r| r.release(here.map(|o| o.id)));
         delivered?;
-        Ok(claimed.len())
+        turn.started = performing;
+        turn.handled += claimed.len() - performing;
+        Ok(turn)
+    }
+
+    fn renew(&self, f: impl FnOnce(&Renewer)) {
+        if let Some(r) = &self.renewer {
+            f(r);
+        }
     }
 
     /// `SendTaskSuccess`: `output` is JSON text.
@@ -317,6 +414,15 @@ impl Durable {
         self.asl.prefetched = execution.map(|r| (r.arn.clone(), r)).into_iter().collect();
         Ok(record)
     }
+}
+
+/// What one look at the due work did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Turn {
+    /// Timers fired and effects whose outcomes were committed.
+    handled: usize,
+    /// Effects started on the workers.
+    started: usize,
 }
 
 /// Tokens are 43 characters of URL-safe base64 (256 bits); AWS accepts up to 2048 characters.
