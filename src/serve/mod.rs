@@ -16,6 +16,7 @@ pub mod conductor;
 pub mod driver;
 pub mod http;
 pub mod protocol;
+pub mod retention;
 pub mod sfn;
 pub mod sqs;
 pub mod triggers;

@@ -21,6 +21,7 @@ mod migrations;
 pub mod postgres;
 pub mod queue;
 pub mod registry;
+pub mod retention;
 pub mod sqlite;
 pub(crate) mod texts;
 
