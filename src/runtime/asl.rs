@@ -40,7 +40,7 @@ enum Guard {
 pub struct Asl {
     store: Arc<dyn Store>,
     clock: SharedClock,
-    machines: HashMap<String, Arc<Machine>>,
+    machines: super::bounded::Bounded<Arc<Machine>>,
     routers: HashMap<String, Router>,
     /// Told when a commit leaves work for the drive loop.
     pub(super) wake: Arc<Wake>,
@@ -55,7 +55,7 @@ impl Asl {
         Asl {
             store,
             clock,
-            machines: HashMap::new(),
+            machines: super::bounded::Bounded::for_definitions(),
             routers: HashMap::new(),
             wake,
             prefetched: HashMap::new(),

@@ -44,10 +44,22 @@ fn purge(app: &App, keep: Duration) -> crate::store::Result<usize> {
 /// `90s`, `30m`, `12h`, `7d`: the largest unit that divides it.
 fn describe(d: Duration) -> String {
     let s = d.as_secs();
-    match s {
-        _ if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
-        _ if s >= 3_600 && s % 3_600 == 0 => format!("{}h", s / 3_600),
-        _ if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
-        _ => format!("{s}s"),
+    for (unit, secs) in [('d', 86_400), ('h', 3_600), ('m', 60)] {
+        if s >= secs && s.is_multiple_of(secs) {
+            return format!("{}{unit}", s / secs);
+        }
+    }
+    format!("{s}s")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn describes_in_the_largest_unit() {
+        let d = |s| super::describe(std::time::Duration::from_secs(s));
+        assert_eq!(
+            [d(90), d(1_800), d(43_200), d(604_800), d(0)],
+            ["90s", "30m", "12h", "7d", "0s"]
+        );
     }
 }
