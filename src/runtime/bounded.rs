@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// Entries kept at most by the caches of parsed definitions.
 pub const ENTRIES: usize = 256;
 /// Bytes of keys kept at most by the caches of parsed definitions.
-pub const KEY_BYTES: usize = 16 * 1024 * 1024;
+pub const KEY_BYTES: usize = 4 * 1024 * 1024;
 
 pub struct Bounded<V> {
     map: HashMap<String, V>,
