@@ -98,6 +98,35 @@ fn tamper(server: &Server, arn: &str, change: impl Fn(&mut stepwise::store::Exec
     store.commit(&[commit]).expect("the row is replaced");
 }
 
+/// A new execution stored as a copy of `model` (whose row it reads before any tampering: call
+/// it first) under `name`, with `definition`, and a timer due at once.
+fn copy_with_definition(server: &Server, model: &str, name: &str, definition: &str) -> String {
+    use stepwise::store::{Commit, Decider, TimerRecord};
+    let store = server.store();
+    let mut record = store
+        .execution(model)
+        .expect("the store answers")
+        .expect("the model is stored");
+    let (prefix, _) = model.rsplit_once(':').expect("an execution ARN");
+    let arn = format!("{prefix}:{name}");
+    record.arn = arn.clone();
+    record.name = name.to_string();
+    record.definition = definition.to_string();
+    record.version = 1;
+    let timer = TimerRecord {
+        execution_arn: arn.clone(),
+        timer: 1,
+        due_ms: 0,
+        decider: Decider::Asl,
+    };
+    let first = Commit {
+        new_timers: vec![timer],
+        ..Default::default()
+    };
+    store.create_execution(&record, &first).expect("stored");
+    arn
+}
+
 #[test]
 fn a_poison_execution_fails_alone_and_the_others_finish_on_time() {
     let server = Server::start("isolation", &["--task", "Notify=cat >/dev/null; echo {}"]);
@@ -123,12 +152,16 @@ fn a_poison_execution_fails_alone_and_the_others_finish_on_time() {
 
     // Three executions made poison in the store, started first.
     let unreadable = start(&server, &wait, "unreadable", "{}");
-    let unloadable = start(&server, &wait, "unloadable", "{}");
     let stopped = start(&server, &long_wait, "stopped", "{}");
+    // A definition is fixed when its execution is created: this one is stored as a version
+    // that accepted it would have, with its Wait's timer due.
+    let unloadable = copy_with_definition(
+        &server,
+        &unreadable,
+        "unloadable",
+        &json!({"StartAt": "Gone", "States": {}}).to_string(),
+    );
     tamper(&server, &unreadable, |r| r.state = nested(200));
-    tamper(&server, &unloadable, |r| {
-        r.definition = json!({"StartAt": "Gone", "States": {}}).to_string();
-    });
     tamper(&server, &stopped, |r| r.state = nested(200));
 
     // Ordinary executions beside them.

@@ -359,6 +359,76 @@ fn state_machines_dir() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--retention 1s` deletes an execution that ended over a second ago, history and all, and
+/// leaves a running one alone.
+#[test]
+fn retention_deletes_ended_executions_and_keeps_running_ones() {
+    let dir = std::env::temp_dir().join(format!("stepwise-retention-defs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a definitions directory");
+    let quick = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+    let slow =
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}}"#;
+    std::fs::write(dir.join("quick.asl.json"), quick).expect("write");
+    std::fs::write(dir.join("slow.asl.json"), slow).expect("write");
+    let defs = dir.to_str().expect("UTF-8");
+    let server = Server::start("retain", &["--state-machines", defs, "--retention", "1s"]);
+    let machine = |name: &str| format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}");
+    let ended = raw::run(&server, &machine("quick"), "ended");
+    assert_eq!(ended["status"], "SUCCEEDED", "{ended}");
+    let ended_arn = ended["executionArn"].as_str().expect("an ARN").to_string();
+    let (status, started) = raw::call(
+        &server,
+        "StartExecution",
+        &format!(
+            r#"{{"stateMachineArn": "{}", "name": "waiting"}}"#,
+            machine("slow")
+        ),
+    );
+    assert_eq!(status, 200, "{started}");
+    let waiting_arn = started["executionArn"]
+        .as_str()
+        .expect("an ARN")
+        .to_string();
+    let describe = |arn: &str| {
+        raw::call(
+            &server,
+            "DescribeExecution",
+            &format!(r#"{{"executionArn": "{arn}"}}"#),
+        )
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, d) = describe(&ended_arn);
+        if status == 400 {
+            assert_eq!(d["__type"], "ExecutionDoesNotExist", "{d}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{ended_arn} was not deleted: {d}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, h) = raw::call(
+        &server,
+        "GetExecutionHistory",
+        &format!(r#"{{"executionArn": "{ended_arn}"}}"#),
+    );
+    assert_eq!(
+        (status, h["__type"].as_str()),
+        (400, Some("ExecutionDoesNotExist")),
+        "{h}"
+    );
+    let (status, d) = describe(&waiting_arn);
+    assert_eq!(
+        (status, d["status"].as_str()),
+        (200, Some("RUNNING")),
+        "{d}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Without --bind the server listens on loopback only (the API has no authentication).
 #[test]
 fn default_bind_is_loopback() {

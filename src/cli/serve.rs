@@ -47,6 +47,10 @@ pub struct Args {
     /// one's work at once; a named node's work is taken over when its leases end).
     #[arg(long, env = "STEPWISE_NODE_ID", value_name = "ID")]
     node_id: Option<String>,
+    /// Delete executions (with their history) that ended more than DURATION ago, e.g. 7d;
+    /// checked every minute. Running executions are never deleted. Default: kept for ever.
+    #[arg(long, value_name = "DURATION", value_parser = super::age::parse)]
+    retention: Option<std::time::Duration>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -132,6 +136,9 @@ async fn serve(args: Args) -> ExitCode {
     }
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), stop.clone());
+    if let Some(keep) = args.retention {
+        crate::serve::retention::spawn(app.clone(), keep);
+    }
     eprintln!(
         "stepwise serve: node {} listening on http://{local} (database {})",
         crate::runtime::process::owner_id(),

@@ -41,7 +41,7 @@ enum Guard {
 pub struct Asl {
     store: Arc<dyn Store>,
     clock: SharedClock,
-    machines: HashMap<String, Arc<Machine>>,
+    machines: super::bounded::Bounded<Arc<Machine>>,
     /// Handlers of executions, built from their rows: spares, taken while a job uses one.
     routers: HashMap<String, Vec<Router>>,
     /// Told when a commit leaves work for the drive loop.
@@ -57,7 +57,7 @@ impl Asl {
         Asl {
             store,
             clock,
-            machines: HashMap::new(),
+            machines: super::bounded::Bounded::for_definitions(),
             routers: HashMap::new(),
             wake,
             prefetched: HashMap::new(),

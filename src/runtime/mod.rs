@@ -8,6 +8,7 @@
 //! in-memory driver `stepwise run` and `stepwise test` use without a database (`local.rs`).
 
 pub mod asl;
+pub mod bounded;
 pub mod clock;
 pub mod conductor;
 pub mod config;

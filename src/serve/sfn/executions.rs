@@ -284,7 +284,8 @@ pub fn history(app: &App, body: &Body) -> Reply {
     let max = max_results(body, 100, 1000)?;
     let reverse = body.opt_bool("reverseOrder")?.unwrap_or(false);
     let with_data = body.opt_bool("includeExecutionData")?.unwrap_or(true);
-    // The token is the id of the last event given; the next page continues past it.
+    // The token is the id of the last event given; the next page continues past it (below it,
+    // in reverse order).
     let after: Option<u64> = match body.opt_str("nextToken")? {
         Some(t) => Some(
             page_position(t)?
@@ -294,13 +295,7 @@ pub fn history(app: &App, body: &Body) -> Reply {
         None => None,
     };
     let rows = if reverse {
-        let mut all = app.store.history(arn, 0, 0)?;
-        all.reverse();
-        if let Some(a) = after {
-            all.retain(|r| r.id < a);
-        }
-        all.truncate(max + 1);
-        all
+        app.store.history_reversed(arn, after, max + 1)?
     } else {
         app.store.history(arn, after.unwrap_or(0), max + 1)?
     };
