@@ -472,6 +472,61 @@ fn a_message_delivered_twice_acts_once() {
     assert_eq!(wf.event.as_deref(), Some("sqs:orders"));
 }
 
+/// An action another delivery is performing right now is left to it (the message stays on the
+/// queue, to find the action done when it comes back); one whose performer died is taken over
+/// and run again — and an `appendArray` update the dead one had already applied is not applied
+/// twice: the workflow remembers the message's action.
+#[test]
+fn an_action_in_progress_is_left_to_its_performer_and_an_update_applies_once() {
+    let rig = rig(&[json!({"name": "w", "variables": {"log": ["start"]}, "tasks": [wait("a")]})]);
+    let handler = json!({"name": "vars", "event": "sqs:vars", "active": true, "actions": [
+        {"action": "update_workflow_variables", "update_workflow_variables": {
+            "workflowId": "${id}", "variables": {"log": "${text}"}, "appendArray": true}}]});
+    rig.c.put_event_handler(&handler, false).unwrap();
+    let handlers = rig.c.event_handlers().unwrap();
+    let id = rig.start("w", json!({}));
+    let m = message("m-1", "r-1", json!({"id": id, "text": "paid"}).to_string());
+    let log = || rig.wf(&id).variables["log"].clone();
+    let key = "vars:m-1_0";
+    let in_progress = |by: &str, at: i64| {
+        json!({"status": "IN_PROGRESS", "claimedBy": by, "claimedAt": at}).to_string()
+    };
+
+    // A live process (this one, as another delivery) performs it.
+    let me = stepwise::runtime::process::owner_id();
+    rig.store
+        .claim_event_execution(key, &in_progress(&me, now()))
+        .unwrap();
+    let kept = rig.c.handle("sqs:vars", &handlers, &m).unwrap_err();
+    assert!(kept.contains("is being performed by"), "{kept}");
+    assert_eq!(log(), json!(["start"]), "not run by a second delivery");
+
+    // It finishes; a later delivery finds it done.
+    rig.store.forget_event_execution(key).unwrap();
+    rig.c.handle("sqs:vars", &handlers, &m).unwrap();
+    assert_eq!(log(), json!(["start", "paid"]));
+    rig.c.handle("sqs:vars", &handlers, &m).unwrap();
+    assert_eq!(log(), json!(["start", "paid"]));
+
+    // As if its performer had died after the update, before recording it done (a pid no
+    // process has on this machine), and as if its claim had merely grown old.
+    let host = me.split_once('@').map_or("", |(_, h)| h).to_string();
+    for stale in [
+        in_progress(&format!("pid:4194305@{host}"), now()),
+        in_progress("node-b", 0),
+    ] {
+        rig.store.set_event_execution(key, &stale).unwrap();
+        rig.c.handle("sqs:vars", &handlers, &m).unwrap();
+        assert_eq!(log(), json!(["start", "paid"]), "applied once");
+        let record: Value =
+            serde_json::from_str(&rig.store.event_execution(key).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            record["status"], "COMPLETED",
+            "taken over and done: {record}"
+        );
+    }
+}
+
 /// complete_task for a task that already ended, or that does not exist, is recorded with an
 /// `error` and the message is done with — and nothing is completed twice.
 #[test]

@@ -86,6 +86,7 @@ pub fn start(cx: &mut Ctx, s: Start) -> Workflow {
                 cx.now
                     .saturating_add((def.timeout_seconds.min(1 << 40) as i64) * 1000)
             }),
+        applied_events: Vec::new(),
     };
     Decider::new(cx, &mut wf).begin();
     wf

@@ -191,6 +191,10 @@ pub struct Workflow {
     /// `timeoutSeconds` with `TIME_OUT_WF`: when the workflow times out.
     #[serde(default)]
     pub timeout_at: Option<i64>,
+    /// The event actions (`handler:message_action`) that updated its variables, the latest
+    /// ones: a message delivered again after a crash does not apply its update twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied_events: Vec<String>,
 }
 
 impl Workflow {

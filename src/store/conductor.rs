@@ -36,6 +36,9 @@ pub trait ConductorStore {
     fn claim_event_execution(&self, key: &str, body: &str) -> Result<bool>;
     /// The record under `key`.
     fn event_execution(&self, key: &str) -> Result<Option<String>>;
+    /// Replaces the record with `body` if it is still `expected` (a claim abandoned by a process
+    /// that died, taken over by one process only); `false` when it changed meanwhile.
+    fn take_over_event_execution(&self, key: &str, expected: &str, body: &str) -> Result<bool>;
     /// Replaces the record (its status and output after the action ran).
     fn set_event_execution(&self, key: &str, body: &str) -> Result<()>;
     /// Removes the record: the action failed and may run again when the message comes back.

@@ -21,6 +21,9 @@ const BATCH: usize = 10;
 /// How long a received message stays invisible while its handlers run (Conductor: 60 s).
 pub const VISIBILITY_MS: i64 = 60_000;
 
+/// How many event actions' keys a workflow remembers having applied to its variables.
+const MAX_APPLIED_EVENTS: usize = 256;
+
 /// How long the listeners use the event handlers they read before reading them again: a
 /// handler registered through another node is listened to within this time (one registered
 /// here, at once).
@@ -153,7 +156,7 @@ impl Conductor {
     ) -> Result<(), String> {
         let key = format!("{}:{message_id}_{i}", h.name);
         let name = action_name(action);
-        let started = record(
+        let mut started = record(
             h,
             event,
             message_id,
@@ -162,11 +165,15 @@ impl Conductor {
             Some(name),
             Value::Null,
         );
+        // Who runs it since when: another delivery leaves it to them while they live.
+        started["claimedBy"] = Value::from(crate::runtime::process::owner_id());
+        started["claimedAt"] = Value::from(self.clock.now_ms());
+        let started = started.to_string();
         let claimed = self
             .store
-            .claim_event_execution(&key, &started.to_string())
+            .claim_event_execution(&key, &started)
             .map_err(|e| e.to_string())?;
-        if !claimed && !self.unfinished(&key) {
+        if !claimed && !self.take_over_abandoned(&key, &started)? {
             return Ok(());
         }
         match self.act(event, &key, action) {
@@ -191,13 +198,32 @@ impl Conductor {
         }
     }
 
-    /// Claimed before but not finished: the process died half-way, so the action runs again
-    /// (each action is idempotent for a given message).
-    fn unfinished(&self, key: &str) -> bool {
-        let record = self.store.event_execution(key).ok().flatten();
-        record
-            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
-            .is_some_and(|v| v["status"] == EventStatus::InProgress.name())
+    /// Whether this delivery runs an action claimed before. Done: no. In progress with a live
+    /// claimer: no, and `Err` keeps the message for a later delivery (which finds it done). In
+    /// progress with a claimer that died (its process is gone, or its claim is older than a
+    /// message's visibility): yes, when this delivery takes the claim over — one delivery
+    /// only; the action then runs again (each action is idempotent for a given message).
+    fn take_over_abandoned(&self, key: &str, claim: &str) -> Result<bool, String> {
+        let Some(stored) = self.store.event_execution(key).map_err(|e| e.to_string())? else {
+            return Err(format!("the record of {key} changed while it was read"));
+        };
+        let v: Value = serde_json::from_str(&stored).unwrap_or_default();
+        if v["status"] != EventStatus::InProgress.name() {
+            return Ok(false);
+        }
+        let by = v["claimedBy"].as_str();
+        let at = v["claimedAt"].as_i64().unwrap_or(0);
+        let abandoned = by.is_none_or(crate::runtime::process::is_dead)
+            || self.clock.now_ms().saturating_sub(at) > VISIBILITY_MS;
+        if !abandoned {
+            return Err(format!(
+                "{key} is being performed by {}; the message comes back after its visibility timeout",
+                by.unwrap_or("another process")
+            ));
+        }
+        self.store
+            .take_over_event_execution(key, &stored, claim)
+            .map_err(|e| e.to_string())
     }
 
     /// Performs an action: the event execution's status and output, or `Err` to retry later.
@@ -268,6 +294,14 @@ impl Conductor {
                     ));
                 };
                 let r = self.apply(id, |cx, wf| {
+                    // Applied once per message even when the process died before the action
+                    // was recorded done: the workflow remembers the keys it applied.
+                    if wf.applied_events.iter().any(|k| k == key) {
+                        return Ok(());
+                    }
+                    wf.applied_events.push(key.to_string());
+                    let excess = wf.applied_events.len().saturating_sub(MAX_APPLIED_EVENTS);
+                    wf.applied_events.drain(..excess);
                     merge_variables(&mut wf.variables, variables, *append_array);
                     crate::conductor::decide::Decider::new(cx, wf).settle();
                     Ok(())

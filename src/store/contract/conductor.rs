@@ -146,6 +146,20 @@ pub(crate) fn conductor_event_executions_claim_once(s: &dyn Store) {
         s.claim_event_execution("h:m2_0", "{}").unwrap(),
         "forgotten: may run again"
     );
+    // An abandoned claim is taken over once: the second taker finds it changed.
+    assert!(
+        s.take_over_event_execution("h:m2_0", "{}", "{\"by\":\"a\"}")
+            .unwrap()
+    );
+    assert!(
+        !s.take_over_event_execution("h:m2_0", "{}", "{\"by\":\"b\"}")
+            .unwrap()
+    );
+    assert!(!s.take_over_event_execution("none", "{}", "{}").unwrap());
+    assert_eq!(
+        s.event_execution("h:m2_0").unwrap().as_deref(),
+        Some("{\"by\":\"a\"}")
+    );
     let all = s.event_executions().unwrap();
     assert_eq!(
         all[0],

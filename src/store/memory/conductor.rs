@@ -76,6 +76,17 @@ impl ConductorStore for MemoryStore {
         Ok(())
     }
 
+    fn take_over_event_execution(&self, key: &str, expected: &str, body: &str) -> Result<bool> {
+        let mut inner = self.lock();
+        match inner.event_executions.get_mut(key) {
+            Some(stored) if stored == expected => {
+                *stored = body.to_string();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     fn forget_event_execution(&self, key: &str) -> Result<()> {
         self.lock().event_executions.remove(key);
         Ok(())

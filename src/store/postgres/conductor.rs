@@ -154,6 +154,18 @@ impl ConductorStore for PostgresStore {
         })
     }
 
+    fn take_over_event_execution(&self, key: &str, expected: &str, body: &str) -> Result<bool> {
+        self.read(async |db| {
+            let n = db
+                .execute(
+                    "UPDATE conductor_event_executions SET body = $3 WHERE key = $1 AND body = $2",
+                    &[&key, &expected, &body],
+                )
+                .await?;
+            Ok(n == 1)
+        })
+    }
+
     fn forget_event_execution(&self, key: &str) -> Result<()> {
         self.read(async |db| {
             db.execute(

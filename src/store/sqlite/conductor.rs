@@ -116,6 +116,16 @@ impl ConductorStore for SqliteStore {
         })
     }
 
+    fn take_over_event_execution(&self, key: &str, expected: &str, body: &str) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE conductor_event_executions SET body = ?3 WHERE key = ?1 AND body = ?2",
+                params![key, expected, body],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
     fn forget_event_execution(&self, key: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
