@@ -413,3 +413,42 @@ fn a_database_it_cannot_open_is_refused_and_sqlite_urls_are_files() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An SQLite file that belongs to another user is refused (its rows hold commands that would
+/// run as this user), with the flag that opens it anyway.
+#[test]
+fn a_database_of_another_user_is_refused_unless_allowed() {
+    use std::os::unix::fs::MetadataExt;
+    let me = std::fs::metadata("/proc/self").expect("procfs").uid();
+    let (db, can_allow) = if me == 0 {
+        // Root can give a fresh database to another user (65534: nobody).
+        let dir = std::env::temp_dir().join(format!("stepwise-cli-owner-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let db = dir.join("theirs.db");
+        let made = stepwise(&["executions", "list", "--db", db.to_str().expect("UTF-8")]);
+        assert!(made.status.success(), "{made:?}");
+        std::os::unix::fs::chown(&db, Some(65534), Some(65534)).expect("chown as root");
+        (db.to_string_lossy().into_owned(), true)
+    } else {
+        // Anyone else finds a file of another user's (root's) in /etc: it is refused before
+        // it is opened, and never written.
+        ("/etc/passwd".to_string(), false)
+    };
+    let refused = stepwise(&["executions", "list", "--db", &db]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("belongs to user") && stderr.contains("--allow-other-owner"),
+        "{stderr}"
+    );
+    if can_allow {
+        let allowed = stepwise(&["executions", "list", "--db", &db, "--allow-other-owner"]);
+        assert!(allowed.status.success(), "{allowed:?}");
+        let by_env = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["executions", "list", "--db", &db])
+            .env("STEPWISE_ALLOW_OTHER_OWNER", "1")
+            .output()
+            .expect("runs");
+        assert!(by_env.status.success(), "{by_env:?}");
+    }
+}

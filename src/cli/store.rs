@@ -86,12 +86,42 @@ fn default_path() -> PathBuf {
         .join("stepwise.db")
 }
 
-pub fn open(location: &Location) -> Result<Arc<dyn Store>, String> {
+/// Opens the database; an SQLite file another user owns is refused unless `other_owner` (its
+/// rows hold the commands and environment that run the Task states of its executions: opening
+/// it would run another user's commands as this one).
+pub fn open(location: &Location, other_owner: bool) -> Result<Arc<dyn Store>, String> {
+    if let Location::Sqlite(path) = location
+        && !other_owner
+    {
+        check_owner(path)?;
+    }
     let opened = match location {
         Location::Sqlite(path) => SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
         Location::Postgres(url) => PostgresStore::open(url).map(|s| Arc::new(s) as Arc<dyn Store>),
     };
     opened.map_err(|e| e.to_string())
+}
+
+/// `Err` when the existing file at `path` belongs to another user than this process's.
+fn check_owner(path: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(file) = std::fs::metadata(path) else {
+        return Ok(()); // created by this process, as its own
+    };
+    // The owner of /proc/self is this process's effective user.
+    let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return Ok(());
+    };
+    owner_problem(path, file.uid(), me).map_or(Ok(()), Err)
+}
+
+fn owner_problem(path: &std::path::Path, owner: u32, me: u32) -> Option<String> {
+    (owner != me).then(|| {
+        format!(
+            "{} belongs to user {owner}, not to you (user {me}): the commands stored with its executions would run as you. Pass --allow-other-owner (or set STEPWISE_ALLOW_OTHER_OWNER=1) if you trust it",
+            path.display()
+        )
+    })
 }
 
 /// The AWS-shaped history of an execution.
@@ -110,6 +140,11 @@ pub struct Db {
     /// (default: STEPWISE_DB, else the per-user default location).
     #[arg(long = "db", env = "STEPWISE_DB", global = true)]
     pub path: Option<String>,
+    /// Open an SQLite file that belongs to another user (refused by default: the commands
+    /// stored with its executions would run as you).
+    #[arg(long, env = "STEPWISE_ALLOW_OTHER_OWNER", global = true,
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub allow_other_owner: bool,
 }
 
 impl Db {
@@ -117,7 +152,7 @@ impl Db {
     /// (exit 2).
     pub fn open(&self) -> Result<(Location, Arc<dyn Store>), std::process::ExitCode> {
         let location = location(self.path.as_deref()).map_err(super::report::usage)?;
-        let store = open(&location).map_err(super::report::usage)?;
+        let store = open(&location, self.allow_other_owner).map_err(super::report::usage)?;
         Ok((location, store))
     }
 }
@@ -153,5 +188,17 @@ mod tests {
             "{other}"
         );
         assert!(location_of("sqlite:").is_err());
+    }
+
+    #[test]
+    fn a_file_of_another_user_is_refused_with_the_way_out() {
+        let path = std::path::Path::new("/srv/shared.db");
+        assert_eq!(owner_problem(path, 1000, 1000), None);
+        let refused = owner_problem(path, 1001, 1000).expect("refused");
+        assert!(
+            refused.contains("/srv/shared.db belongs to user 1001")
+                && refused.contains("--allow-other-owner"),
+            "{refused}"
+        );
     }
 }
