@@ -4,6 +4,8 @@
 use super::report::usage;
 use crate::arn;
 use crate::runtime::config::HandlerConfig;
+use crate::serve::connections::Connections;
+use crate::serve::guard::Policy;
 use crate::serve::sfn::executions::machine_arn_of;
 use crate::serve::triggers::{Trigger, TriggersFile};
 use crate::serve::{App, Settings, driver};
@@ -13,9 +15,38 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Address to listen on. Loopback by default: the API has no authentication.
+    /// Address to listen on. Loopback by default: without --auth-token the API has no
+    /// authentication.
     #[arg(long, default_value = "127.0.0.1:8083", env = "STEPWISE_BIND")]
     bind: String,
+    /// Also answer requests whose Host header names NAME (e.g. a Docker service name; `*` for
+    /// any). By default only localhost, 127.0.0.1, [::1] and the --bind address are: a guard
+    /// against DNS rebinding. Repeatable; the variable takes a comma-separated list.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "STEPWISE_ALLOW_HOST",
+        value_delimiter = ','
+    )]
+    allow_host: Vec<String>,
+    /// Require TOKEN of every request (but `GET /`): `Authorization: Bearer TOKEN`, an AWS SigV4
+    /// signature with TOKEN as the secret access key (any access key id), or Conductor's
+    /// `X-Authorization` (conductor-python with TOKEN as its key secret).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "STEPWISE_AUTH_TOKEN",
+        hide_env_values = true
+    )]
+    auth_token: Option<String>,
+    /// Connections open at most; at the cap the longest-idle one is closed for a new one. Keep
+    /// it well under the open-file limit (`ulimit -n`).
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a connection may take to send a request's head, counted from when it opened or
+    /// its previous answer was sent: idle keep-alive connections are closed after this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    idle_timeout: u64,
     #[command(flatten)]
     db: super::store::Db,
     /// Create a state machine from every `*.asl.json` / `*.json` definition in DIR at start-up,
@@ -112,6 +143,7 @@ async fn serve(args: Args) -> ExitCode {
         handlers,
         triggers,
         helper: std::env::current_exe().ok(),
+        guard: Policy::new(&local, &args.allow_host, args.auth_token.clone()),
     };
     let app = App::new(store, settings);
     if let Some(dir) = &args.state_machines
@@ -137,6 +169,13 @@ async fn serve(args: Args) -> ExitCode {
         crate::runtime::process::owner_id(),
         path
     );
+    if app.settings.guard.token.is_none() && !Policy::is_loopback_only(&local) {
+        eprintln!(
+            "stepwise serve: warning: listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
+        );
+    }
+    let connections = Connections::new(args.max_connections);
+    let idle = std::time::Duration::from_secs(args.idle_timeout.max(1));
     // After a failed accept (out of file descriptors, say) wait before the next one, longer
     // each time up to a second, and say so once per run of failures: not a busy loop.
     let mut backoff = std::time::Duration::ZERO;
@@ -145,7 +184,11 @@ async fn serve(args: Args) -> ExitCode {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     backoff = std::time::Duration::ZERO;
-                    tokio::spawn(crate::serve::http::connection(app.clone(), stream));
+                    // At the cap with every connection busy, the new one is closed (dropped).
+                    if let Some(ticket) = connections.admit(app.now()) {
+                        let served = crate::serve::http::connection(app.clone(), stream, ticket, idle);
+                        tokio::spawn(served);
+                    }
                 }
                 Err(e) => {
                     if backoff.is_zero() {
