@@ -374,3 +374,38 @@ fn boto3_survives_idle_connections_closed() {
     let server = Server::start("safety-idle-boto3", &["--idle-timeout", "1"]);
     run_client(&py, &server, "idle.py", &["1"]);
 }
+
+/// aws-sdk-rust (what `--sqs-endpoint` uses) signs with the token as its secret and gets in;
+/// with another secret it gets InvalidSignatureException.
+#[test]
+fn rust_sdk_signs_with_the_token() {
+    let server = Server::start("safety-rust-sdk", &["--auth-token", TOKEN]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let sqs = sqs_client(&server.url, TOKEN);
+    let url = rt
+        .block_on(sqs.create_queue().queue_name("rusty").send())
+        .expect("signed with the token")
+        .queue_url
+        .expect("a queue URL");
+    rt.block_on(sqs.send_message().queue_url(&url).message_body("é & ?").send())
+        .expect("a message with a body to hash");
+    let wrong = sqs_client(&server.url, "not-the-token");
+    let err = rt
+        .block_on(wrong.list_queues().send())
+        .expect_err("another secret is refused");
+    assert!(format!("{err:?}").contains("InvalidSignatureException"), "{err:?}");
+}
+
+fn sqs_client(url: &str, secret: &str) -> aws_sdk_sqs::Client {
+    use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("ap-south-1"))
+        .credentials_provider(Credentials::new("AKIDANY", secret, None, None, "test"))
+        .endpoint_url(url)
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
