@@ -341,7 +341,7 @@ fn at_the_connection_cap_idle_ones_make_room() {
 }
 
 /// `--idle-timeout`: a connection that sends half a head, or stays idle after an answer, is
-/// closed after it.
+/// closed after it; a body that does not arrive within it gets 408.
 #[test]
 fn slow_heads_and_idle_connections_are_closed() {
     let server = Server::start("safety-idle", &["--idle-timeout", "1"]);
@@ -364,6 +364,21 @@ fn slow_heads_and_idle_connections_are_closed() {
     }
     let took = started.elapsed();
     assert!(took < Duration::from_secs(4), "closed after {took:?}");
+    let mut slow_body = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\n{}\r\n{SFN_JSON}\r\n{LIST}\r\nContent-Length: 100\r\n\r\n{{",
+        host(&server)
+    );
+    slow_body
+        .write_all(head.as_bytes())
+        .expect("a head and 1 byte");
+    slow_body
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut answer = String::new();
+    let _ = slow_body.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("RequestTimeout"), "{answer}");
 }
 
 /// boto3's pooled keep-alive connection, closed by the server for idleness, does not fail the
@@ -390,13 +405,21 @@ fn rust_sdk_signs_with_the_token() {
         .expect("signed with the token")
         .queue_url
         .expect("a queue URL");
-    rt.block_on(sqs.send_message().queue_url(&url).message_body("é & ?").send())
-        .expect("a message with a body to hash");
+    rt.block_on(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("é & ?")
+            .send(),
+    )
+    .expect("a message with a body to hash");
     let wrong = sqs_client(&server.url, "not-the-token");
     let err = rt
         .block_on(wrong.list_queues().send())
         .expect_err("another secret is refused");
-    assert!(format!("{err:?}").contains("InvalidSignatureException"), "{err:?}");
+    assert!(
+        format!("{err:?}").contains("InvalidSignatureException"),
+        "{err:?}"
+    );
 }
 
 fn sqs_client(url: &str, secret: &str) -> aws_sdk_sqs::Client {

@@ -41,11 +41,12 @@ pub struct Args {
     auth_token: Option<String>,
     /// Connections open at most; at the cap the longest-idle one is closed for a new one. Keep
     /// it well under the open-file limit (`ulimit -n`).
-    #[arg(long, value_name = "N", default_value_t = 512)]
-    max_connections: usize,
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// Seconds a connection may take to send a request's head, counted from when it opened or
-    /// its previous answer was sent: idle keep-alive connections are closed after this long.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    /// its previous answer was sent (so idle keep-alive connections are closed after this
+    /// long), and again to send the request's body.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
     #[command(flatten)]
     db: super::store::Db,
@@ -174,8 +175,8 @@ async fn serve(args: Args) -> ExitCode {
             "stepwise serve: warning: listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
         );
     }
-    let connections = Connections::new(args.max_connections);
-    let idle = std::time::Duration::from_secs(args.idle_timeout.max(1));
+    let connections = Connections::new(usize::try_from(args.max_connections).unwrap_or(usize::MAX));
+    let idle = std::time::Duration::from_secs(args.idle_timeout);
     // After a failed accept (out of file descriptors, say) wait before the next one, longer
     // each time up to a second, and say so once per run of failures: not a busy loop.
     let mut backoff = std::time::Duration::ZERO;

@@ -19,14 +19,12 @@ use std::time::Duration;
 /// The largest request body accepted: a 1 MiB definition or SQS batch, JSON-escaped, with room.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// How long a request's body may take to arrive once its head has.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
-
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// Serves one connection until the client closes it, it stays idle (or sends its head slower
 /// than) `idle` — hyper's header-read timeout runs from the moment a head is awaited, so it is
-/// the keep-alive idle timeout too — or `ticket`'s slot is closed to make room.
+/// the keep-alive idle timeout too — or `ticket`'s slot is closed to make room. A request's body
+/// must arrive within `idle` too.
 pub async fn connection(
     app: Arc<App>,
     stream: tokio::net::TcpStream,
@@ -40,7 +38,7 @@ pub async fn connection(
         let (app, slot) = (app.clone(), slot.clone());
         async move {
             slot.set_busy(true, app.now());
-            let answer = handle(app.clone(), req).await;
+            let answer = handle(app.clone(), req, idle).await;
             slot.set_busy(false, app.now());
             answer
         }
@@ -70,6 +68,7 @@ enum Api {
 async fn handle(
     app: Arc<App>,
     req: Request<Incoming>,
+    body_timeout: Duration,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let target = req
         .headers()
@@ -95,7 +94,7 @@ async fn handle(
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
         .map(|h| format!("http://{h}"));
     let (head, body) = req.into_parts();
-    let bytes = match read_body(body).await {
+    let bytes = match read_body(body, body_timeout).await {
         Ok(b) => b,
         Err(e) => return Ok(failed(api, &e)),
     };
@@ -141,9 +140,9 @@ async fn handle(
     })
 }
 
-/// The body, at most `MAX_BODY_BYTES`, within `BODY_TIMEOUT`.
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
-    let read = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect());
+/// The body, at most `MAX_BODY_BYTES`, within `timeout`.
+async fn read_body(body: Incoming, timeout: Duration) -> Result<Bytes, ApiError> {
+    let read = tokio::time::timeout(timeout, Limited::new(body, MAX_BODY_BYTES).collect());
     match read.await {
         Ok(Ok(b)) => Ok(b.to_bytes()),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError {
@@ -157,8 +156,8 @@ async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
             status: 408,
             code: "RequestTimeout".into(),
             message: format!(
-                "the request body did not arrive within {} s",
-                BODY_TIMEOUT.as_secs()
+                "the request body did not arrive within {} s (serve --idle-timeout)",
+                timeout.as_secs()
             ),
             query_code: None,
         }),
