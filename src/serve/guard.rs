@@ -85,12 +85,15 @@ impl Policy {
         }
     }
 
-    /// Whether `host` (`name`, `name:port`, `[v6]:port`) is one the server answers to.
+    /// Whether `host` (`name`, `name:port`, `[v6]:port`) is one the server answers to. An
+    /// allowed name prefixed with `sync-` is too: the SDKs send StartSyncExecution there (the
+    /// README's `/etc/hosts` mapping of `sync-localhost`).
     pub fn host_allowed(&self, host: &str) -> bool {
         self.any_host
             || host_name(host).is_some_and(|name| {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
-                self.hosts.contains(&name)
+                let unprefixed = name.strip_prefix("sync-").unwrap_or(&name);
+                self.hosts.iter().any(|h| *h == name || h == unprefixed)
             })
     }
 
@@ -180,12 +183,14 @@ mod tests {
             "10.0.0.5:8083",
             "stepwise:9",
             "localhost.",
+            "sync-localhost:8083",
         ] {
             assert!(p.host_allowed(ok), "{ok}");
         }
         for bad in [
             "",
             "evil.com",
+            "sync-evil.com",
             "evil.com:8083",
             "127.0.0.2",
             "localhost.evil.com",
