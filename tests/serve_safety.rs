@@ -227,7 +227,8 @@ fn sdk_clients_sign_with_the_token() {
     run_client(&py, &server, "auth.py", &[TOKEN]);
 }
 
-/// A server bound beyond loopback without a token says so at start-up; with one it does not.
+/// A server bound beyond loopback without a token says so at start-up; with one it does not;
+/// `--allow-host '*'` without a token is warned about too.
 #[test]
 fn warns_when_open_to_the_network() {
     let warning = "without authentication";
@@ -237,6 +238,8 @@ fn warns_when_open_to_the_network() {
     assert!(!closed.contains(warning), "{closed}");
     let local = serve_log_of(&["--bind", "127.0.0.1:0"]);
     assert!(!local.contains(warning), "{local}");
+    let any = serve_log_of(&["--bind", "127.0.0.1:0", "--allow-host", "*"]);
+    assert!(any.contains("DNS rebinding"), "{any}");
 }
 
 /// The start-up lines of a server started with `args` (stopped once it listens).
@@ -244,7 +247,7 @@ fn serve_log_of(args: &[&str]) -> String {
     let dir = std::env::temp_dir().join(format!(
         "stepwise-safety-warn-{}-{}",
         std::process::id(),
-        args.len()
+        args.join("_").replace(['/', ':', '*', '.'], "_")
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
@@ -261,7 +264,12 @@ fn serve_log_of(args: &[&str]) -> String {
     let mut log = String::new();
     let mut buf = [0u8; 4096];
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !log.contains("listening on") && Instant::now() < deadline {
+    // The warnings come before the line that says the server listens.
+    while !log
+        .lines()
+        .any(|l| l.contains("listening on") && l.contains("(database"))
+        && Instant::now() < deadline
+    {
         match stderr.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => log.push_str(&String::from_utf8_lossy(&buf[..n])),

@@ -165,16 +165,12 @@ async fn serve(args: Args) -> ExitCode {
     }
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), stop.clone());
+    warn_if_open(&app.settings.guard, &local);
     eprintln!(
         "stepwise serve: node {} listening on http://{local} (database {})",
         crate::runtime::process::owner_id(),
         path
     );
-    if app.settings.guard.token.is_none() && !Policy::is_loopback_only(&local) {
-        eprintln!(
-            "stepwise serve: warning: listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
-        );
-    }
     let connections = Connections::new(usize::try_from(args.max_connections).unwrap_or(usize::MAX));
     let idle = std::time::Duration::from_secs(args.idle_timeout);
     // After a failed accept (out of file descriptors, say) wait before the next one, longer
@@ -218,6 +214,23 @@ async fn serve(args: Args) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Warnings, at start-up, about a server others can reach without a token.
+fn warn_if_open(guard: &Policy, local: &str) {
+    if guard.token.is_some() {
+        return;
+    }
+    if !Policy::is_loopback_only(local) {
+        eprintln!(
+            "stepwise serve: warning: listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
+        );
+    }
+    if guard.allows_any_host() {
+        eprintln!(
+            "stepwise serve: warning: --allow-host '*' without --auth-token: a web page can reach the API through DNS rebinding; name the hosts instead, or pass --auth-token TOKEN"
+        );
+    }
 }
 
 /// Every trigger names a state machine that exists; its queue is created when missing.

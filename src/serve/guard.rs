@@ -123,6 +123,11 @@ impl Policy {
         Ok(())
     }
 
+    /// `--allow-host '*'`: any Host, so DNS rebinding is not stopped (for the start-up warning).
+    pub fn allows_any_host(&self) -> bool {
+        self.any_host
+    }
+
     /// Whether the server would answer to a name other than loopback (for the start-up warning).
     pub fn is_loopback_only(bound: &str) -> bool {
         host_name(bound).is_some_and(|h| {
