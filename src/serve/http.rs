@@ -65,70 +65,94 @@ enum Api {
     Other,
 }
 
+impl Api {
+    fn of(head: &hyper::http::request::Parts) -> Api {
+        let path = head.uri.path();
+        if path == "/api" || path.starts_with("/api/") {
+            Api::Conductor
+        } else if head.headers.contains_key("x-amz-target") {
+            Api::Aws
+        } else {
+            Api::Other
+        }
+    }
+}
+
+/// Checks the head, reads the body, checks the proof of the token, then answers.
 async fn handle(
     app: Arc<App>,
     req: Request<Incoming>,
     body_timeout: Duration,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let target = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let path = req.uri().path();
-    let api = if path == "/api" || path.starts_with("/api/") {
-        Api::Conductor
-    } else if target.is_some() {
-        Api::Aws
-    } else {
-        Api::Other
-    };
+    let (head, body) = req.into_parts();
+    let api = Api::of(&head);
     let guard = &app.settings.guard;
-    if let Err(refusal) = guard.check(req.headers(), api == Api::Aws, api == Api::Conductor) {
+    if let Err(refusal) = guard.check(&head.headers, api == Api::Aws, api == Api::Conductor) {
         return Ok(refused(api, &refusal));
     }
-    let origin = req
-        .headers()
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .map(|h| format!("http://{h}"));
-    let (head, body) = req.into_parts();
     let bytes = match read_body(body, body_timeout).await {
         Ok(b) => b,
         Err(e) => return Ok(failed(api, &e)),
     };
-    if let Some(token) = &guard.token {
-        if api == Api::Conductor
-            && head.uri.path() == "/api/token"
-            && head.method == hyper::Method::POST
-        {
-            return Ok(token_exchange(token, &bytes));
-        }
-        let signed = super::sigv4::Signed {
-            method: head.method.as_str(),
-            path: head.uri.path(),
-            query: head.uri.query().unwrap_or(""),
-            headers: &head.headers,
-            body: &bytes,
-        };
-        // `GET /` (the health answer, which tells nothing) stays open to load balancers.
-        let health = api == Api::Other && head.method == hyper::Method::GET;
-        if !health && let Err(denied) = super::auth::check(token, &signed, app.now()) {
-            let e = ApiError {
-                status: denied.status(),
-                code: denied.aws_code().into(),
-                message: denied.message(),
-                query_code: None,
-            };
-            return Ok(failed(api, &e));
-        }
+    if let Some(token) = &guard.token
+        && let Some(refusal) = authenticate(&app, token, api, &head, &bytes)
+    {
+        return Ok(refusal);
     }
-    Ok(match (api, target) {
-        (Api::Conductor, _) => conductor(app, &head, bytes).await,
+    Ok(answer(app, api, &head, bytes).await)
+}
+
+/// `None` when the request proves `token` (or needs not); else the answer refusing it.
+fn authenticate(
+    app: &App,
+    token: &str,
+    api: Api,
+    head: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Option<Response<Full<Bytes>>> {
+    if api == Api::Conductor
+        && head.uri.path() == "/api/token"
+        && head.method == hyper::Method::POST
+    {
+        return Some(token_exchange(token, body));
+    }
+    // `GET /` (the health answer, which tells nothing) stays open to load balancers.
+    if api == Api::Other && head.method == hyper::Method::GET {
+        return None;
+    }
+    let signed = super::sigv4::Signed {
+        method: head.method.as_str(),
+        path: head.uri.path(),
+        query: head.uri.query().unwrap_or(""),
+        headers: &head.headers,
+        body,
+    };
+    let denied = super::auth::check(token, &signed, app.now()).err()?;
+    let e = ApiError {
+        status: denied.status(),
+        code: denied.aws_code().into(),
+        message: denied.message(),
+        query_code: None,
+    };
+    Some(failed(api, &e))
+}
+
+/// The operation's answer.
+async fn answer(
+    app: Arc<App>,
+    api: Api,
+    head: &hyper::http::request::Parts,
+    bytes: Bytes,
+) -> Response<Full<Bytes>> {
+    let target = head
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok());
+    match (api, target) {
+        (Api::Conductor, _) => conductor(app, head, bytes).await,
         (Api::Aws, Some(target)) => {
             let reply = match Body::parse(&bytes) {
-                Ok(body) => route(app, &target, body, origin).await,
+                Ok(body) => route(app, target, body, origin(head)).await,
                 Err(e) => Err(e),
             };
             match reply {
@@ -136,8 +160,17 @@ async fn handle(
                 Err(e) => error(&e),
             }
         }
-        _ => without_target(&head),
-    })
+        _ => without_target(head),
+    }
+}
+
+/// `http://` and the request's Host: what queue URLs point at.
+fn origin(head: &hyper::http::request::Parts) -> Option<String> {
+    head.headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|h| format!("http://{h}"))
 }
 
 /// The body, at most `MAX_BODY_BYTES`, within `timeout`.
