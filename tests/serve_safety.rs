@@ -242,6 +242,20 @@ fn warns_when_open_to_the_network() {
     assert!(any.contains("DNS rebinding"), "{any}");
 }
 
+/// An empty token is refused at start-up, not taken as no token.
+#[test]
+fn an_empty_token_is_refused() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--auth-token", " "])
+        .output()
+        .expect("serve runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--auth-token"),
+        "{out:?}"
+    );
+}
+
 /// The start-up lines of a server started with `args` (stopped once it listens).
 fn serve_log_of(args: &[&str]) -> String {
     let dir = std::env::temp_dir().join(format!(

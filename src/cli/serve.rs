@@ -108,6 +108,15 @@ async fn serve(args: Args) -> ExitCode {
             return usage(e);
         }
     }
+    if args
+        .auth_token
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        return usage(
+            "--auth-token (or STEPWISE_AUTH_TOKEN) is empty: give a secret, e.g. $(openssl rand -hex 24), or leave it out",
+        );
+    }
     let listener = match tokio::net::TcpListener::bind(&args.bind).await {
         Ok(l) => l,
         Err(e) => {
