@@ -51,6 +51,9 @@ impl Refusal {
     /// What the client is told, with what to do.
     pub fn message(&self) -> String {
         match self {
+            Refusal::Host(h) if h.is_empty() => {
+                "the request has no Host header: send one (HTTP/1.1 requires it)".to_string()
+            }
             Refusal::Host(h) => format!(
                 "Host {h:?} is not allowed: stepwise serve answers to localhost and its own address only (a guard against DNS rebinding); start it with --allow-host {} (or STEPWISE_ALLOW_HOST) to allow this name",
                 host_name(h).unwrap_or("NAME")
