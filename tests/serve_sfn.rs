@@ -275,7 +275,7 @@ fn disconnects_mid_body() {
     let server = Server::start("disconnects", &[]);
     for _ in 0..20 {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
-        let head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.CreateStateMachine\r\n\
+        let head = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSStepFunctions.CreateStateMachine\r\n\
                     Content-Type: application/x-amz-json-1.0\r\nContent-Length: 100000\r\n\r\n";
         s.write_all(head.as_bytes()).expect("write");
         s.write_all(br#"{"name": "half", "definition": "#)

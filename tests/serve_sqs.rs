@@ -149,11 +149,12 @@ fn rust_client(url: &str) -> aws_sdk_sqs::Client {
 }
 
 /// Queue URLs point at the server as the client reached it (its Host header), so a client that
-/// follows the URL gets back here even when the server listens on 0.0.0.0.
+/// follows the URL gets back here even when the server listens on 0.0.0.0 (a name it is told to
+/// answer to with `--allow-host`).
 #[test]
 fn queue_urls_follow_the_host_the_client_used() {
     use std::io::{Read, Write};
-    let server = Server::start("host-urls", &[]);
+    let server = Server::start("host-urls", &["--allow-host", "stepwise.internal"]);
     let body = r#"{"QueueName": "via-host"}"#;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
     write!(

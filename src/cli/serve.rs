@@ -4,6 +4,8 @@
 use super::report::usage;
 use crate::arn;
 use crate::runtime::config::HandlerConfig;
+use crate::serve::connections::Connections;
+use crate::serve::guard::Policy;
 use crate::serve::sfn::executions::machine_arn_of;
 use crate::serve::triggers::{Trigger, TriggersFile};
 use crate::serve::{App, Settings, driver};
@@ -13,9 +15,39 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Address to listen on. Loopback by default: the API has no authentication.
+    /// Address to listen on. Loopback by default: without --auth-token the API has no
+    /// authentication.
     #[arg(long, default_value = "127.0.0.1:8083", env = "STEPWISE_BIND")]
     bind: String,
+    /// Also answer requests whose Host header names NAME (e.g. a Docker service name; `*` for
+    /// any). By default only localhost, 127.0.0.1, [::1] and the --bind address are: a guard
+    /// against DNS rebinding. Repeatable; the variable takes a comma-separated list.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "STEPWISE_ALLOW_HOST",
+        value_delimiter = ','
+    )]
+    allow_host: Vec<String>,
+    /// Require TOKEN of every request (but `GET /`): `Authorization: Bearer TOKEN`, an AWS SigV4
+    /// signature with TOKEN as the secret access key (any access key id), or Conductor's
+    /// `X-Authorization` (conductor-python with TOKEN as its key secret).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "STEPWISE_AUTH_TOKEN",
+        hide_env_values = true
+    )]
+    auth_token: Option<String>,
+    /// Connections open at most; at the cap the longest-idle one is closed for a new one. Keep
+    /// it well under the open-file limit (`ulimit -n`).
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+    /// Seconds a connection may take to send a request's head, counted from when it opened or
+    /// its previous answer was sent (so idle keep-alive connections are closed after this
+    /// long), and again to send the request's body.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
     #[command(flatten)]
     db: super::store::Db,
     /// Create a state machine from every `*.asl.json` / `*.json` definition in DIR at start-up,
@@ -80,6 +112,15 @@ async fn serve(args: Args) -> ExitCode {
             return usage(e);
         }
     }
+    if args
+        .auth_token
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        return usage(
+            "--auth-token (or STEPWISE_AUTH_TOKEN) is empty: give a secret, e.g. $(openssl rand -hex 24), or leave it out",
+        );
+    }
     let listener = match tokio::net::TcpListener::bind(&args.bind).await {
         Ok(l) => l,
         Err(e) => {
@@ -116,6 +157,7 @@ async fn serve(args: Args) -> ExitCode {
         handlers,
         triggers,
         helper: std::env::current_exe().ok(),
+        guard: Policy::new(&local, &args.allow_host, args.auth_token.clone()),
     };
     let app = App::new(store, settings);
     if let Some(dir) = &args.state_machines
@@ -139,11 +181,14 @@ async fn serve(args: Args) -> ExitCode {
     if let Some(keep) = args.retention {
         crate::serve::retention::spawn(app.clone(), keep);
     }
+    warn_if_open(&app.settings.guard, &local);
     eprintln!(
         "stepwise serve: node {} listening on http://{local} (database {})",
         crate::runtime::process::owner_id(),
         path
     );
+    let connections = Connections::new(usize::try_from(args.max_connections).unwrap_or(usize::MAX));
+    let idle = std::time::Duration::from_secs(args.idle_timeout);
     // After a failed accept (out of file descriptors, say) wait before the next one, longer
     // each time up to a second, and say so once per run of failures: not a busy loop.
     let mut backoff = std::time::Duration::ZERO;
@@ -152,7 +197,11 @@ async fn serve(args: Args) -> ExitCode {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     backoff = std::time::Duration::ZERO;
-                    tokio::spawn(crate::serve::http::connection(app.clone(), stream));
+                    // At the cap with every connection busy, the new one is closed (dropped).
+                    if let Some(ticket) = connections.admit(app.now()) {
+                        let served = crate::serve::http::connection(app.clone(), stream, ticket, idle);
+                        tokio::spawn(served);
+                    }
                 }
                 Err(e) => {
                     if backoff.is_zero() {
@@ -181,6 +230,23 @@ async fn serve(args: Args) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Warnings, at start-up, about a server others can reach without a token.
+fn warn_if_open(guard: &Policy, local: &str) {
+    if guard.token.is_some() {
+        return;
+    }
+    if !Policy::is_loopback_only(local) {
+        eprintln!(
+            "stepwise serve: warning: listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
+        );
+    }
+    if guard.allows_any_host() {
+        eprintln!(
+            "stepwise serve: warning: --allow-host '*' without --auth-token: a web page can reach the API through DNS rebinding; name the hosts instead, or pass --auth-token TOKEN"
+        );
+    }
 }
 
 /// Every trigger names a state machine that exists; its queue is created when missing.

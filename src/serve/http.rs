@@ -1,8 +1,12 @@
-//! The HTTP side: accept connections, read each request (refusing bodies over the limit), route
-//! it on `X-Amz-Target` and write the AWS JSON 1.0 answer. Any path is accepted, so clients that
-//! post to a queue URL reach the same operations.
+//! The HTTP side: serve each connection (with timeouts, and closed by `connections.rs` to make
+//! room at the cap), check each request's head (`guard.rs`), read its body (refusing bodies over
+//! the limit or too slow), check its proof of `--auth-token` (`auth.rs`), route it on
+//! `X-Amz-Target` (or to Conductor under `/api/`) and write the answer. Any other path is
+//! accepted, so clients that post to a queue URL reach the same operations.
 
 use super::App;
+use super::connections::Ticket;
+use super::guard::Refusal;
 use super::protocol::{ApiError, Body, Reply};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -10,96 +14,250 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The largest request body accepted: a 1 MiB definition or SQS batch, JSON-escaped, with room.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
-/// Serves one connection until the client closes it.
-pub async fn connection(app: Arc<App>, stream: tokio::net::TcpStream) {
+/// Serves one connection until the client closes it, it stays idle (or sends its head slower
+/// than) `idle` — hyper's header-read timeout runs from the moment a head is awaited, so it is
+/// the keep-alive idle timeout too — or `ticket`'s slot is closed to make room. A request's body
+/// must arrive within `idle` too.
+pub async fn connection(
+    app: Arc<App>,
+    stream: tokio::net::TcpStream,
+    ticket: Ticket,
+    idle: Duration,
+) {
     let _ = stream.set_nodelay(true);
     let io = hyper_util::rt::TokioIo::new(stream);
-    let service = hyper::service::service_fn(move |req| handle(app.clone(), req));
-    let _ = hyper::server::conn::http1::Builder::new()
+    let slot = ticket.slot.clone();
+    let service = hyper::service::service_fn(move |req| {
+        let (app, slot) = (app.clone(), slot.clone());
+        async move {
+            slot.set_busy(true, app.now());
+            let answer = handle(app.clone(), req, idle).await;
+            slot.set_busy(false, app.now());
+            answer
+        }
+    });
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(idle)
         .keep_alive(true)
-        .serve_connection(io, service)
-        .await;
+        .serve_connection(io, service);
+    tokio::select! {
+        _ = served => {}
+        _ = ticket.slot.closed() => {}
+    }
 }
 
+/// What a request speaks, from its head: the answers and refusals take its form.
+#[derive(Clone, Copy, PartialEq)]
+enum Api {
+    /// AWS JSON 1.0 (`X-Amz-Target`).
+    Aws,
+    /// Conductor's REST API (`/api/`).
+    Conductor,
+    /// Anything else (`GET /`).
+    Other,
+}
+
+impl Api {
+    fn of(head: &hyper::http::request::Parts) -> Api {
+        let path = head.uri.path();
+        if path == "/api" || path.starts_with("/api/") {
+            Api::Conductor
+        } else if head.headers.contains_key("x-amz-target") {
+            Api::Aws
+        } else {
+            Api::Other
+        }
+    }
+}
+
+/// Checks the head, reads the body, checks the proof of the token, then answers.
 async fn handle(
     app: Arc<App>,
     req: Request<Incoming>,
+    body_timeout: Duration,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let target = req
-        .headers()
+    let (head, body) = req.into_parts();
+    let api = Api::of(&head);
+    let guard = &app.settings.guard;
+    if let Err(refusal) = guard.check(&head.headers, api == Api::Aws, api == Api::Conductor) {
+        return Ok(refused(api, &refusal));
+    }
+    let bytes = match read_body(body, body_timeout).await {
+        Ok(b) => b,
+        Err(e) => return Ok(failed(api, &e)),
+    };
+    if let Some(token) = &guard.token
+        && let Some(refusal) = authenticate(&app, token, api, &head, &bytes)
+    {
+        return Ok(refusal);
+    }
+    Ok(answer(app, api, &head, bytes).await)
+}
+
+/// `None` when the request proves `token` (or needs not); else the answer refusing it.
+fn authenticate(
+    app: &App,
+    token: &str,
+    api: Api,
+    head: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Option<Response<Full<Bytes>>> {
+    if api == Api::Conductor
+        && head.uri.path() == "/api/token"
+        && head.method == hyper::Method::POST
+    {
+        return Some(token_exchange(token, body));
+    }
+    // `GET /` (the health answer, which tells nothing) stays open to load balancers.
+    if api == Api::Other && head.method == hyper::Method::GET {
+        return None;
+    }
+    let signed = super::sigv4::Signed {
+        method: head.method.as_str(),
+        path: head.uri.path(),
+        query: head.uri.query().unwrap_or(""),
+        headers: &head.headers,
+        body,
+    };
+    let denied = super::auth::check(token, &signed, app.now()).err()?;
+    let e = ApiError {
+        status: denied.status(),
+        code: denied.aws_code().into(),
+        message: denied.message(),
+        query_code: None,
+    };
+    Some(failed(api, &e))
+}
+
+/// The operation's answer.
+async fn answer(
+    app: Arc<App>,
+    api: Api,
+    head: &hyper::http::request::Parts,
+    bytes: Bytes,
+) -> Response<Full<Bytes>> {
+    let target = head
+        .headers
         .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let origin = req
-        .headers()
+        .and_then(|v| v.to_str().ok());
+    match (api, target) {
+        (Api::Conductor, _) => conductor(app, head, bytes).await,
+        (Api::Aws, Some(target)) => {
+            let reply = match Body::parse(&bytes) {
+                Ok(body) => route(app, target, body, origin(head)).await,
+                Err(e) => Err(e),
+            };
+            match reply {
+                Ok(v) => json_response(StatusCode::OK, &v),
+                Err(e) => error(&e),
+            }
+        }
+        _ => without_target(head),
+    }
+}
+
+/// `http://` and the request's Host: what queue URLs point at.
+fn origin(head: &hyper::http::request::Parts) -> Option<String> {
+    head.headers
         .get("host")
         .and_then(|v| v.to_str().ok())
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .map(|h| format!("http://{h}"));
-    if req.uri().path().starts_with("/api") {
-        return Ok(conductor(app, req).await);
-    }
-    let Some(target) = target else {
-        return Ok(without_target(&req));
-    };
-    let bytes = match Limited::new(req.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return Ok(error(&ApiError {
-                status: 413,
-                code: "RequestEntityTooLargeException".into(),
-                message: format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
-                query_code: None,
-            }));
-        }
-        // The client went away while sending: there is nobody to answer.
-        Err(e) => return Ok(error(&ApiError::new("IncompleteRequest", e.to_string()))),
-    };
-    let reply = match Body::parse(&bytes) {
-        Ok(body) => route(app, &target, body, origin).await,
-        Err(e) => Err(e),
-    };
-    Ok(match reply {
-        Ok(v) => json_response(StatusCode::OK, &v),
-        Err(e) => error(&e),
-    })
+        .map(|h| format!("http://{h}"))
 }
 
-/// Conductor's REST API: read the body, then run the operation on the blocking pool.
-async fn conductor(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let method = req.method().to_string();
-    let path = req
-        .uri()
+/// The body, at most `MAX_BODY_BYTES`, within `timeout`.
+async fn read_body(body: Incoming, timeout: Duration) -> Result<Bytes, ApiError> {
+    let read = tokio::time::timeout(timeout, Limited::new(body, MAX_BODY_BYTES).collect());
+    match read.await {
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError {
+            status: 413,
+            code: "RequestEntityTooLargeException".into(),
+            message: format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+            query_code: None,
+        }),
+        Ok(Err(e)) => Err(ApiError::new("IncompleteRequest", e.to_string())),
+        Err(_) => Err(ApiError {
+            status: 408,
+            code: "RequestTimeout".into(),
+            message: format!(
+                "the request body did not arrive within {} s (serve --idle-timeout)",
+                timeout.as_secs()
+            ),
+            query_code: None,
+        }),
+    }
+}
+
+/// A refusal of the request's head, in the form of its API.
+fn refused(api: Api, refusal: &Refusal) -> Response<Full<Bytes>> {
+    let code = match refusal {
+        Refusal::ContentType(_) => "UnsupportedMediaType",
+        Refusal::Host(_) | Refusal::Origin(_) => "AccessDeniedException",
+    };
+    let e = ApiError {
+        status: refusal.status(),
+        code: code.into(),
+        message: refusal.message(),
+        query_code: None,
+    };
+    failed(api, &e)
+}
+
+/// An error answer: AWS JSON for AWS requests, Conductor's JSON under `/api/`, text otherwise.
+fn failed(api: Api, e: &ApiError) -> Response<Full<Bytes>> {
+    match api {
+        Api::Aws => error(e),
+        Api::Conductor => rest_response(super::conductor::Answer::error(
+            &crate::conductor::ops::OpError {
+                status: e.status,
+                message: e.message.clone(),
+            },
+        )),
+        Api::Other => {
+            let mut r = Response::new(Full::new(Bytes::from(format!("{}\n", e.message))));
+            *r.status_mut() = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+            r.headers_mut()
+                .insert("content-type", "text/plain".parse().expect("static header"));
+            r
+        }
+    }
+}
+
+/// `POST /api/token` with the server's token as `keySecret`: conductor-python's login.
+fn token_exchange(token: &str, body: &[u8]) -> Response<Full<Bytes>> {
+    match super::auth::token_exchange(token, body) {
+        Some(v) => rest_response(super::conductor::Answer::json(&v)),
+        None => rest_response(super::conductor::Answer::error(
+            &crate::conductor::ops::OpError {
+                status: 401,
+                message: "keySecret is not the server's --auth-token".into(),
+            },
+        )),
+    }
+}
+
+/// Conductor's REST API: run the operation on the blocking pool.
+async fn conductor(
+    app: Arc<App>,
+    head: &hyper::http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
+    let method = head.method.to_string();
+    let path = head
+        .uri
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_string();
-    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes().to_vec(),
-        Err(e) => {
-            let err = crate::conductor::ops::OpError {
-                status: if e.is::<http_body_util::LengthLimitError>() {
-                    413
-                } else {
-                    400
-                },
-                message: format!("the request body could not be read: {e}"),
-            };
-            return rest_response(super::conductor::Answer::error(&err));
-        }
-    };
-    let Some(request) = super::conductor::Request::new(&method, &path, body) else {
+    let Some(request) = super::conductor::Request::new(&method, &path, body.to_vec()) else {
         return rest_response(super::conductor::Answer::empty(404));
     };
     let answer =
@@ -148,8 +306,8 @@ pub async fn blocking(app: Arc<App>, f: impl FnOnce(&App) -> Reply + Send + 'sta
 
 /// `GET /` and friends: a health answer for people and load balancers; anything else without an
 /// `X-Amz-Target` is not an AWS JSON request.
-fn without_target(req: &Request<Incoming>) -> Response<Full<Bytes>> {
-    if req.method() == hyper::Method::GET {
+fn without_target(head: &hyper::http::request::Parts) -> Response<Full<Bytes>> {
+    if head.method == hyper::Method::GET {
         let mut r = Response::new(Full::new(Bytes::from_static(
             b"stepwise: AWS Step Functions and SQS APIs (AWS JSON 1.0, POST with X-Amz-Target)\n",
         )));

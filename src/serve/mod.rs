@@ -2,6 +2,8 @@
 //! durable runtime and the embedded queue, for unmodified AWS clients.
 //!
 //! - `http.rs` — the HTTP server: reads requests, routes on `X-Amz-Target`, writes answers.
+//! - `guard.rs` — the Host allowlist, the Origin check and the JSON content types;
+//!   `auth.rs` and `sigv4.rs` — `--auth-token` and its proofs; `connections.rs` — the cap.
 //! - `protocol.rs` — AWS JSON 1.0: errors, request fields, timestamps, page tokens.
 //! - `sfn/` — the Step Functions operations; `sqs/` — the SQS operations.
 //! - `driver.rs` — the background thread that fires timers, performs effects and runs triggers.
@@ -12,12 +14,16 @@
 //! Operations run on tokio's blocking pool (the store is synchronous), so a client that hangs
 //! up mid-request cannot cut an operation in half. Long polls wait asynchronously on `arrivals`.
 
+pub mod auth;
 pub mod conductor;
+pub mod connections;
 pub mod driver;
+pub mod guard;
 pub mod http;
 pub mod protocol;
 pub mod retention;
 pub mod sfn;
+pub mod sigv4;
 pub mod sqs;
 pub mod triggers;
 
@@ -44,6 +50,8 @@ pub struct Settings {
     pub triggers: Vec<triggers::Trigger>,
     /// The stepwise binary (it runs Conductor's jq tasks in a child process).
     pub helper: Option<std::path::PathBuf>,
+    /// The hosts answered to and the token required of every request.
+    pub guard: guard::Policy,
 }
 
 /// Everything a request handler can reach.
