@@ -77,6 +77,7 @@ pub fn run(o: Options) -> ExitCode {
         lambdas: Vec::new(),
         cwd: std::env::current_dir().ok(),
         env: Vec::new(),
+        timeout: None,
     };
     let since = c.now();
     // Work other processes commit to a shared database, and messages on SQS, are looked for.

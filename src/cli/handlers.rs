@@ -20,6 +20,20 @@ pub struct Handlers {
     /// endpoint (`aws`: AWS itself). Default: AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub lambda_endpoint: Option<String>,
+    /// Kill a --lambda/--task command of a Task without TimeoutSeconds after this long, e.g.
+    /// "90s", "15m", "2h" (a Task's TimeoutSeconds always applies). Default: 15m.
+    #[arg(long, value_name = "DURATION", value_parser = duration_seconds)]
+    pub command_timeout: Option<u64>,
+}
+
+/// `--command-timeout`'s value, in whole seconds.
+fn duration_seconds(s: &str) -> Result<u64, String> {
+    use crate::conductor::duration::{DURATION_FORMS, parse_duration};
+    match parse_duration(s) {
+        Some(0) => Err("the timeout must be longer than 0 seconds".into()),
+        Some(secs) => Ok(secs),
+        None => Err(format!("expected a duration: {DURATION_FORMS}")),
+    }
 }
 
 impl Handlers {
@@ -39,6 +53,7 @@ impl Handlers {
                 aws::LAMBDA,
                 env,
             )?,
+            command_timeout_seconds: self.command_timeout,
             ..HandlerConfig::default()
         })
     }

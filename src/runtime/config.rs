@@ -3,6 +3,8 @@
 
 use crate::integrations::Router;
 use crate::integrations::activity::Activities;
+#[cfg(doc)]
+use crate::integrations::command::DEFAULT_COMMAND_TIMEOUT;
 use crate::integrations::command::{Binding, Commands};
 use crate::integrations::lambda::Lambda;
 use crate::integrations::mock::Mocks;
@@ -14,6 +16,7 @@ use crate::store::queue::QueueStore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HandlerConfig {
@@ -43,6 +46,10 @@ pub struct HandlerConfig {
     /// `aws` for AWS itself; `None` for no Lambda endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_endpoint: Option<String>,
+    /// `--command-timeout`: how long a local command of a Task without `TimeoutSeconds` may
+    /// run, in seconds; `None`: [`DEFAULT_COMMAND_TIMEOUT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_timeout_seconds: Option<u64>,
 }
 
 impl HandlerConfig {
@@ -87,6 +94,7 @@ impl HandlerConfig {
             lambdas: self.lambdas.clone(),
             cwd: self.cwd.as_ref().map(Into::into),
             env: self.env.clone(),
+            timeout: self.command_timeout_seconds.map(Duration::from_secs),
         }
     }
 }

@@ -82,6 +82,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         retry_count,
         map_index,
         invocation,
+        timeout_seconds: timeout,
     })));
     Ok(())
 }
