@@ -423,6 +423,7 @@ fn alive(pid: &str) -> bool {
 /// A command that outlives its Task's `TimeoutSeconds` is killed then, with the processes it
 /// started, and the Task ends as AWS ends it: `States.Timeout` in a `...TimedOut` event.
 #[test]
+#[allow(clippy::disallowed_methods)] // measures how long the run took
 fn a_command_past_its_timeout_is_killed_and_the_task_times_out() {
     let pids = write_temp("timeout-pids", "");
     let machine = write_temp(
@@ -467,6 +468,7 @@ fn a_command_past_its_timeout_is_killed_and_the_task_times_out() {
 
 /// Without `TimeoutSeconds`, `--command-timeout` bounds a command; the cause says how to change it.
 #[test]
+#[allow(clippy::disallowed_methods)] // measures how long the run took
 fn the_command_timeout_caps_tasks_without_timeout_seconds() {
     let started = std::time::Instant::now();
     let (code, doc) = json_run(&[

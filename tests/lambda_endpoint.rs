@@ -465,6 +465,7 @@ fn a_bad_endpoint_value_is_a_usage_error() {
 /// The Invoke call gives up at the Task's `TimeoutSeconds` (the SDK's operation timeout), so a
 /// function that does not answer ends the task on time with `States.Timeout`.
 #[test]
+#[allow(clippy::disallowed_methods)] // measures how long the run took
 fn a_call_past_the_tasks_timeout_ends_in_states_timeout() {
     let lambda = FakeLambda::start();
     let scratch = Scratch::new("slow");

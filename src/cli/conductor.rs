@@ -78,6 +78,7 @@ pub fn run(o: Options) -> ExitCode {
         cwd: std::env::current_dir().ok(),
         env: Vec::new(),
         timeout: None,
+        deadline: None,
     };
     let since = c.now();
     // Work other processes commit to a shared database, and messages on SQS, are looked for.

@@ -26,8 +26,8 @@ pub struct Handlers {
     pub command_timeout: Option<u64>,
 }
 
-/// `--command-timeout`'s value, in whole seconds.
-fn duration_seconds(s: &str) -> Result<u64, String> {
+/// A duration flag's value ("90s", "15m"), in whole seconds.
+pub(super) fn duration_seconds(s: &str) -> Result<u64, String> {
     use crate::conductor::duration::{DURATION_FORMS, parse_duration};
     match parse_duration(s) {
         Some(0) => Err("the timeout must be longer than 0 seconds".into()),

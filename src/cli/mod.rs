@@ -44,7 +44,7 @@ pub enum Command {
     /// The embedded message queue: create, list, send, receive, purge, delete.
     Queue(queue::Args),
     /// Serve the AWS Step Functions and SQS APIs (AWS SDKs, the AWS CLI) and Conductor's REST API.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// Run test cases of definitions with mocked tasks (test files, Step Functions Local mock
     /// files); JUnit XML and coverage for CI.
     Test(Box<test::Args>),
@@ -78,7 +78,7 @@ pub fn main() -> ExitCode {
         Command::Executions(args) => executions::main(args),
         Command::Resume(args) => resume::main(args),
         Command::Queue(args) => queue::main(args),
-        Command::Serve(args) => serve::main(args),
+        Command::Serve(args) => serve::main(*args),
         Command::Test(args) => test::main(*args),
         Command::InternalJq => crate::runtime::conductor::transform::child_main(),
     }

@@ -47,6 +47,9 @@ pub struct Args {
     /// one's work at once; a named node's work is taken over when its leases end).
     #[arg(long, env = "STEPWISE_NODE_ID", value_name = "ID")]
     node_id: Option<String>,
+    /// How long a StartSyncExecution may run (AWS: five minutes); for tests.
+    #[arg(long, hide = true, value_name = "DURATION", value_parser = super::handlers::duration_seconds)]
+    sync_execution_timeout: Option<u64>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -112,6 +115,9 @@ async fn serve(args: Args) -> ExitCode {
         handlers,
         triggers,
         helper: std::env::current_exe().ok(),
+        sync_timeout: args
+            .sync_execution_timeout
+            .map_or(crate::serve::SYNC_TIMEOUT, std::time::Duration::from_secs),
     };
     let app = App::new(store, settings);
     if let Some(dir) = &args.state_machines

@@ -2,6 +2,7 @@
 //! `sh -c 'sleep 30'` leaves `sleep` behind if only the shell goes), and what it prints is
 //! capped. Both pipes are read on threads of their own while it runs, so a command that writes
 //! much to stderr before reading its stdin cannot deadlock with us.
+#![allow(clippy::disallowed_methods)] // an edge: waits for a child process by the clock
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;

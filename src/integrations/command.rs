@@ -8,6 +8,7 @@
 //! `TimeoutSeconds` (`States.Timeout`, as AWS ends such a task), or at the `--command-timeout`
 //! cap when the Task has none, and more than [`STDOUT_CAP`] bytes of stdout fail the task
 //! with `States.DataLimitExceeded`.
+#![allow(clippy::disallowed_methods)] // an edge: a command's deadline is measured from its start
 
 use super::{Handler, Reply, child, lambda_function};
 use crate::asl::model::{Pattern, ResourceKind};
@@ -63,6 +64,8 @@ pub struct Commands {
     pub env: Vec<(String, String)>,
     /// The cap for commands of Tasks without `TimeoutSeconds`; `None`: [`DEFAULT_COMMAND_TIMEOUT`].
     pub timeout: Option<Duration>,
+    /// When the whole run ends (a synchronous Express execution): no command outlives it.
+    pub deadline: Option<Instant>,
 }
 
 impl Handler for Commands {
@@ -98,17 +101,27 @@ impl Commands {
         }
     }
 
-    /// The Task's `TimeoutSeconds` when it has one, else the cap.
+    /// The Task's `TimeoutSeconds` when it has one, else the cap; sooner if the run ends first.
     fn timeout_of(&self, task_seconds: Option<u64>) -> Timeout {
-        match task_seconds {
+        let by = match task_seconds {
             Some(s) => Timeout {
                 after: Duration::from_secs(s),
-                task: true,
+                bound: Bound::Task,
             },
             None => Timeout {
                 after: self.timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT),
-                task: false,
+                bound: Bound::Cap,
             },
+        };
+        let left = self
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        match left {
+            Some(left) if left < by.after => Timeout {
+                after: left,
+                bound: Bound::Run,
+            },
+            _ => by,
         }
     }
 
@@ -287,20 +300,29 @@ fn tail(stderr: &[u8]) -> String {
 #[derive(Debug, Clone, Copy)]
 struct Timeout {
     after: Duration,
-    /// The Task's `TimeoutSeconds`, rather than the `--command-timeout` cap.
-    task: bool,
+    bound: Bound,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// The Task's `TimeoutSeconds`.
+    Task,
+    /// `--command-timeout`, for Tasks without `TimeoutSeconds`.
+    Cap,
+    /// The end of the whole run (`Commands::deadline`).
+    Run,
 }
 
 impl Timeout {
     /// `States.Timeout`, as AWS ends a task that outlives its `TimeoutSeconds`.
     fn failure(self, command: &str, stderr: &[u8]) -> Failed {
         let secs = self.after.as_secs();
-        let why = if self.task {
-            format!("the Task's TimeoutSeconds ({secs} s)")
-        } else {
-            format!(
+        let why = match self.bound {
+            Bound::Task => format!("the Task's TimeoutSeconds ({secs} s)"),
+            Bound::Cap => format!(
                 "the cap for commands of Tasks without TimeoutSeconds ({secs} s): give the Task a TimeoutSeconds, or raise the cap with --command-timeout"
-            )
+            ),
+            Bound::Run => "the execution ran out of time".to_string(),
         };
         let mut cause =
             format!("Command `{command}` was killed (with its child processes) after {why}.");

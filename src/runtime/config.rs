@@ -16,7 +16,7 @@ use crate::store::queue::QueueStore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HandlerConfig {
@@ -60,13 +60,26 @@ impl HandlerConfig {
         &self,
         queues: Option<Arc<dyn QueueStore + Send + Sync>>,
     ) -> Result<Router, String> {
+        self.router_until(queues, None)
+    }
+
+    /// [`router`](Self::router) for a run that ends at `deadline` (a synchronous Express
+    /// execution): local commands still running then are killed.
+    pub fn router_until(
+        &self,
+        queues: Option<Arc<dyn QueueStore + Send + Sync>>,
+        deadline: Option<Instant>,
+    ) -> Result<Router, String> {
         let mut router = Router::default();
         if let (Some(config), Some(case)) = (&self.mock_config, &self.test_case) {
             let mocks = Mocks::from_config(config, self.mock_state_machine.as_deref(), case)
                 .map_err(|e| e.to_string())?;
             router.push(Box::new(mocks));
         }
-        router.push(Box::new(self.commands()));
+        router.push(Box::new(Commands {
+            deadline,
+            ..self.commands()
+        }));
         if let Some(endpoint) = &self.lambda_endpoint {
             router.push(Box::new(Lambda::new(endpoint)));
         }
@@ -95,6 +108,7 @@ impl HandlerConfig {
             cwd: self.cwd.as_ref().map(Into::into),
             env: self.env.clone(),
             timeout: self.command_timeout_seconds.map(Duration::from_secs),
+            deadline: None,
         }
     }
 }

@@ -174,3 +174,59 @@ impl Driver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::clock::VirtualClock;
+    use serde_json::json;
+
+    fn info() -> ExecutionInfo {
+        ExecutionInfo {
+            execution_arn: "arn:aws:states:us-east-1:123456789012:execution:W:1".into(),
+            name: "1".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:W".into(),
+            state_machine_name: "W".into(),
+            role_arn: "arn:aws:iam::123456789012:role/demo".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input: json!({}),
+        }
+    }
+
+    fn wait(seconds: u64) -> Machine {
+        let definition = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": seconds, "End": true}}});
+        crate::asl::load(&definition.to_string()).expect("a valid machine")
+    }
+
+    /// A run stops at its deadline, not at its next timer; one that ends sooner is not touched.
+    #[test]
+    fn a_deadline_stops_the_run_where_it_is() {
+        let clock = VirtualClock::new(0);
+        let done = run_until(
+            &wait(60),
+            info(),
+            [0; 32],
+            &mut Router::default(),
+            &clock,
+            Some(10_000),
+        );
+        assert!(done.out_of_time);
+        assert_eq!(clock.now_ms(), 10_000);
+        assert!(
+            matches!(done.status, Status::Aborted { ref error, .. } if error.as_deref() == Some(TIMEOUT))
+        );
+        let clock = VirtualClock::new(0);
+        let done = run_until(
+            &wait(5),
+            info(),
+            [0; 32],
+            &mut Router::default(),
+            &clock,
+            Some(10_000),
+        );
+        assert!(!done.out_of_time);
+        assert!(matches!(done.status, Status::Succeeded { .. }));
+    }
+}

@@ -43,7 +43,12 @@ pub struct Settings {
     pub triggers: Vec<triggers::Trigger>,
     /// The stepwise binary (it runs Conductor's jq tasks in a child process).
     pub helper: Option<std::path::PathBuf>,
+    /// How long a StartSyncExecution may run: [`SYNC_TIMEOUT`] but in tests.
+    pub sync_timeout: std::time::Duration,
 }
+
+/// The longest a synchronous Express execution runs on AWS.
+pub const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// Everything a request handler can reach.
 pub struct App {
