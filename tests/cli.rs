@@ -510,3 +510,38 @@ fn greet_machine() -> String {
             "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet", "End": true}}}"#,
     )
 }
+
+/// Commands run in process groups of their own (so that a timeout kills their children), which
+/// the terminal's Ctrl-C does not reach: `run` kills them itself when interrupted.
+#[test]
+fn an_interrupted_run_kills_its_running_command() {
+    let pids = write_temp("interrupt-pids", "");
+    let command = format!("greet=sleep 30 & echo $$ $! > {pids}; wait; echo {{}}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["run", &greet_machine(), "--lambda", &command])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut written = String::new();
+    for _ in 0..250 {
+        written = std::fs::read_to_string(&pids).unwrap_or_default();
+        if written.split_whitespace().count() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(written.split_whitespace().count(), 2, "{written:?}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = child.wait().expect("run exits");
+    assert_eq!(exit.code(), Some(130), "{exit}");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    for pid in written.split_whitespace() {
+        assert!(!alive(pid), "process {pid} of the command still runs");
+    }
+}

@@ -179,6 +179,8 @@ async fn serve(args: Args) -> ExitCode {
             "stepwise serve: a task was still being performed; it will be performed again after the next start"
         );
     }
+    // Commands still running (in process groups of their own) end with the server.
+    crate::integrations::child::shutdown();
     ExitCode::SUCCESS
 }
 

@@ -6,11 +6,64 @@
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// The process groups of the commands running now, so that they end with this process: in
+/// groups of their own, they no longer get the terminal's Ctrl-C.
+static RUNNING: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Set by [`shutdown`]: this process is exiting.
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+
+/// Kills every running command's process group, for a process about to exit. The commands'
+/// runs never return (their threads wait for the exit): a command killed this way is not a
+/// task failure, and a durable effect is performed again after the next start, as after a
+/// crash.
+pub fn shutdown() {
+    SHUTTING_DOWN.store(true, Ordering::SeqCst);
+    let groups = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+    for &g in groups.iter() {
+        kill(Pid::from_raw(g));
+    }
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP, [`shutdown`] and exit as the signal would have (130, 143,
+/// 129), instead of leaving running commands behind. For `run` and `test`; `serve` has its
+/// own shutdown.
+pub fn shutdown_on_signals() {
+    std::thread::spawn(|| {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        else {
+            return;
+        };
+        let code = rt.block_on(async {
+            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+                _ = hup.recv() => 129,
+            }
+        });
+        shutdown();
+        std::process::exit(code);
+    });
+}
 
 /// How long a run may take and how much it may print.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +118,10 @@ pub fn run(mut cmd: Command, input: Vec<u8>, limits: Limits) -> Result<Ran, Stop
         .spawn()
         .map_err(Stopped::Spawn)?;
     let group = Pid::from_raw(child.id() as i32);
+    let running = Running::register(group);
+    if SHUTTING_DOWN.load(Ordering::SeqCst) {
+        kill(group);
+    }
     let (tx, rx) = mpsc::channel();
     if let Some(mut stdin) = child.stdin.take() {
         // Not joined: it ends when the command reads all or closes its stdin (or dies).
@@ -85,7 +142,38 @@ pub fn run(mut cmd: Command, input: Vec<u8>, limits: Limits) -> Result<Ran, Stop
             let _ = tx.send(Msg::Exited(status));
         }
     });
-    collect(&rx, group, limits.deadline)
+    let ran = collect(&rx, group, limits.deadline);
+    drop(running);
+    if SHUTTING_DOWN.load(Ordering::SeqCst) {
+        // Killed for the exit: report nothing; the process ends soon.
+        loop {
+            std::thread::park();
+        }
+    }
+    ran
+}
+
+/// A group in [`RUNNING`] until dropped.
+struct Running(i32);
+
+impl Running {
+    fn register(group: Pid) -> Running {
+        let g = group.as_raw();
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(g);
+        Running(g)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.0);
+    }
 }
 
 /// Waits for the exit and both pipes' ends, killing the group at the deadline or on overflow.
