@@ -572,6 +572,33 @@ fn a_command_past_its_timeout_fails_the_execution_on_time() {
     }
 }
 
+/// The same, recorded as AWS records it: the engine's timer ends the task (`TaskTimedOut`) while
+/// the command still runs, which needs a driver that is not busy running that command.
+#[test]
+#[ignore = "needs the effect worker pool (lead)"]
+fn a_command_past_its_timeout_is_recorded_as_task_timed_out() {
+    let pids = pids_file("timed-out");
+    let server = Server::start("timed-out", &["--lambda", &slow_command(&pids)]);
+    let machine = slow_machine(&server, "slow", "STANDARD", Some(2));
+    let d = raw::run(&server, &machine, "late");
+    assert_eq!(d["error"], "States.Timeout", "{d}");
+    let arn = d["executionArn"].as_str().expect("an execution ARN");
+    let (status, h) = raw::call(
+        &server,
+        "GetExecutionHistory",
+        &format!(r#"{{"executionArn": "{arn}"}}"#),
+    );
+    assert_eq!(status, 200, "{h}");
+    let kinds: Vec<&str> = h["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"TaskTimedOut"), "{kinds:?}");
+    assert!(!kinds.contains(&"TaskFailed"), "{kinds:?}");
+}
+
 /// StartSyncExecution stops at its limit (five minutes on AWS; 2 s here) with `TIMED_OUT`, and
 /// the command still running is killed.
 #[test]

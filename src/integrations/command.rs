@@ -28,6 +28,12 @@ pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// engine checks the result's compact size against [`MAX_PAYLOAD_BYTES`] afterwards).
 pub const STDOUT_CAP: usize = 4 * MAX_PAYLOAD_BYTES;
 
+/// How long after its Task's `TimeoutSeconds` a command is killed: the engine's own timer,
+/// due at that moment, ends the task first whenever its driver is free to fire it, so the
+/// history reads `TaskTimedOut` as on AWS; the kill frees the process (and is the outcome when
+/// the driver is busy with this very command).
+const TIMER_FIRST: Duration = Duration::from_millis(250);
+
 /// How much of the end of a command's stderr is kept for a failure's cause.
 const STDERR_TAIL: usize = 4096;
 
@@ -105,7 +111,7 @@ impl Commands {
     fn timeout_of(&self, task_seconds: Option<u64>) -> Timeout {
         let by = match task_seconds {
             Some(s) => Timeout {
-                after: Duration::from_secs(s),
+                after: Duration::from_secs(s) + TIMER_FIRST,
                 bound: Bound::Task,
             },
             None => Timeout {
@@ -316,7 +322,7 @@ enum Bound {
 impl Timeout {
     /// `States.Timeout`, as AWS ends a task that outlives its `TimeoutSeconds`.
     fn failure(self, command: &str, stderr: &[u8]) -> Failed {
-        let secs = self.after.as_secs();
+        let secs = self.after.as_secs(); // whole seconds: without `TIMER_FIRST`
         let why = match self.bound {
             Bound::Task => format!("the Task's TimeoutSeconds ({secs} s)"),
             Bound::Cap => format!(
