@@ -485,7 +485,7 @@ fn the_command_timeout_caps_tasks_without_timeout_seconds() {
     assert!(started.elapsed() < std::time::Duration::from_secs(6));
     let out = stepwise(&["run", "x.json", "--command-timeout", "soon"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a duration"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a duration"));
 }
 
 /// A command that prints more than a result may hold is stopped and the task fails with

@@ -412,3 +412,39 @@ fn stop_aborts_a_waiting_execution_and_closes_its_token() {
     let bad = db.stepwise(&["executions", "list", "--status", "aborted"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn purge_deletes_ended_executions_only_and_tells_how_many() {
+    let db = Db::new("purge");
+    let running = db.start_approval("o-1");
+    let ended = db.start_approval("o-2");
+    db.ok(&["executions", "stop", &ended]);
+    let purged = db.json(&["executions", "purge", "--older-than", "1h"]);
+    assert_eq!(
+        purged,
+        json!({"deleted": 0}),
+        "it ended less than an hour ago"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let purged = db.json(&["executions", "purge", "--older-than", "1s"]);
+    assert_eq!(purged, json!({"deleted": 1}));
+    let e = aws_error(&db.stepwise(&["executions", "describe", &ended]));
+    assert!(e.contains("(ExecutionDoesNotExist)"), "{e}");
+    let e = aws_error(&db.stepwise(&["executions", "history", &ended]));
+    assert!(e.contains("(ExecutionDoesNotExist)"), "{e}");
+    let token = db.token(&running);
+    db.ok(&[
+        "task",
+        "success",
+        "--token",
+        &token,
+        "--output",
+        r#"{"approved":true}"#,
+    ]);
+    let list = db.json(&["executions", "list"]);
+    assert_eq!(list["executions"].as_array().unwrap().len(), 1, "{list}");
+    let bad = db.stepwise(&["executions", "purge", "--older-than", "7w"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("e.g. 30m, 12h or 7d"), "{stderr}");
+}

@@ -193,7 +193,7 @@ impl Follow<'_> {
 
 impl Work for Follow<'_> {
     fn round(&mut self) -> Result<Round, String> {
-        let busy = self.rt.drive().map_err(|e| e.to_string())?
+        let busy = self.rt.turn().map_err(|e| e.to_string())?
             + self.c.listen()
             + work(self.c, self.commands);
         let wf = self.c.workflow(self.id).map_err(|e| e.message)?;

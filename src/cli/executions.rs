@@ -1,9 +1,10 @@
-//! `stepwise executions list|describe|history|stop`: the executions in the database, shaped as
-//! ListExecutions, DescribeExecution and GetExecutionHistory return them.
+//! `stepwise executions list|describe|history|stop|purge`: the executions in the database, shaped
+//! as ListExecutions, DescribeExecution and GetExecutionHistory return them; `purge` deletes
+//! those that ended long ago.
 
 use super::report::usage;
 use crate::data::timestamp::format_millis;
-use crate::runtime::clock::SystemClock;
+use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::durable::Durable;
 use crate::serve::sfn::shapes::{description, status_filter, summary};
 use crate::store::{ExecutionFilter, ExecutionRecord, ExecutionStatus, Store};
@@ -49,6 +50,13 @@ enum Action {
         #[arg(long)]
         cause: Option<String>,
     },
+    /// Deletes the executions that ended (SUCCEEDED, FAILED, TIMED_OUT, ABORTED) more than
+    /// DURATION ago, with their history and tokens; running ones are never deleted.
+    Purge {
+        /// How long ended executions are kept: a whole number and a unit, e.g. 30m, 12h, 7d.
+        #[arg(long, value_name = "DURATION", value_parser = super::age::parse)]
+        older_than: std::time::Duration,
+    },
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -72,6 +80,7 @@ pub fn main(args: Args) -> ExitCode {
             error,
             cause,
         } => stop(&store, &execution_arn, error, cause),
+        Action::Purge { older_than } => purge(&*store, older_than),
     };
     match result {
         Ok(doc) => {
@@ -162,4 +171,11 @@ fn stop(
     }
     let r = load(&**store, arn)?;
     Ok(json!({ "stopDate": format_millis(r.stop_ms.unwrap_or(r.start_ms)) }))
+}
+
+/// `{"deleted": N}`: how many executions went.
+fn purge(store: &dyn Store, older_than: std::time::Duration) -> Result<Value, ExitCode> {
+    let cutoff = super::age::before(SystemClock.now_ms(), older_than);
+    let deleted = crate::store::retention::purge_ended(store, cutoff).map_err(usage)?;
+    Ok(json!({ "deleted": deleted }))
 }

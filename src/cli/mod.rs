@@ -2,6 +2,7 @@
 //! everything else to stderr.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
+mod age;
 mod conductor;
 mod executions;
 mod handlers;
@@ -37,7 +38,7 @@ pub enum Command {
     Run(Box<run::Args>),
     /// Answer a task token: success, failure or heartbeat.
     Task(task::Args),
-    /// List, describe, show the history of, or stop executions in the database.
+    /// List, describe, show the history of, stop or purge executions in the database.
     Executions(executions::Args),
     /// Continue executions whose process died: fire due timers, deliver pending effects.
     Resume(resume::Args),

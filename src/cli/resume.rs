@@ -74,7 +74,13 @@ struct Resume<'a> {
 
 impl crate::runtime::drive::Work for Resume<'_> {
     fn round(&mut self) -> Result<crate::runtime::drive::Round, String> {
-        let drove = self.rt.drive().map_err(|e| e.to_string())?;
+        // Without --follow it ends when nothing is left: the effects in progress finish first.
+        let drove = if self.follow {
+            self.rt.turn()
+        } else {
+            self.rt.drive()
+        }
+        .map_err(|e| e.to_string())?;
         let n = drove + self.workers.poll()?;
         if n > 0 {
             eprintln!("resumed: {n} timers, effects and messages handled");

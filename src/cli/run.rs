@@ -224,7 +224,10 @@ fn read_input(args: &Args) -> Result<Value, String> {
             text.len()
         ));
     }
-    serde_json::from_str(&text).map_err(|e| format!("the input from {from} is not valid JSON: {e}"))
+    let input = serde_json::from_str(&text)
+        .map_err(|e| format!("the input from {from} is not valid JSON: {e}"))?;
+    crate::data::depth::check(&format!("the input from {from}"), &input)?;
+    Ok(input)
 }
 
 fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
@@ -358,7 +361,7 @@ struct UntilEnd<'a> {
 
 impl crate::runtime::drive::Work for UntilEnd<'_> {
     fn round(&mut self) -> Result<crate::runtime::drive::Round, String> {
-        let drove = self.rt.drive().map_err(|e| e.to_string())?;
+        let drove = self.rt.turn().map_err(|e| e.to_string())?;
         let record = self
             .store
             .execution(self.arn)

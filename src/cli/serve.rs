@@ -50,6 +50,10 @@ pub struct Args {
     /// How long a StartSyncExecution may run (AWS: five minutes); for tests.
     #[arg(long, hide = true, value_name = "DURATION", value_parser = super::handlers::duration_seconds)]
     sync_execution_timeout: Option<u64>,
+    /// Delete executions (with their history) that ended more than DURATION ago, e.g. 7d;
+    /// checked every minute. Running executions are never deleted. Default: kept for ever.
+    #[arg(long, value_name = "DURATION", value_parser = super::age::parse)]
+    retention: Option<std::time::Duration>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -138,6 +142,9 @@ async fn serve(args: Args) -> ExitCode {
     }
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), stop.clone());
+    if let Some(keep) = args.retention {
+        crate::serve::retention::spawn(app.clone(), keep);
+    }
     eprintln!(
         "stepwise serve: node {} listening on http://{local} (database {})",
         crate::runtime::process::owner_id(),

@@ -1,6 +1,7 @@
 //! The data language: JSONPath, payload templates, intrinsic functions, Choice rules, timestamps,
 //! and JSONata.
 pub mod choice;
+pub mod depth;
 pub mod diagnostic;
 pub mod intrinsic;
 pub mod jsonata;

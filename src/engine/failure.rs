@@ -81,28 +81,52 @@ fn in_state(state: &str, entered_id: u64, detail: impl std::fmt::Display) -> Str
 
 /// Size of `v` serialized as compact JSON, without building the text.
 pub fn json_size(v: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = serde_json::to_writer(&mut c, v);
-    c.0
+    measure(v).bytes
 }
 
-/// `States.DataLimitExceeded` when `v` is over the payload limit.
-pub fn check_size(v: &Value, state: &str) -> Result<(), Failure> {
-    if json_size(v) > MAX_PAYLOAD_BYTES {
-        Err(Failure::data_limit(state))
-    } else {
+/// What serializing a value shows: its size and how deeply it nests.
+#[derive(Default)]
+struct Measure {
+    bytes: usize,
+    nesting: crate::data::depth::Scanner,
+}
+
+impl std::io::Write for Measure {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes += buf.len();
+        self.nesting.feed(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+fn measure(v: &Value) -> Measure {
+    let mut m = Measure::default();
+    let _ = serde_json::to_writer(&mut m, v);
+    m
+}
+
+/// `States.DataLimitExceeded` when `v` is over the payload limit, or nested deeper than
+/// stepwise accepts (`data::depth`: deeper data could not be stored and read back, and a loop
+/// that wraps its data once per turn must end before the stack does).
+pub fn check_size(v: &Value, state: &str) -> Result<(), Failure> {
+    let m = measure(v);
+    if m.bytes > MAX_PAYLOAD_BYTES {
+        return Err(Failure::data_limit(state));
+    }
+    if m.nesting.deepest > crate::data::depth::MAX_DEPTH {
+        return Err(Failure::new(
+            DATA_LIMIT,
+            format!(
+                "The state/task '{state}' returned a result nested {} levels deep; stepwise accepts JSON nested at most {} levels.",
+                m.nesting.deepest,
+                crate::data::depth::MAX_DEPTH
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// AWS's limits on `Assign`: 256 KiB for one variable and for one state's assignments.

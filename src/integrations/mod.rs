@@ -61,10 +61,27 @@ impl Router {
     pub fn invoke(&mut self, inv: &Invocation) -> Reply {
         for h in &mut self.handlers {
             if let Some(r) = h.invoke(inv) {
-                return r;
+                return too_deep(r);
             }
         }
         Reply::NotRunnable(no_handler(inv))
+    }
+}
+
+/// A result nested deeper than stepwise accepts fails the task (`States.Runtime`): stored, it
+/// could not be read back.
+fn too_deep(reply: Reply) -> Reply {
+    match &reply {
+        Reply::Succeeded(v) | Reply::Pending(v) => {
+            match crate::data::depth::check("The task's result", v) {
+                Ok(()) => reply,
+                Err(cause) => Reply::Failed {
+                    error: Some(crate::engine::failure::RUNTIME.into()),
+                    cause: Some(cause),
+                },
+            }
+        }
+        _ => reply,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::integrations::{Reply, Router};
 use crate::runtime::clock::SharedClock;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::decider::{self, Error, Result, timed_out};
+use crate::runtime::effects::Pool;
 use crate::runtime::wake::Wake;
 use crate::store::{
     Commit, Decider, Error as StoreError, ExecutionRecord, ExecutionStatus, HistoryRow,
@@ -40,8 +41,9 @@ enum Guard {
 pub struct Asl {
     store: Arc<dyn Store>,
     clock: SharedClock,
-    machines: HashMap<String, Arc<Machine>>,
-    routers: HashMap<String, Router>,
+    machines: super::bounded::Bounded<Arc<Machine>>,
+    /// Handlers of executions, built from their rows: spares, taken while a job uses one.
+    routers: HashMap<String, Vec<Router>>,
     /// Told when a commit leaves work for the drive loop.
     pub(super) wake: Arc<Wake>,
     /// Executions' rows the runtime read along with a callback's token or claimed effects:
@@ -55,7 +57,7 @@ impl Asl {
         Asl {
             store,
             clock,
-            machines: HashMap::new(),
+            machines: super::bounded::Bounded::for_definitions(),
             routers: HashMap::new(),
             wake,
             prefetched: HashMap::new(),
@@ -107,63 +109,190 @@ impl Asl {
             config: serde_json::to_string(config).unwrap_or_default(),
             version: 1,
         };
-        update_record(&mut record, &exec, info.start_ms)?;
+        update_record(&mut record, &exec, info.start_ms)
+            .map_err(|why| Error::Corrupt(format!("execution {arn} cannot start: {why}")))?;
         self.store.create_execution(&record, &commit)?;
         self.note_work(leaves_work(&commit));
         Ok(arn)
     }
 
-    fn machine(&mut self, definition: &str) -> Result<Arc<Machine>> {
+    /// The parsed machine of a stored definition; `Err` (why) when it no longer loads, e.g. a
+    /// definition stored by a version that accepted what this one refuses.
+    fn machine(&mut self, definition: &str) -> std::result::Result<Arc<Machine>, String> {
         if let Some(m) = self.machines.get(definition) {
             return Ok(m.clone());
         }
         let m = crate::asl::load(definition).map_err(|d| {
-            Error::Corrupt(format!(
-                "a stored definition no longer validates ({} problems)",
+            let first = d
+                .first()
+                .map(|d| format!(": {} at {}", d.message, d.pointer.as_deref().unwrap_or("/")))
+                .unwrap_or_default();
+            format!(
+                "its stored definition no longer validates ({} problems{first})",
                 d.len()
-            ))
+            )
         })?;
         let m = Arc::new(m);
         self.machines.insert(definition.to_string(), m.clone());
         Ok(m)
     }
 
+    /// Applies `event` to a running execution: `base` with the step's history, timers, tokens
+    /// and effects added, and `record` updated. `Err` (why) when the step cannot be made — its
+    /// definition no longer loads, the engine panicked, or the new state would nest too deep to
+    /// be read back — and the caller quarantines the execution (`quarantine`), leaving `record`
+    /// as it was.
+    fn step(
+        &mut self,
+        record: &mut ExecutionRecord,
+        exec: &mut Execution,
+        event: Event,
+        base: &Commit,
+    ) -> std::result::Result<Commit, String> {
+        let machine = self.machine(&record.definition)?;
+        let now = self.clock.now_ms();
+        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let before = open_tasks(exec);
+            let effects = exec.step(&machine, now, event);
+            (before, effects)
+        }));
+        let (before, effects) = stepped.map_err(|panic| {
+            format!(
+                "stepwise failed while stepping it ({}); please report this with its definition",
+                panic_message(&*panic)
+            )
+        })?;
+        let mut commit = base.clone();
+        collect(exec, &before, effects, &mut commit);
+        let mut updated = record.clone();
+        updated.version += 1;
+        update_record(&mut updated, exec, now)?;
+        commit.execution = Some(updated.clone());
+        *record = updated;
+        Ok(commit)
+    }
+
+    /// Ends an execution that cannot be stepped (`why`), so that it stops nobody else: FAILED
+    /// with `States.Runtime` and the reason as cause (ABORTED with the caller's error and cause
+    /// when it is being stopped), an `ExecutionFailed`/`ExecutionAborted` event closing its
+    /// history, its open task tokens closed. Its timers and effects stay: firing or delivering
+    /// them to an execution that ended only removes them. `pending`: commits of the same batch
+    /// before this one (their history events come first).
+    fn quarantine(
+        &self,
+        record: &ExecutionRecord,
+        why: &str,
+        stop: Option<(Option<String>, Option<String>)>,
+        base: Commit,
+        pending: &[Commit],
+    ) -> Result<Commit> {
+        let arn = &record.arn;
+        let stored = self.store.history(arn, 0, 0)?.iter().map(|h| h.id).max();
+        let batched = pending
+            .iter()
+            .filter(|c| c.execution.as_ref().is_some_and(|e| &e.arn == arn))
+            .flat_map(|c| c.history.iter().map(|h| h.id))
+            .max();
+        let last = stored.max(batched).unwrap_or(0);
+        let now = self.clock.now_ms();
+        let cause = format!("stepwise could not continue execution {arn}: {why}");
+        let (status, kind, key, error, cause) = match stop {
+            Some((error, stop_cause)) => (
+                ExecutionStatus::Aborted,
+                "ExecutionAborted",
+                "executionAbortedEventDetails",
+                error,
+                stop_cause.or(Some(cause)),
+            ),
+            None => (
+                ExecutionStatus::Failed,
+                "ExecutionFailed",
+                "executionFailedEventDetails",
+                Some(crate::engine::failure::RUNTIME.to_string()),
+                Some(cause),
+            ),
+        };
+        eprintln!(
+            "stepwise: execution {arn} ended {}: {}",
+            status.name(),
+            cause.as_deref().unwrap_or(why)
+        );
+        let event = crate::engine::history::HistoryEvent {
+            id: last + 1,
+            previous_event_id: last,
+            timestamp: now,
+            kind,
+            details: crate::engine::history::Details::Other(Box::new(
+                crate::engine::history::OtherDetails::Error {
+                    key,
+                    error: error.clone(),
+                    cause: cause.clone(),
+                    resource: None,
+                },
+            )),
+        };
+        let mut commit = base;
+        commit.history.push(HistoryRow {
+            id: event.id,
+            timestamp_ms: now,
+            json: event.to_aws_json().to_string(),
+        });
+        commit
+            .closed_tokens
+            .extend(self.store.open_tokens(arn)?.into_iter().map(|t| t.token));
+        let mut ended = record.clone();
+        ended.version += 1;
+        ended.status = status;
+        ended.error = error;
+        ended.cause = cause;
+        ended.stop_ms = Some(now);
+        commit.execution = Some(ended);
+        Ok(commit)
+    }
+
     /// Loads the execution, applies `event`, and commits with `cleanup`; reloads and retries when
-    /// another process committed in between.
+    /// another process committed in between. An execution that cannot be stepped is quarantined
+    /// (`quarantine`): a stop then aborts it, a callback finds its task gone (`TaskTimedOut`).
     fn apply(&mut self, arn: &str, event: Event, guard: Guard, cleanup: Commit) -> Result<()> {
         let mut prefetched = self.prefetched.remove(arn);
         self.prefetched.clear();
+        let stop = match &event {
+            Event::Stop { error, cause } => Some((error.clone(), cause.clone())),
+            _ => None,
+        };
+        let callback = matches!(guard, Guard::OpenTask(_));
         loop {
             let record = match prefetched.take() {
                 Some(r) => Some(r),
                 None => self.store.execution(arn)?,
             };
             let record = record.ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
-            let mut commit = cleanup.clone();
-            if record.status == ExecutionStatus::Running {
-                let machine = self.machine(&record.definition)?;
-                let mut exec: Execution = serde_json::from_str(&record.state).map_err(|e| {
-                    Error::Corrupt(format!("execution {arn} cannot be read back: {e}"))
-                })?;
-                let before: Vec<(WaitId, Option<String>)> = open_tasks(&exec);
-                if let Guard::OpenTask(task) = guard
-                    && !before.iter().any(|(t, _)| *t == task)
-                {
-                    return Err(timed_out());
+            let (commit, quarantined) = match loaded(record) {
+                Loaded::Closed if callback => return Err(timed_out()),
+                Loaded::Closed => (cleanup.clone(), false),
+                Loaded::Poison(record, why) => (
+                    self.quarantine(&record, &why, stop.clone(), cleanup.clone(), &[])?,
+                    true,
+                ),
+                Loaded::Running(mut record, mut exec) => {
+                    if let Guard::OpenTask(task) = guard
+                        && !exec.open_tasks().iter().any(|(t, _)| *t == task)
+                    {
+                        return Err(timed_out());
+                    }
+                    match self.step(&mut record, &mut exec, event.clone(), &cleanup) {
+                        Ok(commit) => (commit, false),
+                        Err(why) => (
+                            self.quarantine(&record, &why, stop.clone(), cleanup.clone(), &[])?,
+                            true,
+                        ),
+                    }
                 }
-                let now = self.clock.now_ms();
-                let effects = exec.step(&machine, now, event.clone());
-                collect(&exec, &before, effects, &mut commit);
-                let mut updated = record;
-                updated.version += 1;
-                update_record(&mut updated, &exec, now)?;
-                commit.execution = Some(updated);
-            } else if let Guard::OpenTask(_) = guard {
-                return Err(timed_out());
-            }
+            };
             let scheduled = leaves_work(&commit);
             match self.store.commit(&[commit]) {
                 Err(StoreError::Conflict { .. }) => continue,
+                Ok(()) if quarantined && callback => return Err(timed_out()),
                 other => {
                     self.note_work(scheduled && other.is_ok());
                     return other.map_err(Into::into);
@@ -213,29 +342,38 @@ impl Asl {
             .map(|(arn, _, _)| arn.as_str())
             .collect();
         known.extend(self.read_executions(&wanted)?);
-        let mut current: HashMap<String, Option<(ExecutionRecord, Execution)>> = HashMap::new();
-        for (arn, record) in known {
-            current.insert(arn, running(record)?);
-        }
-        let mut commits = Vec::with_capacity(work.len());
+        let mut current: HashMap<String, Loaded> = known
+            .into_iter()
+            .map(|(arn, record)| (arn, loaded(record)))
+            .collect();
+        let mut commits: Vec<Commit> = Vec::with_capacity(work.len());
         for (arn, event, cleanup) in &work {
-            let mut commit = cleanup.clone();
-            if let Some(event) = event {
-                if !current.contains_key(arn) {
-                    let loaded = self.load_running(arn)?;
-                    current.insert(arn.clone(), loaded);
-                }
-                if let Some(Some((record, exec))) = current.get_mut(arn) {
-                    let machine = self.machine(&record.definition)?;
-                    let now = self.clock.now_ms();
-                    let before = open_tasks(exec);
-                    let effects = exec.step(&machine, now, event.clone());
-                    collect(exec, &before, effects, &mut commit);
-                    record.version += 1;
-                    update_record(record, exec, now)?;
-                    commit.execution = Some(record.clone());
-                }
+            let Some(event) = event else {
+                commits.push(cleanup.clone());
+                continue;
+            };
+            if !current.contains_key(arn) {
+                let found = self.store.execution(arn)?.map_or(Loaded::Closed, loaded);
+                current.insert(arn.clone(), found);
             }
+            let Some(slot) = current.get_mut(arn) else {
+                continue;
+            };
+            // One execution that cannot be stepped is ended on its own; the batch goes on.
+            let stepped = match slot {
+                Loaded::Closed => Ok(cleanup.clone()),
+                Loaded::Running(record, exec) => self
+                    .step(record, exec, event.clone(), cleanup)
+                    .map_err(|why| (record.clone(), why)),
+                Loaded::Poison(record, why) => Err((record.clone(), why.clone())),
+            };
+            let commit = match stepped {
+                Ok(commit) => commit,
+                Err((record, why)) => {
+                    *slot = Loaded::Closed;
+                    self.quarantine(&record, &why, None, cleanup.clone(), &commits)?
+                }
+            };
             commits.push(commit);
         }
         let scheduled = commits.iter().any(leaves_work);
@@ -270,83 +408,198 @@ impl Asl {
         Ok(records.into_iter().map(|r| (r.arn.clone(), r)).collect())
     }
 
-    /// The execution and its engine state, when it is still running.
-    fn load_running(&mut self, arn: &str) -> Result<Option<(ExecutionRecord, Execution)>> {
-        match self.store.execution(arn)? {
-            Some(record) => running(record),
-            None => Ok(None),
-        }
-    }
-
-    /// Performs one outbox entry; the event that reports its outcome (`None`: nothing to report,
-    /// e.g. the execution has ended).
+    /// Performs one outbox entry here and now; the event that reports its outcome (`None`:
+    /// nothing to report, e.g. the execution has ended).
     /// `execution`: its execution's row (`None`: it does not exist).
     fn perform(
         &mut self,
         record: &OutboxRecord,
         execution: Option<&ExecutionRecord>,
-    ) -> Result<Option<Event>> {
-        let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
-            return Ok(None);
-        };
-        let Some(router) = self.router(&record.execution_arn, execution)? else {
-            return Ok(None);
-        };
-        let reply = router.invoke(&inv);
-        let task = inv.task;
-        let event = match reply {
-            Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
-            Reply::Failed { error, cause } => Event::TaskFailed { task, error, cause },
-            Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
-            Reply::Pending(output) => Event::TaskSubmitted { task, output },
-            // The execution does not change: the commit that marks the effect done leaves its
-            // row alone, so the worker's `ActivityStarted` need not wait for it.
-            Reply::Scheduled => return Ok(None),
-        };
-        Ok(Some(event))
+    ) -> Option<Event> {
+        let (inv, mut router) = self.prepare(record, execution)?;
+        let event = invoke(&mut router, &inv);
+        self.give_back(&record.execution_arn, router);
+        event
     }
 
-    /// The handlers of an execution (`None` when it has ended or does not exist: nothing to
-    /// invoke any more), built from its row `execution` (read by `deliver`).
-    fn router(
+    /// What performing an outbox entry takes: its invocation and a router of its execution's
+    /// handlers (`None`: nothing to perform — the execution has ended or does not exist).
+    fn prepare(
         &mut self,
-        arn: &str,
+        record: &OutboxRecord,
         execution: Option<&ExecutionRecord>,
-    ) -> Result<Option<&mut Router>> {
-        if self.routers.contains_key(arn) {
-            return Ok(self.routers.get_mut(arn));
-        }
-        if self.routers.len() >= MAX_CACHED_ROUTERS {
+    ) -> Option<(Invocation, Router)> {
+        let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
+            return None;
+        };
+        let spare = self
+            .routers
+            .get_mut(&record.execution_arn)
+            .and_then(Vec::pop);
+        let router = match spare {
+            Some(r) => r,
+            None => self.build_router(execution?)?,
+        };
+        Some((*inv, router))
+    }
+
+    /// Keeps `router` for the next effect of `arn`.
+    fn give_back(&mut self, arn: &str, router: Router) {
+        if !self.routers.contains_key(arn) && self.routers.len() >= MAX_CACHED_ROUTERS {
             self.routers.clear();
         }
-        let Some(record) = execution else {
-            return Ok(None);
-        };
+        self.routers
+            .entry(arn.to_string())
+            .or_default()
+            .push(router);
+    }
+
+    /// The handlers of a running execution, from the configuration stored with it (`None` when
+    /// it has ended: nothing to invoke any more).
+    fn build_router(&self, record: &ExecutionRecord) -> Option<Router> {
         if record.status != ExecutionStatus::Running {
-            return Ok(None);
+            return None;
         }
         let config: HandlerConfig = serde_json::from_str(&record.config).unwrap_or_default();
-        let router = match config.router(Some(self.store.clone())) {
+        Some(match config.router(Some(self.store.clone())) {
             Ok(r) => r,
             Err(e) => {
                 let mut r = Router::default();
                 r.push(Box::new(Broken(e)));
                 r
             }
-        };
-        Ok(Some(self.routers.entry(arn.to_string()).or_insert(router)))
+        })
+    }
+
+    /// Starts performing claimed outbox entries on `pool`'s workers; what needs no worker (an
+    /// entry of an execution that ended) is answered at once. `complete` commits the outcomes.
+    pub(super) fn dispatch(
+        &mut self,
+        entries: &[OutboxRecord],
+        pool: &Pool<Performed>,
+    ) -> Result<()> {
+        let mut known = std::mem::take(&mut self.prefetched);
+        let missing: Vec<&str> = entries
+            .iter()
+            .map(|e| e.execution_arn.as_str())
+            .filter(|arn| !known.contains_key(*arn))
+            .collect();
+        known.extend(self.read_executions(&missing)?);
+        let mut at_once = Vec::new();
+        for record in entries {
+            let execution = known.get(&record.execution_arn);
+            let performed = Performed {
+                id: record.id,
+                arn: record.execution_arn.clone(),
+                event: None,
+                router: None,
+                execution: execution.cloned(),
+            };
+            match self.prepare(record, execution) {
+                None => at_once.push(performed),
+                Some((inv, mut router)) => pool.submit(move || Performed {
+                    event: invoke(&mut router, &inv),
+                    router: Some(router),
+                    ..performed
+                }),
+            }
+        }
+        self.complete(at_once)
+    }
+
+    /// Commits the outcomes of performed entries (each entry deleted in that commit).
+    pub(super) fn complete(&mut self, performed: Vec<Performed>) -> Result<()> {
+        if performed.is_empty() {
+            return Ok(());
+        }
+        let mut known = HashMap::new();
+        let mut work = Vec::with_capacity(performed.len());
+        for p in performed {
+            if let Some(router) = p.router {
+                self.give_back(&p.arn, router);
+            }
+            if let Some(row) = p.execution {
+                known.entry(p.arn.clone()).or_insert(row);
+            }
+            let done = Commit {
+                done_outbox: vec![p.id],
+                ..Commit::default()
+            };
+            work.push((p.arn, p.event, done));
+        }
+        self.apply_batch(work, known)
     }
 }
 
-/// The execution and its engine state, when it is still running.
-fn running(record: ExecutionRecord) -> Result<Option<(ExecutionRecord, Execution)>> {
-    if record.status != ExecutionStatus::Running {
-        return Ok(None);
+/// An outbox entry performed on an effect worker: the event that reports its outcome, the
+/// router it used (kept for the next), and its execution's row as it was read before (the step
+/// starts from it; a commit since is a `Conflict`, retried from a fresh read).
+pub struct Performed {
+    id: i64,
+    arn: String,
+    event: Option<Event>,
+    router: Option<Router>,
+    execution: Option<ExecutionRecord>,
+}
+
+impl Performed {
+    /// The outbox entry.
+    pub fn id(&self) -> i64 {
+        self.id
     }
-    let exec = serde_json::from_str(&record.state).map_err(|e| {
-        Error::Corrupt(format!("execution {} cannot be read back: {e}", record.arn))
-    })?;
-    Ok(Some((record, exec)))
+}
+
+/// Asks the handlers; the event that reports their answer (`None`: nothing to record).
+fn invoke(router: &mut Router, inv: &Invocation) -> Option<Event> {
+    // A handler that panics fails its task's execution, not the driver.
+    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.invoke(inv)))
+        .unwrap_or_else(|panic| {
+            Reply::NotRunnable(format!(
+                "the task's handler failed ({}); please report this",
+                panic_message(&*panic)
+            ))
+        });
+    let task = inv.task;
+    Some(match reply {
+        Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
+        Reply::Failed { error, cause } => Event::TaskFailed { task, error, cause },
+        Reply::NotRunnable(cause) => Event::TaskNotRunnable { task, cause },
+        Reply::Pending(output) => Event::TaskSubmitted { task, output },
+        // The execution does not change: the commit that marks the effect done leaves its
+        // row alone, so the worker's `ActivityStarted` need not wait for it.
+        Reply::Scheduled => return None,
+    })
+}
+
+/// An execution as a step finds it.
+enum Loaded {
+    Running(ExecutionRecord, Box<Execution>),
+    /// It ended (or does not exist): nothing to step.
+    Closed,
+    /// Running, but it cannot be stepped (why): its state cannot be read back.
+    Poison(ExecutionRecord, String),
+}
+
+fn loaded(record: ExecutionRecord) -> Loaded {
+    if record.status != ExecutionStatus::Running {
+        return Loaded::Closed;
+    }
+    match serde_json::from_str(&record.state) {
+        Ok(exec) => Loaded::Running(record, Box::new(exec)),
+        Err(e) => Loaded::Poison(
+            record,
+            format!("its stored state cannot be read back ({e})"),
+        ),
+    }
+}
+
+/// What a caught panic said.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 impl decider::Decider for Asl {
@@ -384,7 +637,7 @@ impl decider::Decider for Asl {
                 done_outbox: vec![record.id],
                 ..Commit::default()
             };
-            let event = self.perform(record, known.get(&record.execution_arn))?;
+            let event = self.perform(record, known.get(&record.execution_arn));
             work.push((record.execution_arn.clone(), event, done));
         }
         self.apply_batch(work, known)
@@ -488,9 +741,20 @@ fn exec_now(exec: &Execution) -> i64 {
 }
 
 /// Copies the execution's status and serialized state into its row.
-fn update_record(record: &mut ExecutionRecord, exec: &Execution, now: i64) -> Result<()> {
-    record.state = serde_json::to_string(exec)
-        .map_err(|e| Error::Corrupt(format!("cannot serialize execution: {e}")))?;
+fn update_record(
+    record: &mut ExecutionRecord,
+    exec: &Execution,
+    now: i64,
+) -> std::result::Result<(), String> {
+    record.state =
+        serde_json::to_string(exec).map_err(|e| format!("its state cannot be stored ({e})"))?;
+    let depth = crate::data::depth::text_depth(&record.state);
+    if depth > crate::data::depth::READABLE_DEPTH {
+        return Err(format!(
+            "its data became nested too deeply to be stored and read back ({depth} levels with the execution's own; at most {} are readable)",
+            crate::data::depth::READABLE_DEPTH
+        ));
+    }
     record.status = exec.status.kind();
     match &exec.status {
         Status::Running => {}

@@ -8,15 +8,18 @@
 
 use crate::asl::Machine;
 use crate::engine::{CallbackOutcome, ExecutionInfo, Status};
-use crate::runtime::asl::Asl;
+use crate::runtime::asl::{Asl, Performed};
 use crate::runtime::clock::SharedClock;
 use crate::runtime::conductor::Conductor;
 use crate::runtime::config::HandlerConfig;
 use crate::runtime::decider::{self, timed_out};
+use crate::runtime::effects::Pool;
 use crate::runtime::renew::Renewer;
 use crate::runtime::wake::Wake;
 use crate::runtime::{BATCH, LEASE_MS};
-use crate::store::{Decider, ExecutionRecord, ExecutionStatus, Scope, Store, TokenRecord};
+use crate::store::{
+    Decider, ExecutionRecord, ExecutionStatus, OutboxRecord, Scope, Store, TokenRecord,
+};
 use std::sync::Arc;
 
 pub use crate::runtime::decider::{Error, Result};
@@ -39,6 +42,10 @@ pub struct Durable {
     wake: Arc<Wake>,
     /// Extends the leases of effects being performed (started at the first delivery).
     renewer: Option<Renewer>,
+    /// The workers that perform ASL effects (started at the first delivery; none with a
+    /// virtual clock, whose time must not jump while an effect runs: those are performed in
+    /// the loop, one after another).
+    effects: Option<Pool<Performed>>,
 }
 
 impl Durable {
@@ -54,6 +61,7 @@ impl Durable {
             deliver_conductor: false,
             wake,
             renewer: None,
+            effects: None,
         }
     }
 
@@ -146,20 +154,69 @@ impl Durable {
         Ok(self.store.release_leases(&|owner| owner == me)?)
     }
 
-    /// Performs due timers and pending effects until none is left. Returns how many it handled.
+    /// Performs due timers and pending effects until none is left, waiting for the effects
+    /// being performed (`stepwise run --detach`, `stepwise task success`: a process about to
+    /// exit). Returns how many timers and effects it handled.
     pub fn drive(&mut self) -> Result<usize> {
         let mut total = 0;
         loop {
-            // Effects are performed even when timers cannot be fired (and the other way round);
-            // effects first, as the work a callback or a start just committed is waiting there.
-            let delivered = self.deliver();
-            let fired = self.fire_timers();
-            let n = fired? + delivered?;
+            let turn = self.turn_counted()?;
+            total += turn.handled;
+            if turn.handled + turn.started == 0 {
+                if self.performing() == 0 {
+                    return Ok(total);
+                }
+                self.wake.wait(Some(std::time::Duration::from_millis(100)));
+            }
+        }
+    }
+
+    /// One look at what is due, for a drive loop (`runtime::drive`): fires due timers, commits
+    /// the outcomes of effects that finished, and starts due effects on the effect workers,
+    /// without waiting for any. Returns how much it did (0: nothing; the loop may sleep until
+    /// woken — a finished effect wakes it).
+    pub fn turn(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let turn = self.turn_counted()?;
+            let n = turn.handled + turn.started;
             if n == 0 {
                 return Ok(total);
             }
             total += n;
         }
+    }
+
+    /// Commits the outcomes of the effects the workers finished (without starting any): a
+    /// server shutting down. Returns how many.
+    pub fn commit_finished(&mut self) -> Result<usize> {
+        let Some(pool) = &self.effects else {
+            return Ok(0);
+        };
+        let finished = pool.take_finished();
+        if finished.is_empty() {
+            return Ok(0);
+        }
+        let n = finished.len();
+        self.renew(|r| r.release(finished.iter().map(Performed::id)));
+        self.asl.complete(finished)?;
+        Ok(n)
+    }
+
+    /// Effects being performed on the workers.
+    pub fn performing(&self) -> usize {
+        self.effects.as_ref().map_or(0, Pool::in_flight)
+    }
+
+    fn turn_counted(&mut self) -> Result<Turn> {
+        // Effects are performed even when timers cannot be fired (and the other way round);
+        // effects first, as the work a callback or a start just committed is waiting there.
+        let delivered = self.deliver();
+        let fired = self.fire_timers();
+        let fired = fired?;
+        let mut turn = delivered?;
+        turn.handled += fired;
+        Ok(turn)
     }
 
     /// The decider of `whose` instances.
@@ -206,30 +263,70 @@ impl Durable {
         Ok(due.len())
     }
 
-    fn deliver(&mut self) -> Result<usize> {
+    /// Commits what the effect workers finished, then claims due outbox entries and starts
+    /// them (ASL effects on the workers; Conductor's, and all with a virtual clock, here).
+    fn deliver(&mut self) -> Result<Turn> {
+        let virtual_time = self.clock.is_virtual();
+        if self.effects.is_none() && !virtual_time {
+            self.effects = Some(Pool::new(
+                Pool::<Performed>::configured_size(),
+                self.wake.clone(),
+            ));
+        }
+        if self.renewer.is_none() {
+            self.renewer = Some(Renewer::start(self.store.clone(), self.owner.clone()));
+        }
+        let mut turn = Turn {
+            handled: self.commit_finished()?,
+            started: 0,
+        };
+        let room = self.effects.as_ref().map_or(BATCH, |p| p.room().min(BATCH));
+        if room == 0 {
+            return Ok(turn);
+        }
         let now = self.lease_now();
         let (claimed, executions) = self.store.claim_outbox_with_executions(
             now,
             LEASE_MS,
-            BATCH,
+            room,
             &self.owner,
             self.scope(),
         )?;
         if claimed.is_empty() {
-            return Ok(0);
+            return Ok(turn);
         }
         self.asl.prefetched = executions.into_iter().map(|r| (r.arn.clone(), r)).collect();
-        let renewer = self
-            .renewer
-            .take()
-            .unwrap_or_else(|| Renewer::start(self.store.clone(), self.owner.clone()));
-        let held = renewer.hold(claimed.iter().map(|o| o.id).collect());
-        let delivered = self.hand_out(&claimed, |o| o.decider, |d, share| d.deliver(share));
+        self.renew(|r| r.hold(claimed.iter().map(|o| o.id)));
+        let (asl, conductor): (Vec<OutboxRecord>, Vec<OutboxRecord>) = claimed
+            .iter()
+            .cloned()
+            .partition(|o| o.decider == Decider::Asl);
+        let delivered = match &self.effects {
+            Some(pool) => self.asl.dispatch(&asl, pool),
+            None => decider::Decider::deliver(&mut self.asl, &asl),
+        }
+        .and_then(|()| match conductor.is_empty() {
+            true => Ok(()),
+            false => self.decider(Decider::Conductor)?.deliver(&conductor),
+        });
         self.asl.prefetched.clear();
-        drop(held);
-        self.renewer = Some(renewer);
+        // What went to the workers stays held until it comes back.
+        let performing = if self.effects.is_some() { asl.len() } else { 0 };
+        let pooled = self.effects.is_some();
+        let here = claimed
+            .iter()
+            .filter(|o| !pooled || o.decider != Decider::Asl);
+        self.renew(|r| r.release(here.map(|o| o.id)));
         delivered?;
-        Ok(claimed.len())
+        turn.started = performing;
+        turn.handled += claimed.len() - performing;
+        Ok(turn)
+    }
+
+    fn renew(&self, f: impl FnOnce(&Renewer)) {
+        if let Some(r) = &self.renewer {
+            f(r);
+        }
     }
 
     /// `SendTaskSuccess`: `output` is JSON text.
@@ -241,10 +338,12 @@ impl Durable {
                 message: "Invalid Output: the output is larger than 262144 bytes".into(),
             });
         }
-        let output = serde_json::from_str(output).map_err(|e| Error::Callback {
+        let invalid = |e: String| Error::Callback {
             code: "InvalidOutput",
             message: format!("Invalid Output: '{e}'"),
-        })?;
+        };
+        let output = serde_json::from_str(output).map_err(|e| invalid(e.to_string()))?;
+        crate::data::depth::check("The output", &output).map_err(invalid)?;
         self.callback(&record, CallbackOutcome::Success(output))
     }
 
@@ -317,6 +416,15 @@ impl Durable {
     }
 }
 
+/// What one look at the due work did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Turn {
+    /// Timers fired and effects whose outcomes were committed.
+    handled: usize,
+    /// Effects started on the workers.
+    started: usize,
+}
+
 /// Tokens are 43 characters of URL-safe base64 (256 bits); AWS accepts up to 2048 characters.
 fn well_formed(token: &str) -> bool {
     (1..=2048).contains(&token.len())
@@ -348,6 +456,55 @@ mod tests {
     use crate::runtime::clock::VirtualClock;
     use crate::store::MemoryStore;
     use serde_json::{Value, json};
+
+    /// A step whose new state would nest deeper than the store can read back (a deep result
+    /// placed deep in a deep input: each within the limits) ends its execution FAILED with a
+    /// cause, instead of storing a row no one could read again.
+    #[test]
+    fn a_state_too_deep_to_read_back_fails_its_execution() {
+        let deep = |levels: usize, inner: Value| (0..levels).fold(inner, |v, _| json!({"k": v}));
+        let result_path = format!("${}", ".k".repeat(60));
+        let definition = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 1, "Next": "Put"},
+            "Put": {"Type": "Pass", "Result": deep(80, json!(1)), "ResultPath": result_path,
+                    "End": true}}})
+        .to_string();
+        let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
+        let store = Arc::new(MemoryStore::new());
+        let mut d = Durable::new(store.clone(), VirtualClock::shared(0));
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:M:deep";
+        let info = ExecutionInfo {
+            execution_arn: arn.into(),
+            name: "deep".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
+            state_machine_name: "M".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input: deep(60, json!({})),
+        };
+        d.start(
+            &definition,
+            machine,
+            info,
+            [0; 32],
+            &HandlerConfig::default(),
+        )
+        .expect("the execution starts");
+        d.advance_to(1_000);
+        d.drive().expect("the driver carries on");
+        let record = crate::store::ExecutionStore::execution(&*store, arn)
+            .expect("the store answers")
+            .expect("stored");
+        assert_eq!(record.status, ExecutionStatus::Failed);
+        assert_eq!(record.error.as_deref(), Some("States.Runtime"));
+        let cause = record.cause.unwrap_or_default();
+        assert!(cause.contains("nested too deeply"), "{cause}");
+        let history = crate::store::ExecutionStore::history(&*store, arn, 0, 0).expect("history");
+        let last: Value = serde_json::from_str(&history.last().expect("events").json).unwrap();
+        assert_eq!(last["type"], "ExecutionFailed");
+        assert_eq!(last["id"], history.len());
+    }
 
     /// Starts a machine whose first state is `first`; whether the runtime then woke the driver.
     /// A wake-up is taken once.

@@ -1,12 +1,14 @@
 //! The runtime shell under both front ends: one clock (`clock.rs`), one store-backed driver of
 //! the ASL engine and of the Conductor decider (`durable.rs` and `conductor/`: instance rows
 //! with optimistic versions, history, one timers table, task tokens, one leased outbox), one
-//! drive loop that is woken rather than polling (`drive.rs`, `wake.rs`), one queue consumer
+//! drive loop that is woken rather than polling (`drive.rs`, `wake.rs`) with the workers that
+//! perform effects beside it (`effects.rs`), one queue consumer
 //! (`consumer.rs`) over the queues the runtime reads and writes (`queues.rs`: embedded or SQS)
 //! used by queue workers (`worker.rs`), triggers and Conductor event handlers, and the
 //! in-memory driver `stepwise run` and `stepwise test` use without a database (`local.rs`).
 
 pub mod asl;
+pub mod bounded;
 pub mod clock;
 pub mod conductor;
 pub mod config;
@@ -14,6 +16,7 @@ pub mod consumer;
 pub mod decider;
 pub mod drive;
 pub mod durable;
+pub mod effects;
 pub mod local;
 pub mod process;
 pub mod queues;
@@ -27,8 +30,8 @@ pub const LEASE_MS: i64 = 15_000;
 
 /// Timers or outbox entries claimed per round and committed in one transaction (group commit).
 /// 64: on PostgreSQL a round's claim, read and commit cost about as much for 16 steps as for 64
-/// (BENCHMARKS.md, issue 14). The claimed effects are performed one after another, so a slow
-/// one delays the others of its round (issue 15's effect workers take that on).
+/// (BENCHMARKS.md, issue 14). Claimed effects are performed by the effect workers
+/// (`effects.rs`), at most their number at a time; a slow one occupies one worker.
 pub const BATCH: usize = 64;
 
 /// A task token from fresh operating-system randomness (256 bits, URL-safe), for tasks whose

@@ -14,7 +14,6 @@ use crate::runtime::clock::{SharedClock, SystemClock};
 use crate::runtime::consumer::{Message, Source};
 use crate::store::queue::{QueueStore, redrive};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// A queue that is also written to: Conductor's EVENT sinks and task queues.
@@ -151,13 +150,13 @@ pub struct Remote {
     endpoint: String,
     /// `sqs:sendMessage`'s backend: sends, and the connection receives use too.
     sender: sqs::remote::Remote,
-    urls: Mutex<HashMap<String, String>>,
+    urls: Mutex<super::bounded::Bounded<String>>,
 }
 
 /// The SQS connection (`sqs:sendMessage`'s), and the queue URLs found so far by name.
 struct Conn<'a> {
     sqs: &'a sqs::remote::Conn,
-    urls: &'a Mutex<HashMap<String, String>>,
+    urls: &'a Mutex<super::bounded::Bounded<String>>,
 }
 
 impl Remote {
@@ -165,7 +164,7 @@ impl Remote {
         Remote {
             endpoint: endpoint.to_string(),
             sender: sqs::remote::Remote::new(endpoint),
-            urls: Mutex::new(HashMap::new()),
+            urls: Mutex::new(super::bounded::Bounded::new(1_024, 1024 * 1024)),
         }
     }
 

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::runtime::LEASE_MS;
 use crate::store::Store;
@@ -28,9 +28,8 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    /// The entries being performed, and since when.
-    held: Vec<i64>,
-    since: Option<Instant>,
+    /// The entries being performed.
+    held: std::collections::HashSet<i64>,
     stop: bool,
 }
 
@@ -54,12 +53,17 @@ impl Renewer {
         Renewer { shared, thread }
     }
 
-    /// Keeps the leases of `ids` alive until the guard is dropped.
-    pub fn hold(&self, ids: Vec<i64>) -> Held<'_> {
+    /// Keeps the leases of `ids` alive until `release`.
+    pub fn hold(&self, ids: impl IntoIterator<Item = i64>) {
+        self.shared.lock().held.extend(ids);
+    }
+
+    /// Stops extending the leases of `ids` (performed, or given up).
+    pub fn release(&self, ids: impl IntoIterator<Item = i64>) {
         let mut state = self.shared.lock();
-        state.held = ids;
-        state.since = Some(Instant::now());
-        Held(self)
+        for id in ids {
+            state.held.remove(&id);
+        }
     }
 }
 
@@ -70,17 +74,6 @@ impl Drop for Renewer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-/// While it lives, the renewer extends the leases it was given.
-pub struct Held<'a>(&'a Renewer);
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        let mut state = self.0.shared.lock();
-        state.held.clear();
-        state.since = None;
     }
 }
 
@@ -99,12 +92,10 @@ fn renew(shared: &Shared, store: &dyn Store, owner: &str) {
             if state.stop {
                 return;
             }
-            match state.since {
-                Some(since) if since.elapsed() >= EVERY && !state.held.is_empty() => {
-                    state.held.clone()
-                }
-                _ => continue,
+            if state.held.is_empty() {
+                continue;
             }
+            state.held.iter().copied().collect::<Vec<i64>>()
         };
         let until = crate::runtime::clock::system_now_ms().saturating_add(LEASE_MS);
         match store.renew_leases(&ids, owner, until) {
@@ -135,7 +126,7 @@ mod tests {
         let now = crate::runtime::clock::system_now_ms();
         let claimed = store.claim_outbox(now, 1, 1, "me", Scope::ALL).unwrap();
         let renewer = Renewer::start(store.clone(), "me".into());
-        let held = renewer.hold(vec![claimed[0].id]);
+        renewer.hold([claimed[0].id]);
         // Renewed after EVERY: a claim after the original 1 ms lease finds nothing.
         std::thread::sleep(EVERY + Duration::from_millis(300));
         let later = crate::runtime::clock::system_now_ms();
@@ -145,7 +136,7 @@ mod tests {
                 .unwrap(),
             []
         );
-        drop(held);
+        renewer.release([claimed[0].id]);
         drop(renewer);
         let expired = later + LEASE_MS + 1;
         assert_eq!(

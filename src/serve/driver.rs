@@ -62,7 +62,13 @@ struct Driver<'a> {
 impl Work for Driver<'_> {
     fn round(&mut self) -> Result<Round, String> {
         if self.stop.load(Ordering::Relaxed) {
-            return Ok(Round::Done);
+            // Effects in progress finish and are committed while the server's grace lasts; one
+            // still running after that is performed again after the next start.
+            let _ = self.durable.commit_finished();
+            if self.durable.performing() == 0 {
+                return Ok(Round::Done);
+            }
+            return Ok(Round::Did(0));
         }
         let now = self.app.now();
         // Effects a killed process had leased (this server's previous run, a `stepwise run`)
@@ -76,7 +82,7 @@ impl Work for Driver<'_> {
                 eprintln!("stepwise serve: {e}");
             }
         }
-        let mut busy = match self.durable.drive() {
+        let mut busy = match self.durable.turn() {
             Ok(n) => {
                 self.failed_at = None;
                 n

@@ -16,11 +16,13 @@ pub mod conductor;
 pub mod driver;
 pub mod http;
 pub mod protocol;
+pub mod retention;
 pub mod sfn;
 pub mod sqs;
 pub mod triggers;
 
 use crate::asl::{Diagnostic, Machine};
+use crate::runtime::bounded::Bounded;
 use crate::runtime::clock::{SharedClock, SystemClock};
 use crate::runtime::conductor::Conductor;
 use crate::runtime::config::HandlerConfig;
@@ -28,7 +30,6 @@ use crate::runtime::durable::Durable;
 use crate::runtime::queues::Queues;
 use crate::runtime::wake::Wake;
 use crate::store::Store;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// What the server was started with.
@@ -62,13 +63,11 @@ pub struct App {
     pub wake: Arc<Wake>,
     /// Idle runtimes, so their caches of parsed definitions survive between requests.
     durables: Mutex<Vec<Durable>>,
-    machines: Mutex<HashMap<String, Arc<Machine>>>,
+    /// Parsed definitions by their text (bounded: `runtime::bounded`).
+    machines: Mutex<Bounded<Arc<Machine>>>,
     /// Signalled when messages or activity tasks may have arrived: long polls look again.
     pub arrivals: tokio::sync::Notify,
 }
-
-/// Parsed definitions kept at most; beyond, the cache starts over.
-const MAX_CACHED_MACHINES: usize = 256;
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Arc<App> {
@@ -87,7 +86,7 @@ impl App {
             clock,
             wake,
             durables: Mutex::new(Vec::new()),
-            machines: Mutex::new(HashMap::new()),
+            machines: Mutex::new(Bounded::for_definitions()),
             arrivals: tokio::sync::Notify::new(),
         };
         let app = Arc::new(app);
@@ -137,11 +136,7 @@ impl App {
             return Ok(m.clone());
         }
         let m = Arc::new(crate::asl::load(definition)?);
-        let mut cache = lock(&self.machines);
-        if cache.len() >= MAX_CACHED_MACHINES {
-            cache.clear();
-        }
-        cache.insert(definition.to_string(), m.clone());
+        lock(&self.machines).insert(definition.to_string(), m.clone());
         Ok(m)
     }
 

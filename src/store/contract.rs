@@ -2,10 +2,12 @@
 //! backend by `contract_tests!(make_store())`. The embedded queue's part is in `contract/queue.rs`.
 
 mod conductor;
+mod growth;
 mod queue;
 mod registry;
 
 pub(crate) use conductor::*;
+pub(crate) use growth::*;
 pub(crate) use queue::*;
 pub(crate) use registry::*;
 
@@ -38,6 +40,11 @@ macro_rules! contract_tests {
             outbox_ids_are_not_reused,
             list_executions_filters_and_orders,
             history_pages,
+            history_pages_newest_first,
+            definition_and_config_are_fixed_at_creation,
+            executions_share_texts,
+            purge_deletes_ended_executions_with_their_rows,
+            purge_keeps_texts_others_use,
             outbox_leases_of_dead_owners_are_released,
             outbox_leases_are_renewed_by_their_owner_only,
             queue_create_is_idempotent,

@@ -116,6 +116,39 @@ impl ExecutionStore for MemoryStore {
         Ok(later.take(limit).map(|(_, row)| row.clone()).collect())
     }
 
+    fn history_reversed(
+        &self,
+        arn: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<HistoryRow>> {
+        let inner = self.lock();
+        let Some(rows) = inner.history.get(arn) else {
+            return Ok(Vec::new());
+        };
+        let limit = if limit == 0 { usize::MAX } else { limit };
+        let end = before.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        let earlier = rows.range((std::ops::Bound::Unbounded, end)).rev();
+        Ok(earlier.take(limit).map(|(_, row)| row.clone()).collect())
+    }
+
+    fn purge_executions(&self, stopped_before_ms: i64, limit: usize) -> Result<usize> {
+        let mut inner = self.lock();
+        let mut ended: Vec<(i64, String)> = inner
+            .executions
+            .values()
+            .filter(|x| super::ENDED.contains(&x.status))
+            .filter_map(|x| x.stop_ms.map(|ms| (ms, x.arn.clone())))
+            .filter(|(ms, _)| *ms < stopped_before_ms)
+            .collect();
+        ended.sort();
+        ended.truncate(limit.max(1));
+        for (_, arn) in &ended {
+            inner.forget_execution(arn);
+        }
+        Ok(ended.len())
+    }
+
     fn commit(&self, commits: &[Commit]) -> Result<()> {
         let owned: Vec<(&Commit, Option<&str>)> = commits
             .iter()
@@ -129,7 +162,7 @@ impl ExecutionStore for MemoryStore {
             }
             let arn = match &c.execution {
                 Some(x) => {
-                    inner.executions.insert(x.arn.clone(), x.clone());
+                    inner.replace_execution(x);
                     x.arn.as_str()
                 }
                 None => "",
@@ -240,6 +273,32 @@ impl Inner {
         for id in &c.done_outbox {
             self.outbox.remove(id);
         }
+    }
+
+    /// A commit's new row; the definition and configuration stay those of the creation.
+    fn replace_execution(&mut self, x: &ExecutionRecord) {
+        let mut row = x.clone();
+        if let Some(stored) = self.executions.get_mut(&x.arn) {
+            row.definition = std::mem::take(&mut stored.definition);
+            row.config = std::mem::take(&mut stored.config);
+        }
+        self.executions.insert(x.arn.clone(), row);
+    }
+
+    /// Removes an execution and every row that belongs to it.
+    fn forget_execution(&mut self, arn: &str) {
+        self.executions.remove(arn);
+        self.history.remove(arn);
+        self.open_tokens.remove(arn);
+        self.tokens.retain(|_, t| t.execution_arn != arn);
+        let timers: Vec<u64> = (self.timers.keys())
+            .filter(|(a, _)| a == arn)
+            .map(|(_, t)| *t)
+            .collect();
+        for timer in timers {
+            self.remove_timer(arn, timer);
+        }
+        self.outbox.retain(|_, o| o.execution_arn != arn);
     }
 
     fn close_token(&mut self, token: &str) {

@@ -193,7 +193,77 @@ ALTER TABLE conductor_workflows DROP COLUMN due_ms;
 ALTER TABLE conductor_workflows DROP COLUMN pending;
 "#,
     },
+    Migration {
+        version: 8,
+        name: "texts stored once: definitions and handler configurations by hash",
+        // `backfill` then moves each execution's texts into `texts` (SQLite has no SHA-256).
+        sql: r#"
+CREATE TABLE texts (
+    hash TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+ALTER TABLE executions ADD COLUMN definition_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN config_hash TEXT NOT NULL DEFAULT '';
+"#,
+    },
+    Migration {
+        version: 9,
+        name: "executions reference their texts; purge by stop time",
+        sql: r#"
+ALTER TABLE executions DROP COLUMN definition;
+ALTER TABLE executions DROP COLUMN config;
+CREATE INDEX executions_definition ON executions (definition_hash);
+CREATE INDEX executions_config ON executions (config_hash);
+CREATE INDEX executions_stop ON executions (stop_ms);
+-- The rows as `ExecutionRecord` reads them, texts included.
+CREATE VIEW execution_rows AS
+SELECT e.arn, e.name, e.machine_arn, e.machine_name, d.body AS definition, e.status, e.input,
+       e.output, e.error, e.cause, e.start_ms, e.stop_ms, e.state, c.body AS config, e.version
+FROM executions e
+JOIN texts d ON d.hash = e.definition_hash
+JOIN texts c ON c.hash = e.config_hash;
+"#,
+    },
 ];
+
+/// Work a migration's SQL cannot do, run right after it in the same transaction.
+fn backfill(version: i64) -> Option<fn(&Connection) -> rusqlite::Result<()>> {
+    match version {
+        8 => Some(move_texts),
+        _ => None,
+    }
+}
+
+/// Migration 8: each execution's definition and configuration go to `texts` under their
+/// SHA-256, the row keeps the keys. A few hundred rows at a time, so a large database is not
+/// read into memory at once.
+fn move_texts(conn: &Connection) -> rusqlite::Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<(i64, String, String)> = conn
+            .prepare(
+                "SELECT rowid, definition, config FROM executions
+                 WHERE rowid > ?1 ORDER BY rowid LIMIT 500",
+            )?
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.0;
+        let mut keep =
+            conn.prepare("INSERT INTO texts (hash, body) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+        let mut point = conn.prepare(
+            "UPDATE executions SET definition_hash = ?2, config_hash = ?3 WHERE rowid = ?1",
+        )?;
+        for (rowid, definition, config) in &rows {
+            let (d, c) = (super::texts::key(definition), super::texts::key(config));
+            keep.execute((&d, definition))?;
+            keep.execute((&c, config))?;
+            point.execute((rowid, &d, &c))?;
+        }
+    }
+}
 
 /// Why the schema could not be brought up to date.
 pub(super) enum Failure {
@@ -221,7 +291,12 @@ pub(super) fn latest() -> i64 {
 /// the work happens under `BEGIN IMMEDIATE`, so processes opening a fresh file at the same time
 /// queue up and each re-reads the version before applying anything.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), Failure> {
-    if current(conn)? == latest() {
+    migrate_to(conn, latest())
+}
+
+/// `migrate`, stopping after migration `last` (tests build the databases of older versions).
+pub(super) fn migrate_to(conn: &mut Connection, last: i64) -> Result<(), Failure> {
+    if current(conn)? == last {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -232,8 +307,14 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), Failure> {
     if found == 0 && has_other_tables(&tx)? {
         return Err(Failure::Foreign);
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= last)
+    {
         tx.execute_batch(m.sql)?;
+        if let Some(fill) = backfill(m.version) {
+            fill(&tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
             (m.version, m.name),

@@ -21,7 +21,9 @@ mod migrations;
 pub mod postgres;
 pub mod queue;
 pub mod registry;
+pub mod retention;
 pub mod sqlite;
+pub(crate) mod texts;
 
 pub use conductor::{ConductorStore, WorkflowRow};
 pub use memory::MemoryStore;
@@ -32,13 +34,18 @@ pub use sqlite::SqliteStore;
 
 /// One execution as stored. `state` is the serialized engine `Execution`; `config` is the JSON of
 /// the handlers chosen when it started (so any process can continue it).
+///
+/// `definition` and `config` are fixed when the execution is created: the SQL backends keep each
+/// text once, by its SHA-256 (`texts.rs`), however many executions share it, and a commit's
+/// row never rewrites them (a commit's `definition` and `config` are ignored).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionRecord {
     pub arn: String,
     pub name: String,
     pub machine_arn: String,
     pub machine_name: String,
-    /// The definition text the execution runs (kept per execution: definitions change).
+    /// The definition text the execution runs (kept per execution: definitions change; stored
+    /// once per distinct text).
     pub definition: String,
     pub status: ExecutionStatus,
     /// JSON text.
@@ -53,6 +60,14 @@ pub struct ExecutionRecord {
     pub config: String,
     pub version: i64,
 }
+
+/// The statuses of executions that ended: what `purge_executions` may delete.
+pub(crate) const ENDED: [ExecutionStatus; 4] = [
+    ExecutionStatus::Succeeded,
+    ExecutionStatus::Failed,
+    ExecutionStatus::TimedOut,
+    ExecutionStatus::Aborted,
+];
 
 /// What `list_executions` returns per execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -258,6 +273,20 @@ pub trait ExecutionStore {
     fn list_executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionSummary>>;
     /// History events with `id > after`, in id order, at most `limit` (0 = all).
     fn history(&self, arn: &str, after: u64, limit: usize) -> Result<Vec<HistoryRow>>;
+    /// History events with `id < before` (`None`: from the last one), newest first, at most
+    /// `limit` (0 = all): a `reverseOrder` page reads only its own events.
+    fn history_reversed(
+        &self,
+        arn: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<HistoryRow>>;
+    /// Deletes up to `limit` (at least one) executions that ended (SUCCEEDED, FAILED,
+    /// TIMED_OUT or ABORTED: never a running one) with a stop time before `stopped_before_ms`,
+    /// oldest stop first, together with their history, tokens, timers and outbox entries and
+    /// the stored texts no other execution uses. Returns how many it deleted: callers repeat
+    /// until fewer than `limit` come back, so no transaction runs long.
+    fn purge_executions(&self, stopped_before_ms: i64, limit: usize) -> Result<usize>;
     /// Applies commits atomically, all or nothing; `Conflict` when any execution's stored
     /// version (or workflow's revision) is not the commit's `version - 1`.
     fn commit(&self, commits: &[Commit]) -> Result<()>;

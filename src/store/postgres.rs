@@ -17,6 +17,7 @@ mod conductor;
 mod known_queues;
 mod migrations;
 mod pool;
+mod purge;
 mod queue;
 mod registry;
 pub mod schema;
@@ -473,6 +474,14 @@ fn timer_row(r: &Row) -> std::result::Result<TimerRecord, Fail> {
     })
 }
 
+fn history_row(r: &Row) -> std::result::Result<HistoryRow, Fail> {
+    Ok(HistoryRow {
+        id: r.try_get::<_, i64>(0)? as u64,
+        timestamp_ms: r.try_get(1)?,
+        json: r.try_get(2)?,
+    })
+}
+
 fn outbox_row(r: &Row) -> std::result::Result<OutboxRecord, Fail> {
     Ok(OutboxRecord {
         id: r.try_get(0)?,
@@ -512,7 +521,7 @@ impl ExecutionStore for PostgresStore {
             db.query_opt(
                 "SELECT arn, name, machine_arn, machine_name, definition, status, input, output,
                         error, cause, start_ms, stop_ms, state, config, version
-                 FROM executions WHERE arn = $1",
+                 FROM execution_rows WHERE arn = $1",
                 &[&arn],
             )
             .await?
@@ -535,7 +544,7 @@ impl ExecutionStore for PostgresStore {
                 .query(
                     "SELECT arn, name, machine_arn, machine_name, definition, status, input, output,
                             error, cause, start_ms, stop_ms, state, config, version
-                     FROM executions WHERE arn = ANY($1)",
+                     FROM execution_rows WHERE arn = ANY($1)",
                     &[&arns],
                 )
                 .await?;
@@ -600,14 +609,37 @@ impl ExecutionStore for PostgresStore {
                     &[&arn, &id(after), &limit(max)],
                 )
                 .await?;
-            rows(found, |r| {
-                Ok(HistoryRow {
-                    id: r.try_get::<_, i64>(0)? as u64,
-                    timestamp_ms: r.try_get(1)?,
-                    json: r.try_get(2)?,
-                })
-            })
+            rows(found, history_row)
         })
+    }
+
+    fn history_reversed(
+        &self,
+        arn: &str,
+        before: Option<u64>,
+        max: usize,
+    ) -> Result<Vec<HistoryRow>> {
+        let before = before.map_or(i64::MAX, id);
+        self.read(async |db| {
+            let found = db
+                .query(
+                    "SELECT id, timestamp_ms, json FROM history
+                     WHERE execution_arn = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                    &[&arn, &before, &limit(max)],
+                )
+                .await?;
+            rows(found, history_row)
+        })
+    }
+
+    fn purge_executions(&self, stopped_before_ms: i64, max: usize) -> Result<usize> {
+        let (deleted, texts) = self.write_telling(false, async |db| {
+            purge::executions(db, stopped_before_ms, count(max.max(1))).await
+        })?;
+        if !texts.is_empty() {
+            self.write_telling(false, async |db| purge::unused_texts(db, &texts).await)?;
+        }
+        Ok(deleted)
     }
 
     fn commit(&self, commits: &[Commit]) -> Result<()> {
@@ -645,13 +677,23 @@ fn leaves_work(commits: &[Commit]) -> bool {
         .any(|c| !c.new_outbox.is_empty() || !c.new_timers.is_empty())
 }
 
-/// Inserts the row unless the ARN exists; returns how many rows were inserted.
+/// Inserts the row (its texts by reference) unless the ARN exists; returns how many rows were
+/// inserted.
 async fn insert_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<u64, Fail> {
+    let definition = crate::store::texts::key(&x.definition);
+    let config = crate::store::texts::key(&x.config);
+    // One row per distinct text: the statement may not meet its own key twice.
+    let (keys, bodies) = if definition == config {
+        (vec![&definition], vec![&x.definition])
+    } else {
+        (vec![&definition, &config], vec![&x.definition, &x.config])
+    };
+    db.execute(purge::KEEP_TEXTS, &[&keys, &bodies]).await?;
     Ok(db
         .execute(
-            "INSERT INTO executions (arn, name, machine_arn, machine_name, definition, status,
-                                     input, output, error, cause, start_ms, stop_ms, state,
-                                     config, version)
+            "INSERT INTO executions (arn, name, machine_arn, machine_name, definition_hash,
+                                     status, input, output, error, cause, start_ms, stop_ms,
+                                     state, config_hash, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              ON CONFLICT (arn) DO NOTHING",
             &[
@@ -659,7 +701,7 @@ async fn insert_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<u
                 &x.name,
                 &x.machine_arn,
                 &x.machine_name,
-                &x.definition,
+                &definition,
                 &x.status.name(),
                 &x.input,
                 &x.output,
@@ -668,7 +710,7 @@ async fn insert_execution(db: &Db, x: &ExecutionRecord) -> std::result::Result<u
                 &x.start_ms,
                 &x.stop_ms,
                 &x.state,
-                &x.config,
+                &config,
                 &x.version,
             ],
         )
@@ -702,7 +744,7 @@ impl TokenStore for PostgresStore {
                         execution_columns!("e."),
                         ", t.token, t.execution_arn, t.task, t.state_name, t.open, t.created_ms,
                            t.decider
-                         FROM tokens t LEFT JOIN executions e ON e.arn = t.execution_arn
+                         FROM tokens t LEFT JOIN execution_rows e ON e.arn = t.execution_arn
                          WHERE t.token = $1"
                     ),
                     &[&token],
@@ -862,7 +904,7 @@ impl Outbox for PostgresStore {
                  SELECT c.id, c.execution_arn, c.payload, c.lease_until_ms, c.attempts,
                         c.lease_owner, c.decider, ",
                 execution_columns!("e."),
-                " FROM c LEFT JOIN executions e ON e.arn = c.execution_arn"
+                " FROM c LEFT JOIN execution_rows e ON e.arn = c.execution_arn"
             ),
             &[
                 &until,
@@ -947,3 +989,5 @@ impl Outbox for PostgresStore {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod upgrade_tests;

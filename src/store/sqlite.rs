@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
 mod conductor;
+mod purge;
 mod queue;
 mod registry;
 mod status;
@@ -226,7 +227,7 @@ impl ExecutionStore for SqliteStore {
             conn.prepare_cached(
                 "SELECT arn, name, machine_arn, machine_name, definition, status, input, output,
                         error, cause, start_ms, stop_ms, state, config, version
-                 FROM executions WHERE arn = ?1",
+                 FROM execution_rows WHERE arn = ?1",
             )?
             .query_row([arn], execution_row)
             .optional()
@@ -281,15 +282,33 @@ impl ExecutionStore for SqliteStore {
                 "SELECT id, timestamp_ms, json FROM history
                  WHERE execution_arn = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![arn, after.min(i64::MAX as u64), limit], |r| {
-                Ok(HistoryRow {
-                    id: r.get(0)?,
-                    timestamp_ms: r.get(1)?,
-                    json: r.get(2)?,
-                })
-            })?;
+            let rows =
+                stmt.query_map(params![arn, after.min(i64::MAX as u64), limit], history_row)?;
             rows.collect()
         })
+    }
+
+    fn history_reversed(
+        &self,
+        arn: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<HistoryRow>> {
+        let limit = sql_limit(limit);
+        let before = before.map_or(i64::MAX, |b| b.min(i64::MAX as u64) as i64);
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, timestamp_ms, json FROM history
+                 WHERE execution_arn = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![arn, before, limit], history_row)?;
+            rows.collect()
+        })
+    }
+
+    fn purge_executions(&self, stopped_before_ms: i64, limit: usize) -> Result<usize> {
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        self.write(|tx| Ok(purge::executions(tx, stopped_before_ms, limit)?))
     }
 
     fn commit(&self, commits: &[Commit]) -> Result<()> {
@@ -330,11 +349,31 @@ fn sql_limit(limit: usize) -> i64 {
     }
 }
 
-/// Inserts the row unless the ARN exists; returns how many rows were inserted.
+fn history_row(r: &Row) -> rusqlite::Result<HistoryRow> {
+    Ok(HistoryRow {
+        id: r.get(0)?,
+        timestamp_ms: r.get(1)?,
+        json: r.get(2)?,
+    })
+}
+
+/// Stores `text` under its key unless it is there; the key.
+fn keep_text(tx: &Transaction, text: &str) -> rusqlite::Result<String> {
+    let key = super::texts::key(text);
+    tx.prepare_cached("INSERT INTO texts (hash, body) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+        .execute(params![key, text])?;
+    Ok(key)
+}
+
+/// Inserts the row (its texts by reference) unless the ARN exists; returns how many rows were
+/// inserted.
 fn insert_execution(tx: &Transaction, x: &ExecutionRecord) -> rusqlite::Result<usize> {
+    let definition = keep_text(tx, &x.definition)?;
+    let config = keep_text(tx, &x.config)?;
     tx.prepare_cached(
-        "INSERT INTO executions (arn, name, machine_arn, machine_name, definition, status, input,
-                                 output, error, cause, start_ms, stop_ms, state, config, version)
+        "INSERT INTO executions (arn, name, machine_arn, machine_name, definition_hash, status,
+                                 input, output, error, cause, start_ms, stop_ms, state,
+                                 config_hash, version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (arn) DO NOTHING",
     )?
@@ -343,7 +382,7 @@ fn insert_execution(tx: &Transaction, x: &ExecutionRecord) -> rusqlite::Result<u
         x.name,
         x.machine_arn,
         x.machine_name,
-        x.definition,
+        definition,
         x.status,
         x.input,
         x.output,
@@ -352,28 +391,28 @@ fn insert_execution(tx: &Transaction, x: &ExecutionRecord) -> rusqlite::Result<u
         x.start_ms,
         x.stop_ms,
         x.state,
-        x.config,
+        config,
         x.version
     ])
 }
 
-/// Writes the whole row if the stored version is the one `x` was computed from.
+/// Writes the row (all but its texts, fixed at creation) if the stored version is the one `x`
+/// was computed from.
 fn update_execution(tx: &Transaction, x: &ExecutionRecord) -> std::result::Result<(), Fail> {
     let conflict = || Fail::Store(Error::Conflict { arn: x.arn.clone() });
     let from = x.version.checked_sub(1).ok_or_else(conflict)?;
     let changed = tx
         .prepare_cached(
-            "UPDATE executions SET name = ?2, machine_arn = ?3, machine_name = ?4, definition = ?5,
-                    status = ?6, input = ?7, output = ?8, error = ?9, cause = ?10, start_ms = ?11,
-                    stop_ms = ?12, state = ?13, config = ?14, version = ?15
-             WHERE arn = ?1 AND version = ?16",
+            "UPDATE executions SET name = ?2, machine_arn = ?3, machine_name = ?4, status = ?5,
+                    input = ?6, output = ?7, error = ?8, cause = ?9, start_ms = ?10,
+                    stop_ms = ?11, state = ?12, version = ?13
+             WHERE arn = ?1 AND version = ?14",
         )?
         .execute(params![
             x.arn,
             x.name,
             x.machine_arn,
             x.machine_name,
-            x.definition,
             x.status,
             x.input,
             x.output,
@@ -382,7 +421,6 @@ fn update_execution(tx: &Transaction, x: &ExecutionRecord) -> std::result::Resul
             x.start_ms,
             x.stop_ms,
             x.state,
-            x.config,
             x.version,
             from
         ])?;
@@ -712,6 +750,9 @@ impl Outbox for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod upgrade_tests;
 
 #[cfg(test)]
 mod tests {

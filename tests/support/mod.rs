@@ -375,3 +375,79 @@ pub mod rest {
         Some((status, body))
     }
 }
+
+/// AWS JSON 1.0 over a plain `TcpStream`, for requests no SDK would send.
+pub mod raw {
+    use super::Server;
+    use serde_json::Value;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    /// Sends one request (`Connection: close`) and returns the open stream to read the answer from.
+    pub fn send(server: &Server, target: Option<&str>, body: &[u8]) -> TcpStream {
+        let mut s = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut head = format!(
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n\
+             Content-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        if let Some(t) = target {
+            head.push_str(&format!("X-Amz-Target: {t}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).expect("write the head");
+        // The server may answer (413) and close before taking the whole body.
+        let _ = s.write_all(body);
+        s
+    }
+
+    /// The status and JSON body of the answer on `s`.
+    pub fn answer(mut s: TcpStream) -> (u16, Value) {
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw);
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    /// `AWSStepFunctions.<op>` with a JSON body.
+    pub fn call(server: &Server, op: &str, body: &str) -> (u16, Value) {
+        answer(send(
+            server,
+            Some(&format!("AWSStepFunctions.{op}")),
+            body.as_bytes(),
+        ))
+    }
+
+    /// Starts an execution named `name` and waits until it is no longer running: its description.
+    pub fn run(server: &Server, machine: &str, name: &str) -> Value {
+        let (status, started) = call(
+            server,
+            "StartExecution",
+            &format!(r#"{{"stateMachineArn": "{machine}", "name": "{name}"}}"#),
+        );
+        assert_eq!(status, 200, "{started}");
+        let arn = started["executionArn"].as_str().expect("an execution ARN");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, d) = call(
+                server,
+                "DescribeExecution",
+                &format!(r#"{{"executionArn": "{arn}"}}"#),
+            );
+            if d["status"] != "RUNNING" {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "{arn} still running: {d}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -98,8 +98,14 @@ impl Request {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Object(Default::default()));
         }
-        serde_json::from_slice(&self.body)
-            .map_err(|e| OpError::bad_request(format!("The request body is not valid JSON: {e}")))
+        let body: Value = serde_json::from_slice(&self.body).map_err(|e| {
+            OpError::bad_request(format!("The request body is not valid JSON: {e}"))
+        })?;
+        // The request wraps its data in a level or two of its own.
+        if crate::data::depth::depth(&body) > crate::data::depth::MAX_DEPTH + 2 {
+            crate::data::depth::check("The request body", &body).map_err(OpError::bad_request)?;
+        }
+        Ok(body)
     }
 
     /// A JSON object body (`{}` when empty).

@@ -40,12 +40,15 @@ fn parse_input(text: &str) -> Result<Value, ApiError> {
             "Invalid State Machine Execution Input: 'Invalid execution input.'",
         ));
     }
-    serde_json::from_str(text).map_err(|e| {
+    let invalid = |e: String| {
         ApiError::new(
             "InvalidExecutionInput",
             format!("Invalid State Machine Execution Input: '{e}'"),
         )
-    })
+    };
+    let input = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    crate::data::depth::check("The input", &input).map_err(invalid)?;
+    Ok(input)
 }
 
 /// What `StartExecution` answers.
@@ -314,7 +317,8 @@ pub fn history(app: &App, body: &Body) -> Reply {
     let max = max_results(body, 100, 1000)?;
     let reverse = body.opt_bool("reverseOrder")?.unwrap_or(false);
     let with_data = body.opt_bool("includeExecutionData")?.unwrap_or(true);
-    // The token is the id of the last event given; the next page continues past it.
+    // The token is the id of the last event given; the next page continues past it (below it,
+    // in reverse order).
     let after: Option<u64> = match body.opt_str("nextToken")? {
         Some(t) => Some(
             page_position(t)?
@@ -324,13 +328,7 @@ pub fn history(app: &App, body: &Body) -> Reply {
         None => None,
     };
     let rows = if reverse {
-        let mut all = app.store.history(arn, 0, 0)?;
-        all.reverse();
-        if let Some(a) = after {
-            all.retain(|r| r.id < a);
-        }
-        all.truncate(max + 1);
-        all
+        app.store.history_reversed(arn, after, max + 1)?
     } else {
         app.store.history(arn, after.unwrap_or(0), max + 1)?
     };

@@ -29,17 +29,17 @@ use crate::store::{
 pub(super) type Step<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + 'a>>;
 
+/// The texts (definition, configuration) are fixed at creation and never rewritten.
 const UPDATE_EXECUTIONS: &str =
     "UPDATE executions e SET name = n.name, machine_arn = n.machine_arn,
-        machine_name = n.machine_name, definition = n.definition, status = n.status,
+        machine_name = n.machine_name, status = n.status,
         input = n.input, output = n.output, error = n.error, cause = n.cause,
-        start_ms = n.start_ms, stop_ms = n.stop_ms, state = n.state, config = n.config,
-        version = n.version
-     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                 $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[],
-                 $13::text[], $14::text[], $15::bigint[], $16::bigint[])
-          AS n(arn, name, machine_arn, machine_name, definition, status, input, output, error,
-               cause, start_ms, stop_ms, state, config, version, from_version)
+        start_ms = n.start_ms, stop_ms = n.stop_ms, state = n.state, version = n.version
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                 $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],
+                 $12::text[], $13::bigint[], $14::bigint[])
+          AS n(arn, name, machine_arn, machine_name, status, input, output, error,
+               cause, start_ms, stop_ms, state, version, from_version)
      WHERE e.arn = n.arn AND e.version = n.from_version
      RETURNING e.arn";
 
@@ -190,7 +190,6 @@ impl<'c> Batch<'c> {
         let names = rows(|r| &r.name);
         let machine_arns = rows(|r| &r.machine_arn);
         let machine_names = rows(|r| &r.machine_name);
-        let definitions = rows(|r| &r.definition);
         let statuses = rows(|r| r.status.name());
         let inputs = rows(|r| &r.input);
         let outputs = opt(|r| r.output.as_deref());
@@ -199,7 +198,6 @@ impl<'c> Batch<'c> {
         let starts: Vec<i64> = x.iter().map(|(r, _)| r.start_ms).collect();
         let stops: Vec<Option<i64>> = x.iter().map(|(r, _)| r.stop_ms).collect();
         let states = rows(|r| &r.state);
-        let configs = rows(|r| &r.config);
         let versions: Vec<i64> = x.iter().map(|(r, _)| r.version).collect();
         let froms: Vec<i64> = x.iter().map(|(_, from)| *from).collect();
 
@@ -233,12 +231,11 @@ impl<'c> Batch<'c> {
         let o_attempts: Vec<i64> = o.iter().map(|o| o.attempts).collect();
         let o_deciders: Vec<&str> = o.iter().map(|o| o.decider.as_str()).collect();
 
-        let update_params: [&(dyn ToSql + Sync); 16] = [
+        let update_params: [&(dyn ToSql + Sync); 14] = [
             &arns,
             &names,
             &machine_arns,
             &machine_names,
-            &definitions,
             &statuses,
             &inputs,
             &outputs,
@@ -247,7 +244,6 @@ impl<'c> Batch<'c> {
             &starts,
             &stops,
             &states,
-            &configs,
             &versions,
             &froms,
         ];

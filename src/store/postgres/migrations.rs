@@ -14,10 +14,11 @@ pub(super) struct Migration {
     pub sql: &'static str,
 }
 
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "executions, history, tokens, timers, outbox, queues, resources, conductor",
-    sql: r#"
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "executions, history, tokens, timers, outbox, queues, resources, conductor",
+        sql: r#"
 CREATE TABLE executions (
     arn          TEXT PRIMARY KEY,
     name         TEXT NOT NULL,
@@ -147,7 +148,39 @@ CREATE TABLE conductor_event_executions (
     body TEXT NOT NULL
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "texts stored once: definitions and handler configurations by hash",
+        // The key is `store::texts::key`: the hex SHA-256 of the UTF-8 text.
+        sql: r#"
+CREATE TABLE texts (
+    hash TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+INSERT INTO texts (hash, body)
+SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex'), t
+FROM (SELECT definition AS t FROM executions UNION SELECT config FROM executions) s;
+ALTER TABLE executions ADD COLUMN definition_hash TEXT, ADD COLUMN config_hash TEXT;
+UPDATE executions SET definition_hash = encode(sha256(convert_to(definition, 'UTF8')), 'hex'),
+                      config_hash = encode(sha256(convert_to(config, 'UTF8')), 'hex');
+ALTER TABLE executions ALTER COLUMN definition_hash SET NOT NULL,
+                       ALTER COLUMN config_hash SET NOT NULL,
+                       DROP COLUMN definition,
+                       DROP COLUMN config;
+CREATE INDEX executions_definition ON executions (definition_hash);
+CREATE INDEX executions_config ON executions (config_hash);
+CREATE INDEX executions_stop ON executions (stop_ms);
+-- The rows as `ExecutionRecord` reads them, texts included.
+CREATE VIEW execution_rows AS
+SELECT e.arn, e.name, e.machine_arn, e.machine_name, d.body AS definition, e.status, e.input,
+       e.output, e.error, e.cause, e.start_ms, e.stop_ms, e.state, c.body AS config, e.version
+FROM executions e
+JOIN texts d ON d.hash = e.definition_hash
+JOIN texts c ON c.hash = e.config_hash;
+"#,
+    },
+];
 
 /// The tables a stepwise schema holds: a schema without `schema_migrations` but with one of
 /// these belongs to another program, and is left alone.
@@ -185,11 +218,16 @@ pub(super) fn latest() -> i64 {
 
 /// Applies the missing migrations, in one transaction under an advisory lock per schema.
 pub(super) async fn migrate(db: &Db) -> Result<(), Failure> {
-    if current(db).await? == Some(latest()) {
+    migrate_to(db, latest()).await
+}
+
+/// `migrate`, stopping after migration `last` (tests build the schemas of older versions).
+pub(super) async fn migrate_to(db: &Db, last: i64) -> Result<(), Failure> {
+    if current(db).await? == Some(last) {
         return Ok(());
     }
     db.batch("BEGIN").await?;
-    let applied = apply(db).await;
+    let applied = apply(db, last).await;
     match applied {
         Ok(()) => db.batch("COMMIT").await.map_err(Failure::Sql),
         Err(e) => {
@@ -199,7 +237,7 @@ pub(super) async fn migrate(db: &Db) -> Result<(), Failure> {
     }
 }
 
-async fn apply(db: &Db) -> Result<(), Failure> {
+async fn apply(db: &Db, last: i64) -> Result<(), Failure> {
     db.query(
         "SELECT pg_advisory_xact_lock(hashtext('stepwise migrations ' || current_schema()))",
         &[],
@@ -230,7 +268,10 @@ async fn apply(db: &Db) -> Result<(), Failure> {
             known: latest(),
         });
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= last)
+    {
         db.batch(m.sql).await?;
         db.execute(
             "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",

@@ -15,7 +15,7 @@ const ANALYZE_AFTER: [u64; 8] = [30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100
 
 pub(super) const ANALYZE: &str =
     "ANALYZE executions, history, tokens, timers, outbox, queues, messages, resources,
-             conductor_workflows";
+             conductor_workflows, texts";
 
 #[derive(Default)]
 pub(super) struct Young {

@@ -468,7 +468,7 @@ mod tests {
                 stmt.query_map([], |r| r.get(0))?.collect()
             })
             .unwrap();
-        assert_eq!(applied, [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(applied, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
         let kept = s
             .claim_outbox(0, 0, 10, "p1", crate::store::Scope::ALL)
             .unwrap();
