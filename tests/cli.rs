@@ -545,3 +545,29 @@ fn an_interrupted_run_kills_its_running_command() {
         assert!(!alive(pid), "process {pid} of the command still runs");
     }
 }
+
+/// A `TimeoutSecondsPath` beyond AWS's maximum (99999999 s) is refused as any invalid value is,
+/// rather than overflowing the timer's due time.
+#[test]
+fn a_timeout_path_beyond_the_maximum_is_a_runtime_error() {
+    let machine = write_temp(
+        "huge-timeout.asl.json",
+        r#"{"StartAt": "Greet", "States": {
+            "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet",
+                      "TimeoutSecondsPath": "$.t", "End": true}}}"#,
+    );
+    for t in ["9223372036854775807", "100000000"] {
+        let input = format!(r#"{{"t": {t}}}"#);
+        let (code, doc) = json_run(&[&machine, "--input", &input, "--lambda", "greet=echo {}"]);
+        assert_eq!(code, 1, "{doc}");
+        assert_eq!(doc["error"], "States.Runtime", "{doc}");
+    }
+    let (code, doc) = json_run(&[
+        &machine,
+        "--input",
+        r#"{"t": 99999999}"#,
+        "--lambda",
+        "greet=echo {}",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+}

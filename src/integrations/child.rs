@@ -97,6 +97,10 @@ pub enum Stopped {
     TooMuchOutput { stderr: Vec<u8> },
 }
 
+/// A bound that is none in practice (a century): longer durations (a timeout read from a
+/// database) are cut to it, so that adding them to the clock cannot overflow.
+pub const FOREVER: Duration = Duration::from_secs(100 * 365 * 86_400);
+
 /// After a kill, how long the pipes may take to close: a process that left the group (`setsid`)
 /// can hold them open, and is then abandoned with its reader threads.
 const AFTER_KILL: Duration = Duration::from_secs(2);

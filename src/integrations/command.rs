@@ -111,7 +111,7 @@ impl Commands {
     fn timeout_of(&self, task_seconds: Option<u64>) -> Timeout {
         let by = match task_seconds {
             Some(s) => Timeout {
-                after: Duration::from_secs(s) + TIMER_FIRST,
+                after: Duration::from_secs(s).saturating_add(TIMER_FIRST),
                 bound: Bound::Task,
             },
             None => Timeout {
@@ -249,7 +249,7 @@ impl Failed {
 /// error, or why it failed (it crashed, timed out or printed too much).
 fn run(cmd: Command, command: &str, input: &Value, timeout: Timeout) -> Result<Outcome, Failed> {
     let limits = child::Limits {
-        deadline: Instant::now() + timeout.after,
+        deadline: Instant::now() + timeout.after.min(child::FOREVER),
         stdout_cap: STDOUT_CAP,
         stderr_tail: STDERR_TAIL,
     };

@@ -164,7 +164,10 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         start_ms,
         input,
     };
-    let limit = app.settings.sync_timeout;
+    let limit = app
+        .settings
+        .sync_timeout
+        .min(crate::integrations::child::FOREVER);
     #[allow(clippy::disallowed_methods)] // an edge: the run's commands end by the wall clock
     let mut router = app
         .settings
@@ -174,7 +177,7 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
     // On a thread of its own: handlers for real AWS endpoints run (and drop) a tokio runtime of
     // their own, which tokio refuses inside the server's.
     let seed = crate::runtime::seed().map_err(ApiError::internal)?;
-    let deadline_ms = start_ms + limit.as_millis() as i64;
+    let deadline_ms = start_ms.saturating_add(limit.as_millis() as i64);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let clock = crate::runtime::clock::SystemClock;
