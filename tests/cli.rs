@@ -452,3 +452,161 @@ fn a_database_of_another_user_is_refused_unless_allowed() {
         assert!(by_env.status.success(), "{by_env:?}");
     }
 }
+
+/// Whether process `pid` still runs (a zombie no one reaped does not).
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| !r.starts_with(" Z")))
+}
+
+/// A command that outlives its Task's `TimeoutSeconds` is killed then, with the processes it
+/// started, and the Task ends as AWS ends it: `States.Timeout` in a `...TimedOut` event.
+#[test]
+#[allow(clippy::disallowed_methods)] // measures how long the run took
+fn a_command_past_its_timeout_is_killed_and_the_task_times_out() {
+    let pids = write_temp("timeout-pids", "");
+    let machine = write_temp(
+        "timeout.asl.json",
+        r#"{"StartAt": "Slow", "States": {
+            "Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "slow"}, "TimeoutSeconds": 2, "End": true}}}"#,
+    );
+    let command = format!("slow=sleep 30 & echo $$ $! > {pids}; wait; echo {{}}");
+    let started = std::time::Instant::now();
+    let out = stepwise(&[
+        "run",
+        &machine,
+        "--format",
+        "json",
+        "--history",
+        "--lambda",
+        &command,
+    ]);
+    let took = started.elapsed();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    assert_eq!(doc["error"], "States.Timeout", "{doc}");
+    assert!(
+        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(6),
+        "took {took:?}"
+    );
+    let kinds: Vec<&str> = doc["history"]
+        .as_array()
+        .expect("the history")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"TaskTimedOut"), "{kinds:?}");
+    assert!(!kinds.contains(&"TaskFailed"), "{kinds:?}");
+    let pids = std::fs::read_to_string(&pids).expect("the command wrote its pids");
+    assert_eq!(pids.split_whitespace().count(), 2, "{pids}");
+    for pid in pids.split_whitespace() {
+        assert!(!alive(pid), "process {pid} of the command still runs");
+    }
+}
+
+/// Without `TimeoutSeconds`, `--command-timeout` bounds a command; the cause says how to change it.
+#[test]
+#[allow(clippy::disallowed_methods)] // measures how long the run took
+fn the_command_timeout_caps_tasks_without_timeout_seconds() {
+    let started = std::time::Instant::now();
+    let (code, doc) = json_run(&[
+        &greet_machine(),
+        "--command-timeout",
+        "1s",
+        "--lambda",
+        "greet=sleep 30",
+    ]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["error"], "States.Timeout", "{doc}");
+    let cause = doc["cause"].as_str().unwrap_or_default();
+    assert!(cause.contains("--command-timeout"), "{cause}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(6));
+    let out = stepwise(&["run", "x.json", "--command-timeout", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a duration"));
+}
+
+/// A command that prints more than a result may hold is stopped and the task fails with
+/// `States.DataLimitExceeded`, without reading it all into memory.
+#[test]
+fn a_chatty_command_is_stopped_at_the_output_cap() {
+    let (code, doc) = json_run(&[
+        &greet_machine(),
+        "--lambda",
+        "greet=yes '\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"' | head -c 100000000",
+    ]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["error"], "States.DataLimitExceeded", "{doc}");
+    assert!(doc["cause"].as_str().unwrap_or_default().contains("stdout"));
+}
+
+/// One Task calling the Lambda function `greet`, without `TimeoutSeconds`.
+fn greet_machine() -> String {
+    write_temp(
+        "greet.asl.json",
+        r#"{"StartAt": "Greet", "States": {
+            "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet", "End": true}}}"#,
+    )
+}
+
+/// Commands run in process groups of their own (so that a timeout kills their children), which
+/// the terminal's Ctrl-C does not reach: `run` kills them itself when interrupted.
+#[test]
+fn an_interrupted_run_kills_its_running_command() {
+    let pids = write_temp("interrupt-pids", "");
+    let command = format!("greet=sleep 30 & echo $$ $! > {pids}; wait; echo {{}}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["run", &greet_machine(), "--lambda", &command])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut written = String::new();
+    for _ in 0..250 {
+        written = std::fs::read_to_string(&pids).unwrap_or_default();
+        if written.split_whitespace().count() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(written.split_whitespace().count(), 2, "{written:?}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = child.wait().expect("run exits");
+    assert_eq!(exit.code(), Some(130), "{exit}");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    for pid in written.split_whitespace() {
+        assert!(!alive(pid), "process {pid} of the command still runs");
+    }
+}
+
+/// A `TimeoutSecondsPath` beyond AWS's maximum (99999999 s) is refused as any invalid value is,
+/// rather than overflowing the timer's due time.
+#[test]
+fn a_timeout_path_beyond_the_maximum_is_a_runtime_error() {
+    let machine = write_temp(
+        "huge-timeout.asl.json",
+        r#"{"StartAt": "Greet", "States": {
+            "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet",
+                      "TimeoutSecondsPath": "$.t", "End": true}}}"#,
+    );
+    for t in ["9223372036854775807", "100000000"] {
+        let input = format!(r#"{{"t": {t}}}"#);
+        let (code, doc) = json_run(&[&machine, "--input", &input, "--lambda", "greet=echo {}"]);
+        assert_eq!(code, 1, "{doc}");
+        assert_eq!(doc["error"], "States.Runtime", "{doc}");
+    }
+    let (code, doc) = json_run(&[
+        &machine,
+        "--input",
+        r#"{"t": 99999999}"#,
+        "--lambda",
+        "greet=echo {}",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+}

@@ -20,8 +20,8 @@ struct Request {
 }
 
 /// Functions: `greet` answers `{"greeting": "Hello, NAME"}` as version 7; `fail` raises
-/// `OrderError`; `crash` fails without an `errorType`; `ack` answers null; anything else does
-/// not exist.
+/// `OrderError`; `crash` fails without an `errorType`; `ack` answers null; `slow` answers
+/// `greet`'s way after 20 s; anything else does not exist.
 struct FakeLambda {
     url: String,
     requests: Arc<Mutex<Vec<Request>>>,
@@ -80,6 +80,9 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>) -> Option<()> {
         invocation_type,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
+    if req.function == "slow" {
+        std::thread::sleep(std::time::Duration::from_secs(20));
+    }
     let (status, headers, answer) = answer(&req);
     seen.lock().unwrap().push(req);
     let mut response = format!(
@@ -98,7 +101,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>) -> Option<()> {
 fn answer(req: &Request) -> (&'static str, Vec<(&'static str, &'static str)>, String) {
     let version = vec![("X-Amz-Executed-Version", "7")];
     match req.function.as_str() {
-        "greet" => {
+        "greet" | "slow" => {
             let name = req.body["name"].as_str().unwrap_or("nobody");
             ("200 OK", version, json!({"greeting": format!("Hello, {name}")}).to_string())
         }
@@ -457,4 +460,36 @@ fn a_bad_endpoint_value_is_a_usage_error() {
         stderr.contains("--lambda-endpoint: expected an endpoint URL"),
         "{stderr}"
     );
+}
+
+/// The Invoke call gives up at the Task's `TimeoutSeconds` (the SDK's operation timeout), so a
+/// function that does not answer ends the task on time with `States.Timeout`.
+#[test]
+#[allow(clippy::disallowed_methods)] // measures how long the run took
+fn a_call_past_the_tasks_timeout_ends_in_states_timeout() {
+    let lambda = FakeLambda::start();
+    let scratch = Scratch::new("slow");
+    let mut machine = one_task("arn:aws:lambda:us-east-1:123456789012:function:slow", None);
+    machine["States"]["Call"]["TimeoutSeconds"] = json!(1);
+    let file = scratch.machine("slow", &machine);
+    let started = std::time::Instant::now();
+    let (code, doc) = run_json(
+        &file,
+        &json!({}),
+        &["--lambda-endpoint", &lambda.url, "--history"],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        (code, &doc["error"]),
+        (1, &json!("States.Timeout")),
+        "{doc}"
+    );
+    assert!(took < std::time::Duration::from_secs(8), "took {took:?}");
+    let timed_out = doc["history"]
+        .as_array()
+        .expect("the history")
+        .iter()
+        .any(|e| e["type"] == "LambdaFunctionTimedOut");
+    assert!(timed_out, "{doc}");
 }

@@ -491,3 +491,149 @@ fn a_node_id_names_the_server() {
 }
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
+
+/// Whether process `pid` still runs (a zombie no one reaped does not).
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| !r.starts_with(" Z")))
+}
+
+/// Waits (a little) until these processes are gone: the command is killed shortly after its
+/// Task's timeout, which the engine's own timer may have ended a moment before.
+fn gone(pids: &[String]) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while pids.iter().any(|p| alive(p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for pid in pids {
+        assert!(!alive(pid), "process {pid} of the command still runs");
+    }
+}
+
+/// The pids a `SLOW_COMMAND` wrote to `file` (the shell and its `sleep`), once it wrote them.
+fn pids_in(file: &std::path::Path) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let pids: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        if pids.len() == 2 {
+            return pids;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the command wrote no pids: {text:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A fresh file for a command to write its pids to.
+fn pids_file(case: &str) -> std::path::PathBuf {
+    let file = std::env::temp_dir().join(format!("stepwise-pids-{case}-{}", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    file
+}
+
+/// `slow`: a command that sleeps 30 s in a child process, after writing its pids to `pids`.
+fn slow_command(pids: &std::path::Path) -> String {
+    format!(
+        "slow=sleep 30 & echo $$ $! > {}; wait; echo {{}}",
+        pids.display()
+    )
+}
+
+/// A machine `name` of `kind` calling the Lambda function `slow`, with `TimeoutSeconds` if given.
+fn slow_machine(server: &Server, name: &str, kind: &str, timeout: Option<u64>) -> String {
+    let mut task = serde_json::json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "slow"}, "End": true});
+    if let Some(t) = timeout {
+        task["TimeoutSeconds"] = t.into();
+    }
+    let definition = serde_json::json!({"StartAt": "Slow", "States": {"Slow": task}}).to_string();
+    let body =
+        serde_json::json!({"name": name, "definition": definition, "roleArn": ROLE, "type": kind});
+    let (status, body) = raw::call(server, "CreateStateMachine", &body.to_string());
+    assert_eq!(status, 200, "{body}");
+    body["stateMachineArn"]
+        .as_str()
+        .expect("a machine ARN")
+        .to_string()
+}
+
+/// `--lambda slow='sleep 30'` behind a Task with `TimeoutSeconds: 2` fails the execution with
+/// `States.Timeout` after about 2 s, as AWS does, and the command and its child are gone.
+#[test]
+fn a_command_past_its_timeout_fails_the_execution_on_time() {
+    let pids = pids_file("timeout");
+    let server = Server::start("timeout", &["--lambda", &slow_command(&pids)]);
+    let machine = slow_machine(&server, "slow", "STANDARD", Some(2));
+    let started = Instant::now();
+    let d = raw::run(&server, &machine, "late");
+    let took = started.elapsed();
+    assert_eq!(d["status"], "FAILED", "{d}");
+    assert_eq!(d["error"], "States.Timeout", "{d}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    gone(&pids_in(&pids));
+}
+
+/// The same, recorded as AWS records it: the engine's timer ends the task (`TaskTimedOut`) while
+/// the command still runs on an effect worker; the kill follows a moment later.
+#[test]
+fn a_command_past_its_timeout_is_recorded_as_task_timed_out() {
+    let pids = pids_file("timed-out");
+    let server = Server::start("timed-out", &["--lambda", &slow_command(&pids)]);
+    let machine = slow_machine(&server, "slow", "STANDARD", Some(2));
+    let d = raw::run(&server, &machine, "late");
+    assert_eq!(d["error"], "States.Timeout", "{d}");
+    let arn = d["executionArn"].as_str().expect("an execution ARN");
+    let (status, h) = raw::call(
+        &server,
+        "GetExecutionHistory",
+        &format!(r#"{{"executionArn": "{arn}"}}"#),
+    );
+    assert_eq!(status, 200, "{h}");
+    let kinds: Vec<&str> = h["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"TaskTimedOut"), "{kinds:?}");
+    assert!(!kinds.contains(&"TaskFailed"), "{kinds:?}");
+}
+
+/// StartSyncExecution stops at its limit (five minutes on AWS; 2 s here) with `TIMED_OUT`, and
+/// the command still running is killed.
+#[test]
+fn a_sync_execution_past_its_limit_times_out() {
+    let pids = pids_file("sync-timeout");
+    let server = Server::start(
+        "sync-timeout",
+        &[
+            "--lambda",
+            &slow_command(&pids),
+            "--sync-execution-timeout",
+            "2s",
+        ],
+    );
+    let machine = slow_machine(&server, "slow-express", "EXPRESS", None);
+    let started = Instant::now();
+    let (status, out) = raw::call(
+        &server,
+        "StartSyncExecution",
+        &format!(r#"{{"stateMachineArn": "{machine}"}}"#),
+    );
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["status"], "TIMED_OUT", "{out}");
+    assert_eq!(out["error"], "States.Timeout", "{out}");
+    assert!(
+        out["cause"].as_str().is_some_and(|c| c.contains("2 s")),
+        "{out}"
+    );
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(5),
+        "took {took:?}"
+    );
+    gone(&pids_in(&pids));
+}

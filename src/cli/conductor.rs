@@ -34,6 +34,8 @@ pub struct Options<'a> {
     pub task_defs: &'a [String],
     pub tasks: &'a [Binding],
     pub sqs_endpoint: Option<String>,
+    /// `--command-timeout`, in seconds.
+    pub command_timeout: Option<u64>,
     pub skip_waits: bool,
     pub format: Format,
     pub db: Option<Arc<dyn Store>>,
@@ -77,6 +79,8 @@ pub fn run(o: Options) -> ExitCode {
         lambdas: Vec::new(),
         cwd: std::env::current_dir().ok(),
         env: Vec::new(),
+        timeout: o.command_timeout.map(std::time::Duration::from_secs),
+        deadline: None,
     };
     let since = c.now();
     // Work other processes commit to a shared database, and messages on SQS, are looked for.

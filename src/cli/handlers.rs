@@ -20,6 +20,18 @@ pub struct Handlers {
     /// endpoint (`aws`: AWS itself). Default: AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub lambda_endpoint: Option<String>,
+    /// Kill a --lambda/--task command of a Task without TimeoutSeconds after this long: a whole
+    /// number and a unit, e.g. 90s, 15m, 2h (a Task's TimeoutSeconds always applies). Default: 15m.
+    #[arg(long, value_name = "DURATION", value_parser = duration_seconds)]
+    pub command_timeout: Option<u64>,
+}
+
+/// A timeout flag's value ("90s", "15m", "2h"), in whole seconds; never 0.
+pub(super) fn duration_seconds(s: &str) -> Result<u64, String> {
+    match super::age::parse(s)?.as_secs() {
+        0 => Err("the timeout must be longer than 0 seconds".into()),
+        secs => Ok(secs),
+    }
 }
 
 impl Handlers {
@@ -39,6 +51,7 @@ impl Handlers {
                 aws::LAMBDA,
                 env,
             )?,
+            command_timeout_seconds: self.command_timeout,
             ..HandlerConfig::default()
         })
     }

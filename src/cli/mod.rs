@@ -74,13 +74,19 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Validate(args) => validate::main(args),
-        Command::Run(args) => run::main(*args),
+        Command::Run(args) => {
+            crate::integrations::child::shutdown_on_signals();
+            run::main(*args)
+        }
         Command::Task(args) => task::main(args),
         Command::Executions(args) => executions::main(args),
         Command::Resume(args) => resume::main(args),
         Command::Queue(args) => queue::main(args),
         Command::Serve(args) => serve::main(*args),
-        Command::Test(args) => test::main(*args),
+        Command::Test(args) => {
+            crate::integrations::child::shutdown_on_signals();
+            test::main(*args)
+        }
         Command::InternalJq => crate::runtime::conductor::transform::child_main(),
     }
 }

@@ -150,8 +150,8 @@ fn conductor(args: &Args) -> Option<ExitCode> {
         },
         None => None,
     };
-    let sqs_endpoint = match args.handlers.config() {
-        Ok(c) => c.sqs_endpoint,
+    let (sqs_endpoint, command_timeout) = match args.handlers.config() {
+        Ok(c) => (c.sqs_endpoint, c.command_timeout_seconds),
         Err(e) => return Some(usage(e)),
     };
     Some(super::conductor::run(super::conductor::Options {
@@ -162,6 +162,7 @@ fn conductor(args: &Args) -> Option<ExitCode> {
         task_defs: &args.task_defs,
         tasks: &args.handlers.task,
         sqs_endpoint,
+        command_timeout,
         skip_waits: args.skip_waits,
         format: args.format,
         db,

@@ -79,6 +79,9 @@ pub struct Args {
     /// one's work at once; a named node's work is taken over when its leases end).
     #[arg(long, env = "STEPWISE_NODE_ID", value_name = "ID")]
     node_id: Option<String>,
+    /// How long a StartSyncExecution may run (AWS: five minutes); for tests.
+    #[arg(long, hide = true, value_name = "DURATION", value_parser = super::handlers::duration_seconds)]
+    sync_execution_timeout: Option<u64>,
     /// Delete executions (with their history) that ended more than DURATION ago, e.g. 7d;
     /// checked every minute. Running executions are never deleted. Default: kept for ever.
     #[arg(long, value_name = "DURATION", value_parser = super::age::parse)]
@@ -158,6 +161,9 @@ async fn serve(args: Args) -> ExitCode {
         triggers,
         helper: std::env::current_exe().ok(),
         guard: Policy::new(&local, &args.allow_host, args.auth_token.clone()),
+        sync_timeout: args
+            .sync_execution_timeout
+            .map_or(crate::serve::SYNC_TIMEOUT, std::time::Duration::from_secs),
     };
     let app = App::new(store, settings);
     if let Some(dir) = &args.state_machines
@@ -229,6 +235,8 @@ async fn serve(args: Args) -> ExitCode {
             "stepwise serve: a task was still being performed; it will be performed again after the next start"
         );
     }
+    // Commands still running (in process groups of their own) end with the server.
+    crate::integrations::child::shutdown();
     ExitCode::SUCCESS
 }
 

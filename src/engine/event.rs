@@ -119,4 +119,9 @@ pub struct Invocation {
     pub map_index: Option<usize>,
     /// How many times this Task state was invoked before in this execution (0 first).
     pub invocation: u64,
+    /// The Task's `TimeoutSeconds` (resolved from `TimeoutSecondsPath` or JSONata): handlers
+    /// stop their work by then (the engine's own timer ends the task at the same time).
+    /// Invocations are stored in outbox rows, so older rows read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
 }

@@ -12,10 +12,12 @@ use aws_config::environment::{
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvider};
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use std::error::Error;
+use std::time::Duration;
 
 /// The endpoint value meaning AWS itself: the SDK's own endpoint for the region, ignoring
 /// `AWS_ENDPOINT_URL*`.
@@ -104,20 +106,37 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 /// client, so that `aws` really means AWS even when `AWS_ENDPOINT_URL` is set).
 /// A client of one service for `endpoint`, on a runtime of its own, and the region it uses:
 /// `client` builds it from the loaded configuration and the endpoint URL to set (`None` for AWS).
+/// Its requests give up after `operation` (see [`timeouts`]).
 pub fn connect<C>(
     endpoint: &str,
+    operation: Duration,
     client: impl FnOnce(&SdkConfig, Option<String>) -> C,
 ) -> Result<(C, tokio::runtime::Runtime, String), String> {
     let rt = runtime()?;
-    let sdk = rt.block_on(load(endpoint));
+    let sdk = rt.block_on(load(endpoint, timeouts(operation)));
     let region = sdk
         .region()
         .map_or(DEFAULT_REGION.to_string(), |r| r.to_string());
     Ok((client(&sdk, url(endpoint)), rt, region))
 }
 
-pub async fn load(endpoint: &str) -> SdkConfig {
-    let loader = aws_config::defaults(BehaviorVersion::latest());
+/// How long reaching an endpoint may take (TCP and TLS): an endpoint that is down or
+/// unroutable is reported after this, not after the operating system's minutes.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SDK timeouts of a request: [`CONNECT_TIMEOUT`], and `operation` for the whole call
+/// (each attempt and all of them together), so that a handler never waits forever for an
+/// endpoint that accepted the connection and then said nothing.
+pub fn timeouts(operation: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(operation)
+        .operation_timeout(operation)
+        .build()
+}
+
+pub async fn load(endpoint: &str, timeouts: TimeoutConfig) -> SdkConfig {
+    let loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
     if endpoint == AWS {
         let region =
             RegionProviderChain::default_provider().or_else(Region::from_static(DEFAULT_REGION));
@@ -149,8 +168,10 @@ pub async fn load(endpoint: &str) -> SdkConfig {
 pub enum NoAnswer {
     /// No credentials to sign the request with.
     NoCredentials(String),
-    /// The endpoint could not be reached: refused, unknown host, TLS, timeout.
+    /// The endpoint could not be reached: refused, unknown host, TLS, connect timeout.
     Unreachable(String),
+    /// The endpoint took the request but gave no answer within the operation timeout.
+    TimedOut(String),
     /// The request could not be built, or the answer could not be read.
     Other(String),
 }
@@ -167,9 +188,7 @@ impl NoAnswer {
         }
         match err {
             SdkError::DispatchFailure(_) => NoAnswer::Unreachable(root_cause(err)),
-            SdkError::TimeoutError(_) => {
-                NoAnswer::Unreachable(format!("timed out ({})", root_cause(err)))
-            }
+            SdkError::TimeoutError(_) => NoAnswer::TimedOut(root_cause(err)),
             _ => NoAnswer::Other(root_cause(err)),
         }
     }
@@ -191,6 +210,7 @@ impl NoAnswer {
                 )
             }
             NoAnswer::Unreachable(d) => format!("Unable to execute HTTP request: {d}"),
+            NoAnswer::TimedOut(d) => format!("Unable to execute HTTP request: timed out ({d})"),
             NoAnswer::Other(d) => d.clone(),
         }
     }
@@ -210,6 +230,11 @@ impl NoAnswer {
             NoAnswer::Unreachable(_) => format!(
                 "(stepwise: {} in region {region} could not be reached: check the network connection and AWS_REGION, or pass {} URL to use a local server)",
                 service.name, service.flag
+            ),
+            NoAnswer::TimedOut(_) => format!(
+                "(stepwise: {} at {} took the request but did not answer in time: is it overloaded or stuck? A Task's TimeoutSeconds bounds a Lambda call)",
+                service.name,
+                place(endpoint, region)
             ),
             NoAnswer::Other(_) => format!(
                 "(stepwise: the {} request to {} failed before an answer came)",

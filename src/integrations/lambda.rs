@@ -8,14 +8,20 @@ use super::aws::{self, NoAnswer};
 use super::{Handler, Reply, command};
 use crate::asl::model::{Pattern, ResourceKind};
 use crate::engine::Invocation;
+use crate::engine::failure::TIMEOUT;
 use aws_sdk_lambda::Client;
-use aws_sdk_lambda::config::Region;
+use aws_sdk_lambda::config::{Builder, Region};
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{InvocationType, LogType};
 use serde_json::{Value, json};
+use std::time::Duration;
+
+/// How long an Invoke call may take when its Task has no `TimeoutSeconds`: Lambda's longest
+/// synchronous invocation (15 minutes) and a minute for the network.
+const MAX_INVOKE: Duration = Duration::from_secs(16 * 60);
 
 /// Serves Lambda tasks when a Lambda endpoint is configured.
 pub struct Lambda {
@@ -59,7 +65,9 @@ impl Lambda {
         }
     }
 
-    fn call(&mut self, call: &Call, wait: bool) -> Reply {
+    /// Invokes the function; a Task's `TimeoutSeconds` (`task_timeout`) bounds the call, which
+    /// then ends in `States.Timeout` as the Task would on AWS.
+    fn call(&mut self, call: &Call, wait: bool, task_timeout: Option<u64>) -> Reply {
         let endpoint = self.endpoint.clone();
         let conn = match self.conn() {
             Ok(c) => c,
@@ -75,19 +83,39 @@ impl Lambda {
             .set_log_type(call.log_type.as_deref().map(LogType::from))
             .set_client_context(call.client_context.clone())
             .customize();
+        let mut overrides = None::<aws_sdk_lambda::config::Builder>;
         // On AWS, a function ARN names its region, whatever the default region is.
         let mut region = conn.region.clone();
         if let Some(r) =
             aws::region_in(&call.function).filter(|r| endpoint == aws::AWS && *r != region)
         {
             region = r.to_string();
-            request = request.config_override(
-                aws_sdk_lambda::config::Builder::default().region(Region::new(region.clone())),
+            overrides = Some(Builder::default().region(Region::new(region.clone())));
+        }
+        let limit = task_timeout
+            .map(Duration::from_secs)
+            .filter(|t| *t < MAX_INVOKE);
+        if let Some(t) = limit {
+            overrides = Some(
+                overrides
+                    .unwrap_or_default()
+                    .timeout_config(aws::timeouts(t)),
             );
         }
-        match conn.rt.block_on(request.send()) {
-            Ok(out) => answer(call, &out, wait),
-            Err(e) => service_failure(&e, call, &endpoint, &region),
+        if let Some(o) = overrides {
+            request = request.config_override(o);
+        }
+        match (conn.rt.block_on(request.send()), limit) {
+            (Ok(out), _) => answer(call, &out, wait),
+            (Err(SdkError::TimeoutError(_)), Some(t)) => failed(
+                TIMEOUT,
+                format!(
+                    "The Invoke call of function '{}' did not answer within the Task's TimeoutSeconds ({} s).",
+                    call.function,
+                    t.as_secs()
+                ),
+            ),
+            (Err(e), _) => service_failure(&e, call, &endpoint, &region),
         }
     }
 }
@@ -98,12 +126,13 @@ impl Handler for Lambda {
             Ok(c) => c,
             Err(reply) => return Some(reply),
         };
-        Some(self.call(&call, inv.resource.pattern == Pattern::WaitForTaskToken))
+        let wait = inv.resource.pattern == Pattern::WaitForTaskToken;
+        Some(self.call(&call, wait, inv.timeout_seconds))
     }
 }
 
 fn connect(endpoint: &str) -> Result<Conn, String> {
-    let (client, rt, region) = aws::connect(endpoint, |sdk, url| {
+    let (client, rt, region) = aws::connect(endpoint, MAX_INVOKE, |sdk, url| {
         let mut config = aws_sdk_lambda::config::Builder::from(sdk);
         config.set_endpoint_url(url);
         Client::from_conf(config.build())

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod aws;
+pub mod child;
 pub mod command;
 pub mod lambda;
 pub mod mock;

@@ -3,6 +3,8 @@
 
 use crate::integrations::Router;
 use crate::integrations::activity::Activities;
+#[cfg(doc)]
+use crate::integrations::command::DEFAULT_COMMAND_TIMEOUT;
 use crate::integrations::command::{Binding, Commands};
 use crate::integrations::lambda::Lambda;
 use crate::integrations::mock::Mocks;
@@ -14,6 +16,7 @@ use crate::store::queue::QueueStore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HandlerConfig {
@@ -43,6 +46,10 @@ pub struct HandlerConfig {
     /// `aws` for AWS itself; `None` for no Lambda endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_endpoint: Option<String>,
+    /// `--command-timeout`: how long a local command of a Task without `TimeoutSeconds` may
+    /// run, in seconds; `None`: [`DEFAULT_COMMAND_TIMEOUT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_timeout_seconds: Option<u64>,
 }
 
 impl HandlerConfig {
@@ -53,13 +60,26 @@ impl HandlerConfig {
         &self,
         queues: Option<Arc<dyn QueueStore + Send + Sync>>,
     ) -> Result<Router, String> {
+        self.router_until(queues, None)
+    }
+
+    /// [`router`](Self::router) for a run that ends at `deadline` (a synchronous Express
+    /// execution): local commands still running then are killed.
+    pub fn router_until(
+        &self,
+        queues: Option<Arc<dyn QueueStore + Send + Sync>>,
+        deadline: Option<Instant>,
+    ) -> Result<Router, String> {
         let mut router = Router::default();
         if let (Some(config), Some(case)) = (&self.mock_config, &self.test_case) {
             let mocks = Mocks::from_config(config, self.mock_state_machine.as_deref(), case)
                 .map_err(|e| e.to_string())?;
             router.push(Box::new(mocks));
         }
-        router.push(Box::new(self.commands()));
+        router.push(Box::new(Commands {
+            deadline,
+            ..self.commands()
+        }));
         if let Some(endpoint) = &self.lambda_endpoint {
             router.push(Box::new(Lambda::new(endpoint)));
         }
@@ -87,6 +107,8 @@ impl HandlerConfig {
             lambdas: self.lambdas.clone(),
             cwd: self.cwd.as_ref().map(Into::into),
             env: self.env.clone(),
+            timeout: self.command_timeout_seconds.map(Duration::from_secs),
+            deadline: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! fires timers by a `Clock`, and collects the history.
 
 use crate::asl::Machine;
+use crate::engine::failure::TIMEOUT;
 use crate::engine::{Effect, Event, Execution, ExecutionInfo, HistoryEvent, Status, Trace, WaitId};
 use crate::integrations::{Reply, Router};
 use crate::runtime::clock::Clock;
@@ -12,6 +13,8 @@ pub struct Finished {
     pub history: Vec<HistoryEvent>,
     /// The Choice rules and Catchers taken, in order (for coverage).
     pub trace: Vec<Trace>,
+    /// The run was stopped at its deadline (`run_until`); `status` is then `Aborted`.
+    pub out_of_time: bool,
 }
 
 /// Drives `machine` from start to a closed status.
@@ -22,6 +25,20 @@ pub fn run(
     router: &mut Router,
     clock: &dyn Clock,
 ) -> Finished {
+    run_until(machine, info, seed, router, clock, None)
+}
+
+/// Drives `machine` to a closed status, or until `deadline_ms` (by `clock`): then the execution
+/// is stopped (`States.Timeout`) wherever it is. Commands the router runs are not interrupted
+/// by this deadline: give them one of their own (`HandlerConfig::router_until`).
+pub fn run_until(
+    machine: &Machine,
+    info: ExecutionInfo,
+    seed: [u8; 32],
+    router: &mut Router,
+    clock: &dyn Clock,
+    deadline_ms: Option<i64>,
+) -> Finished {
     let (mut exec, effects) = Execution::start(machine, info, seed);
     let mut driver = Driver {
         history: Vec::new(),
@@ -29,40 +46,82 @@ pub fn run(
         events: VecDeque::new(),
         timers: BTreeSet::new(),
         pending: Vec::new(),
+        real_time: !clock.is_virtual(),
     };
-    driver.perform(effects, router);
+    let mut out_of_time = false;
+    driver.perform(effects, router, clock);
     while !exec.is_finished() {
-        let event = match driver.events.pop_front() {
-            Some(e) => e,
-            None => match driver.timers.pop_first() {
-                Some((due, timer)) => {
-                    clock.wait_until(due);
-                    Event::TimerFired { timer }
-                }
-                None => driver.stuck(),
-            },
-        };
+        if let Some(d) = deadline_ms {
+            if clock.now_ms() >= d {
+                out_of_time = true;
+                let stop = Event::Stop {
+                    error: Some(TIMEOUT.into()),
+                    cause: Some(OUT_OF_TIME.into()),
+                };
+                let effects = exec.step(machine, clock.now_ms(), stop);
+                driver.perform(effects, router, clock);
+                break;
+            }
+            if driver.next_at(clock).is_some_and(|at| at > d) {
+                clock.wait_until(d);
+                continue;
+            }
+        }
+        let event = driver.next_event(clock);
         let effects = exec.step(machine, clock.now_ms(), event);
-        driver.perform(effects, router);
+        driver.perform(effects, router, clock);
     }
     Finished {
         status: exec.status,
         history: driver.history,
         trace: driver.trace,
+        out_of_time,
     }
 }
+
+/// The cause of a run stopped at its deadline.
+pub const OUT_OF_TIME: &str = "The execution ran out of time and was stopped.";
 
 struct Driver {
     history: Vec<HistoryEvent>,
     trace: Vec<Trace>,
-    events: VecDeque<Event>,
+    /// Replies, with when they arrived.
+    events: VecDeque<(i64, Event)>,
     timers: BTreeSet<(i64, WaitId)>,
     /// Tasks waiting for a callback nobody can send in a local run.
     pending: Vec<(WaitId, String)>,
+    /// On the system clock, a reply that took long arrives after timers that came due while
+    /// the handler ran (the Task's own timeout): those fire first, as they would have.
+    real_time: bool,
 }
 
 impl Driver {
-    fn perform(&mut self, effects: Vec<Effect>, router: &mut Router) {
+    /// When the next thing happens: an event now (`clock`'s now), or the first timer.
+    fn next_at(&self, clock: &dyn Clock) -> Option<i64> {
+        match self.events.front() {
+            Some(_) => Some(clock.now_ms()),
+            None => self.timers.first().map(|(due, _)| *due),
+        }
+    }
+
+    /// The next event in time order, waiting for a timer if nothing else is left.
+    fn next_event(&mut self, clock: &dyn Clock) -> Event {
+        let timer_first = match (self.timers.first(), self.events.front()) {
+            (Some((due, _)), Some((arrived, _))) => self.real_time && due <= arrived,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if timer_first && let Some((due, timer)) = self.timers.pop_first() {
+            clock.wait_until(due);
+            return Event::TimerFired { timer };
+        }
+        match self.events.pop_front() {
+            Some((_, e)) => e,
+            None => self.stuck(),
+        }
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>, router: &mut Router, clock: &dyn Clock) {
         for effect in effects {
             match effect {
                 Effect::History(h) => self.history.push(h),
@@ -71,18 +130,21 @@ impl Driver {
                 }
                 Effect::Invoke(inv) => {
                     let task = inv.task;
-                    match router.invoke(&inv) {
-                        Reply::Succeeded(output) => {
-                            self.events.push_back(Event::TaskSucceeded { task, output })
-                        }
+                    let reply = router.invoke(&inv);
+                    let at = clock.now_ms();
+                    match reply {
+                        Reply::Succeeded(output) => self
+                            .events
+                            .push_back((at, Event::TaskSucceeded { task, output })),
                         Reply::Failed { error, cause } => self
                             .events
-                            .push_back(Event::TaskFailed { task, error, cause }),
+                            .push_back((at, Event::TaskFailed { task, error, cause })),
                         Reply::NotRunnable(cause) => self
                             .events
-                            .push_back(Event::TaskNotRunnable { task, cause }),
+                            .push_back((at, Event::TaskNotRunnable { task, cause })),
                         Reply::Pending(output) => {
-                            self.events.push_back(Event::TaskSubmitted { task, output });
+                            self.events
+                                .push_back((at, Event::TaskSubmitted { task, output }));
                             self.pending.push((task, inv.state_name.clone()));
                         }
                         Reply::Scheduled => self.pending.push((task, inv.state_name.clone())),
@@ -110,5 +172,61 @@ impl Driver {
                 "Task state '{state}' waits for a task token callback (SendTaskSuccess/SendTaskFailure), which an in-memory run cannot receive. Run it durably with --db PATH (or STEPWISE_DB) and answer from another shell with `stepwise task success --token TOKEN --output JSON`, or mock the state with --mock-config."
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::clock::VirtualClock;
+    use serde_json::json;
+
+    fn info() -> ExecutionInfo {
+        ExecutionInfo {
+            execution_arn: "arn:aws:states:us-east-1:123456789012:execution:W:1".into(),
+            name: "1".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:W".into(),
+            state_machine_name: "W".into(),
+            role_arn: "arn:aws:iam::123456789012:role/demo".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input: json!({}),
+        }
+    }
+
+    fn wait(seconds: u64) -> Machine {
+        let definition = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": seconds, "End": true}}});
+        crate::asl::load(&definition.to_string()).expect("a valid machine")
+    }
+
+    /// A run stops at its deadline, not at its next timer; one that ends sooner is not touched.
+    #[test]
+    fn a_deadline_stops_the_run_where_it_is() {
+        let clock = VirtualClock::new(0);
+        let done = run_until(
+            &wait(60),
+            info(),
+            [0; 32],
+            &mut Router::default(),
+            &clock,
+            Some(10_000),
+        );
+        assert!(done.out_of_time);
+        assert_eq!(clock.now_ms(), 10_000);
+        assert!(
+            matches!(done.status, Status::Aborted { ref error, .. } if error.as_deref() == Some(TIMEOUT))
+        );
+        let clock = VirtualClock::new(0);
+        let done = run_until(
+            &wait(5),
+            info(),
+            [0; 32],
+            &mut Router::default(),
+            &clock,
+            Some(10_000),
+        );
+        assert!(!done.out_of_time);
+        assert!(matches!(done.status, Status::Succeeded { .. }));
     }
 }

@@ -52,7 +52,12 @@ pub struct Settings {
     pub helper: Option<std::path::PathBuf>,
     /// The hosts answered to and the token required of every request.
     pub guard: guard::Policy,
+    /// How long a StartSyncExecution may run: [`SYNC_TIMEOUT`] but in tests.
+    pub sync_timeout: std::time::Duration,
 }
+
+/// The longest a synchronous Express execution runs on AWS.
+pub const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// Everything a request handler can reach.
 pub struct App {

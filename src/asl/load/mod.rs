@@ -15,6 +15,8 @@ mod states;
 
 use crate::asl::model::Machine;
 use crate::data::diagnostic::Diagnostic;
+/// The largest `TimeoutSeconds`/`HeartbeatSeconds` AWS accepts (also bounds the `*Path` forms).
+pub use fields::MAX_SECONDS;
 use fields::{Cx, Obj, SCHEMA};
 use serde_json::Value;
 

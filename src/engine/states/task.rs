@@ -1,6 +1,7 @@
 //! Task: builds the payload, asks the host to invoke the resource, and turns the answer into the
 //! state's output (or a failure for Retry/Catch).
 
+use crate::asl::load::MAX_SECONDS;
 use crate::asl::model::{Dynamic, Pattern, Payload, ResourceKind, Task};
 use crate::data::template::select;
 use crate::engine::event::{Effect, Invocation};
@@ -82,6 +83,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         retry_count,
         map_index,
         invocation,
+        timeout_seconds: timeout,
     })));
     Ok(())
 }
@@ -100,12 +102,21 @@ fn seconds(
         None => return Ok(None),
         Some(Dynamic::Value(n)) => return Ok(Some(*n)),
         Some(Dynamic::Path(p)) => p,
-        Some(Dynamic::Jsonata(e)) => return jsonata_seconds(ctx, fid, e, key).map(Some),
+        Some(Dynamic::Jsonata(e)) => {
+            let n = jsonata_seconds(ctx, fid, e, key)?;
+            return match n <= MAX_SECONDS {
+                true => Ok(Some(n)),
+                false => Err(here.runtime(format!(
+                    "The {key} field evaluated to {n}, more than the maximum of {MAX_SECONDS} seconds"
+                ))),
+            };
+        }
     };
     let v = ctx
         .with_scope(fid, input, None, |s| select(p, s).map(|v| v.into_owned()))
         .map_err(|e| here.runtime(format!("Invalid path '{}' : {e}", p.source())))?;
-    match v.as_u64().filter(|n| *n > 0) {
+    // Beyond AWS's maximum, a timer's due time would overflow.
+    match v.as_u64().filter(|n| (1..=MAX_SECONDS).contains(n)) {
         Some(n) => Ok(Some(n)),
         None => Err(here.runtime(format!(
             "The {key}Path field refers to value \"{}\" which is not a valid positive integer: {}",

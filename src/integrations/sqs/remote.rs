@@ -117,9 +117,13 @@ impl Backend for Remote {
     }
 }
 
+/// How long an SQS call may take: sends and receives (which do not long-poll here) answer in
+/// well under a second; this only stops a stuck endpoint from holding a handler for good.
+const SQS_OPERATION: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Connects to `endpoint` (a URL, or [`aws::AWS`]) with the standard credentials chain.
 pub fn connect(endpoint: &str) -> Result<Conn, String> {
-    let (client, rt, region) = aws::connect(endpoint, |sdk, url| {
+    let (client, rt, region) = aws::connect(endpoint, SQS_OPERATION, |sdk, url| {
         let mut config = aws_sdk_sqs::config::Builder::from(sdk);
         config.set_endpoint_url(url);
         Client::from_conf(config.build())

@@ -12,6 +12,8 @@ use crate::serve::protocol::{
 };
 use crate::store::{Error as StoreError, ExecutionFilter, ExecutionRecord, ExecutionStatus};
 use serde_json::{Value, json};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
 
 const MAX_PAYLOAD: usize = crate::engine::failure::MAX_PAYLOAD_BYTES;
 
@@ -130,7 +132,8 @@ pub fn start_api(app: &App, body: &Body) -> Reply {
 }
 
 /// `StartSyncExecution`: an Express execution run to its end in memory; answers 200 whatever
-/// its outcome.
+/// its outcome. As on AWS it may run five minutes (`Settings::sync_timeout`): then it answers
+/// `TIMED_OUT`, and the execution is stopped and its commands killed.
 pub fn start_sync(app: &App, body: &Body) -> Reply {
     let machine_arn = body.str("stateMachineArn")?;
     let (record, machine): (_, MachineBody) = machines::load(app, machine_arn)?;
@@ -161,22 +164,42 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         start_ms,
         input,
     };
+    let limit = app
+        .settings
+        .sync_timeout
+        .min(crate::integrations::child::FOREVER);
+    #[allow(clippy::disallowed_methods)] // an edge: the run's commands end by the wall clock
     let mut router = app
         .settings
         .handlers
-        .router(Some(app.store.clone()))
+        .router_until(Some(app.store.clone()), Some(Instant::now() + limit))
         .map_err(ApiError::internal)?;
     // On a thread of its own: handlers for real AWS endpoints run (and drop) a tokio runtime of
     // their own, which tokio refuses inside the server's.
     let seed = crate::runtime::seed().map_err(ApiError::internal)?;
-    let done = std::thread::scope(|s| {
-        s.spawn(move || {
-            let clock = crate::runtime::clock::SystemClock;
-            crate::runtime::local::run(&parsed, info, seed, &mut router, &clock)
-        })
-        .join()
-    })
-    .map_err(|_| ApiError::internal("the express execution panicked"))?;
+    let deadline_ms = start_ms.saturating_add(limit.as_millis() as i64);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let clock = crate::runtime::clock::SystemClock;
+        let done = crate::runtime::local::run_until(
+            &parsed,
+            info,
+            seed,
+            &mut router,
+            &clock,
+            Some(deadline_ms),
+        );
+        let _ = tx.send(done);
+    });
+    // A handler that ignores the deadline (an SDK call) is not waited for beyond it: the run
+    // stops at its next step, and the answer goes out now.
+    let done = match rx.recv_timeout(limit + SYNC_GRACE) {
+        Ok(done) => Some(done),
+        Err(RecvTimeoutError::Timeout) => None,
+        Err(RecvTimeoutError::Disconnected) => {
+            return Err(ApiError::internal("the express execution panicked"));
+        }
+    };
     let stop_ms = app.now();
     let mut out = json!({
         "executionArn": arn,
@@ -184,7 +207,7 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         "name": name,
         "startDate": epoch(start_ms),
         "stopDate": epoch(stop_ms),
-        "status": done.status.name(),
+        "status": "TIMED_OUT",
         "input": input_text,
         "inputDetails": {"included": true},
         "billingDetails": {
@@ -194,6 +217,16 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
         },
     });
     use crate::engine::Status;
+    let Some(done) = done.filter(|d| !d.out_of_time) else {
+        out["status"] = json!("TIMED_OUT");
+        out["error"] = json!(crate::engine::failure::TIMEOUT);
+        out["cause"] = json!(format!(
+            "The execution ran longer than the {} s a synchronous Express execution may run, and was stopped.",
+            limit.as_secs()
+        ));
+        return Ok(out);
+    };
+    out["status"] = json!(done.status.name());
     match &done.status {
         Status::Succeeded { output } => {
             out["output"] = json!(output.to_string());
@@ -213,6 +246,9 @@ pub fn start_sync(app: &App, body: &Body) -> Reply {
     }
     Ok(out)
 }
+
+/// How long past its limit a synchronous execution's answer waits for the run to stop.
+const SYNC_GRACE: Duration = Duration::from_secs(1);
 
 pub fn describe(app: &App, body: &Body) -> Reply {
     let r = load(app, body.str("executionArn")?)?;
