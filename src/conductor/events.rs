@@ -51,7 +51,12 @@ pub enum Decision {
 
 /// The payload as Conductor reads a message body: JSON, else the text itself.
 pub fn payload_of(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|_| Value::from(body))
+    // JSON nested deeper than stepwise accepts stays text, as a body that is not JSON does: a
+    // workflow started with it could not be stored and read back.
+    serde_json::from_str(body)
+        .ok()
+        .filter(|v| crate::data::depth::check("", v).is_ok())
+        .unwrap_or_else(|| Value::from(body))
 }
 
 /// Decides what `handler` does with a message. `Err` when its condition cannot be evaluated:
@@ -194,5 +199,18 @@ fn string_of(v: &Value) -> Option<String> {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_json_unless_it_is_not_or_nests_too_deeply() {
+        assert_eq!(payload_of(r#"{"a": [1]}"#), serde_json::json!({"a": [1]}));
+        assert_eq!(payload_of("plain"), Value::from("plain"));
+        let deep = format!("{}1{}", "[".repeat(101), "]".repeat(101));
+        assert_eq!(payload_of(&deep), Value::from(deep.as_str()));
     }
 }
