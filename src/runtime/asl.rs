@@ -395,6 +395,19 @@ impl Asl {
         }
     }
 
+    /// The rows of the executions of claimed `entries`: those read with the claim, the others
+    /// read at once.
+    fn rows_of(&mut self, entries: &[OutboxRecord]) -> Result<HashMap<String, ExecutionRecord>> {
+        let mut known = std::mem::take(&mut self.prefetched);
+        let missing: Vec<&str> = entries
+            .iter()
+            .map(|e| e.execution_arn.as_str())
+            .filter(|arn| !known.contains_key(*arn))
+            .collect();
+        known.extend(self.read_executions(&missing)?);
+        Ok(known)
+    }
+
     /// The rows of `arns` (duplicates allowed), read at once; executions that do not exist are
     /// left out.
     fn read_executions(&self, arns: &[&str]) -> Result<HashMap<String, ExecutionRecord>> {
@@ -478,13 +491,7 @@ impl Asl {
         entries: &[OutboxRecord],
         pool: &Pool<Performed>,
     ) -> Result<()> {
-        let mut known = std::mem::take(&mut self.prefetched);
-        let missing: Vec<&str> = entries
-            .iter()
-            .map(|e| e.execution_arn.as_str())
-            .filter(|arn| !known.contains_key(*arn))
-            .collect();
-        known.extend(self.read_executions(&missing)?);
+        let known = self.rows_of(entries)?;
         let mut at_once = Vec::new();
         for record in entries {
             let execution = known.get(&record.execution_arn);
@@ -624,13 +631,7 @@ impl decider::Decider for Asl {
     fn deliver(&mut self, entries: &[OutboxRecord]) -> Result<()> {
         // Their executions, read once: the handlers are built from them, and the steps that
         // report the outcomes start from them (a commit in between is a `Conflict`, retried).
-        let mut known = std::mem::take(&mut self.prefetched);
-        let missing: Vec<&str> = entries
-            .iter()
-            .map(|e| e.execution_arn.as_str())
-            .filter(|arn| !known.contains_key(*arn))
-            .collect();
-        known.extend(self.read_executions(&missing)?);
+        let known = self.rows_of(entries)?;
         let mut work = Vec::with_capacity(entries.len());
         for record in entries {
             let done = Commit {
