@@ -138,7 +138,7 @@ impl Asl {
     }
 
     /// Applies `event` to a running execution: `base` with the step's history, timers, tokens
-    /// and effects added, and `record` updated. `Err` (why) when the step cannot be made — its
+    /// and effects added (the caller adds the row), and `record` updated. `Err` (why) when the step cannot be made — its
     /// definition no longer loads, the engine panicked, or the new state would nest too deep to
     /// be read back — and the caller quarantines the execution (`quarantine`), leaving `record`
     /// as it was.
@@ -164,11 +164,8 @@ impl Asl {
         })?;
         let mut commit = base.clone();
         collect(exec, &before, effects, &mut commit);
-        let mut updated = record.clone();
-        updated.version += 1;
-        update_record(&mut updated, exec, now)?;
-        commit.execution = Some(updated.clone());
-        *record = updated;
+        update_record(record, exec, now)?;
+        record.version += 1;
         Ok(commit)
     }
 
@@ -281,7 +278,10 @@ impl Asl {
                         return Err(timed_out());
                     }
                     match self.step(&mut record, &mut exec, event.clone(), &cleanup) {
-                        Ok(commit) => (commit, false),
+                        Ok(mut commit) => {
+                            commit.execution = Some(record);
+                            (commit, false)
+                        }
                         Err(why) => (
                             self.quarantine(&record, &why, stop.clone(), cleanup.clone(), &[])?,
                             true,
@@ -364,6 +364,10 @@ impl Asl {
                 Loaded::Closed => Ok(cleanup.clone()),
                 Loaded::Running(record, exec) => self
                     .step(record, exec, event.clone(), cleanup)
+                    .map(|mut commit| {
+                        commit.execution = Some(record.clone());
+                        commit
+                    })
                     .map_err(|why| (record.clone(), why)),
                 Loaded::Poison(record, why) => Err((record.clone(), why.clone())),
             };
@@ -747,15 +751,17 @@ fn update_record(
     exec: &Execution,
     now: i64,
 ) -> std::result::Result<(), String> {
-    record.state =
+    // Checked before anything changes: on `Err` the row is as it was.
+    let state =
         serde_json::to_string(exec).map_err(|e| format!("its state cannot be stored ({e})"))?;
-    let depth = crate::data::depth::text_depth(&record.state);
+    let depth = crate::data::depth::text_depth(&state);
     if depth > crate::data::depth::READABLE_DEPTH {
         return Err(format!(
             "its data became nested too deeply to be stored and read back ({depth} levels with the execution's own; at most {} are readable)",
             crate::data::depth::READABLE_DEPTH
         ));
     }
+    record.state = state;
     record.status = exec.status.kind();
     match &exec.status {
         Status::Running => {}
