@@ -20,6 +20,10 @@ pub struct Activities {
 }
 
 impl Handler for Activities {
+    fn serves_quickly(&self, inv: &Invocation) -> Option<bool> {
+        matches!(inv.resource.kind, ResourceKind::Activity { .. }).then_some(true)
+    }
+
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply> {
         let ResourceKind::Activity { name } = &inv.resource.kind else {
             return None;

@@ -84,6 +84,12 @@ impl Handler for Commands {
         let b = self.lambdas.iter().find(|b| b.name == function)?;
         Some(run_lambda(self.shell(&b.command), &b.command, inv, timeout))
     }
+
+    fn serves_quickly(&self, inv: &Invocation) -> Option<bool> {
+        let bound = self.tasks.iter().any(|b| b.name == inv.state_name)
+            || lambda_function(inv).is_some_and(|f| self.lambdas.iter().any(|b| b.name == f));
+        bound.then_some(false)
+    }
 }
 
 /// `--task`: the effective input in, the raw result out.

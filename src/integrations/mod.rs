@@ -40,6 +40,13 @@ pub enum Reply {
 pub trait Handler: Send {
     /// `None` when this handler does not serve the invocation.
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply>;
+    /// Whether it serves `inv` (`None`: not this handler's), and at once (`Some(true)`: in
+    /// memory or the local store, e.g. a mock or the embedded queue) or by waiting on something
+    /// else (`Some(false)`: a command, a network call), which the runtime performs on its effect
+    /// workers. Unless a handler says otherwise: it serves, slowly.
+    fn serves_quickly(&self, _inv: &Invocation) -> Option<bool> {
+        Some(false)
+    }
 }
 
 /// Tries handlers in order; says how to provide one when none serves a task.
@@ -56,6 +63,15 @@ impl Router {
     /// Appends `other`'s handlers after these.
     pub fn extend(&mut self, other: Router) {
         self.handlers.extend(other.handlers);
+    }
+
+    /// Whether the handler that serves `inv` answers at once (see `Handler::serves_quickly`); a
+    /// task no handler serves is answered at once (it cannot run).
+    pub fn quick(&self, inv: &Invocation) -> bool {
+        self.handlers
+            .iter()
+            .find_map(|h| h.serves_quickly(inv))
+            .unwrap_or(true)
     }
 
     pub fn invoke(&mut self, inv: &Invocation) -> Reply {

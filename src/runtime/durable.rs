@@ -301,8 +301,13 @@ impl Durable {
             .iter()
             .cloned()
             .partition(|o| o.decider == Decider::Asl);
+        // The ids of the entries that went to the workers.
+        let mut performing = std::collections::HashSet::new();
         let delivered = match &self.effects {
-            Some(pool) => self.asl.dispatch(&asl, pool),
+            Some(pool) => self
+                .asl
+                .dispatch(&asl, pool)
+                .map(|started| performing.extend(started)),
             None => decider::Decider::deliver(&mut self.asl, &asl),
         }
         .and_then(|()| match conductor.is_empty() {
@@ -311,15 +316,11 @@ impl Durable {
         });
         self.asl.prefetched.clear();
         // What went to the workers stays held until it comes back.
-        let performing = if self.effects.is_some() { asl.len() } else { 0 };
-        let pooled = self.effects.is_some();
-        let here = claimed
-            .iter()
-            .filter(|o| !pooled || o.decider != Decider::Asl);
+        let here = claimed.iter().filter(|o| !performing.contains(&o.id));
         self.renew(|r| r.release(here.map(|o| o.id)));
         delivered?;
-        turn.started = performing;
-        turn.handled += claimed.len() - performing;
+        turn.started = performing.len();
+        turn.handled += claimed.len() - performing.len();
         Ok(turn)
     }
 

@@ -25,6 +25,10 @@ impl Embedded {
 }
 
 impl Backend for Embedded {
+    fn local(&self) -> bool {
+        true
+    }
+
     fn send(&self, r: &SendRequest) -> Result<Sent, SqsError> {
         self.send_to_queue(queue_name(&r.queue_url), r)
     }

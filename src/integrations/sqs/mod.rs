@@ -72,6 +72,10 @@ pub struct SqsError {
 
 pub trait Backend: Send {
     fn send(&self, request: &SendRequest) -> Result<Sent, SqsError>;
+    /// Whether sends stay on this machine (the embedded queue): quick, performed in the loop.
+    fn local(&self) -> bool {
+        false
+    }
 }
 
 /// Serves `sqs:sendMessage` Task states.
@@ -86,6 +90,13 @@ impl Sqs {
 }
 
 impl Handler for Sqs {
+    fn serves_quickly(&self, inv: &Invocation) -> Option<bool> {
+        let ResourceKind::Service { service, action } = &inv.resource.kind else {
+            return None;
+        };
+        (service == "sqs" && action.starts_with("sendMessage")).then(|| self.backend.local())
+    }
+
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply> {
         let ResourceKind::Service { service, action } = &inv.resource.kind else {
             return None;
