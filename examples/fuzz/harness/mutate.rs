@@ -145,9 +145,9 @@ fn boundary(rng: &mut Rng, s: &str) -> usize {
 
 fn token<'a>(rng: &mut Rng, dict: &[&'a str]) -> &'a str {
     if dict.is_empty() || rng.one_in(3) {
-        *rng.pick(ODD)
+        ODD[rng.below(ODD.len())]
     } else {
-        *rng.pick(dict)
+        dict[rng.below(dict.len())]
     }
 }
 

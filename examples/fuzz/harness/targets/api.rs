@@ -63,7 +63,7 @@ impl Server {
 
     /// A fresh server every [`INPUTS_PER_APP`] inputs, set up by `setup`.
     fn next(&mut self, setup: &dyn Fn(&mut Server)) {
-        if self.served % INPUTS_PER_APP == 0 {
+        if self.served.is_multiple_of(INPUTS_PER_APP) {
             self.app = app();
             self.ids.clear();
             setup(self);
@@ -288,10 +288,10 @@ impl Target for Sfn {
             return;
         }
         let body = self.server.fill(&String::from_utf8_lossy(&body));
-        if let Ok(reply) = self.server.aws("sfn", &op, body.as_bytes()) {
-            if let Some(arn) = reply.get("executionArn").and_then(Value::as_str) {
-                self.server.remember("@EXEC", arn);
-            }
+        if let Ok(reply) = self.server.aws("sfn", &op, body.as_bytes())
+            && let Some(arn) = reply.get("executionArn").and_then(Value::as_str)
+        {
+            self.server.remember("@EXEC", arn);
         }
     }
 }
@@ -457,10 +457,10 @@ impl Target for Sqs {
         self.server.next(&sqs_setup);
         let (op, body) = split(input);
         let body = without_waits(&self.server.fill(&String::from_utf8_lossy(&body)));
-        if let Ok(reply) = self.server.aws("sqs", &op, body.as_bytes()) {
-            if let Some(handle) = reply["Messages"][0]["ReceiptHandle"].as_str() {
-                self.server.remember("@RECEIPT", handle);
-            }
+        if let Ok(reply) = self.server.aws("sqs", &op, body.as_bytes())
+            && let Some(handle) = reply["Messages"][0]["ReceiptHandle"].as_str()
+        {
+            self.server.remember("@RECEIPT", handle);
         }
     }
 }
