@@ -46,7 +46,12 @@ impl Jsonata {
         if let Some(parsed) = cache.get(expression) {
             return Ok(Arc::clone(parsed));
         }
-        let ast = jsonata_core::parser::parse(expression).map_err(|e| limits::syntax_error(&e))?;
+        limits::check_bindings(expression)?;
+        let ast = contained(
+            || jsonata_core::parser::parse(expression),
+            |code, message| QueryError::Syntax { code, message },
+        )?
+        .map_err(|e| limits::syntax_error(&e))?;
         let analysis = Analysis::of(&ast);
         let parsed = Arc::new(Parsed { ast, analysis });
         if cache.len() >= MAX_CACHED {
@@ -84,6 +89,30 @@ impl Jsonata {
     }
 }
 
+/// Runs a parse or an evaluation in the library, turning a panic into an error of the
+/// expression (`error` builds it: a syntax or an evaluation error). jsonata-core 2.2.13 panics on
+/// some inputs (found by `scripts/fuzz`, see FUZZING.md): a function signature or a `$fromMillis`
+/// picture marker with a non-ASCII character (`function($x)<né:n>{$x}`,
+/// `$fromMillis(0, "[é]")`), a timestamp that overflows once the offset is added
+/// (`$fromMillis(9223372036854775807, "[Y]", "+0530")`). A user's expression must fail its
+/// state or its definition, not the process; the panic message is kept in the cause.
+fn contained<T>(
+    call: impl FnOnce() -> T,
+    error: fn(Option<String>, String) -> QueryError,
+) -> Result<T, QueryError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        error(
+            None,
+            format!("the JSONata library failed on this expression: {detail}"),
+        )
+    })
+}
+
 /// `$states`, with only the fields the expression reads when it reads no other way.
 fn states(bindings: &Bindings<'_>, analysis: &Analysis) -> JValue {
     let fields = [
@@ -110,9 +139,12 @@ impl QueryEngine for Jsonata {
         let mut evaluator = self.evaluator(&parsed, bindings)?;
         // No input document: AWS forbids top-level `$` and field names (asl-semantics §4.3),
         // so they find nothing.
-        let result = evaluator
-            .evaluate(&parsed.ast, &JValue::Undefined)
-            .map_err(|e| limits::evaluation_error(&e))?;
+        let evaluation = || evaluator.evaluate(&parsed.ast, &JValue::Undefined);
+        let result = contained(evaluation, |code, message| QueryError::Evaluation {
+            code,
+            message,
+        })?
+        .map_err(|e| limits::evaluation_error(&e))?;
         from_jvalue(&result).map_err(QueryError::Limit)
     }
 

@@ -10,6 +10,7 @@ use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Evaluator, EvaluatorError};
 use jsonata_core::value::JValue;
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -40,11 +41,79 @@ pub(super) fn register(evaluator: &mut Evaluator, host: &Host) -> Result<()> {
     evaluator.register_fn_override("random", move |args: &[JValue]| random(args, &draws))?;
     evaluator.register_fn_override("millis", move |_: &[JValue]| Ok(JValue::from(now)))?;
     super::url::register(evaluator)?;
+    evaluator.register_fn_override("formatInteger", format_integer)?;
+    evaluator.register_fn_override("pad", pad)?;
     evaluator.register_fn_override("eval", |_: &[JValue]| {
         Err(EvaluatorError::ReferenceError(
             "T1006: Attempted to invoke a non-function".to_string(),
         ))
     })
+}
+
+/// The largest magnitude `$formatInteger` writes in roman numerals. The library writes one `M`
+/// per thousand, so `$formatInteger(1e27, "I")` never ended (found by `scripts/fuzz`); AWS's one
+/// second limit would stop it there.
+const MAX_ROMAN: f64 = 1_000_000.0;
+
+/// `$formatInteger(number, picture)`: the library's own, except that roman numerals (a picture
+/// starting with `I` or `i`) beyond [`MAX_ROMAN`] are refused.
+fn format_integer(args: &[JValue]) -> Result<JValue> {
+    let roman = args
+        .get(1)
+        .and_then(JValue::as_str)
+        .is_some_and(|p| p.starts_with(['I', 'i']));
+    let number = args.first().and_then(JValue::as_f64);
+    if roman && number.is_some_and(|n| n.abs() > MAX_ROMAN) {
+        return Err(EvaluatorError::EvaluationError(format!(
+            "D3130: $formatInteger writes roman numerals only up to {MAX_ROMAN}"
+        )));
+    }
+    library("$formatInteger($a, $b)", args)
+}
+
+/// The widest `$pad` may make a string: `$pad("x", 59007199254740993)` never ended (found by
+/// `scripts/fuzz`); AWS's payload limit is 256 KiB anyway.
+const MAX_PAD: f64 = 1_000_000.0;
+
+/// `$pad(string, width [, char])`: the library's own, except that widths beyond [`MAX_PAD`] are
+/// refused.
+fn pad(args: &[JValue]) -> Result<JValue> {
+    if args
+        .get(1)
+        .and_then(JValue::as_f64)
+        .is_some_and(|w| w.abs() > MAX_PAD)
+    {
+        return Err(EvaluatorError::EvaluationError(format!(
+            "D3130: $pad pads to at most {MAX_PAD} characters"
+        )));
+    }
+    match args.len() {
+        0..=2 => library("$pad($a, $b)", args),
+        _ => library("$pad($a, $b, $c)", args),
+    }
+}
+
+/// Calls the library's own function through an evaluator without our overrides: `call` names
+/// the arguments `$a`, `$b`, `$c`.
+fn library(call: &'static str, args: &[JValue]) -> Result<JValue> {
+    thread_local! {
+        static PARSED: std::cell::RefCell<HashMap<&'static str, AstNode>> = Default::default();
+    }
+    let ast = PARSED.with(|parsed| -> Result<AstNode> {
+        let mut parsed = parsed.borrow_mut();
+        if let Some(ast) = parsed.get(call) {
+            return Ok(ast.clone());
+        }
+        let ast = jsonata_core::parser::parse(call)
+            .map_err(|e| EvaluatorError::EvaluationError(format!("{call} does not parse: {e}")))?;
+        parsed.insert(call, ast.clone());
+        Ok(ast)
+    })?;
+    let mut context = jsonata_core::evaluator::Context::new();
+    for (name, value) in ["a", "b", "c"].into_iter().zip(args) {
+        context.bind(name.to_string(), value.clone());
+    }
+    Evaluator::with_context(context).evaluate(&ast, &JValue::Null)
 }
 
 /// `$now([picture [, timezone]])` as jsonata-js defines it, over the `$millis()` registered

@@ -82,6 +82,41 @@ pub(super) fn evaluation_error(error: &EvaluatorError) -> QueryError {
 }
 
 /// The library's parse error as ours.
+/// Context bindings (`@$x`) an expression may chain. jsonata-core evaluates a chain as a cross
+/// join of every binding's values without checking its time limit on the way, so a long chain
+/// never ends (found by fuzzing: 233 bindings over a 3-item array); real expressions use one
+/// or two.
+pub const MAX_BINDINGS: usize = 8;
+
+/// `Err` when `expression` chains more than `MAX_BINDINGS` context bindings (`@` outside string
+/// literals and backquoted names).
+pub(super) fn check_bindings(expression: &str) -> Result<(), QueryError> {
+    let mut quote = None;
+    let mut escaped = false;
+    let mut bindings = 0;
+    for c in expression.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(q) if c == q => quote = None,
+            Some('`') => {}
+            Some(_) if c == '\\' => escaped = true,
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
+            None if c == '@' => bindings += 1,
+            None => {}
+        }
+    }
+    if bindings > MAX_BINDINGS {
+        return Err(QueryError::Syntax {
+            code: None,
+            message: format!(
+                "The expression chains {bindings} context bindings (@$name); stepwise evaluates at most {MAX_BINDINGS}"
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub(super) fn syntax_error(error: &ParserError) -> QueryError {
     let text = error.to_string();
     // Some errors arrive as `Invalid syntax: S0201: …`; the code belongs in front.

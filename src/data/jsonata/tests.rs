@@ -335,3 +335,94 @@ fn the_engine_can_be_shared_between_threads() {
     assert_eq!(worker.join().unwrap(), Ok(Some(json!(2))));
     assert_eq!(eval_with(&engine, "1 + 1"), Ok(Some(json!(2))));
 }
+
+/// Found by `scripts/fuzz`: jsonata-core 2.2.13 panics inside `$fromMillis` on these (a
+/// non-ASCII first character in a picture marker; a timestamp that overflows once the offset is
+/// added, in builds with overflow checks). The panic becomes an evaluation error of the state.
+#[test]
+fn library_panics_become_evaluation_errors() {
+    for expression in [
+        r#"$fromMillis(0, "[é]")"#,
+        r#"$fromMillis(1709214330123, "[𒐍Y0001]-[M01]")"#,
+        r#"$fromMillis(9223372036854775807, "[Y0001]", "+0530")"#,
+    ] {
+        match eval(expression) {
+            Err(QueryError::Evaluation {
+                code: None,
+                message,
+            }) => {
+                assert!(
+                    message.starts_with("the JSONata library failed"),
+                    "{message}"
+                )
+            }
+            other => panic!("{expression}: expected an evaluation error, got {other:?}"),
+        }
+    }
+}
+
+/// Found by `scripts/fuzz`: jsonata-core 2.2.13 panics parsing a function signature with a
+/// non-ASCII character; the definition is refused with a syntax error instead.
+#[test]
+fn library_panics_in_signatures_become_syntax_errors() {
+    let expression = r#"($f := function($x)<n𩯈:n>{ $x + 1 }; $f(1))"#;
+    match Jsonata::default().check(expression) {
+        Err(QueryError::Syntax {
+            code: None,
+            message,
+        }) => {
+            assert!(
+                message.starts_with("the JSONata library failed"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+/// Found by `scripts/fuzz`: the library writes one `M` per thousand, so a huge number in roman
+/// numerals never ended; beyond a million it is refused. Other pictures are the library's.
+#[test]
+fn format_integer_bounds_roman_numerals() {
+    gives(r#"$formatInteger(1999, "I")"#, json!("MCMXCIX"));
+    gives(r#"$formatInteger(1999, "i")"#, json!("mcmxcix"));
+    gives(r##"$formatInteger(1234, "#,##0")"##, json!("1,234"));
+    gives(r#"$formatInteger(3, "w")"#, json!("three"));
+    let error = eval(r#"$formatInteger(199184467440737099951516169, "I")"#).unwrap_err();
+    assert!(
+        error.to_string().contains("roman numerals only up to"),
+        "{error}"
+    );
+}
+
+/// Found by `scripts/fuzz`: `$pad` to a huge width never ended; beyond a million characters it
+/// is refused. Other widths are the library's.
+#[test]
+fn pad_bounds_the_width() {
+    gives(r#"$pad("x", 3)"#, json!("x  "));
+    gives(r##"$pad("x", -3, "#")"##, json!("##x"));
+    for expression in [
+        r#"$pad("x", 59007199254740993, "ab")"#,
+        r#"$pad("x", -21474836485)"#,
+    ] {
+        let error = eval(expression).unwrap_err();
+        assert!(error.to_string().contains("pads to at most"), "{error}");
+    }
+}
+
+/// A long chain of context bindings is refused before jsonata-core evaluates it as a cross join
+/// that never ends (found by fuzzing, FUZZING.md); a short one evaluates, and `@` in a string
+/// or a backquoted name is not a binding.
+#[test]
+fn long_chains_of_context_bindings_are_refused() {
+    let chain = format!("$states.input.items{}", "@$ut.items".repeat(233));
+    match eval(&chain) {
+        Err(QueryError::Syntax { message, .. }) => {
+            assert!(message.contains("233 context bindings"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(eval(r#"[1, 2]@$x.($x)"#).is_ok());
+    let quoted = format!("\"{}\" & `{}`", "@".repeat(20), "a@b");
+    assert!(!matches!(eval(&quoted), Err(QueryError::Syntax { .. })));
+}

@@ -5,6 +5,33 @@ use super::ast::{Name, Selector, Slice, Step};
 use super::filter;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::Cell;
+
+/// How many nodes one indefinite selection may visit, its filters' paths included. Chained
+/// deep scans revisit a node once per match above it, so `$..a..a..a` (37 scans) over a
+/// document 64 levels deep never ends (found by `scripts/fuzz`); a real selection over a 256 KB
+/// payload visits far fewer.
+pub(crate) const MAX_VISITS: usize = 1_000_000;
+
+/// What is left of [`MAX_VISITS`] for one selection.
+pub(crate) struct Budget(Cell<usize>);
+
+impl Budget {
+    pub(crate) fn new() -> Budget {
+        Budget(Cell::new(MAX_VISITS))
+    }
+
+    /// Charges `n` visits; false once the budget is spent.
+    fn charge(&self, n: usize) -> bool {
+        let left = self.0.get();
+        self.0.set(left.saturating_sub(n));
+        left >= n
+    }
+
+    pub(crate) fn spent(&self) -> bool {
+        self.0.get() == 0
+    }
+}
 
 /// Why a definite walk stopped; `at` is the index of the step that failed.
 #[derive(Debug)]
@@ -83,11 +110,13 @@ fn merge(node: &Value, names: &[Name]) -> Option<Value> {
     Some(Value::Object(out))
 }
 
-/// Every match of an indefinite path, in document order. Missing data is no match.
+/// Every match of an indefinite path, in document order. Missing data is no match. Stops early,
+/// with `budget` spent, when the selection visits too many nodes.
 pub(crate) fn select_many<'a>(
     steps: &[Step],
     doc: &'a Value,
     root: &'a Value,
+    budget: &Budget,
 ) -> Vec<Cow<'a, Value>> {
     // A trailing `['a','b']` merges instead of iterating, as in Jayway.
     let (merging, steps) = match steps.split_last() {
@@ -96,30 +125,36 @@ pub(crate) fn select_many<'a>(
     };
     let mut nodes = vec![doc];
     for step in steps {
-        if nodes.is_empty() {
+        if nodes.is_empty() || budget.spent() {
             break;
         }
-        nodes = apply(step, &nodes, root);
+        nodes = apply(step, &nodes, root, budget);
     }
     match merging {
-        Some(step) => merge_all(step, &nodes),
+        Some(step) => merge_all(step, &nodes, budget),
         None => nodes.into_iter().map(Cow::Borrowed).collect(),
     }
 }
 
-fn apply<'a>(step: &Step, nodes: &[&'a Value], root: &'a Value) -> Vec<&'a Value> {
+fn apply<'a>(step: &Step, nodes: &[&'a Value], root: &'a Value, budget: &Budget) -> Vec<&'a Value> {
     let mut out = Vec::new();
     for &node in nodes {
+        let before = out.len();
         if step.scan {
-            for_each_descendant(node, |d| select_scanned(&step.sel, d, root, &mut out));
+            for_each_descendant(node, budget, |d| {
+                select_scanned(&step.sel, d, root, &mut out, budget)
+            });
         } else {
-            select(&step.sel, node, root, &mut out);
+            select(&step.sel, node, root, &mut out, budget);
+        }
+        if !budget.charge(1 + out.len() - before) {
+            break;
         }
     }
     out
 }
 
-fn merge_all<'a>(step: &Step, nodes: &[&'a Value]) -> Vec<Cow<'a, Value>> {
+fn merge_all<'a>(step: &Step, nodes: &[&'a Value], budget: &Budget) -> Vec<Cow<'a, Value>> {
     let Selector::Names(names) = &step.sel else {
         return Vec::new();
     };
@@ -133,7 +168,7 @@ fn merge_all<'a>(step: &Step, nodes: &[&'a Value]) -> Vec<Cow<'a, Value>> {
     for &node in nodes {
         if step.scan {
             // Jayway's scan only stops at objects holding every name.
-            for_each_descendant(node, |d| take(d, true));
+            for_each_descendant(node, budget, |d| take(d, true));
         } else {
             take(node, false);
         }
@@ -141,10 +176,14 @@ fn merge_all<'a>(step: &Step, nodes: &[&'a Value]) -> Vec<Cow<'a, Value>> {
     out
 }
 
-/// Pre-order, iteratively: documents may nest deeper than the stack allows.
-fn for_each_descendant<'a>(node: &'a Value, mut visit: impl FnMut(&'a Value)) {
+/// Pre-order, iteratively: documents may nest deeper than the stack allows. Each node visited
+/// is charged to `budget`; the walk stops when it is spent.
+fn for_each_descendant<'a>(node: &'a Value, budget: &Budget, mut visit: impl FnMut(&'a Value)) {
     let mut stack = vec![node];
     while let Some(v) = stack.pop() {
+        if !budget.charge(1) {
+            return;
+        }
         visit(v);
         match v {
             Value::Object(map) => stack.extend(map.values().rev()),
@@ -154,7 +193,13 @@ fn for_each_descendant<'a>(node: &'a Value, mut visit: impl FnMut(&'a Value)) {
     }
 }
 
-fn select<'a>(sel: &Selector, node: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
+fn select<'a>(
+    sel: &Selector,
+    node: &'a Value,
+    root: &'a Value,
+    out: &mut Vec<&'a Value>,
+    budget: &Budget,
+) {
     match (sel, node) {
         (Selector::Name(n), Value::Object(map)) => out.extend(map.get(&n.key)),
         (Selector::Names(ns), Value::Object(map)) => {
@@ -170,9 +215,15 @@ fn select<'a>(sel: &Selector, node: &'a Value, root: &'a Value, out: &mut Vec<&'
         (Selector::Wildcard, Value::Object(map)) => out.extend(map.values()),
         (Selector::Wildcard, Value::Array(items)) => out.extend(items),
         // Jayway tests an object itself, but each element of an array.
-        (Selector::Filter(f), Value::Object(_)) if filter::matches(f, node, root) => out.push(node),
+        (Selector::Filter(f), Value::Object(_)) if filter::matches(f, node, root, budget) => {
+            out.push(node)
+        }
         (Selector::Filter(f), Value::Array(items)) => {
-            out.extend(items.iter().filter(|item| filter::matches(f, item, root)));
+            out.extend(
+                items
+                    .iter()
+                    .filter(|item| filter::matches(f, item, root, budget)),
+            );
         }
         _ => {}
     }
@@ -180,15 +231,21 @@ fn select<'a>(sel: &Selector, node: &'a Value, root: &'a Value, out: &mut Vec<&'
 
 /// Under `..`, a filter tests each container node itself; testing array elements as well
 /// would report every object twice.
-fn select_scanned<'a>(sel: &Selector, node: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
+fn select_scanned<'a>(
+    sel: &Selector,
+    node: &'a Value,
+    root: &'a Value,
+    out: &mut Vec<&'a Value>,
+    budget: &Budget,
+) {
     match sel {
         Selector::Filter(f) => {
             let container = node.is_object() || node.is_array();
-            if container && filter::matches(f, node, root) {
+            if container && filter::matches(f, node, root, budget) {
                 out.push(node);
             }
         }
-        _ => select(sel, node, root, out),
+        _ => select(sel, node, root, out, budget),
     }
 }
 

@@ -1,42 +1,51 @@
 //! Filter evaluation: whether one element passes a `[?(...)]` condition.
 
 use super::ast::{CmpOp, Expr, Filter, Operand, Query};
-use super::eval;
+use super::eval::{self, Budget};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Whether `item` passes the filter; `root` is the document `$` refers to.
-pub(crate) fn matches(filter: &Filter, item: &Value, root: &Value) -> bool {
+pub(crate) fn matches(filter: &Filter, item: &Value, root: &Value, budget: &Budget) -> bool {
     // The AWS guide: "@" does not match scalars. A bare "@" still compares the element itself.
     if filter.reads_members && !(item.is_object() || item.is_array()) {
         return false;
     }
-    holds(&filter.expr, item, root)
+    holds(&filter.expr, item, root, budget)
 }
 
-fn holds(expr: &Expr, item: &Value, root: &Value) -> bool {
+fn holds(expr: &Expr, item: &Value, root: &Value, budget: &Budget) -> bool {
     match expr {
-        Expr::Or(a, b) => holds(a, item, root) || holds(b, item, root),
-        Expr::And(a, b) => holds(a, item, root) && holds(b, item, root),
-        Expr::Not(e) => !holds(e, item, root),
-        Expr::Exists(q) => exists(q, item, root),
-        Expr::Compare(l, op, r) => compare(operand(l, item, root), *op, operand(r, item, root)),
+        Expr::Or(a, b) => holds(a, item, root, budget) || holds(b, item, root, budget),
+        Expr::And(a, b) => holds(a, item, root, budget) && holds(b, item, root, budget),
+        Expr::Not(e) => !holds(e, item, root, budget),
+        Expr::Exists(q) => exists(q, item, root, budget),
+        Expr::Compare(l, op, r) => compare(
+            operand(l, item, root, budget),
+            *op,
+            operand(r, item, root, budget),
+        ),
     }
 }
 
 /// A definite path exists when it resolves (even to `null`); an indefinite one when it matches.
-fn exists(q: &Query, item: &Value, root: &Value) -> bool {
+fn exists(q: &Query, item: &Value, root: &Value, budget: &Budget) -> bool {
     let start = if q.relative { item } else { root };
     if q.definite {
         eval::walk(&q.steps, start).is_ok()
     } else {
-        !eval::select_many(&q.steps, start, root).is_empty()
+        !eval::select_many(&q.steps, start, root, budget).is_empty()
     }
 }
 
 /// The operand's value; `None` is Jayway's `UNDEFINED` (a path that does not resolve).
-fn operand<'a>(op: &'a Operand, item: &'a Value, root: &'a Value) -> Option<Cow<'a, Value>> {
+fn operand<'a>(
+    op: &'a Operand,
+    item: &'a Value,
+    root: &'a Value,
+    budget: &Budget,
+) -> Option<Cow<'a, Value>> {
     let q = match op {
         Operand::Literal(v) => return Some(Cow::Borrowed(v)),
         Operand::Query(q) => q,
@@ -45,7 +54,7 @@ fn operand<'a>(op: &'a Operand, item: &'a Value, root: &'a Value) -> Option<Cow<
     if q.definite {
         return eval::walk(&q.steps, start).ok();
     }
-    let found = eval::select_many(&q.steps, start, root);
+    let found = eval::select_many(&q.steps, start, root, budget);
     Some(Cow::Owned(Value::Array(
         found.into_iter().map(Cow::into_owned).collect(),
     )))

@@ -41,6 +41,11 @@ use std::borrow::Cow;
 
 use ast::{Selector, Step};
 
+/// The most steps a path may have. [`Path::set`] creates one level of nesting per step, and a
+/// value nested thousands of levels deep overflows the stack when it is dropped or written
+/// (`$.a.a.a…` with 34,000 steps as a ResultPath did, found by `scripts/fuzz`).
+pub const MAX_STEPS: usize = 64;
+
 /// Which document a path reads: `$...` the state input, `$$...` the context object,
 /// `$name...` a workflow variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +106,14 @@ impl Path {
     /// Compiles `src`. Errors name the offending character and its offset (in characters).
     pub fn parse(src: &str) -> Result<Path, ParseError> {
         let (root, steps) = parse::parse_path(src)?;
+        if steps.len() > MAX_STEPS {
+            return Err(ParseError {
+                message: format!(
+                    "the path has {} steps; at most {MAX_STEPS} are allowed",
+                    steps.len()
+                ),
+            });
+        }
         Ok(Path {
             source: src.to_string(),
             root,
@@ -139,7 +152,18 @@ impl Path {
         if self.definite {
             eval::walk(&self.steps, doc).map_err(|fail| messages::select_error(&self.steps, fail))
         } else {
-            let found = eval::select_many(&self.steps, doc, doc);
+            let budget = eval::Budget::new();
+            let found = eval::select_many(&self.steps, doc, doc, &budget);
+            if budget.spent() {
+                return Err(PathError::Other {
+                    message: format!(
+                        "The path {} visits more than {} nodes of the document; simplify it \
+                         (chained '..' scans over a deep document multiply)",
+                        self.source,
+                        eval::MAX_VISITS
+                    ),
+                });
+            }
             Ok(Cow::Owned(Value::Array(
                 found.into_iter().map(Cow::into_owned).collect(),
             )))

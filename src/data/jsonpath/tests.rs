@@ -925,3 +925,44 @@ fn filter_equality_compares_deep_structures() {
     let p = Path::parse("$.x[?(@.k == $.w)]").unwrap();
     assert_eq!(p.select(&d).unwrap().as_array().map(Vec::len), Some(1));
 }
+
+/// Found by `scripts/fuzz`: chained deep scans revisit each node once per match above it, so
+/// this selection never ended. It now fails once it has visited `MAX_VISITS` nodes, and one scan
+/// over the same document still works.
+#[test]
+fn chained_scans_over_a_deep_document_fail_instead_of_running_on() {
+    let mut doc = json!([[], 2, []]);
+    for _ in 0..64 {
+        doc = json!({ "a": doc });
+    }
+    let path = Path::parse(&format!("${}", "..a".repeat(37))).unwrap();
+    match path.select(&doc) {
+        Err(PathError::Other { message }) => {
+            assert!(message.contains("visits more than"), "{message}")
+        }
+        other => panic!("expected the visit limit, got {other:?}"),
+    }
+    let once = Path::parse("$..a").unwrap().select(&doc).unwrap();
+    assert_eq!(once.as_array().map(Vec::len), Some(64));
+}
+
+/// Found by `scripts/fuzz`: a ResultPath of 34,000 steps built a value so deep that dropping it
+/// overflowed the stack. Paths are limited to `MAX_STEPS` steps.
+#[test]
+fn paths_have_at_most_max_steps() {
+    let longest = format!("${}", ".a".repeat(MAX_STEPS));
+    let doc = Path::parse(&longest)
+        .unwrap()
+        .set(json!({}), json!(1))
+        .unwrap();
+    assert!(doc.pointer(&"/a".repeat(MAX_STEPS)).is_some());
+    let error = Path::parse(&format!("{longest}.a")).unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "the path has {} steps; at most {MAX_STEPS} are allowed",
+            MAX_STEPS + 1
+        )
+    );
+    assert!(Path::parse(&format!("${}", ".a".repeat(34_000))).is_err());
+}
