@@ -25,7 +25,7 @@ pub fn consumer(ctx: &Ctx) {
     let queue = ctx.setup.plain_url.clone();
     while ctx.running() {
         let Some(out) = api.sqs_ok(
-            "ReceiveMessage",
+            "ReceiveMessage (poll 1s)",
             "ReceiveMessage",
             &json!({"QueueUrl": queue, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}),
         ) else {

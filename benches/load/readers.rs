@@ -4,7 +4,7 @@
 
 use super::api::Api;
 use super::ctx::{Ctx, Pacer, Rng};
-use super::tracker::{Kind, Verdict};
+use super::tracker::{Due, Kind, Verdict};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -95,7 +95,14 @@ fn reverse(ctx: &Ctx, api: &mut Api, arn: &str) {
 pub fn checker(ctx: &Ctx) {
     let mut api = ctx.api();
     while ctx.running() {
-        let Some((id, arn, kind, late)) = ctx.tracker.next_due() else {
+        let Some(Due {
+            id,
+            arn,
+            kind,
+            lasts,
+            late,
+        }) = ctx.tracker.next_due()
+        else {
             std::thread::sleep(Duration::from_millis(20));
             continue;
         };
@@ -109,6 +116,9 @@ pub fn checker(ctx: &Ctx) {
             continue;
         };
         let verdict = judge(ctx, &arn, kind, &d);
+        if matches!(verdict, Verdict::Finished { .. }) {
+            overshoot(ctx, kind, lasts, &d);
+        }
         if ctx.tracker.settle(id, verdict, late) {
             let what = format!("{arn} still RUNNING {} s after it was due", late.as_secs());
             ctx.stats
@@ -135,4 +145,13 @@ fn judge(ctx: &Ctx, arn: &str, kind: Kind, d: &Value) -> Verdict {
             .unintended(&format!("{} execution ended wrong", kind.name()), what);
     }
     Verdict::Finished { wrong }
+}
+
+/// How long the execution took beyond the seconds it had to last (start to stop dates).
+fn overshoot(ctx: &Ctx, kind: Kind, lasts: u64, d: &Value) {
+    if let (Some(start), Some(stop)) = (d["startDate"].as_f64(), d["stopDate"].as_f64()) {
+        let over = (stop - start - lasts as f64).max(0.0);
+        ctx.stats
+            .record(kind.overshoot(), Duration::from_secs_f64(over));
+    }
 }

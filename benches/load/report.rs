@@ -37,7 +37,7 @@ pub fn interval(ctx: &Ctx, at: f64, secs: f64, last: Option<Sample>, cpu_before:
     );
     for f in ctx.stats.take_interval() {
         println!(
-            "    {:<32} {:>8.1}/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
+            "    {:<38} {:>8.1}/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
             f.op,
             f.count as f64 / secs,
             ms(f.p50),
@@ -50,12 +50,12 @@ pub fn interval(ctx: &Ctx, at: f64, secs: f64, last: Option<Sample>, cpu_before:
 pub fn finish(ctx: &Ctx, figures: &[Figures], length: f64, samples: &[Sample]) -> bool {
     println!("\n== operations over {length:.0} s (latency from the client, keep-alive) ==");
     println!(
-        "{:<32} {:>9} {:>10} {:>10} {:>10} {:>10}",
+        "{:<38} {:>9} {:>10} {:>10} {:>10} {:>10}",
         "operation", "count", "per s", "p50 ms", "p99 ms", "max ms"
     );
-    for f in figures {
+    for f in figures.iter().filter(|f| f.op != "setup") {
         println!(
-            "{:<32} {:>9} {:>10.1} {:>10.2} {:>10.2} {:>10.1}",
+            "{:<38} {:>9} {:>10.1} {:>10.2} {:>10.2} {:>10.1}",
             f.op,
             f.count,
             f.count as f64 / length,
@@ -131,8 +131,8 @@ fn plain(ctx: &Ctx) -> bool {
 fn memory(samples: &[Sample], length: f64) -> bool {
     println!("\n== server over time ==");
     println!(
-        "{:>6} {:>10} {:>12} {:>10}",
-        "minute", "RSS MiB", "CPU % (min)", "db MiB"
+        "{:>6} {:>10} {:>12} {:>10} {:>10}",
+        "minute", "RSS MiB", "CPU % (min)", "db MiB", "WAL MiB"
     );
     let mut before = 0.0;
     let mut next = 0.0;
@@ -144,11 +144,12 @@ fn memory(samples: &[Sample], length: f64) -> bool {
                 (s.cpu - before) / 60.0 * 100.0
             };
             println!(
-                "{:>6.0} {:>10.1} {:>12.0} {:>10.1}",
+                "{:>6.0} {:>10.1} {:>12.0} {:>10.1} {:>10.1}",
                 s.at / 60.0,
                 mib(s.rss_kib),
                 cpu,
-                s.db_bytes as f64 / 1048576.0
+                mib(s.db_bytes / 1024),
+                mib(s.wal_bytes / 1024)
             );
             before = s.cpu;
             next += 60.0;

@@ -16,7 +16,7 @@ pub fn callbacks(ctx: &Ctx) {
     let queue = ctx.setup.callbacks_url.clone();
     while ctx.running() {
         let Some(out) = api.sqs_ok(
-            "ReceiveMessage (tokens)",
+            "ReceiveMessage (tokens, poll 1s)",
             "ReceiveMessage",
             &json!({"QueueUrl": queue, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}),
         ) else {
@@ -42,6 +42,13 @@ fn answer(ctx: &Ctx, api: &mut super::api::Api, message: &Value) {
             .unintended("callback message without a token", message.to_string());
         return;
     };
+    if let Some(t) = body["t"].as_u64() {
+        let delivered = super::starters::epoch_ms().saturating_sub(t);
+        ctx.stats.record(
+            "[token] start -> received",
+            Duration::from_millis(delivered),
+        );
+    }
     if body["late"] == true {
         let when = Instant::now() + LATE_BY;
         ctx.late

@@ -21,8 +21,9 @@ pub struct Sample {
     pub rss_kib: u64,
     /// CPU seconds the server used so far (user + system).
     pub cpu: f64,
-    /// Bytes of the SQLite files (0 on PostgreSQL).
+    /// Bytes of the SQLite files (0 on PostgreSQL), and of its write-ahead log alone.
     pub db_bytes: u64,
+    pub wal_bytes: u64,
 }
 
 pub struct Sampler {
@@ -77,11 +78,13 @@ impl Sampler {
             .filter_map(|f| std::fs::metadata(self.dir.join(f)).ok())
             .map(|m| m.len())
             .sum();
+        let wal_bytes = std::fs::metadata(self.dir.join("stepwise.db-wal")).map_or(0, |m| m.len());
         Some(Sample {
             at: self.start.elapsed().as_secs_f64(),
             rss_kib,
             cpu: ticks / TICKS,
             db_bytes,
+            wal_bytes,
         })
     }
 }

@@ -97,7 +97,7 @@ fn definition(kind: Kind, queue: &str, activity: &str) -> Value {
             "Ask": {"Type": "Task",
                 "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
                 "Parameters": {"QueueUrl": queue,
-                    "MessageBody": {"token.$": "$$.Task.Token", "late.$": "$.late"}},
+                    "MessageBody": {"token.$": "$$.Task.Token", "late.$": "$.late", "t.$": "$.t"}},
                 "TimeoutSeconds": if kind == Kind::Timeout { TIMEOUT_SECONDS } else { 120 },
                 "Next": "Done"},
             "Done": done

@@ -27,8 +27,8 @@ pub fn run(ctx: &Ctx, kind: Kind, per_second: f64, seed: u64) {
                 json!({"waits": waits}),
                 waits.iter().max().copied().unwrap_or(0),
             ),
-            Kind::Callback => (json!({"late": false}), 0),
-            Kind::Timeout => (json!({"late": true}), TIMEOUT_SECONDS),
+            Kind::Callback => (json!({"late": false, "t": epoch_ms()}), 0),
+            Kind::Timeout => (json!({"late": true, "t": epoch_ms()}), TIMEOUT_SECONDS),
             Kind::Activity => (json!({}), 0),
         };
         let started = Instant::now();
@@ -45,7 +45,15 @@ pub fn run(ctx: &Ctx, kind: Kind, per_second: f64, seed: u64) {
             continue;
         };
         let due = started + Duration::from_secs(lasts) + GRACE;
-        ctx.tracker.add(arn.to_string(), kind, due, waits);
+        ctx.tracker.add(arn.to_string(), kind, (lasts, due), waits);
         ctx.remember(arn.to_string());
     }
+}
+
+/// Milliseconds since the epoch: a callback's input carries its start time to the client that
+/// receives its token.
+pub fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -32,6 +32,16 @@ impl Kind {
         }
     }
 
+    /// The label of how long its executions took beyond `lasts` (start to stop).
+    pub fn overshoot(self) -> &'static str {
+        match self {
+            Kind::Wait => "[exec] wait: stop-start-longest Wait",
+            Kind::Callback => "[exec] callback: start -> stop",
+            Kind::Timeout => "[exec] timing out: stop-start-2s",
+            Kind::Activity => "[exec] activity: start -> stop",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::Wait => "wait (Map of Waits)",
@@ -46,6 +56,8 @@ struct Tracked {
     arn: String,
     kind: Kind,
     started: Instant,
+    /// Seconds the execution should last at least (its longest wait, or its timeout).
+    lasts: u64,
     /// The Wait seconds of a `Wait` execution (for the pending-timer estimate).
     waits: Vec<u64>,
 }
@@ -71,6 +83,16 @@ struct Inner {
     next: u64,
 }
 
+/// An execution the checker should look at.
+pub struct Due {
+    pub id: u64,
+    pub arn: String,
+    pub kind: Kind,
+    pub lasts: u64,
+    /// How long past due it is.
+    pub late: Duration,
+}
+
 /// What the checker should do with an execution it looked at.
 pub enum Verdict {
     Finished { wrong: bool },
@@ -81,8 +103,8 @@ pub enum Verdict {
 pub const STUCK_AFTER: Duration = Duration::from_secs(60);
 
 impl Tracker {
-    /// Tracks an execution that should have ended by `due`.
-    pub fn add(&self, arn: String, kind: Kind, due: Instant, waits: Vec<u64>) {
+    /// Tracks an execution that lasts `lasts` seconds at least and should have ended by `due`.
+    pub fn add(&self, arn: String, kind: Kind, (lasts, due): (u64, Instant), waits: Vec<u64>) {
         let mut inner = self.inner.lock().expect("tracker");
         let id = inner.next;
         inner.next += 1;
@@ -94,14 +116,15 @@ impl Tracker {
                 arn,
                 kind,
                 started,
+                lasts,
                 waits,
             },
         );
         inner.counts.entry(kind).or_default().started += 1;
     }
 
-    /// The next execution due by now: its id, ARN, kind and how long past due it is.
-    pub fn next_due(&self) -> Option<(u64, String, Kind, Duration)> {
+    /// The next execution due by now.
+    pub fn next_due(&self) -> Option<Due> {
         let mut inner = self.inner.lock().expect("tracker");
         let now = Instant::now();
         let Reverse((due, id)) = *inner.due.peek()?;
@@ -110,7 +133,13 @@ impl Tracker {
         }
         inner.due.pop();
         let t = &inner.open[&id];
-        Some((id, t.arn.clone(), t.kind, now - due))
+        Some(Due {
+            id,
+            arn: t.arn.clone(),
+            kind: t.kind,
+            lasts: t.lasts,
+            late: now - due,
+        })
     }
 
     /// Records what the checker saw; a running one is looked at again in a second, unless it
