@@ -83,6 +83,7 @@ fn run(settings: &Settings) -> bool {
         settings.retention,
         server.dir.display()
     );
+    println!("workload: {settings}");
     let stats = Arc::new(stats::Stats::default());
     let setup = match setup::Setup::create(&mut api::Api::new(&server.addr, stats.clone())) {
         Ok(s) => s,

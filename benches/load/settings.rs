@@ -17,8 +17,8 @@ first builds the release binary and this bench into $CARGO_TARGET_DIR (default
 scripts/load 2m --db postgres://postgres@127.0.0.1:5432/test
 
 The workload (rates are per second):
-  --wait-rate N       executions of a Map of Wait states (1-5 s each)            [40]
-  --waits N           Wait states (Map iterations) per such execution            [3]
+  --wait-rate N       executions of a Map of Wait states (1-5 s each)           [200]
+  --waits N           Wait states (Map iterations) per such execution            [5]
   --callback-rate N   executions whose Task sends $$.Task.Token to an SQS queue
                       (sqs:sendMessage.waitForTaskToken); a client receives it,
                       sends SendTaskSuccess and deletes the message              [20]
@@ -61,8 +61,8 @@ impl Default for Settings {
             db: None,
             retention: "2m".into(),
             keep: false,
-            wait_rate: 40.0,
-            waits: 3,
+            wait_rate: 200.0,
+            waits: 5,
             callback_rate: 20.0,
             timeout_rate: 1.0,
             activity_rate: 10.0,
@@ -124,4 +124,23 @@ fn number(text: &str) -> Result<f64, String> {
         .ok()
         .filter(|n| *n >= 0.0 && n.is_finite())
         .ok_or(format!("'{text}' is not a rate (a number ≥ 0)"))
+}
+
+impl std::fmt::Display for Settings {
+    /// The workload in one line, for the report.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} s; per second: {} Map-of-Wait executions × {} Waits, {} SQS-token callbacks, \
+             {} timing-out callbacks, {} activities, {} plain SQS messages, {} read rounds",
+            self.duration.as_secs(),
+            self.wait_rate,
+            self.waits,
+            self.callback_rate,
+            self.timeout_rate,
+            self.activity_rate,
+            self.sqs_rate,
+            self.read_rate
+        )
+    }
 }
