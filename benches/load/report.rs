@@ -35,6 +35,9 @@ pub fn interval(ctx: &Ctx, at: f64, secs: f64, last: Option<Sample>, cpu_before:
         ctx.tracker.timers_pending(),
         ctx.stats.unintended_count()
     );
+    for (what, e) in ctx.stats.errors().1 {
+        println!("    UNINTENDED so far: {what}: {}", e.count);
+    }
     for f in ctx.stats.take_interval() {
         println!(
             "    {:<38} {:>8.1}/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
