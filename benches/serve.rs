@@ -24,12 +24,12 @@
 //! machine's two cores, so these are figures for the whole system, not the server alone.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
+#[path = "support/mod.rs"]
+mod support;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{Client, Schema, Server, binary, percentile};
 
 const CONNECTIONS: usize = 8;
 /// Executions (b) starts per run; `STEPWISE_BENCH_EXECUTIONS` overrides (a longer run: a bigger
@@ -41,146 +41,6 @@ fn executions() -> usize {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(EXECUTIONS)
-}
-
-fn binary() -> PathBuf {
-    if let Ok(b) = std::env::var("STEPWISE_BIN") {
-        return PathBuf::from(b);
-    }
-    // target/release/deps/serve-HASH → target/release/stepwise
-    let exe = std::env::current_exe().expect("the bench binary");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("a target dir");
-    dir.join("stepwise")
-}
-
-/// A free loopback port (there is a small window in which another process could take it).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("an address").port()
-}
-
-/// A running `stepwise serve` on a fresh database, killed (and its directory removed) on drop.
-struct Server {
-    child: Child,
-    addr: String,
-    dir: PathBuf,
-}
-
-impl Server {
-    fn spawn(tag: &str) -> Server {
-        Server::spawn_on(tag, None)
-    }
-
-    /// A server on its SQLite file, or on the PostgreSQL database `url`.
-    fn spawn_on(tag: &str, url: Option<&str>) -> Server {
-        let dir =
-            std::env::temp_dir().join(format!("stepwise-bench-serve-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let addr = format!("127.0.0.1:{}", free_port());
-        let db = url.map_or_else(
-            || dir.join("stepwise.db").to_string_lossy().into_owned(),
-            str::to_string,
-        );
-        let child = Command::new(binary())
-            .args(["serve", "--bind", &addr, "--node-id", tag, "--db", &db])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the stepwise binary runs (cargo build --release --bin stepwise)");
-        Server { child, addr, dir }
-    }
-
-    /// Connects once the server answers (the first answer is what (d) measures).
-    fn client(&self) -> Client {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut c) = Client::connect(&self.addr)
-                && c.try_call("ListStateMachines", "{}").is_ok()
-            {
-                return c;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not answer in 10 s"
-            );
-            std::thread::sleep(Duration::from_micros(200));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A minimal HTTP/1.1 keep-alive client for AWS JSON 1.0 calls.
-struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-    addr: String,
-}
-
-impl Client {
-    fn connect(addr: &str) -> std::io::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(90)))?;
-        Ok(Client {
-            reader: BufReader::new(stream.try_clone()?),
-            writer: stream,
-            addr: addr.to_string(),
-        })
-    }
-
-    /// One call; the status and the body.
-    fn try_call(&mut self, op: &str, body: &str) -> std::io::Result<(u16, String)> {
-        let request = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: AWSStepFunctions.{op}\r\n\
-             Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        self.writer.write_all(request.as_bytes())?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let mut length = 0;
-        loop {
-            line.clear();
-            if self.reader.read_line(&mut line)? == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body)?;
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
-    }
-
-    /// One call that must succeed; its answer.
-    fn call(&mut self, op: &str, body: &Value) -> Value {
-        let (status, text) = self
-            .try_call(op, &body.to_string())
-            .unwrap_or_else(|e| panic!("{op}: {e}"));
-        assert_eq!(status, 200, "{op}: {text}");
-        serde_json::from_str(&text).expect("a JSON answer")
-    }
 }
 
 fn three_pass() -> Value {
@@ -209,10 +69,6 @@ fn start(c: &mut Client, machine: &str) -> String {
         &json!({"stateMachineArn": machine, "input": r#"{"n":1}"#}),
     );
     out["executionArn"].as_str().expect("an ARN").to_string()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -362,39 +218,10 @@ fn first_answer() -> Duration {
     }
 }
 
-/// A PostgreSQL schema of one case's own, dropped on drop.
-struct Schema {
-    name: String,
-    url: String,
-}
-
-impl Schema {
-    fn new(tag: &str) -> Option<Schema> {
-        let server = std::env::var("STEPWISE_BENCH_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("stepwise_bench_serve_{tag}_{}", std::process::id());
-        let _ = stepwise::store::postgres::schema::drop(&server, &name);
-        match stepwise::store::postgres::schema::create(&server, &name) {
-            Ok(url) => Some(Schema { name, url }),
-            Err(e) => {
-                eprintln!("PostgreSQL cases skipped: {e} (set STEPWISE_BENCH_POSTGRES)");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let server = self.url.split('?').next().unwrap_or_default().to_string();
-        let _ = stepwise::store::postgres::schema::drop(&server, &self.name);
-    }
-}
-
 /// (e): executions per second from `CONNECTIONS` clients spread over `nodes` servers on one
 /// PostgreSQL schema, all checked SUCCEEDED.
 fn nodes_rate(nodes: usize) -> Option<f64> {
-    let schema = Schema::new(&format!("e{nodes}"))?;
+    let schema = Schema::new(&format!("e{nodes}"), None)?;
     let servers: Vec<Server> = (0..nodes)
         .map(|i| Server::spawn_on(&format!("e{nodes}-{i}"), Some(&schema.url)))
         .collect();
@@ -414,7 +241,7 @@ fn nodes_rate(nodes: usize) -> Option<f64> {
 
 /// (f): SendTaskSuccess on node A → the next activity task handed out on node B, `n` samples.
 fn callback_across_nodes(n: usize) -> Option<(Duration, Duration)> {
-    let schema = Schema::new("f")?;
+    let schema = Schema::new("f", None)?;
     let (a, b) = (
         Server::spawn_on("f-a", Some(&schema.url)),
         Server::spawn_on("f-b", Some(&schema.url)),

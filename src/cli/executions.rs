@@ -176,6 +176,6 @@ fn stop(
 /// `{"deleted": N}`: how many executions went.
 fn purge(store: &dyn Store, older_than: std::time::Duration) -> Result<Value, ExitCode> {
     let cutoff = super::age::before(SystemClock.now_ms(), older_than);
-    let deleted = crate::store::retention::purge_ended(store, cutoff).map_err(usage)?;
+    let deleted = crate::store::retention::purge_ended(store, cutoff, || {}).map_err(usage)?;
     Ok(json!({ "deleted": deleted }))
 }

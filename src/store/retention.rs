@@ -8,8 +8,14 @@ use super::{ExecutionStore, Result};
 pub const BATCH: usize = 100;
 
 /// Deletes every execution that ended before `stopped_before_ms` with its rows, `BATCH` at a
-/// time; how many it deleted. A failure after some batches leaves those deleted.
-pub fn purge_ended(store: &dyn ExecutionStore, stopped_before_ms: i64) -> Result<usize> {
+/// time, calling `between` after each full batch (where `serve` pauses, so the requests and
+/// timers waiting for the store get their turn); how many it deleted. A failure after some
+/// batches leaves those deleted.
+pub fn purge_ended(
+    store: &dyn ExecutionStore,
+    stopped_before_ms: i64,
+    mut between: impl FnMut(),
+) -> Result<usize> {
     let mut deleted = 0;
     loop {
         let n = store.purge_executions(stopped_before_ms, BATCH)?;
@@ -17,6 +23,7 @@ pub fn purge_ended(store: &dyn ExecutionStore, stopped_before_ms: i64) -> Result
         if n < BATCH {
             return Ok(deleted);
         }
+        between();
     }
 }
 
@@ -43,8 +50,11 @@ mod tests {
             }])
             .unwrap();
         }
-        assert_eq!(purge_ended(&s, (2 * BATCH) as i64).unwrap(), 2 * BATCH);
-        assert_eq!(purge_ended(&s, i64::MAX).unwrap(), 5);
-        assert_eq!(purge_ended(&s, i64::MAX).unwrap(), 0);
+        let mut pauses = 0;
+        let deleted = purge_ended(&s, (2 * BATCH) as i64, || pauses += 1).unwrap();
+        assert_eq!((deleted, pauses), (2 * BATCH, 2));
+        assert_eq!(purge_ended(&s, i64::MAX, || pauses += 1).unwrap(), 5);
+        assert_eq!(purge_ended(&s, i64::MAX, || pauses += 1).unwrap(), 0);
+        assert_eq!(pauses, 2, "no pause after a batch that was not full");
     }
 }
