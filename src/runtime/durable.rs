@@ -369,14 +369,37 @@ impl Durable {
 
     /// Applies a callback to the task `record` names, whichever decider's it is.
     fn callback(&mut self, record: &TokenRecord, outcome: CallbackOutcome) -> Result<()> {
+        self.fire_due_first(record)?;
         let answered = self.decider(record.decider)?.answer(record, outcome);
         self.asl.prefetched.clear();
         answered
     }
 
+    /// Fires the timers of the token's execution that are already due (a Task's
+    /// `TimeoutSeconds` or `HeartbeatSeconds` among them) before its callback applies: a busy
+    /// driver may fire them late, and AWS answers a callback after the timeout with
+    /// `TaskTimedOut`, whenever the timeout is acted on.
+    fn fire_due_first(&mut self, record: &TokenRecord) -> Result<()> {
+        if record.decider != Decider::Asl {
+            return Ok(());
+        }
+        let scope = Scope {
+            decider: Some(Decider::Asl),
+            execution: Some(&record.execution_arn),
+        };
+        let due = self.store.due_timers(self.clock.now_ms(), BATCH, scope)?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        // The step that fires them reads the row again; the callback then starts from theirs.
+        self.asl.prefetched.clear();
+        decider::Decider::fire(&mut self.asl, &due)
+    }
+
     /// `SendTaskHeartbeat`.
     pub fn send_task_heartbeat(&mut self, token: &str) -> Result<()> {
         let record = self.open_token(token)?;
+        self.fire_due_first(&record)?;
         let beaten = self.decider(record.decider)?.heartbeat(&record);
         self.asl.prefetched.clear();
         beaten
@@ -505,6 +528,50 @@ mod tests {
         let last: Value = serde_json::from_str(&history.last().expect("events").json).unwrap();
         assert_eq!(last["type"], "ExecutionFailed");
         assert_eq!(last["id"], history.len());
+    }
+
+    /// A callback that comes after its Task's `TimeoutSeconds` is answered `TaskTimedOut` and
+    /// the Task times out, even when the driver has not fired the timeout yet (a busy server).
+    #[test]
+    fn a_callback_after_the_timeout_is_too_late_even_before_the_timer_fired() {
+        let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}},
+            "TimeoutSeconds": 1, "End": true}}})
+        .to_string();
+        let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
+        let store = Arc::new(MemoryStore::new());
+        let mut d = Durable::new(store.clone(), VirtualClock::shared(0));
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:M:late";
+        let info = ExecutionInfo {
+            execution_arn: arn.into(),
+            name: "late".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
+            state_machine_name: "M".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input: json!({}),
+        };
+        d.start(
+            &definition,
+            machine,
+            info,
+            [0; 32],
+            &HandlerConfig::default(),
+        )
+        .expect("the execution starts");
+        let token = crate::store::TokenStore::open_tokens(&*store, arn).expect("tokens")[0]
+            .token
+            .clone();
+        d.advance_to(1_500);
+        let late = d.send_task_success(&token, "{}").expect_err("too late");
+        assert_eq!(late, timed_out());
+        let record = crate::store::ExecutionStore::execution(&*store, arn)
+            .expect("the store answers")
+            .expect("stored");
+        assert_eq!(record.status, ExecutionStatus::Failed);
+        assert_eq!(record.error.as_deref(), Some("States.Timeout"));
     }
 
     /// Starts a machine whose first state is `first`; whether the runtime then woke the driver.
