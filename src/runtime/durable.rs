@@ -481,6 +481,20 @@ mod tests {
     use crate::store::MemoryStore;
     use serde_json::{Value, json};
 
+    /// An execution `arn` of machine M starting at 0 with `input`.
+    fn info(arn: &str, input: Value) -> ExecutionInfo {
+        ExecutionInfo {
+            execution_arn: arn.into(),
+            name: arn.rsplit(':').next().unwrap_or(arn).into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
+            state_machine_name: "M".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            region: "us-east-1".into(),
+            start_ms: 0,
+            input,
+        }
+    }
+
     /// A step whose new state would nest deeper than the store can read back (a deep result
     /// placed deep in a deep input: each within the limits) ends its execution FAILED with a
     /// cause, instead of storing a row no one could read again.
@@ -497,16 +511,7 @@ mod tests {
         let store = Arc::new(MemoryStore::new());
         let mut d = Durable::new(store.clone(), VirtualClock::shared(0));
         let arn = "arn:aws:states:us-east-1:123456789012:execution:M:deep";
-        let info = ExecutionInfo {
-            execution_arn: arn.into(),
-            name: "deep".into(),
-            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
-            state_machine_name: "M".into(),
-            role_arn: "arn:aws:iam::123456789012:role/r".into(),
-            region: "us-east-1".into(),
-            start_ms: 0,
-            input: deep(60, json!({})),
-        };
+        let info = info(arn, deep(60, json!({})));
         d.start(
             &definition,
             machine,
@@ -543,16 +548,7 @@ mod tests {
         let store = Arc::new(MemoryStore::new());
         let mut d = Durable::new(store.clone(), VirtualClock::shared(0));
         let arn = "arn:aws:states:us-east-1:123456789012:execution:M:late";
-        let info = ExecutionInfo {
-            execution_arn: arn.into(),
-            name: "late".into(),
-            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
-            state_machine_name: "M".into(),
-            role_arn: "arn:aws:iam::123456789012:role/r".into(),
-            region: "us-east-1".into(),
-            start_ms: 0,
-            input: json!({}),
-        };
+        let info = info(arn, json!({}));
         d.start(
             &definition,
             machine,
@@ -580,16 +576,10 @@ mod tests {
         let definition = json!({"StartAt": "S", "States": {"S": first}}).to_string();
         let machine = Arc::new(crate::asl::load(&definition).expect("a valid definition"));
         let mut d = Durable::new(Arc::new(MemoryStore::new()), VirtualClock::shared(0));
-        let info = ExecutionInfo {
-            execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
-            name: "e".into(),
-            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
-            state_machine_name: "M".into(),
-            role_arn: "arn:aws:iam::123456789012:role/r".into(),
-            region: "us-east-1".into(),
-            start_ms: 0,
-            input: json!({}),
-        };
+        let info = info(
+            "arn:aws:states:us-east-1:123456789012:execution:M:e",
+            json!({}),
+        );
         let config = HandlerConfig::default();
         d.start(&definition, machine, info, [0; 32], &config)
             .expect("the execution starts");
