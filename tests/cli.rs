@@ -610,3 +610,43 @@ fn a_timeout_path_beyond_the_maximum_is_a_runtime_error() {
     ]);
     assert_eq!(code, 0, "{doc}");
 }
+
+/// Completion scripts for bash, zsh and fish, and a manual page, from the same clap definitions
+/// the parser uses: every subcommand is in them, and bash accepts its script.
+#[test]
+fn completions_and_the_manual_page_cover_every_subcommand() {
+    let subcommands = [
+        "validate",
+        "run",
+        "task",
+        "executions",
+        "resume",
+        "queue",
+        "serve",
+        "test",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = stepwise(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        for sub in subcommands {
+            assert!(script.contains(sub), "{shell} completions lack {sub}");
+        }
+    }
+    let bash = stepwise(&["completions", "bash"]).stdout;
+    let path = write_temp("stepwise.bash", &String::from_utf8_lossy(&bash));
+    let checked = Command::new("bash")
+        .args(["-n", &path])
+        .output()
+        .expect("bash runs");
+    assert!(checked.status.success(), "{checked:?}");
+    let man = stepwise(&["man"]);
+    assert!(man.status.success(), "{man:?}");
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(page.contains(".TH stepwise 1"), "{page}");
+    for sub in subcommands {
+        assert!(page.contains(sub), "the manual page lacks {sub}");
+    }
+    let wrong = stepwise(&["completions", "tcsh"]);
+    assert_eq!(wrong.status.code(), Some(2));
+}

@@ -49,6 +49,11 @@ pub enum Command {
     /// Run test cases of definitions with mocked tasks (test files, Step Functions Local mock
     /// files); JUnit XML and coverage for CI.
     Test(Box<test::Args>),
+    /// Print a completion script for a shell: `stepwise completions bash > /etc/bash_completion.d/stepwise`,
+    /// zsh (a file named `_stepwise` in `$fpath`), fish (`~/.config/fish/completions/stepwise.fish`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `stepwise man > stepwise.1; man ./stepwise.1`.
+    Man,
     /// Runs a Conductor JSON_JQ_TRANSFORM for the runtime (the task input on stdin).
     #[command(name = "internal-jq", hide = true)]
     InternalJq,
@@ -88,6 +93,25 @@ pub fn main() -> ExitCode {
             test::main(*args)
         }
         Command::InternalJq => crate::runtime::conductor::transform::child_main(),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "stepwise",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // `stepwise man | head`: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => report::usage(format!("cannot write the manual page: {e}")),
+            }
+        }
     }
 }
 
