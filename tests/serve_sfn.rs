@@ -637,3 +637,56 @@ fn a_sync_execution_past_its_limit_times_out() {
     );
     gone(&pids_in(&pids));
 }
+
+/// `--log-level debug --log-format json`: one JSON object per line on stderr — a line per
+/// request with its operation, status and duration, and an execution's life (started, waiting
+/// for a token, ended).
+#[test]
+fn logs_requests_and_executions_as_json_lines() {
+    let server = Server::start(
+        "logs",
+        &[
+            "--log-level",
+            "debug",
+            "--log-format",
+            "json",
+            "--task",
+            NOTIFY_COMMAND,
+        ],
+    );
+    let definition =
+        r#"{\"StartAt\": \"P\", \"States\": {\"P\": {\"Type\": \"Pass\", \"End\": true}}}"#;
+    let (status, body) = raw::call(
+        &server,
+        "CreateStateMachine",
+        &format!(r#"{{"name": "logged", "definition": "{definition}", "roleArn": "{ROLE}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let machine = body["stateMachineArn"]
+        .as_str()
+        .expect("an ARN")
+        .to_string();
+    let done = raw::run(&server, &machine, "logged-1");
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let arn = done["executionArn"].as_str().expect("an ARN");
+    let log = std::fs::read_to_string(server.dir.join("serve.log")).expect("the log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["fields"]["operation"] == "AWSStepFunctions.StartExecution")
+        .unwrap_or_else(|| panic!("no StartExecution line in {log}"));
+    assert_eq!(request["fields"]["status"], 200, "{request}");
+    assert!(request["fields"]["ms"].is_number(), "{request}");
+    for message in ["execution started", "execution ended"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["fields"]["message"] == message && l["fields"]["execution"] == arn),
+            "no '{message}' for {arn} in {log}"
+        );
+    }
+}

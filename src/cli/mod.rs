@@ -6,6 +6,7 @@ mod age;
 mod conductor;
 mod executions;
 mod handlers;
+mod logging;
 mod queue;
 mod report;
 mod resume;
@@ -77,6 +78,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    match &cli.command {
+        Command::Serve(args) => logging::init(&args.log_level, args.log_format),
+        _ => logging::init("warn", logging::LogFormat::Text),
+    }
     match cli.command {
         Command::Validate(args) => validate::main(args),
         Command::Run(args) => {

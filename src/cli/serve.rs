@@ -79,6 +79,18 @@ pub struct Args {
     /// one's work at once; a named node's work is taken over when its leases end).
     #[arg(long, env = "STEPWISE_NODE_ID", value_name = "ID")]
     node_id: Option<String>,
+    /// What to log to stderr when RUST_LOG is not set: error, warn, info (one line per request),
+    /// debug (executions starting, waiting, resuming, ending; effects), trace.
+    #[arg(
+        long,
+        env = "STEPWISE_LOG_LEVEL",
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
+    pub log_level: String,
+    /// text, or json (one object per line).
+    #[arg(long, value_enum, default_value_t)]
+    pub log_format: super::logging::LogFormat,
     /// How long a StartSyncExecution may run (AWS: five minutes); for tests.
     #[arg(long, hide = true, value_name = "DURATION", value_parser = super::handlers::duration_seconds)]
     sync_execution_timeout: Option<u64>,

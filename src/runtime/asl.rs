@@ -112,6 +112,8 @@ impl Asl {
         update_record(&mut record, &exec, info.start_ms)
             .map_err(|why| Error::Corrupt(format!("execution {arn} cannot start: {why}")))?;
         self.store.create_execution(&record, &commit)?;
+        tracing::debug!(execution = %arn, "execution started");
+        log_row(&record, &commit);
         self.note_work(leaves_work(&commit));
         Ok(arn)
     }
@@ -209,10 +211,11 @@ impl Asl {
                 Some(cause),
             ),
         };
-        eprintln!(
-            "stepwise: execution {arn} ended {}: {}",
-            status.name(),
-            cause.as_deref().unwrap_or(why)
+        tracing::warn!(
+            execution = %arn,
+            status = %status,
+            cause = cause.as_deref().unwrap_or(why),
+            "execution could not be stepped and was ended"
         );
         let event = crate::engine::history::HistoryEvent {
             id: last + 1,
@@ -290,7 +293,11 @@ impl Asl {
                 }
             };
             let scheduled = leaves_work(&commit);
-            match self.store.commit(&[commit]) {
+            let committed = self.store.commit(std::slice::from_ref(&commit));
+            if committed.is_ok() {
+                log_step(&commit);
+            }
+            match committed {
                 Err(StoreError::Conflict { .. }) => continue,
                 Ok(()) if quarantined && callback => return Err(timed_out()),
                 other => {
@@ -383,6 +390,7 @@ impl Asl {
         let scheduled = commits.iter().any(leaves_work);
         match self.store.commit(&commits) {
             Ok(()) => {
+                commits.iter().for_each(log_step);
                 self.note_work(scheduled);
                 Ok(())
             }
@@ -745,6 +753,23 @@ fn collect(
         {
             commit.closed_tokens.push(token.clone());
         }
+    }
+}
+
+/// Debug log lines for a committed step: a task waiting for its token, the execution ending.
+fn log_step(commit: &Commit) {
+    if let Some(x) = &commit.execution {
+        log_row(x, commit);
+    }
+}
+
+/// `log_step` for the row `x` a commit writes (a start passes it beside the commit).
+fn log_row(x: &ExecutionRecord, commit: &Commit) {
+    for t in &commit.new_tokens {
+        tracing::debug!(execution = %x.arn, state = %t.state_name, "waiting for a task token");
+    }
+    if x.status != ExecutionStatus::Running {
+        tracing::debug!(execution = %x.arn, status = %x.status, error = x.error.as_deref(), "execution ended");
     }
 }
 

@@ -38,8 +38,19 @@ pub async fn connection(
         let (app, slot) = (app.clone(), slot.clone());
         async move {
             slot.set_busy(true, app.now());
+            #[allow(clippy::disallowed_methods)] // an edge: the request log's duration
+            let started = std::time::Instant::now();
+            let operation = operation_of(&req);
             let answer = handle(app.clone(), req, idle).await;
             slot.set_busy(false, app.now());
+            if let Ok(r) = &answer {
+                tracing::info!(
+                    operation = %operation,
+                    status = r.status().as_u16(),
+                    ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "request"
+                );
+            }
             answer
         }
     });
@@ -51,6 +62,22 @@ pub async fn connection(
     tokio::select! {
         _ = served => {}
         _ = ticket.slot.closed() => {}
+    }
+}
+
+/// How a request is named in the log: its `X-Amz-Target`, else its method and path.
+fn operation_of(req: &Request<Incoming>) -> String {
+    match req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(target) => target.chars().take(100).collect(),
+        None => format!(
+            "{} {}",
+            req.method(),
+            req.uri().path().chars().take(200).collect::<String>()
+        ),
     }
 }
 
