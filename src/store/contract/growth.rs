@@ -179,3 +179,28 @@ pub(crate) fn purge_keeps_texts_others_use(s: &dyn Store) {
     let stored = s.execution(&again.arn).unwrap();
     assert_eq!(stored, Some(again), "a purged text is stored again");
 }
+
+/// Three executions of one definition and configuration store two texts, which stay while any
+/// of them is left and go with the last one purged. `texts`: how many texts the backend holds
+/// (its tables are its own).
+pub(crate) fn texts_are_stored_once_and_leave_with_their_last_execution(
+    s: &dyn Store,
+    texts: &dyn Fn() -> i64,
+) {
+    let xs: Vec<ExecutionRecord> = (0..3).map(|i| record(&format!("x{i}"), 1)).collect();
+    for x in &xs {
+        s.create_execution(x, &Commit::default()).unwrap();
+    }
+    assert_eq!(
+        texts(),
+        2,
+        "one definition and one configuration for three executions"
+    );
+    for (i, x) in xs.iter().enumerate() {
+        end(s, x, ExecutionStatus::Succeeded, 10 + i as i64);
+    }
+    assert_eq!(s.purge_executions(12, 10).unwrap(), 2);
+    assert_eq!(texts(), 2, "the last execution still uses them");
+    assert_eq!(s.purge_executions(13, 10).unwrap(), 1);
+    assert_eq!(texts(), 0);
+}

@@ -96,29 +96,7 @@ fn a_schema_of_the_previous_version_keeps_its_executions() {
 fn texts_are_stored_once_and_leave_with_their_last_execution() {
     let schema = TempSchema::new();
     let s = schema.open();
-    let xs: Vec<ExecutionRecord> = (0..3).map(|i| record(&format!("x{i}"), 1)).collect();
-    for x in &xs {
-        s.create_execution(x, &Commit::default()).unwrap();
-    }
-    assert_eq!(
-        texts(&s),
-        2,
-        "one definition and one configuration for three executions"
-    );
-    for (i, x) in xs.iter().enumerate() {
-        let ended = ExecutionRecord {
-            status: ExecutionStatus::Succeeded,
-            stop_ms: Some(10 + i as i64),
-            ..next(x)
-        };
-        s.commit(&[Commit {
-            execution: Some(ended),
-            ..Commit::default()
-        }])
-        .unwrap();
-    }
-    assert_eq!(s.purge_executions(12, 10).unwrap(), 2);
-    assert_eq!(texts(&s), 2, "the last execution still uses them");
-    assert_eq!(s.purge_executions(13, 10).unwrap(), 1);
-    assert_eq!(texts(&s), 0);
+    crate::store::contract::texts_are_stored_once_and_leave_with_their_last_execution(&s, &|| {
+        texts(&s)
+    });
 }
