@@ -58,6 +58,20 @@ impl Api {
         self.expect(label, out)
     }
 
+    /// One long poll (1 s, up to 10 messages) of `queue`: its messages; after a failure (counted
+    /// by `sqs_ok`), none, a tenth of a second later.
+    pub fn receive(&mut self, label: &'static str, queue: &str) -> Vec<Value> {
+        let body =
+            serde_json::json!({"QueueUrl": queue, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1});
+        match self.sqs_ok(label, "ReceiveMessage", &body) {
+            Some(out) => out["Messages"].as_array().cloned().unwrap_or_default(),
+            None => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                Vec::new()
+            }
+        }
+    }
+
     fn expect(&self, label: &str, out: Result<Value, Failure>) -> Option<Value> {
         out.map_err(|f| {
             self.stats

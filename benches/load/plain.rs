@@ -3,7 +3,6 @@
 
 use super::ctx::{Ctx, Pacer};
 use serde_json::json;
-use std::time::Duration;
 
 pub fn sender(ctx: &Ctx, per_second: f64) {
     let mut api = ctx.api();
@@ -24,15 +23,7 @@ pub fn consumer(ctx: &Ctx) {
     let mut api = ctx.api();
     let queue = ctx.setup.plain_url.clone();
     while ctx.running() {
-        let Some(out) = api.sqs_ok(
-            "ReceiveMessage (poll 1s)",
-            "ReceiveMessage",
-            &json!({"QueueUrl": queue, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}),
-        ) else {
-            std::thread::sleep(Duration::from_millis(100));
-            continue;
-        };
-        for m in out["Messages"].as_array().into_iter().flatten() {
+        for m in &api.receive("ReceiveMessage (poll 1s)", &queue) {
             let body: serde_json::Value =
                 serde_json::from_str(m["Body"].as_str().unwrap_or("")).unwrap_or_default();
             match body["seq"].as_u64() {

@@ -15,15 +15,7 @@ pub fn callbacks(ctx: &Ctx) {
     let mut api = ctx.api();
     let queue = ctx.setup.callbacks_url.clone();
     while ctx.running() {
-        let Some(out) = api.sqs_ok(
-            "ReceiveMessage (tokens, poll 1s)",
-            "ReceiveMessage",
-            &json!({"QueueUrl": queue, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}),
-        ) else {
-            std::thread::sleep(Duration::from_millis(100));
-            continue;
-        };
-        for m in out["Messages"].as_array().into_iter().flatten() {
+        for m in &api.receive("ReceiveMessage (tokens, poll 1s)", &queue) {
             answer(ctx, &mut api, m);
             api.sqs_ok(
                 "DeleteMessage (tokens)",
