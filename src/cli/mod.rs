@@ -78,6 +78,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Some(n) = std::env::var("STEPWISE_EFFECT_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        crate::runtime::effects::set_workers(n);
+    }
     match &cli.command {
         Command::Serve(args) => logging::init(&args.log_level, args.log_format),
         _ => logging::init("warn", logging::LogFormat::Text),

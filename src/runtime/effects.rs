@@ -5,15 +5,21 @@
 //! waits in `finished` for the loop, which it wakes.
 //!
 //! Threads are started as jobs need them, up to the pool's size, and stay for the next job.
-#![allow(clippy::disallowed_methods)] // an edge: threads of its own
 
 use crate::runtime::wake::Wake;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// How many effects one runtime performs at once unless told otherwise
-/// (`STEPWISE_EFFECT_WORKERS`).
+/// How many effects one runtime performs at once unless told otherwise (`set_workers`, from
+/// `STEPWISE_EFFECT_WORKERS` at the process edge).
 pub const DEFAULT_WORKERS: usize = 32;
+
+static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// The pool size of this process's runtimes (read once, by the CLI; at least 1).
+pub fn set_workers(n: usize) {
+    let _ = WORKERS.set(n.max(1));
+}
 
 type Job<T> = Box<dyn FnOnce() -> T + Send>;
 
@@ -66,13 +72,9 @@ impl<T: Send + 'static> Pool<T> {
         }
     }
 
-    /// The size given by `STEPWISE_EFFECT_WORKERS`, else `DEFAULT_WORKERS`.
+    /// The size `set_workers` gave, else `DEFAULT_WORKERS`.
     pub fn configured_size() -> usize {
-        std::env::var("STEPWISE_EFFECT_WORKERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|n: &usize| *n > 0)
-            .unwrap_or(DEFAULT_WORKERS)
+        WORKERS.get().copied().unwrap_or(DEFAULT_WORKERS)
     }
 
     /// How many more jobs can start at once now.
@@ -152,6 +154,7 @@ fn work<T>(shared: &Shared<T>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests wait on the wall clock
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
