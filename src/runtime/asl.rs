@@ -186,7 +186,11 @@ impl Asl {
         pending: &[Commit],
     ) -> Result<Commit> {
         let arn = &record.arn;
-        let stored = self.store.history_reversed(arn, None, 1)?.first().map(|h| h.id);
+        let stored = self
+            .store
+            .history_reversed(arn, None, 1)?
+            .first()
+            .map(|h| h.id);
         let batched = pending
             .iter()
             .filter(|c| c.execution.as_ref().is_some_and(|e| &e.arn == arn))
