@@ -4,7 +4,7 @@
 //!
 //! Local command bindings (`--lambda NAME=COMMAND`) come earlier in the router, so they win.
 
-use super::aws::{self, NoAnswer};
+use super::aws;
 use super::{Handler, Reply, command};
 use crate::asl::model::{Pattern, ResourceKind};
 use crate::engine::Invocation;
@@ -99,7 +99,7 @@ impl Lambda {
             overrides = Some(
                 overrides
                     .unwrap_or_default()
-                    .timeout_config(aws::timeouts(t)),
+                    .timeout_config(aws::sdk::timeouts(t)),
             );
         }
         if let Some(o) = overrides {
@@ -132,7 +132,7 @@ impl Handler for Lambda {
 }
 
 fn connect(endpoint: &str) -> Result<Conn, String> {
-    let (client, rt, region) = aws::connect(endpoint, MAX_INVOKE, |sdk, url| {
+    let (client, rt, region) = aws::sdk::connect(endpoint, MAX_INVOKE, |sdk, url| {
         let mut config = aws_sdk_lambda::config::Builder::from(sdk);
         config.set_endpoint_url(url);
         Client::from_conf(config.build())
@@ -272,7 +272,7 @@ fn service_failure(
     region: &str,
 ) -> Reply {
     let SdkError::ServiceError(se) = err else {
-        let why = NoAnswer::of(err);
+        let why = aws::sdk::no_answer(err);
         return failed(
             "Lambda.SdkClientException",
             format!(

@@ -9,6 +9,10 @@ pub mod activity;
 pub mod aws;
 pub mod child;
 pub mod command;
+#[cfg(feature = "aws")]
+pub mod lambda;
+#[cfg(not(feature = "aws"))]
+#[path = "lambda_without_sdk.rs"]
 pub mod lambda;
 pub mod mock;
 pub mod sqs;

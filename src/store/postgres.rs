@@ -12,6 +12,10 @@
 //! Connections come from `pool.rs`, which also explains how synchronous trait methods wait for
 //! the asynchronous driver.
 
+// Connectors are cloned per connection: rustls's is not `Copy`; `NoTls` (without the
+// `postgres-tls` feature) is, and cloning it is as good.
+#![cfg_attr(not(feature = "postgres-tls"), allow(clippy::clone_on_copy))]
+
 mod batch;
 mod conductor;
 mod known_queues;
@@ -22,6 +26,10 @@ mod queue;
 mod registry;
 pub mod schema;
 mod statistics;
+#[cfg(feature = "postgres-tls")]
+mod tls;
+#[cfg(not(feature = "postgres-tls"))]
+#[path = "postgres/tls_without.rs"]
 mod tls;
 mod watch;
 

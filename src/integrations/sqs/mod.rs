@@ -3,6 +3,10 @@
 
 pub mod embedded;
 pub mod md5;
+#[cfg(feature = "aws")]
+pub mod remote;
+#[cfg(not(feature = "aws"))]
+#[path = "remote_without_sdk.rs"]
 pub mod remote;
 
 use super::{Handler, Reply};

@@ -2,7 +2,7 @@
 //! server speaking SQS's JSON protocol (moto, ElasticMQ, LocalStack, ...).
 
 use super::{Backend, SendRequest, Sent, SqsError};
-use crate::integrations::aws::{self, NoAnswer};
+use crate::integrations::aws;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::Region;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
@@ -45,7 +45,7 @@ impl Remote {
     /// (`SQS.SdkClientException`), each with what to do about it.
     fn error(&self, err: &SdkError<SendMessageError>, r: &SendRequest, region: &str) -> SqsError {
         let SdkError::ServiceError(se) = err else {
-            let why = NoAnswer::of(err);
+            let why = aws::sdk::no_answer(err);
             return client_error(
                 why.message(),
                 Some(why.hint(aws::SQS, &self.endpoint, region)),
@@ -123,7 +123,7 @@ const SQS_OPERATION: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Connects to `endpoint` (a URL, or [`aws::AWS`]) with the standard credentials chain.
 pub fn connect(endpoint: &str) -> Result<Conn, String> {
-    let (client, rt, region) = aws::connect(endpoint, SQS_OPERATION, |sdk, url| {
+    let (client, rt, region) = aws::sdk::connect(endpoint, SQS_OPERATION, |sdk, url| {
         let mut config = aws_sdk_sqs::config::Builder::from(sdk);
         config.set_endpoint_url(url);
         Client::from_conf(config.build())

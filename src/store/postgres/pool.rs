@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::tls::Connector;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Row, Statement};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How many connections one store opens at most.
 const MAX_CONNECTIONS: usize = 8;
@@ -104,7 +104,7 @@ impl Db {
 /// Up to `MAX_CONNECTIONS` connections, opened when needed and kept.
 pub(super) struct Pool {
     config: Config,
-    tls: MakeRustlsConnect,
+    tls: Connector,
     io: Io,
     idle: Mutex<Idle>,
     freed: Condvar,
@@ -161,9 +161,10 @@ pub(super) enum Checkout {
 
 impl Pool {
     pub(super) fn new(config: Config) -> Result<Pool, String> {
+        let tls = super::tls::connector(&config)?;
         Ok(Pool {
             config,
-            tls: super::tls::connector()?,
+            tls,
             io: Io::start().map_err(|e| e.to_string())?,
             idle: Mutex::new(Idle {
                 connections: Vec::new(),
@@ -252,7 +253,7 @@ impl Pool {
         &self.config
     }
 
-    pub(super) fn tls(&self) -> &MakeRustlsConnect {
+    pub(super) fn tls(&self) -> &Connector {
         &self.tls
     }
 }

@@ -261,6 +261,7 @@ fn encrypted(s: &PostgresStore) -> bool {
 }
 
 /// `sslmode` works as with libpq (the machines of this project run PostgreSQL with TLS on).
+#[cfg(feature = "postgres-tls")]
 #[test]
 fn sslmode_require_encrypts_and_disable_does_not() {
     let schema = TempSchema::new();

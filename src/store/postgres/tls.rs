@@ -12,8 +12,11 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+/// What connections encrypt with.
+pub(super) type Connector = MakeRustlsConnect;
+
 /// The connector every connection of a store uses.
-pub(super) fn connector() -> Result<MakeRustlsConnect, String> {
+pub(super) fn connector(_config: &tokio_postgres::Config) -> Result<Connector, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
