@@ -29,6 +29,14 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// What to log to stderr when RUST_LOG is not set: error, warn, info (serve: one line per
+    /// request), debug (executions starting, waiting, resuming, ending; effects delivered and
+    /// retried; the AWS SDK's requests), trace. Default: info for serve, warn for the rest.
+    #[arg(long, global = true, env = "STEPWISE_LOG_LEVEL", value_name = "LEVEL")]
+    log_level: Option<String>,
+    /// text, or json (one object per line).
+    #[arg(long, global = true, value_enum, default_value_t)]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,10 +92,12 @@ pub fn main() -> ExitCode {
     {
         crate::runtime::effects::set_workers(n);
     }
-    match &cli.command {
-        Command::Serve(args) => logging::init(&args.log_level, args.log_format),
-        _ => logging::init("warn", logging::LogFormat::Text),
-    }
+    let level = match (&cli.log_level, &cli.command) {
+        (Some(level), _) => level.as_str(),
+        (None, Command::Serve(_)) => "info",
+        (None, _) => "warn",
+    };
+    logging::init(level, cli.log_format);
     match cli.command {
         Command::Validate(args) => validate::main(args),
         Command::Run(args) => {

@@ -79,18 +79,6 @@ pub struct Args {
     /// one's work at once; a named node's work is taken over when its leases end).
     #[arg(long, env = "STEPWISE_NODE_ID", value_name = "ID")]
     node_id: Option<String>,
-    /// What to log to stderr when RUST_LOG is not set: error, warn, info (one line per request),
-    /// debug (executions starting, waiting, resuming, ending; effects), trace.
-    #[arg(
-        long,
-        env = "STEPWISE_LOG_LEVEL",
-        default_value = "warn",
-        value_name = "LEVEL"
-    )]
-    pub log_level: String,
-    /// text, or json (one object per line).
-    #[arg(long, value_enum, default_value_t)]
-    pub log_format: super::logging::LogFormat,
     /// How long a StartSyncExecution may run (AWS: five minutes); for tests.
     #[arg(long, hide = true, value_name = "DURATION", value_parser = super::handlers::duration_seconds)]
     sync_execution_timeout: Option<u64>,
@@ -192,7 +180,7 @@ async fn serve(args: Args) -> ExitCode {
         return usage(e);
     }
     if let Err(e) = app.durable(|d| d.release_previous_leases()) {
-        eprintln!("stepwise serve: {e}");
+        tracing::warn!("{e}");
     }
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::spawn(app.clone(), stop.clone());
@@ -223,7 +211,7 @@ async fn serve(args: Args) -> ExitCode {
                 }
                 Err(e) => {
                     if backoff.is_zero() {
-                        eprintln!("stepwise serve: accept failed: {e}; trying again, up to once a second");
+                        tracing::warn!("accept failed: {e}; trying again, up to once a second");
                     }
                     backoff = (backoff * 2).clamp(ACCEPT_BACKOFF_MIN, ACCEPT_BACKOFF_MAX);
                     tokio::time::sleep(backoff).await;
@@ -232,7 +220,7 @@ async fn serve(args: Args) -> ExitCode {
             _ = shutdown_signal() => break,
         }
     }
-    eprintln!("stepwise serve: shutting down");
+    tracing::info!("shutting down");
     stop.store(true, Ordering::Relaxed);
     app.kick();
     // The driver finishes the effect it is performing, if that is quick; a longer one (a slow
@@ -243,8 +231,8 @@ async fn serve(args: Args) -> ExitCode {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     if !driver.is_finished() {
-        eprintln!(
-            "stepwise serve: a task was still being performed; it will be performed again after the next start"
+        tracing::warn!(
+            "a task was still being performed; it will be performed again after the next start"
         );
     }
     // Commands still running (in process groups of their own) end with the server.
@@ -258,13 +246,13 @@ fn warn_if_open(guard: &Policy, local: &str) {
         return;
     }
     if !Policy::is_loopback_only(local) {
-        eprintln!(
-            "stepwise serve: warning: listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
+        tracing::warn!(
+            "listening on {local}, beyond this machine, without authentication: anyone who reaches the port can start executions and read their data; pass --auth-token TOKEN (or STEPWISE_AUTH_TOKEN), or --bind 127.0.0.1:PORT"
         );
     }
     if guard.allows_any_host() {
-        eprintln!(
-            "stepwise serve: warning: --allow-host '*' without --auth-token: a web page can reach the API through DNS rebinding; name the hosts instead, or pass --auth-token TOKEN"
+        tracing::warn!(
+            "--allow-host '*' without --auth-token: a web page can reach the API through DNS rebinding; name the hosts instead, or pass --auth-token TOKEN"
         );
     }
 }
@@ -284,7 +272,7 @@ fn check_triggers(app: &App) -> Result<(), String> {
             app.store
                 .create_queue(&t.queue, "{}", app.now())
                 .map_err(|e| e.to_string())?;
-            eprintln!("stepwise serve: created queue {} for its trigger", t.queue);
+            tracing::info!("created queue {} for its trigger", t.queue);
         }
     }
     Ok(())
@@ -354,7 +342,7 @@ fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
                 continue;
             };
             let what = registered.map_err(|e| format!("{shown}: {e}"))?;
-            eprintln!("stepwise serve: conductor {what} from {shown}");
+            tracing::info!("conductor {what} from {shown}");
         }
     }
     Ok(())
@@ -384,7 +372,7 @@ fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
         }
         let stored =
             install(app, name, text).map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
-        eprintln!("stepwise serve: state machine {} from {shown}", stored.arn);
+        tracing::info!("state machine {} from {shown}", stored.arn);
     }
     Ok(())
 }

@@ -446,7 +446,7 @@ impl Asl {
         execution: Option<&ExecutionRecord>,
     ) -> Option<Event> {
         let (inv, mut router) = self.prepare(record, execution)?;
-        let event = invoke(&mut router, &inv);
+        let event = invoke(&mut router, &record.execution_arn, &inv);
         self.give_back(&record.execution_arn, router);
         event
     }
@@ -524,14 +524,14 @@ impl Asl {
                 // A mock, the embedded queue, an activity: answered here, with the batch's
                 // other quick ones in one commit.
                 Some((inv, mut router)) if router.quick(&inv) => {
-                    let event = invoke(&mut router, &inv);
+                    let event = invoke(&mut router, &record.execution_arn, &inv);
                     self.give_back(&record.execution_arn, router);
                     at_once.push(Performed { event, ..performed });
                 }
                 Some((inv, mut router)) => {
                     started.push(record.id);
                     pool.submit(move || Performed {
-                        event: invoke(&mut router, &inv),
+                        event: invoke(&mut router, &performed.arn, &inv),
                         router: Some(router),
                         ..performed
                     });
@@ -584,8 +584,46 @@ impl Performed {
     }
 }
 
+/// One line per performed effect, at debug; a task that cannot run at all, as a warning.
+fn log_reply(execution: &str, inv: &Invocation, reply: &Reply) {
+    let (state, resource) = (&inv.state_name, &inv.resource.arn);
+    match reply {
+        Reply::Succeeded(_) => {
+            tracing::debug!(execution, state, resource, "task performed: succeeded")
+        }
+        Reply::Failed { error, .. } => {
+            tracing::debug!(
+                execution,
+                state,
+                resource,
+                error = error.as_deref(),
+                "task performed: failed"
+            )
+        }
+        Reply::Pending(_) => {
+            tracing::debug!(
+                execution,
+                state,
+                resource,
+                "task performed: sent, waiting for its task token"
+            )
+        }
+        Reply::Scheduled => {
+            tracing::debug!(
+                execution,
+                state,
+                resource,
+                "task scheduled for an activity worker"
+            )
+        }
+        Reply::NotRunnable(why) => {
+            tracing::warn!(execution, state, resource, why = %why, "task cannot run")
+        }
+    }
+}
+
 /// Asks the handlers; the event that reports their answer (`None`: nothing to record).
-fn invoke(router: &mut Router, inv: &Invocation) -> Option<Event> {
+fn invoke(router: &mut Router, execution: &str, inv: &Invocation) -> Option<Event> {
     // A handler that panics fails its task's execution, not the driver.
     let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.invoke(inv)))
         .unwrap_or_else(|panic| {
@@ -594,6 +632,7 @@ fn invoke(router: &mut Router, inv: &Invocation) -> Option<Event> {
                 panic_message(&*panic)
             ))
         });
+    log_reply(execution, inv, &reply);
     let task = inv.task;
     Some(match reply {
         Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
@@ -674,6 +713,11 @@ impl decider::Decider for Asl {
 
     fn answer(&mut self, token: &TokenRecord, outcome: CallbackOutcome) -> Result<()> {
         let task = token.task;
+        let answer = match &outcome {
+            CallbackOutcome::Success(_) => "success",
+            _ => "failure",
+        };
+        tracing::debug!(execution = %token.execution_arn, answer, "task token answered: resuming");
         self.apply(
             &token.execution_arn,
             Event::Callback { task, outcome },

@@ -141,9 +141,13 @@ impl Durable {
     /// Frees the outbox leases of processes that died (`kill -9` mid-delivery), so their effects
     /// are delivered now rather than when the leases run out. Returns how many were freed.
     pub fn release_dead_leases(&self) -> Result<usize> {
-        Ok(self
+        let freed = self
             .store
-            .release_leases(&crate::runtime::process::is_dead)?)
+            .release_leases(&crate::runtime::process::is_dead)?;
+        if freed > 0 {
+            tracing::info!(freed, "freed the effect leases of processes that died");
+        }
+        Ok(freed)
     }
 
     /// Frees the leases held under this runtime's owner id: called by a node as it starts,
@@ -151,7 +155,15 @@ impl Durable {
     /// the work its previous run held at once, not when the leases run out.
     pub fn release_previous_leases(&self) -> Result<usize> {
         let me = self.owner.as_str();
-        Ok(self.store.release_leases(&|owner| owner == me)?)
+        let freed = self.store.release_leases(&|owner| owner == me)?;
+        if freed > 0 {
+            tracing::info!(
+                freed,
+                owner = me,
+                "took back the effect leases this node held before it restarted"
+            );
+        }
+        Ok(freed)
     }
 
     /// Performs due timers and pending effects until none is left, waiting for the effects
@@ -294,6 +306,14 @@ impl Durable {
         )?;
         if claimed.is_empty() {
             return Ok(turn);
+        }
+        for o in claimed.iter().filter(|o| o.attempts > 1) {
+            tracing::info!(
+                execution = %o.execution_arn,
+                effect = o.id,
+                attempt = o.attempts,
+                "taking over an effect whose previous holder did not finish it (a process that died, or a lease that ran out): performing it again"
+            );
         }
         self.asl.prefetched = executions.into_iter().map(|r| (r.arn.clone(), r)).collect();
         self.renew(|r| r.hold(claimed.iter().map(|o| o.id)));

@@ -101,7 +101,7 @@ fn renew(shared: &Shared, store: &dyn Store, owner: &str) {
         match store.renew_leases(&ids, owner, until) {
             Ok(_) => said = false,
             Err(e) if !said => {
-                eprintln!("stepwise: cannot extend the leases of effects in progress: {e}");
+                tracing::warn!("cannot extend the leases of effects in progress: {e}");
                 said = true;
             }
             Err(_) => {}

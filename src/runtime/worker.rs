@@ -36,14 +36,15 @@ impl Workers {
                 {
                     Ok(true) => Outcome::Done,
                     Ok(false) => {
-                        eprintln!(
+                        tracing::warn!(
                             "worker {}: `{}` reported an error; the messages return after their visibility timeout",
-                            b.name, b.command
+                            b.name,
+                            b.command
                         );
                         Outcome::Keep
                     }
                     Err(e) => {
-                        eprintln!(
+                        tracing::warn!(
                             "worker {}: {e}; the messages return after their visibility timeout",
                             b.name
                         );
@@ -54,7 +55,7 @@ impl Workers {
             };
             let round = consumer::round(&self.source, &b.name, BATCH, VISIBILITY_MS, run)?;
             for p in &round.problems {
-                eprintln!("worker {}: {p}", b.name);
+                tracing::warn!("worker {}: {p}", b.name);
             }
             handled += round.received;
         }

@@ -89,8 +89,8 @@ impl Connections {
 
     fn report(&self, count: usize) {
         if !self.reported.swap(true, Ordering::Relaxed) {
-            eprintln!(
-                "stepwise serve: {count} connections open, the most --max-connections allows ({}); closing the longest-idle ones to answer new clients (raise --max-connections and `ulimit -n` if this is real load)",
+            tracing::warn!(
+                "{count} connections open, the most --max-connections allows ({}); closing the longest-idle ones to answer new clients (raise --max-connections and `ulimit -n` if this is real load)",
                 self.max
             );
         }

@@ -31,7 +31,7 @@ fn supervise(app: &App, stop: &AtomicBool) {
         if run.is_ok() || stop.load(Ordering::Relaxed) {
             return;
         }
-        eprintln!("stepwise serve: the driver failed (a bug: please report it); restarting it");
+        tracing::error!("the driver failed (a bug: please report it); restarting it");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -79,7 +79,7 @@ impl Work for Driver<'_> {
         {
             self.last_release = Some(now);
             if let Err(e) = self.durable.release_dead_leases() {
-                eprintln!("stepwise serve: {e}");
+                tracing::warn!("{e}");
             }
         }
         let mut busy = match self.durable.turn() {
@@ -92,7 +92,7 @@ impl Work for Driver<'_> {
                 // Say it once, not every round.
                 let e = e.to_string();
                 if e != self.last_error {
-                    eprintln!("stepwise serve: {e}");
+                    tracing::warn!("{e}");
                     self.last_error = e;
                 }
                 0

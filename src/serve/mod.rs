@@ -107,7 +107,7 @@ impl App {
             }
         }));
         if let Err(e) = watched {
-            eprintln!("stepwise serve: {e}; other nodes' work is found by polling");
+            tracing::warn!("{e}; other nodes' work is found by polling");
         }
         app
     }

@@ -22,13 +22,13 @@ pub fn spawn(app: Arc<App>, keep: Duration) -> tokio::task::JoinHandle<()> {
             let purged = tokio::task::spawn_blocking(move || purge(&app, keep)).await;
             match purged {
                 Ok(Ok(0)) => {}
-                Ok(Ok(n)) => eprintln!(
-                    "stepwise serve: retention: deleted {n} executions that ended over {} ago",
+                Ok(Ok(n)) => tracing::info!(
+                    "retention: deleted {n} executions that ended over {} ago",
                     describe(keep)
                 ),
-                Ok(Err(e)) => eprintln!("stepwise serve: retention: {e}; trying again later"),
+                Ok(Err(e)) => tracing::warn!("retention: {e}; trying again later"),
                 Err(e) => {
-                    eprintln!("stepwise serve: retention failed (a bug: please report it): {e}")
+                    tracing::error!("retention failed (a bug: please report it): {e}")
                 }
             }
         }

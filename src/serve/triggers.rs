@@ -64,9 +64,13 @@ pub fn poll(app: &App) -> usize {
                 // Started by an earlier delivery of this message.
                 Err(e) if e.code == "ExecutionAlreadyExists" => Outcome::Done,
                 Err(e) => {
-                    eprintln!(
-                        "stepwise serve: message {} on queue {} did not start {}: {}: {} (it stays on the queue)",
-                        m.id, t.queue, t.state_machine, e.code, e.message
+                    tracing::warn!(
+                        "message {} on queue {} did not start {}: {}: {} (it stays on the queue)",
+                        m.id,
+                        t.queue,
+                        t.state_machine,
+                        e.code,
+                        e.message
                     );
                     Outcome::Keep
                 }
@@ -77,11 +81,11 @@ pub fn poll(app: &App) -> usize {
         match consumer::round(&source, &t.queue, batch, visibility, start_each) {
             Ok(round) => {
                 for p in round.problems {
-                    eprintln!("stepwise serve: trigger on queue {}: {p}", t.queue);
+                    tracing::warn!("trigger on queue {}: {p}", t.queue);
                 }
                 received += round.received;
             }
-            Err(e) => eprintln!("stepwise serve: trigger on queue {}: {e}", t.queue),
+            Err(e) => tracing::warn!("trigger on queue {}: {e}", t.queue),
         }
     }
     received

@@ -52,7 +52,7 @@ impl Conductor {
                 Ok(due.len())
             });
         fired.unwrap_or_else(|e| {
-            eprintln!("stepwise: conductor: {e}");
+            tracing::warn!("conductor: {e}");
             0
         })
     }
@@ -115,7 +115,7 @@ impl Conductor {
             )
             .and_then(|claimed| self.perform_claimed(&claimed).map(|()| claimed.len()));
         claimed.unwrap_or_else(|e| {
-            eprintln!("stepwise: conductor: {e}");
+            tracing::warn!("conductor: {e}");
             0
         })
     }

@@ -56,7 +56,7 @@ impl Conductor {
         let handlers = match self.listening_handlers() {
             Ok(h) => h,
             Err(e) => {
-                eprintln!("stepwise: conductor: {e}");
+                tracing::warn!("conductor: {e}");
                 return 0;
             }
         };
@@ -70,8 +70,8 @@ impl Conductor {
                 let handled = |m: &Message| match self.handle(event, handlers, m) {
                     Ok(()) => Outcome::Done,
                     Err(e) => {
-                        eprintln!(
-                            "stepwise: conductor: {event}: message {} stays on the queue for redelivery: {e}",
+                        tracing::warn!(
+                            "conductor: {event}: message {} stays on the queue for redelivery: {e}",
                             m.id
                         );
                         Outcome::Keep
@@ -82,14 +82,11 @@ impl Conductor {
             match consumer::round(&self.queues, event, BATCH, VISIBILITY_MS, handle_each) {
                 Ok(round) => {
                     for p in round.problems {
-                        eprintln!("stepwise: conductor: {event}: {p}");
+                        tracing::warn!("conductor: {event}: {p}");
                     }
                     handled += round.received;
                 }
-                Err(e) => self.say_once(
-                    event,
-                    &format!("stepwise: conductor: listening on {event}: {e}"),
-                ),
+                Err(e) => self.say_once(event, &format!("conductor: listening on {event}: {e}")),
             }
         }
         if handled > 0 {
@@ -103,7 +100,7 @@ impl Conductor {
     pub(crate) fn say_once(&self, topic: &str, message: &str) {
         let mut said = super::lock(&self.said);
         if said.get(topic).is_none_or(|m| m != message) {
-            eprintln!("{message}");
+            tracing::warn!("{message}");
             said.insert(topic.to_string(), message.to_string());
         }
     }

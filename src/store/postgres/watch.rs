@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::tls::Connector;
 use tokio_postgres::AsyncMessage;
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Fail, PostgresStore};
 use crate::store::{Changes, Result};
@@ -36,8 +36,8 @@ impl Changes for PostgresStore {
                 match listen(&config, tls.clone(), &schema, &*changed).await {
                     Ok(()) => said = false,
                     Err(e) if !said => {
-                        eprintln!(
-                            "stepwise: cannot listen for other nodes' work on {shown}: {}; polling until it is back",
+                        tracing::warn!(
+                            "cannot listen for other nodes' work on {shown}: {}; polling until it is back",
                             super::describe(&e)
                         );
                         said = true;
@@ -56,7 +56,7 @@ impl Changes for PostgresStore {
 /// Listens until the connection ends.
 async fn listen(
     config: &tokio_postgres::Config,
-    tls: MakeRustlsConnect,
+    tls: Connector,
     schema: &str,
     changed: &(dyn Fn() + Send + Sync),
 ) -> std::result::Result<(), tokio_postgres::Error> {
