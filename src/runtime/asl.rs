@@ -589,7 +589,7 @@ fn log_reply(execution: &str, inv: &Invocation, reply: &Reply) {
     let (state, resource) = (&inv.state_name, &inv.resource.arn);
     match reply {
         Reply::Succeeded(_) => {
-            tracing::debug!(execution, state, resource, "task performed: succeeded")
+            tracing::debug!(execution = %execution, state = %state, resource = %resource, "task performed: succeeded")
         }
         Reply::Failed { error, .. } => {
             tracing::debug!(
@@ -617,7 +617,7 @@ fn log_reply(execution: &str, inv: &Invocation, reply: &Reply) {
             )
         }
         Reply::NotRunnable(why) => {
-            tracing::warn!(execution, state, resource, why = %why, "task cannot run")
+            tracing::warn!(execution = %execution, state = %state, resource = %resource, why = %why, "task cannot run")
         }
     }
 }
