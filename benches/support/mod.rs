@@ -78,6 +78,9 @@ impl Server {
         };
         let child = Command::new(binary())
             .args(["serve", "--bind", &addr, "--node-id", tag, "--db", &db])
+            // Warnings only: a soak's request lines would fill the disk, and the figures are
+            // the server's, not its log's (RUST_LOG overrides it).
+            .args(["--log-level", "warn"])
             .args(options.args)
             .stdout(Stdio::null())
             .stderr(stderr)
