@@ -73,9 +73,8 @@ pub fn verify(req: &Signed, secret: &str, now_ms: i64) -> Result<(), Rejected> {
         fields.scope,
         hex(&Sha256::digest(canonical.as_bytes()))
     );
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(signed_at.max(0) as u64);
-    let key = aws_sigv4::sign::v4::generate_signing_key(secret, time, region, service);
-    let expected = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
+    let key = signing_key(secret, scope_date, region, service);
+    let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
     if expected
         .as_bytes()
         .ct_eq(fields.signature.as_bytes())
@@ -85,6 +84,25 @@ pub fn verify(req: &Signed, secret: &str, now_ms: i64) -> Result<(), Rejected> {
     } else {
         Err(Rejected::Mismatch)
     }
+}
+
+/// SigV4's signing key: the secret, through HMAC-SHA256 of the date, region, service and
+/// `aws4_request` in turn.
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let k_region = hmac(&k_date, region.as_bytes());
+    let k_service = hmac(&k_region, service.as_bytes());
+    hmac(&k_service, b"aws4_request")
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    // HMAC takes keys of any length, so this never fails; if it did, nothing would match.
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+        return Vec::new();
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
 }
 
 /// The parts of `Authorization: AWS4-HMAC-SHA256 Credential=AKID/SCOPE, SignedHeaders=a;b,
