@@ -3,7 +3,8 @@
 //! database; any other URL is refused with what stepwise can open (a URL is never taken for a
 //! file named after its scheme).
 
-use crate::store::{PostgresStore, SqliteStore, Store};
+use crate::store::redact::without_password;
+use crate::store::{SqliteStore, Store};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +32,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Sqlite(path) => write!(f, "{}", path.display()),
-            Location::Postgres(url) => f.write_str(&crate::store::postgres::without_password(url)),
+            Location::Postgres(url) => f.write_str(&without_password(url)),
         }
     }
 }
@@ -61,7 +62,7 @@ fn location_of(given: &str) -> Result<Location, String> {
         Some("postgres" | "postgresql") => Ok(Location::Postgres(given.to_string())),
         Some(scheme) => Err(format!(
             "--db {}: stepwise does not know the database URL scheme '{scheme}://'; give a file path, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE",
-            crate::store::postgres::without_password(given)
+            without_password(given)
         )),
         None => Ok(Location::Sqlite(PathBuf::from(given))),
     }
@@ -97,7 +98,17 @@ pub fn open(location: &Location, other_owner: bool) -> Result<Arc<dyn Store>, St
     }
     let opened = match location {
         Location::Sqlite(path) => SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
-        Location::Postgres(url) => PostgresStore::open(url).map(|s| Arc::new(s) as Arc<dyn Store>),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(url) => {
+            crate::store::PostgresStore::open(url).map(|s| Arc::new(s) as Arc<dyn Store>)
+        }
+        #[cfg(not(feature = "postgres"))]
+        Location::Postgres(url) => {
+            return Err(format!(
+                "--db {}: this stepwise was built without its `postgres` feature: install a build with it (`cargo install stepwise` builds it by default), or use an SQLite file",
+                without_password(url)
+            ));
+        }
     };
     opened.map_err(|e| e.to_string())
 }

@@ -18,8 +18,10 @@ pub mod conductor;
 pub(crate) mod contract;
 pub mod memory;
 mod migrations;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod queue;
+pub(crate) mod redact;
 pub mod registry;
 pub mod retention;
 pub mod sqlite;
@@ -27,6 +29,7 @@ pub(crate) mod texts;
 
 pub use conductor::{ConductorStore, WorkflowRow};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use queue::{MessageRecord, NewMessage, QueueCounts, QueueRecord, QueueStore};
 pub use registry::{ResourceRecord, ResourceStore};

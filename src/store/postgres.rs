@@ -33,6 +33,7 @@ mod tls;
 mod tls;
 mod watch;
 
+pub(crate) use super::redact::without_password;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Config, Row};
 
@@ -333,28 +334,6 @@ fn describe_config(c: &Config) -> String {
     let user = c.get_user().unwrap_or("");
     let db = c.get_dbname().unwrap_or(user);
     format!("postgres://{user}@{host}:{port}/{db}")
-}
-
-/// The URL with any password replaced by `***`, for messages about a URL that did not parse.
-pub(crate) fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        // libpq's `key=value` form.
-        return url
-            .split(' ')
-            .map(|kv| match kv.split_once('=') {
-                Some(("password", _)) => "password=***",
-                _ => kv,
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-    };
-    let Some((credentials, host)) = rest.rsplit_once('@') else {
-        return url.to_string();
-    };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
 }
 
 /// "At most `limit`" where 0 means no limit (SQL's `LIMIT NULL`).
