@@ -1,8 +1,12 @@
 //! Black-box tests of the `stepwise` binary: exit codes, stdout/stderr contracts, examples.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::Duration;
+use support::wait_until;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -563,15 +567,14 @@ fn an_interrupted_run_kills_its_running_command() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the binary starts");
-    let mut written = String::new();
-    for _ in 0..250 {
-        written = std::fs::read_to_string(&pids).unwrap_or_default();
-        if written.split_whitespace().count() == 2 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(written.split_whitespace().count(), 2, "{written:?}");
+    let written = support::wait_for(
+        "the command writes its pids",
+        Duration::from_secs(5),
+        || {
+            let written = std::fs::read_to_string(&pids).unwrap_or_default();
+            (written.split_whitespace().count() == 2).then_some(written)
+        },
+    );
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -579,10 +582,13 @@ fn an_interrupted_run_kills_its_running_command() {
     assert!(status.success());
     let exit = child.wait().expect("run exits");
     assert_eq!(exit.code(), Some(130), "{exit}");
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    for pid in written.split_whitespace() {
-        assert!(!alive(pid), "process {pid} of the command still runs");
-    }
+    // The group is killed before `run` exits; the kernel may take a moment to end them.
+    let pids: Vec<&str> = written.split_whitespace().collect();
+    wait_until(
+        &format!("processes {pids:?} of the command end"),
+        Duration::from_secs(5),
+        || !pids.iter().any(|pid| alive(pid)),
+    );
 }
 
 /// A `TimeoutSecondsPath` beyond AWS's maximum (99999999 s) is refused as any invalid value is,

@@ -85,6 +85,7 @@ fn event_testing_on_the_embedded_queue() {
 }
 
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn event_testing_on_moto() {
     let moto = support::Moto::start("event_testing_on_moto");
     event_testing(&["--sqs-endpoint", &moto.url]);

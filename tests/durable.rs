@@ -2,9 +2,13 @@
 //! token from another process (`task success|failure|heartbeat`), read the result back
 //! (`executions describe|history|list`).
 
+mod support;
+
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::Duration;
+use support::wait_for;
 
 struct Db {
     dir: PathBuf,
@@ -365,16 +369,16 @@ fn a_waiting_run_picks_up_a_callback_from_another_process() {
                 .expect("runs")
         }
     });
-    let token = loop {
-        if let Some(t) = std::fs::read_to_string(&request)
-            .ok()
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-            .and_then(|v| v["token"].as_str().map(str::to_string))
-        {
-            break t;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+    let token = wait_for(
+        "the approver writes its request",
+        Duration::from_secs(20),
+        || {
+            std::fs::read_to_string(&request)
+                .ok()
+                .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                .and_then(|v| v["token"].as_str().map(str::to_string))
+        },
+    );
     db.ok(&["task", "success", "--token", &token, "--output", r#""yes""#]);
     let out = waiting.join().expect("thread");
     assert!(
@@ -425,7 +429,8 @@ fn purge_deletes_ended_executions_only_and_tells_how_many() {
         json!({"deleted": 0}),
         "it ended less than an hour ago"
     );
-    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    // The point: the execution must become older than `--older-than 1s`.
+    std::thread::sleep(Duration::from_millis(1_100));
     let purged = db.json(&["executions", "purge", "--older-than", "1s"]);
     assert_eq!(purged, json!({"deleted": 1}));
     let e = aws_error(&db.stepwise(&["executions", "describe", &ended]));

@@ -147,6 +147,7 @@ fn agree(ours: &Value, reference: &Value) -> bool {
 }
 
 #[test]
+#[ignore = "needs node and npm jsonata@2.2.2 (STEPWISE_JSONATA_ORACLE): run scripts/test"]
 fn jsonata_agrees_with_the_reference_implementation() {
     let cases = cases();
     let outcomes = reference(&cases);

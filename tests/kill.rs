@@ -180,6 +180,7 @@ impl Lab {
                 .collect();
             kills.sort();
             for (at, i) in kills {
+                // The point: each kill falls at its chosen moment of the run.
                 std::thread::sleep(at.saturating_sub(started.elapsed()));
                 // SIGKILL; a process that already exited is a zombie until waited for: no-op.
                 let _ = children[i].kill();

@@ -81,6 +81,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>) -> Option<()> {
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
     if req.function == "slow" {
+        // The point: a function that answers after the caller's timeout.
         std::thread::sleep(std::time::Duration::from_secs(20));
     }
     let (status, headers, answer) = answer(&req);

@@ -88,6 +88,7 @@ fn run(case: &str, executions: usize, kills: usize) {
         .expect("python runs");
     let started = Instant::now();
     for _ in 0..kills {
+        // The point: a kill at a random moment of the run.
         std::thread::sleep(Duration::from_millis(500 + random(6_000)));
         if client.try_wait().expect("wait").is_some() {
             break;
@@ -109,6 +110,7 @@ fn run(case: &str, executions: usize, kills: usize) {
 
 /// 1,000 callback executions over three nodes, two of which are killed and restarted on the way.
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES) and the Python clients (STEPWISE_PYTHON): run scripts/test"]
 fn three_nodes_share_callbacks_through_kills() {
     run("multinode", 1_000, 2);
 }
@@ -130,6 +132,7 @@ fn call_any(nodes: &[Server], method: &str, path: &str, body: &str) -> (u16, Str
 /// whose handler starts a child workflow, then a SET_VARIABLE), two nodes killed and restarted
 /// on the way: every workflow COMPLETED, one child per EVENT.
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn three_nodes_share_conductor_workflows_through_kills() {
     const N: usize = 200;
     let schema = Schema::new("multinode_conductor");
@@ -178,6 +181,7 @@ fn three_nodes_share_conductor_workflows_through_kills() {
     // itself is not idempotent in Conductor: a client retrying one a dying node may have
     // committed would start a second workflow).
     for _ in 0..2 {
+        // The point: a kill at a random moment of that window.
         std::thread::sleep(Duration::from_millis(200 + random(1_500)));
         kill_one(&mut nodes, started);
     }
@@ -191,7 +195,8 @@ fn three_nodes_share_conductor_workflows_through_kills() {
             .filter(|w| w.status == stepwise::status::WorkflowStatus::Completed)
             .count();
         if done == N && children.len() >= N {
-            // Whatever a second publication would start has had time to start.
+            // Whatever a second publication would start has had time to start: a duplicate
+            // shows only by appearing, so this waits for something that must not happen.
             std::thread::sleep(Duration::from_millis(1_500));
             let children = store.list_workflows(Some("shipped"), 0).expect("listed");
             let mut ns: Vec<i64> = children

@@ -36,6 +36,7 @@ fn credentials() -> [(&'static str, &'static str); 4] {
 }
 
 #[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
 fn the_boto3_worker_answers_the_orders_unchanged() {
     let py = python("the_boto3_worker_answers_the_orders_unchanged");
     let server = Server::start("demo", &["--state-machines", "state-machines"]);

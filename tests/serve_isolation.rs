@@ -10,7 +10,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::{Server, raw};
+use support::{Server, raw, wait_until};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 
@@ -302,7 +302,10 @@ fn data_nested_too_deeply_is_refused_or_fails_its_execution() {
 /// it, not the loop that fires timers.
 #[test]
 fn a_slow_task_neither_outlives_its_timeout_nor_holds_up_others() {
-    let server = Server::start("slow-effect", &["--task", "Slow=sleep 8; echo {}"]);
+    let running = std::env::temp_dir().join(format!("stepwise-slow-effect-{}", std::process::id()));
+    let _ = std::fs::remove_file(&running);
+    let task = format!("Slow=touch {}; sleep 8; echo {{}}", running.display());
+    let server = Server::start("slow-effect", &["--task", &task]);
     let slow = create(
         &server,
         "slow",
@@ -317,7 +320,9 @@ fn a_slow_task_neither_outlives_its_timeout_nor_holds_up_others() {
     );
     let t0 = Instant::now();
     let slow_one = start(&server, &slow, "slow", "{}");
-    std::thread::sleep(Duration::from_millis(200));
+    wait_until("the slow command runs", Duration::from_secs(5), || {
+        running.exists()
+    });
     let quick = start(&server, &wait, "quick", "{}");
     let (d, took) = finished(&server, &quick, t0, Duration::from_secs(10));
     assert_eq!(d["status"], "SUCCEEDED", "{d}");
@@ -337,4 +342,5 @@ fn a_slow_task_neither_outlives_its_timeout_nor_holds_up_others() {
         .map(|e| e["type"].clone())
         .collect();
     assert!(types.contains(&json!("TaskTimedOut")), "{types:?}");
+    let _ = std::fs::remove_file(&running);
 }

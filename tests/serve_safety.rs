@@ -10,7 +10,7 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use support::{Server, python, run_client};
+use support::{Server, python, run_client, wait_until};
 
 /// An answer: status and body.
 struct Answer {
@@ -221,6 +221,7 @@ fn auth_token_is_required() {
 /// boto3 and the AWS CLI with the token as their secret access key get in; with another secret
 /// they are refused; conductor-python with the token as its key secret gets in.
 #[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
 fn sdk_clients_sign_with_the_token() {
     let py = python("sdk_clients_sign_with_the_token");
     let server = Server::start("safety-sigv4", &["--auth-token", TOKEN]);
@@ -326,6 +327,21 @@ fn half_open(server: &Server, n: usize) -> Vec<TcpStream> {
         .collect()
 }
 
+/// How many of `held` the server has closed (a read sees the end, or a reset).
+fn closed_by_the_server(held: &[TcpStream]) -> usize {
+    held.iter()
+        .filter(|s| {
+            s.set_nonblocking(true).expect("non-blocking");
+            let mut byte = [0u8; 1];
+            match (&**s).read(&mut byte) {
+                Ok(0) => true,
+                Ok(_) => false,
+                Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+            }
+        })
+        .count()
+}
+
 /// A normal request, timed.
 fn timed_request(server: &Server) -> Duration {
     let started = Instant::now();
@@ -340,6 +356,8 @@ fn timed_request(server: &Server) -> Duration {
 fn half_open_connections_do_not_starve_others() {
     let server = Server::start("safety-half-open", &[]);
     let held = half_open(&server, 500);
+    // Time for the server to take up the 500 connections before the probe: nothing outside it
+    // shows that it has, and the probe must pass either way.
     std::thread::sleep(Duration::from_millis(300));
     let took = timed_request(&server);
     assert!(took < Duration::from_secs(1), "answered in {took:?}");
@@ -352,6 +370,14 @@ fn half_open_connections_do_not_starve_others() {
 fn at_the_connection_cap_idle_ones_make_room() {
     let server = Server::start("safety-cap", &["--max-connections", "50"]);
     let held = half_open(&server, 200);
+    // The server has taken up the whole burst once it closed all but 50 of them.
+    wait_until(
+        "serve closes the connections over --max-connections",
+        Duration::from_secs(10),
+        || closed_by_the_server(&held) >= 150,
+    );
+    // The point: a connection is closed for a new one only once idle for 200 ms (serve's
+    // MIN_IDLE_MS); sooner, the new one is refused instead.
     std::thread::sleep(Duration::from_millis(400));
     for _ in 0..3 {
         let took = timed_request(&server);
@@ -406,6 +432,7 @@ fn slow_heads_and_idle_connections_are_closed() {
 /// boto3's pooled keep-alive connection, closed by the server for idleness, does not fail the
 /// next call (retries off).
 #[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
 fn boto3_survives_idle_connections_closed() {
     let py = python("boto3_survives_idle_connections_closed");
     let server = Server::start("safety-idle-boto3", &["--idle-timeout", "1"]);

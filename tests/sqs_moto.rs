@@ -210,6 +210,7 @@ fn send_task(queue_url: &str, body: Value) -> Value {
 }
 
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn send_message_returns_aws_result_shape_and_the_message_arrives() {
     let moto = Moto::start("send_message_returns_aws_result_shape_and_the_message_arrives");
     let scratch = Scratch::new("send");
@@ -251,6 +252,7 @@ fn send_message_returns_aws_result_shape_and_the_message_arrives() {
 }
 
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn message_attributes_digest_is_the_one_sqs_computes() {
     let moto = Moto::start("message_attributes_digest_is_the_one_sqs_computes");
     let scratch = Scratch::new("attributes");
@@ -300,6 +302,7 @@ fn message_attributes_digest_is_the_one_sqs_computes() {
 }
 
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn fifo_group_and_deduplication_ids_reach_sqs() {
     let moto = Moto::start("fifo_group_and_deduplication_ids_reach_sqs");
     let scratch = Scratch::new("fifo");
@@ -321,6 +324,7 @@ fn fifo_group_and_deduplication_ids_reach_sqs() {
 }
 
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn callback_round_trip_through_a_real_queue() {
     let moto = Moto::start("callback_round_trip_through_a_real_queue");
     let scratch = Scratch::new("callback");
@@ -400,6 +404,7 @@ fn callback_round_trip_through_a_real_queue() {
 }
 
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn a_missing_queue_is_a_catchable_task_failure() {
     let moto = Moto::start("a_missing_queue_is_a_catchable_task_failure");
     let scratch = Scratch::new("missing");
@@ -512,6 +517,7 @@ fn no_credentials_for_aws_says_which_to_set() {
 /// HybridPath) through `stepwise test`, unchanged: HybridPath mocks only the Lambda state, so
 /// its SQS state sends for real — to moto — as Step Functions Local sends to its SQS endpoint.
 #[test]
+#[ignore = "needs moto_server (STEPWISE_MOTO_SERVER): run scripts/test"]
 fn step_functions_local_hybrid_test_case_sends_to_the_real_queue() {
     let moto = Moto::start("step_functions_local_hybrid_test_case_sends_to_the_real_queue");
     let scratch = Scratch::new("sfn-local-hybrid");

@@ -6,6 +6,8 @@ pub mod diagnostic;
 pub mod intrinsic;
 pub mod jsonata;
 pub mod jsonpath;
+#[cfg(test)]
+pub(crate) mod recorded;
 pub mod template;
 pub mod timestamp;
 

@@ -302,7 +302,11 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         let pids: Vec<&str> = stderr.split_whitespace().collect();
         assert_eq!(pids.len(), 2, "{stderr}");
-        std::thread::sleep(Duration::from_millis(100));
+        // The group was sent SIGKILL; the kernel may take a moment to end its processes.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pids.iter().any(|pid| alive(pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         for pid in pids {
             assert!(!alive(pid), "process {pid} still runs");
         }

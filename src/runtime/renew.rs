@@ -127,7 +127,8 @@ mod tests {
         let claimed = store.claim_outbox(now, 1, 1, "me", Scope::ALL).unwrap();
         let renewer = Renewer::start(store.clone(), "me".into());
         renewer.hold([claimed[0].id]);
-        // Renewed after EVERY: a claim after the original 1 ms lease finds nothing.
+        // Renewed after EVERY: a claim after the original 1 ms lease finds nothing. The sleep is
+        // the point: the original lease must have run out.
         std::thread::sleep(EVERY + Duration::from_millis(300));
         let later = crate::runtime::clock::system_now_ms();
         assert_eq!(

@@ -63,6 +63,8 @@ mod tests {
         let w = Wake::shared();
         let other = w.clone();
         let t = std::thread::spawn(move || other.wait(None));
+        // Most likely lets the waiter block first (nothing shows that it has; a notification
+        // before the wait is kept, so the test holds either way).
         std::thread::sleep(Duration::from_millis(20));
         w.notify();
         assert!(t.join().expect("the waiter ends"));

@@ -17,10 +17,12 @@ use super::{
 };
 
 /// Expands to one `#[test]` per contract function; `$make` builds a fresh store (anything that
-/// dereferences to a `Store`, e.g. a `Box`), evaluated once per test.
+/// dereferences to a `Store`, e.g. a `Box`), evaluated once per test. Attributes after it
+/// (`contract_tests!(make(), #[ignore = "needs ..."])` for a backend that needs a server) go on
+/// every test.
 macro_rules! contract_tests {
-    ($make:expr) => {
-        $crate::store::contract::contract_tests!(@each $make;
+    ($make:expr $(, #[$attr:meta])* $(,)?) => {
+        $crate::store::contract::contract_tests!(@each [$(#[$attr])*] $make;
             create_and_read_back,
             create_twice_is_already_exists,
             create_ignores_execution_of_first_commit,
@@ -73,15 +75,17 @@ macro_rules! contract_tests {
             conductor_event_executions_claim_once,
         );
     };
-    (@each $make:expr; $($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                let store = $make;
-                $crate::store::contract::$name(&*store);
-            }
-        )*
+    // One test per step: the attributes repeat for every name.
+    (@each [$($attr:tt)*] $make:expr; $name:ident $(, $rest:ident)* $(,)?) => {
+        #[test]
+        $($attr)*
+        fn $name() {
+            let store = $make;
+            $crate::store::contract::$name(&*store);
+        }
+        $crate::store::contract::contract_tests!(@each [$($attr)*] $make; $($rest),*);
     };
+    (@each [$($attr:tt)*] $make:expr;) => {};
 }
 pub(crate) use contract_tests;
 

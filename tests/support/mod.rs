@@ -1,7 +1,8 @@
 //! Shared by the tests that drive `stepwise serve` with clients no one here wrote (boto3, the
 //! AWS CLI): a server on a free loopback port, killed by its PID when dropped, and a way to run
-//! the Python clients from `scripts/test`'s virtual environment (`STEPWISE_PYTHON`); a test that
-//! needs them and runs without them fails saying how to get them (run `scripts/test`).
+//! the Python clients from `scripts/test`'s virtual environment (`STEPWISE_PYTHON`). A test that
+//! needs them is `#[ignore = "needs ..."]`, which `scripts/test` runs (`--run-ignored all`); run
+//! without them, it fails saying how to get them.
 //!
 //! A server keeps its data in an SQLite file in its scratch directory; with
 //! `STEPWISE_TEST_BACKEND=postgres` (a second pass of `scripts/test`) in a PostgreSQL schema of
@@ -222,6 +223,24 @@ fn scratch(case: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
+}
+
+/// Waits until `ready` gives a value, looking every 20 ms; fails saying `what` did not happen
+/// within `within`. For tests that wait on something to happen instead of sleeping a guess.
+pub fn wait_for<T>(what: &str, within: Duration, mut ready: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(value) = ready() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `wait_for` a condition.
+pub fn wait_until(what: &str, within: Duration, mut ready: impl FnMut() -> bool) {
+    wait_for(what, within, || ready().then_some(()))
 }
 
 /// A port nobody listens on right now.

@@ -1,7 +1,9 @@
 //! The contract suite and PostgreSQL's own tests, each in a schema of its own that the test
 //! creates and drops. The server is `STEPWISE_TEST_POSTGRES` (default: the one every machine of
-//! this project runs, `postgres://postgres@127.0.0.1:5432/test`); when it cannot be reached the
-//! tests fail and say how to point them at one.
+//! this project runs, `postgres://postgres@127.0.0.1:5432/test`). The tests that need it are
+//! `#[ignore]`d, so plain `cargo test` lists them as such; `scripts/test` runs them
+//! (`--run-ignored all`), and when the server cannot be reached they fail and say how to point
+//! them at one.
 #![allow(clippy::disallowed_methods)] // an edge: reads the environment and the clock
 
 use std::ops::Deref;
@@ -105,15 +107,20 @@ impl Drop for TempDb {
     }
 }
 
-contract_tests!(TempDb::new());
+contract_tests!(
+    TempDb::new(),
+    #[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
+);
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn two_stores_on_one_database_one_commit_wins() {
     let schema = TempSchema::new();
     contract::two_stores_one_commit_wins(Arc::new(schema.open()), Arc::new(schema.open()));
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn concurrent_claims_never_share_an_entry() {
     let schema = TempSchema::new();
     let stores: Vec<Arc<PostgresStore>> = (0..4).map(|_| Arc::new(schema.open())).collect();
@@ -157,6 +164,7 @@ fn concurrent_claims_never_share_an_entry() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn many_nodes_starting_at_once_migrate_once() {
     for _ in 0..3 {
         let schema = Arc::new(TempSchema::new());
@@ -187,6 +195,7 @@ fn many_nodes_starting_at_once_migrate_once() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn a_claimed_timer_is_fired_by_one_node_until_its_claim_ends() {
     let schema = TempSchema::new();
     let (a, b) = (schema.open(), schema.open());
@@ -263,6 +272,7 @@ fn encrypted(s: &PostgresStore) -> bool {
 /// `sslmode` works as with libpq (the machines of this project run PostgreSQL with TLS on).
 #[cfg(feature = "postgres-tls")]
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn sslmode_require_encrypts_and_disable_does_not() {
     let schema = TempSchema::new();
     let with = |mode: &str| {
@@ -295,6 +305,7 @@ fn open_error(url: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn another_programs_tables_are_left_alone() {
     let schema = TempSchema::new();
     admin(&format!(
@@ -309,6 +320,7 @@ fn another_programs_tables_are_left_alone() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn a_newer_schema_is_refused() {
     let schema = TempSchema::new();
     let s = schema.open();

@@ -21,6 +21,7 @@ fn texts(s: &PostgresStore) -> i64 {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn a_schema_of_the_previous_version_keeps_its_executions() {
     let schema = TempSchema::new();
     let a = record("a", 1);
@@ -93,6 +94,7 @@ fn a_schema_of_the_previous_version_keeps_its_executions() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (STEPWISE_TEST_POSTGRES): run scripts/test"]
 fn texts_are_stored_once_and_leave_with_their_last_execution() {
     let schema = TempSchema::new();
     let s = schema.open();
