@@ -3,9 +3,48 @@
 //! names its own host), an `Origin` must be one too (a browser page of another site), and the
 //! JSON APIs take JSON content types only (a browser form can send `text/plain`,
 //! `application/x-www-form-urlencoded` and `multipart/form-data` cross-site without asking).
+//! SQS's Query protocol is such a form, so a Query request must also carry an `Authorization`
+//! header, as every SDK and the AWS CLI send (a signature): a page cannot add one cross-site
+//! without a preflight, which the server does not answer, nor to a link or an image.
 //! Then, with `--auth-token`, the proof of the token (`auth.rs`).
 
 use hyper::HeaderMap;
+use hyper::http::request::Parts;
+
+/// What a request speaks, from its head: its checks, answers and refusals take its form.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Api {
+    /// AWS JSON 1.0 (`X-Amz-Target`).
+    Aws,
+    /// SQS's Query protocol: a form (`application/x-www-form-urlencoded`), or an `Action` in
+    /// the query string.
+    Query,
+    /// Conductor's REST API (`/api/`).
+    Conductor,
+    /// Anything else (`GET /`).
+    Other,
+}
+
+impl Api {
+    pub fn of(head: &Parts) -> Api {
+        let path = head.uri.path();
+        let query = head.uri.query().unwrap_or("");
+        if path == "/api" || path.starts_with("/api/") {
+            Api::Conductor
+        } else if head.headers.contains_key("x-amz-target") {
+            Api::Aws
+        } else if media_type(&head.headers).is_some_and(|m| m.eq_ignore_ascii_case(FORM))
+            || form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "Action")
+        {
+            Api::Query
+        } else {
+            Api::Other
+        }
+    }
+}
+
+/// The content type of Query requests.
+const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The hosts the server answers to and the token it requires.
 #[derive(Debug, Clone, Default)]
@@ -38,12 +77,14 @@ pub enum Refusal {
     Origin(String),
     /// 415: a body whose content type is not JSON.
     ContentType(String),
+    /// 403: a Query request without an `Authorization` header.
+    Unsigned,
 }
 
 impl Refusal {
     pub fn status(&self) -> u16 {
         match self {
-            Refusal::Host(_) | Refusal::Origin(_) => 403,
+            Refusal::Host(_) | Refusal::Origin(_) | Refusal::Unsigned => 403,
             Refusal::ContentType(_) => 415,
         }
     }
@@ -63,8 +104,9 @@ impl Refusal {
                 origin_host(o).and_then(host_name).unwrap_or("NAME")
             ),
             Refusal::ContentType(t) => format!(
-                "Content-Type {t:?} is not accepted: send JSON (application/x-amz-json-1.0 with X-Amz-Target, application/json under /api/)"
+                "Content-Type {t:?} is not accepted: send JSON (application/x-amz-json-1.0 with X-Amz-Target, application/json under /api/), or a form (application/x-www-form-urlencoded) with Action for SQS's Query protocol"
             ),
+            Refusal::Unsigned => "an SQS Query request must be signed: send an Authorization header (AWS SigV4, as the SDKs and the AWS CLI do; any credentials unless the server has --auth-token), so that a web page of another site cannot send it as a form or a link".to_string(),
         }
     }
 }
@@ -100,9 +142,9 @@ impl Policy {
             })
     }
 
-    /// Host, Origin and content type of a request's head. `aws_json`: it has an
-    /// `X-Amz-Target`; `api`: its path is under `/api/`.
-    pub fn check(&self, headers: &HeaderMap, aws_json: bool, api: bool) -> Result<(), Refusal> {
+    /// Host, Origin and content type of a request's head, and for Query requests the presence
+    /// of a signature.
+    pub fn check(&self, headers: &HeaderMap, api: Api) -> Result<(), Refusal> {
         let host = text(headers, "host").unwrap_or_default();
         if !self.host_allowed(host) {
             return Err(Refusal::Host(host.to_string()));
@@ -112,18 +154,18 @@ impl Policy {
         {
             return Err(Refusal::Origin(origin.to_string()));
         }
-        let content_type = text(headers, "content-type");
-        let media = content_type.map(|t| t.split(';').next().unwrap_or("").trim());
+        let media = media_type(headers);
         let is = |allowed: &[&str]| {
             media.is_some_and(|m| allowed.iter().any(|a| a.eq_ignore_ascii_case(m)))
         };
-        if aws_json && !is(&AWS_JSON) {
-            return Err(Refusal::ContentType(content_type.unwrap_or("").into()));
+        let refused = || Refusal::ContentType(text(headers, "content-type").unwrap_or("").into());
+        match api {
+            Api::Aws if !is(&AWS_JSON) => Err(refused()),
+            Api::Conductor if has_body(headers) && !is(&["application/json"]) => Err(refused()),
+            Api::Query if has_body(headers) && !is(&[FORM]) => Err(refused()),
+            Api::Query if !headers.contains_key("authorization") => Err(Refusal::Unsigned),
+            _ => Ok(()),
         }
-        if api && has_body(headers) && !is(&["application/json"]) {
-            return Err(Refusal::ContentType(content_type.unwrap_or("").into()));
-        }
-        Ok(())
     }
 
     /// `--allow-host '*'`: any Host, so DNS rebinding is not stopped (for the start-up warning).
@@ -143,6 +185,11 @@ impl Policy {
 fn has_body(headers: &HeaderMap) -> bool {
     let length = text(headers, "content-length").is_some_and(|l| l.trim() != "0");
     length || headers.contains_key("transfer-encoding")
+}
+
+/// The media type of `Content-Type`, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<&str> {
+    text(headers, "content-type").map(|t| t.split(';').next().unwrap_or("").trim())
 }
 
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -215,38 +262,89 @@ mod tests {
         let p = Policy::new("127.0.0.1:8083", &[], None);
         let json = ("content-type", "application/x-amz-json-1.0");
         let host = ("host", "127.0.0.1:8083");
-        assert_eq!(p.check(&head(&[host, json]), true, false), Ok(()));
+        assert_eq!(p.check(&head(&[host, json]), Api::Aws), Ok(()));
         let foreign = head(&[("host", "evil.com"), json]);
-        assert_eq!(p.check(&foreign, true, false).unwrap_err().status(), 403);
+        assert_eq!(p.check(&foreign, Api::Aws).unwrap_err().status(), 403);
         let origin = head(&[host, json, ("origin", "http://evil.com")]);
         assert!(matches!(
-            p.check(&origin, true, false),
+            p.check(&origin, Api::Aws),
             Err(Refusal::Origin(_))
         ));
         let null = head(&[host, json, ("origin", "null")]);
-        assert!(matches!(
-            p.check(&null, true, false),
-            Err(Refusal::Origin(_))
-        ));
+        assert!(matches!(p.check(&null, Api::Aws), Err(Refusal::Origin(_))));
         let own = head(&[host, json, ("origin", "http://localhost:3000")]);
-        assert_eq!(p.check(&own, true, false), Ok(()));
+        assert_eq!(p.check(&own, Api::Aws), Ok(()));
         let form = head(&[
             host,
             ("content-type", "text/plain"),
             ("content-length", "3"),
         ]);
-        assert_eq!(p.check(&form, true, false).unwrap_err().status(), 415);
-        assert_eq!(p.check(&form, false, true).unwrap_err().status(), 415);
+        assert_eq!(p.check(&form, Api::Aws).unwrap_err().status(), 415);
+        assert_eq!(p.check(&form, Api::Conductor).unwrap_err().status(), 415);
         let api = head(&[
             host,
             ("content-type", "Application/JSON; charset=utf-8"),
             ("content-length", "3"),
         ]);
-        assert_eq!(p.check(&api, false, true), Ok(()));
+        assert_eq!(p.check(&api, Api::Conductor), Ok(()));
         let no_body = head(&[host, ("content-length", "0")]);
-        assert_eq!(p.check(&no_body, false, true), Ok(()));
+        assert_eq!(p.check(&no_body, Api::Conductor), Ok(()));
         let chunked = head(&[host, ("transfer-encoding", "chunked")]);
-        assert!(p.check(&chunked, false, true).is_err());
+        assert!(p.check(&chunked, Api::Conductor).is_err());
+    }
+
+    #[test]
+    fn query_requests_are_forms_and_signed() {
+        let p = Policy::new("127.0.0.1:8083", &[], None);
+        let host = ("host", "127.0.0.1:8083");
+        let form = (
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
+        let body = ("content-length", "20");
+        let signed = ("authorization", "AWS4-HMAC-SHA256 Credential=x");
+        assert_eq!(
+            p.check(&head(&[host, form, body, signed]), Api::Query),
+            Ok(())
+        );
+        assert_eq!(
+            p.check(&head(&[host, form, body]), Api::Query),
+            Err(Refusal::Unsigned)
+        );
+        let text = ("content-type", "text/plain");
+        assert_eq!(
+            p.check(&head(&[host, text, body, signed]), Api::Query)
+                .unwrap_err()
+                .status(),
+            415
+        );
+        // `GET /?Action=...` has no body.
+        assert_eq!(p.check(&head(&[host, signed]), Api::Query), Ok(()));
+        let evil = ("origin", "http://evil.example");
+        assert!(matches!(
+            p.check(&head(&[host, form, body, signed, evil]), Api::Query),
+            Err(Refusal::Origin(_))
+        ));
+    }
+
+    #[test]
+    fn what_a_request_speaks() {
+        let api = |method: &str, uri: &str, pairs: &[(&'static str, &str)]| {
+            let mut r = hyper::Request::builder().method(method).uri(uri);
+            for (k, v) in pairs {
+                r = r.header(*k, *v);
+            }
+            Api::of(&r.body(()).unwrap().into_parts().0)
+        };
+        let form = ("content-type", "Application/X-WWW-Form-Urlencoded");
+        assert_eq!(api("POST", "/", &[form]), Api::Query);
+        assert_eq!(api("POST", "/1/q", &[form]), Api::Query);
+        assert_eq!(api("GET", "/?Action=ListQueues&Version=1", &[]), Api::Query);
+        assert_eq!(api("GET", "/?action=x", &[]), Api::Other);
+        assert_eq!(api("GET", "/", &[]), Api::Other);
+        let target = ("x-amz-target", "AmazonSQS.ListQueues");
+        assert_eq!(api("POST", "/", &[form, target]), Api::Aws);
+        assert_eq!(api("POST", "/api/x?Action=y", &[form]), Api::Conductor);
     }
 
     #[test]

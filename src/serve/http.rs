@@ -1,12 +1,13 @@
 //! The HTTP side: serve each connection (with timeouts, and closed by `connections.rs` to make
 //! room at the cap), check each request's head (`guard.rs`), read its body (refusing bodies over
 //! the limit or too slow), check its proof of `--auth-token` (`auth.rs`), route it on
-//! `X-Amz-Target` (or to Conductor under `/api/`) and write the answer. Any other path is
-//! accepted, so clients that post to a queue URL reach the same operations.
+//! `X-Amz-Target` (or to Conductor under `/api/`, or to SQS's Query protocol for forms with an
+//! `Action`) and write the answer. Any other path is accepted, so clients that post to a queue
+//! URL reach the same operations.
 
 use super::App;
 use super::connections::Ticket;
-use super::guard::Refusal;
+use super::guard::{Api, Refusal};
 use super::protocol::{ApiError, Body, Reply};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -81,30 +82,6 @@ fn operation_of(req: &Request<Incoming>) -> String {
     }
 }
 
-/// What a request speaks, from its head: the answers and refusals take its form.
-#[derive(Clone, Copy, PartialEq)]
-enum Api {
-    /// AWS JSON 1.0 (`X-Amz-Target`).
-    Aws,
-    /// Conductor's REST API (`/api/`).
-    Conductor,
-    /// Anything else (`GET /`).
-    Other,
-}
-
-impl Api {
-    fn of(head: &hyper::http::request::Parts) -> Api {
-        let path = head.uri.path();
-        if path == "/api" || path.starts_with("/api/") {
-            Api::Conductor
-        } else if head.headers.contains_key("x-amz-target") {
-            Api::Aws
-        } else {
-            Api::Other
-        }
-    }
-}
-
 /// Checks the head, reads the body, checks the proof of the token, then answers.
 async fn handle(
     app: Arc<App>,
@@ -114,7 +91,7 @@ async fn handle(
     let (head, body) = req.into_parts();
     let api = Api::of(&head);
     let guard = &app.settings.guard;
-    if let Err(refusal) = guard.check(&head.headers, api == Api::Aws, api == Api::Conductor) {
+    if let Err(refusal) = guard.check(&head.headers, api) {
         return Ok(refused(api, &refusal));
     }
     let bytes = match read_body(body, body_timeout).await {
@@ -177,6 +154,7 @@ async fn answer(
         .and_then(|v| v.to_str().ok());
     match (api, target) {
         (Api::Conductor, _) => conductor(app, head, bytes).await,
+        (Api::Query, _) => query(app, head, &bytes).await,
         (Api::Aws, Some(target)) => {
             let reply = match Body::parse(&bytes) {
                 Ok(body) => route(app, target, body, origin(head)).await,
@@ -229,6 +207,7 @@ fn refused(api: Api, refusal: &Refusal) -> Response<Full<Bytes>> {
     let code = match refusal {
         Refusal::ContentType(_) => "UnsupportedMediaType",
         Refusal::Host(_) | Refusal::Origin(_) => "AccessDeniedException",
+        Refusal::Unsigned => "MissingAuthenticationTokenException",
     };
     let e = ApiError {
         status: refusal.status(),
@@ -239,10 +218,15 @@ fn refused(api: Api, refusal: &Refusal) -> Response<Full<Bytes>> {
     failed(api, &e)
 }
 
-/// An error answer: AWS JSON for AWS requests, Conductor's JSON under `/api/`, text otherwise.
+/// An error answer: AWS JSON for AWS requests, XML for Query requests, Conductor's JSON under
+/// `/api/`, text otherwise.
 fn failed(api: Api, e: &ApiError) -> Response<Full<Bytes>> {
     match api {
         Api::Aws => error(e),
+        Api::Query => {
+            let id = request_id();
+            xml_response(e.status, super::sqs::query::xml::error(e, &id), &id)
+        }
         Api::Conductor => rest_response(super::conductor::Answer::error(
             &crate::conductor::ops::OpError {
                 status: e.status,
@@ -331,12 +315,29 @@ pub async fn blocking(app: Arc<App>, f: impl FnOnce(&App) -> Reply + Send + 'sta
         .unwrap_or_else(|e| Err(ApiError::internal(format!("the operation failed: {e}"))))
 }
 
+/// SQS's Query protocol: the form's action, answered in XML.
+async fn query(
+    app: Arc<App>,
+    head: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let id = request_id();
+    let request = super::sqs::query::Request {
+        query: head.uri.query().unwrap_or(""),
+        body,
+        path: head.uri.path(),
+        origin: origin(head),
+    };
+    let answer = super::sqs::query::call(app, request, &id).await;
+    xml_response(answer.status, answer.xml, &id)
+}
+
 /// `GET /` and friends: a health answer for people and load balancers; anything else without an
 /// `X-Amz-Target` is not an AWS JSON request.
 fn without_target(head: &hyper::http::request::Parts) -> Response<Full<Bytes>> {
     if head.method == hyper::Method::GET {
         let mut r = Response::new(Full::new(Bytes::from_static(
-            b"stepwise: AWS Step Functions and SQS APIs (AWS JSON 1.0, POST with X-Amz-Target)\n",
+            b"stepwise: AWS Step Functions and SQS APIs (AWS JSON 1.0, POST with X-Amz-Target; SQS also in its Query protocol)\n",
         )));
         r.headers_mut()
             .insert("content-type", "text/plain".parse().expect("static header"));
@@ -345,7 +346,8 @@ fn without_target(head: &hyper::http::request::Parts) -> Response<Full<Bytes>> {
     error(&ApiError::new(
         "MissingAction",
         "The request has no X-Amz-Target header: stepwise speaks the AWS JSON 1.0 protocol \
-         (X-Amz-Target: AWSStepFunctions.<Operation> or AmazonSQS.<Operation>)",
+         (X-Amz-Target: AWSStepFunctions.<Operation> or AmazonSQS.<Operation>), and SQS's Query \
+         protocol (Content-Type: application/x-www-form-urlencoded, Action=<Operation>)",
     ))
 }
 
@@ -354,10 +356,26 @@ fn json_response(status: StatusCode, v: &serde_json::Value) -> Response<Full<Byt
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert("content-type", CONTENT_TYPE.parse().expect("static header"));
-    if let Ok(id) = uuid::Uuid::new_v4().to_string().parse() {
+    if let Ok(id) = request_id().parse() {
         h.insert("x-amzn-requestid", id);
     }
     r
+}
+
+/// A Query answer: `xml` with its request id in the header too, as SQS sends it.
+fn xml_response(status: u16, xml: String, id: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(xml)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let h = r.headers_mut();
+    h.insert("content-type", "text/xml".parse().expect("static header"));
+    if let Ok(id) = id.parse() {
+        h.insert("x-amzn-requestid", id);
+    }
+    r
+}
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 fn error(e: &ApiError) -> Response<Full<Bytes>> {

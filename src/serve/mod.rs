@@ -1,8 +1,9 @@
 //! `stepwise serve`: the AWS Step Functions API and an SQS-compatible API on one port, over the
 //! durable runtime and the embedded queue, for unmodified AWS clients.
 //!
-//! - `http.rs` — the HTTP server: reads requests, routes on `X-Amz-Target`, writes answers.
-//! - `guard.rs` — the Host allowlist, the Origin check and the JSON content types;
+//! - `http.rs` — the HTTP server: reads requests, routes on `X-Amz-Target` (or to SQS's Query
+//!   protocol, `sqs/query/`), writes answers.
+//! - `guard.rs` — what a request speaks; the Host allowlist, the Origin check, the content types;
 //!   `auth.rs` and `sigv4.rs` — `--auth-token` and its proofs; `connections.rs` — the cap.
 //! - `protocol.rs` — AWS JSON 1.0: errors, request fields, timestamps, page tokens.
 //! - `sfn/` — the Step Functions operations; `sqs/` — the SQS operations.

@@ -260,6 +260,18 @@ pub fn python(case: &str) -> PathBuf {
     }
 }
 
+/// The Python of the second virtual environment, whose AWS CLI v1 and boto3 speak SQS's Query
+/// protocol (`scripts/python-env query`, `STEPWISE_QUERY_PYTHON`); without it, a failure naming
+/// the case and what to do.
+pub fn query_python(case: &str) -> PathBuf {
+    match std::env::var_os("STEPWISE_QUERY_PYTHON").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => panic!(
+            "{case} needs the Query-protocol Python clients: run scripts/test, or set STEPWISE_QUERY_PYTHON to the python `scripts/python-env query` prints (it installs awscli 1.32.89 and boto3 1.34.89 into a second venv)"
+        ),
+    }
+}
+
 /// Runs `tests/clients/<script>` with `python` against the server (`STEPWISE_ENDPOINT`), and
 /// fails with its output unless it exits 0.
 pub fn run_client(python: &Path, server: &Server, script: &str, args: &[&str]) -> Output {

@@ -5,6 +5,7 @@
 //! - `receive.rs` — ReceiveMessage (long polls); `redrive.rs` — dead-letter queues.
 //! - `messages.rs` — DeleteMessage, ChangeMessageVisibility; `batch.rs` — the batch forms.
 //! - `errors.rs` — SQS's error shapes and legacy codes.
+//! - `query/` — SQS's Query protocol (forms and XML) over the same operations.
 //!
 //! A queue is named by the last path segment of `QueueUrl`, whatever the host, so URLs written
 //! for AWS and URLs pointing at this server reach the same queue. Names with `:` belong to
@@ -15,6 +16,7 @@ mod batch;
 mod errors;
 mod message_attributes;
 mod messages;
+pub mod query;
 mod queues;
 mod receive;
 mod redrive;
