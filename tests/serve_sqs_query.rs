@@ -352,6 +352,12 @@ fn queues_messages_attributes_and_batches_in_xml() {
         post(&server, &[("Action", "DeleteQueue"), ("QueueUrl", &url)]),
         "DeleteQueue",
     );
+    // The request log names the action from the form (it is not in the head).
+    let log = std::fs::read_to_string(server.dir.join("serve.log")).expect("serve.log");
+    assert!(
+        log.contains("operation=AmazonSQS.DeleteQueue (Query) status=200"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -45,6 +45,10 @@ pub async fn connection(
             let answer = handle(app.clone(), req, idle).await;
             slot.set_busy(false, app.now());
             if let Ok(r) = &answer {
+                let operation = r
+                    .extensions()
+                    .get::<LoggedAs>()
+                    .map_or(operation, |l| l.0.clone());
                 tracing::info!(
                     operation = %operation,
                     status = r.status().as_u16(),
@@ -65,6 +69,11 @@ pub async fn connection(
         _ = ticket.slot.closed() => {}
     }
 }
+
+/// How an answer names its request in the log when the head could not (a Query action is in
+/// the body).
+#[derive(Clone)]
+struct LoggedAs(String);
 
 /// How a request is named in the log: its `X-Amz-Target`, else its method and path.
 fn operation_of(req: &Request<Incoming>) -> String {
@@ -329,7 +338,12 @@ async fn query(
         origin: origin(head),
     };
     let answer = super::sqs::query::call(app, request, &id).await;
-    xml_response(answer.status, answer.xml, &id)
+    let mut r = xml_response(answer.status, answer.xml, &id);
+    if let Some(action) = answer.action {
+        r.extensions_mut()
+            .insert(LoggedAs(format!("AmazonSQS.{action} (Query)")));
+    }
+    r
 }
 
 /// `GET /` and friends: a health answer for people and load balancers; anything else without an

@@ -48,6 +48,8 @@ pub struct Request<'a> {
 pub struct Answer {
     pub status: u16,
     pub xml: String,
+    /// The action it answered (`None`: the form named none that is served), for the log.
+    pub action: Option<&'static str>,
 }
 
 /// Runs the request's action; `request_id` goes into the XML.
@@ -56,10 +58,12 @@ pub async fn call(app: Arc<App>, req: Request<'_>, request_id: &str) -> Answer {
         Ok((action, result)) => Answer {
             status: 200,
             xml: xml::answer(action, result.as_ref(), request_id),
+            action: Some(action),
         },
         Err(e) => Answer {
             status: e.status,
             xml: xml::error(&e, request_id),
+            action: None,
         },
     }
 }
