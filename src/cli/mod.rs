@@ -7,6 +7,7 @@ mod conductor;
 mod executions;
 mod handlers;
 mod logging;
+mod machines;
 mod queue;
 mod report;
 mod resume;

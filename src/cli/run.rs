@@ -46,6 +46,14 @@ pub struct Args {
     test_case: Option<String>,
     #[command(flatten)]
     handlers: super::handlers::Handlers,
+    /// State machines the Task states may start (`arn:aws:states:::states:startExecution...`):
+    /// every definition in DIR, named after its file (`child.asl.json` is `child`).
+    #[arg(long, value_name = "DIR")]
+    state_machines: Option<String>,
+    /// A state machine the Task states may start: NAME=FILE (repeatable; wins over
+    /// --state-machines).
+    #[arg(long, value_name = "NAME=FILE")]
+    state_machine_file: Vec<String>,
     /// Include the execution history (AWS's event shapes).
     #[arg(long)]
     history: bool,
@@ -109,6 +117,11 @@ pub fn main(args: Args) -> ExitCode {
     };
     if args.db.path.is_some() || args.detach || !args.worker.is_empty() {
         return run_durable(&args, prepared, clock, started);
+    }
+    // Child executions need a store to run in: this process's own, in memory.
+    if calls_step_functions(&prepared.machine) {
+        let store: Arc<dyn crate::store::Store> = Arc::new(MemoryStore::new());
+        return drive_durable(&args, prepared, clock, started, store, None);
     }
     let queues: Arc<dyn QueueStore + Send + Sync> = Arc::new(MemoryStore::new());
     let mut router = match prepared.config.router(Some(queues)) {
@@ -255,17 +268,48 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
                 .clone()
                 .unwrap_or_else(|| sm_name.to_string()),
         ),
+        state_machines: super::machines::definitions(
+            args.state_machines.as_deref(),
+            &args.state_machine_file,
+        )?,
         ..args.handlers.config()?
     })
 }
 
-fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instant) -> ExitCode {
+/// Whether a Task of `machine` calls Step Functions itself (a child execution, a task token).
+fn calls_step_functions(machine: &Machine) -> bool {
+    use crate::asl::model::{Kind, ResourceKind};
+    machine.states.iter().any(|s| match &s.kind {
+        Kind::Task(t) => matches!(
+            &t.resource.kind,
+            ResourceKind::Service { service, .. } if service == "states" || service == "aws-sdk:sfn"
+        ),
+        _ => false,
+    })
+}
+
+fn run_durable(args: &Args, p: Prepared, clock: SharedClock, started: Instant) -> ExitCode {
     let (path, store) = match args.db.open() {
         Ok(opened) => opened,
         Err(code) => return code,
     };
+    drive_durable(args, p, clock, started, store, Some(&path))
+}
+
+/// Runs the execution in `store` (the database at `path`, or memory) until it ends.
+fn drive_durable(
+    args: &Args,
+    mut p: Prepared,
+    clock: SharedClock,
+    started: Instant,
+    store: Arc<dyn crate::store::Store>,
+    path: Option<&super::store::Location>,
+) -> ExitCode {
     // Commands can answer callbacks themselves: `stepwise task success` reaches the same file.
-    p.config.env.extend(callback_env(&path));
+    if let Some(path) = path {
+        p.config.env.extend(callback_env(path));
+    }
+    let nested = calls_step_functions(&p.machine);
     let workers = super::workers(
         &args.worker,
         &store,
@@ -289,8 +333,9 @@ fn run_durable(args: &Args, mut p: Prepared, clock: SharedClock, started: Instan
         }
         Err(e) => return usage(e),
     };
-    // Virtual time is this execution's alone: other executions' timers keep real time.
-    let mut rt = if virtual_time {
+    // Virtual time is this execution's alone: other executions' timers keep real time. Its
+    // children need theirs fired too: then the whole store runs in virtual time.
+    let mut rt = if virtual_time && !nested {
         rt.confine_to(&arn)
     } else {
         rt

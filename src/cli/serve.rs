@@ -303,20 +303,9 @@ fn handler_config(args: &Args, db: &super::store::Location) -> Result<HandlerCon
     Ok(config)
 }
 
-/// The `*.json` files directly in `dir`, by name.
-fn json_files(dir: &str) -> Result<Vec<std::path::PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
-    let mut files: Vec<std::path::PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// `--conductor DIR`: Conductor's workflow definitions, event handlers and task definitions.
 fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
-    let files = json_files(dir)?;
+    let files = super::machines::json_files(dir)?;
     let c = &app.conductor;
     for file in files {
         let shown = file.display().to_string();
@@ -352,26 +341,17 @@ fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
 /// file; an existing one is updated to the file's definition.
 fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
     use crate::serve::sfn::machines::install;
-    let files = json_files(dir)?;
+    let files = super::machines::json_files(dir)?;
     for file in files {
         let shown = file.display().to_string();
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        let base = file
-            .file_name()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        let stem = base.strip_suffix(".json").unwrap_or(base);
-        let name = stem.strip_suffix(".asl").unwrap_or(stem);
-        // Only state machine definitions: mock files, inputs and test files sit beside them.
-        let is_definition = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .is_some_and(|v| v.get("States").is_some() && v.get("StartAt").is_some());
-        if !is_definition {
+        if !super::machines::is_definition(&text) {
             continue;
         }
+        let name = super::machines::name_of(&file);
         let stored =
-            install(app, name, text).map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
+            install(app, &name, text).map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
         tracing::info!("state machine {} from {shown}", stored.arn);
     }
     Ok(())

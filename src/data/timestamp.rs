@@ -35,6 +35,28 @@ pub fn format_millis(ms: i64) -> String {
     format_nanos_rfc3339(i128::from(ms) * 1_000_000)
 }
 
+/// Formats milliseconds since the epoch as an HTTP `Date` header: `Sun, 06 Dec 2026 19:39:33 GMT`.
+pub fn format_http_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let seconds = i128::from(ms.div_euclid(1000));
+    let (days, second_of_day) = (
+        seconds.div_euclid(SECONDS_PER_DAY),
+        seconds.rem_euclid(SECONDS_PER_DAY),
+    );
+    let (year, month, day) = civil_from_days(days);
+    let weekday = DAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(month - 1).clamp(0, 11) as usize];
+    format!(
+        "{weekday}, {day:02} {month} {year} {:02}:{:02}:{:02} GMT",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
 /// Formats nanoseconds since the epoch in UTC the way Java's `Instant.toString` does: no
 /// fraction when it is zero, otherwise 3, 6 or 9 digits, whichever is the shortest exact one.
 /// Years outside 0000–9999 get a sign, as in Java (`+10000-01-01T00:00:00Z`).
@@ -189,6 +211,15 @@ mod tests {
     use super::*;
 
     const S: i128 = NANOS_PER_SECOND;
+
+    #[test]
+    fn http_dates_name_the_weekday() {
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            format_http_date(1_796_585_973_000),
+            "Sun, 06 Dec 2026 19:39:33 GMT"
+        );
+    }
 
     #[test]
     fn parses_known_instants() {

@@ -14,6 +14,7 @@ pub struct Failure {
 
 pub const RUNTIME: &str = "States.Runtime";
 pub const TIMEOUT: &str = "States.Timeout";
+pub const TASK_FAILED: &str = "States.TaskFailed";
 pub const DATA_LIMIT: &str = "States.DataLimitExceeded";
 
 /// Standard workflows' payload limit, in bytes of UTF-8 JSON.

@@ -3,7 +3,7 @@
 //! A `Handler` gets an `Invocation` and replies at once (`Reply::Done`), or says the task now
 //! waits for a callback (`Reply::Pending`). The `Router` asks each configured handler in order:
 //! Step Functions Local mocks first, then local commands, then a Lambda endpoint, then SQS (an
-//! SQS endpoint or the embedded queue).
+//! SQS endpoint or the embedded queue), then Step Functions itself (child executions).
 
 pub mod activity;
 pub mod aws;
@@ -16,6 +16,7 @@ pub mod lambda;
 pub mod lambda;
 pub mod mock;
 pub mod sqs;
+pub mod states;
 
 use crate::engine::Invocation;
 use serde_json::Value;
@@ -39,6 +40,9 @@ pub enum Reply {
     Scheduled,
     /// The task cannot run at all (configuration problem): fails the execution.
     NotRunnable(String),
+    /// A call to Step Functions itself (a child execution, a task token), which the runtime
+    /// driving the execution makes against its store; it turns it into one of the others.
+    StepFunctions(Box<states::Call>),
 }
 
 pub trait Handler: Send {

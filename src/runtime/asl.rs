@@ -21,6 +21,8 @@ use crate::store::{
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod nested;
+
 /// Handler caches beyond this many executions are dropped (a long-running worker must not grow).
 const MAX_CACHED_ROUTERS: usize = 256;
 
@@ -28,6 +30,8 @@ const MAX_CACHED_ROUTERS: usize = 256;
 #[derive(serde::Serialize, serde::Deserialize)]
 enum Work {
     Invoke(Box<Invocation>),
+    /// A child execution ended: the outcome of its parent's `.sync` task (`nested.rs`).
+    Answer(Box<nested::Answer>),
 }
 
 /// What a step must check before it applies.
@@ -111,6 +115,7 @@ impl Asl {
         };
         update_record(&mut record, &exec, info.start_ms)
             .map_err(|why| Error::Corrupt(format!("execution {arn} cannot start: {why}")))?;
+        nested::report_end(&record, &mut commit);
         self.store.create_execution(&record, &commit)?;
         tracing::debug!(execution = %arn, "execution started");
         log_row(&record, &commit);
@@ -168,6 +173,7 @@ impl Asl {
         collect(exec, &before, effects, &mut commit);
         update_record(record, exec, now)?;
         record.version += 1;
+        nested::report_end(record, &mut commit);
         Ok(commit)
     }
 
@@ -250,6 +256,7 @@ impl Asl {
         ended.error = error;
         ended.cause = cause;
         ended.stop_ms = Some(now);
+        nested::report_end(&ended, &mut commit);
         commit.execution = Some(ended);
         Ok(commit)
     }
@@ -329,13 +336,18 @@ impl Asl {
     }
 
     /// `StopExecution`.
+    /// Its `.sync` children still running are stopped after it, with the same error and cause.
     pub fn stop(&mut self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<()> {
         self.apply(
             arn,
-            Event::Stop { error, cause },
+            Event::Stop {
+                error: error.clone(),
+                cause: cause.clone(),
+            },
             Guard::None,
             Commit::default(),
-        )
+        )?;
+        self.stop_children(arn, error, cause)
     }
 
     /// Group commit: applies each event to its execution (chaining several events of one
@@ -445,22 +457,38 @@ impl Asl {
         record: &OutboxRecord,
         execution: Option<&ExecutionRecord>,
     ) -> Option<Event> {
-        let (inv, mut router) = self.prepare(record, execution)?;
-        let event = invoke(&mut router, &record.execution_arn, &inv);
+        let work = serde_json::from_str::<Work>(&record.payload).ok()?;
+        let (inv, mut router) = match work {
+            Work::Answer(answer) => return Some(answer.event()),
+            Work::Invoke(inv) => self.prepare(*inv, record, execution)?,
+        };
+        let reply = ask(&mut router, &record.execution_arn, &inv);
         self.give_back(&record.execution_arn, router);
-        event
+        self.settle(execution, &inv, reply)
     }
 
-    /// What performing an outbox entry takes: its invocation and a router of its execution's
-    /// handlers (`None`: nothing to perform — the execution has ended or does not exist).
+    /// The event that reports `reply`, after making the Step Functions call it may ask for.
+    fn settle(
+        &mut self,
+        execution: Option<&ExecutionRecord>,
+        inv: &Invocation,
+        reply: Reply,
+    ) -> Option<Event> {
+        let reply = match (reply, execution) {
+            (Reply::StepFunctions(call), Some(parent)) => self.call_sfn(parent, inv, *call),
+            (reply, _) => reply,
+        };
+        event_of(inv, reply)
+    }
+
+    /// What performing an invocation takes: a router of its execution's handlers (`None`:
+    /// nothing to perform — the execution has ended or does not exist).
     fn prepare(
         &mut self,
+        inv: Invocation,
         record: &OutboxRecord,
         execution: Option<&ExecutionRecord>,
     ) -> Option<(Invocation, Router)> {
-        let Ok(Work::Invoke(inv)) = serde_json::from_str::<Work>(&record.payload) else {
-            return None;
-        };
         let spare = self
             .routers
             .get_mut(&record.execution_arn)
@@ -469,7 +497,7 @@ impl Asl {
             Some(r) => r,
             None => self.build_router(execution?)?,
         };
-        Some((*inv, router))
+        Some((inv, router))
     }
 
     /// Keeps `router` for the next effect of `arn`.
@@ -519,19 +547,29 @@ impl Asl {
                 router: None,
                 execution: execution.cloned(),
             };
-            match self.prepare(record, execution) {
+            let prepared = match serde_json::from_str::<Work>(&record.payload) {
+                Ok(Work::Invoke(inv)) => self.prepare(*inv, record, execution),
+                Ok(Work::Answer(answer)) => {
+                    let event = Some(answer.event());
+                    at_once.push(Performed { event, ..performed });
+                    continue;
+                }
+                Err(_) => None,
+            };
+            match prepared {
                 None => at_once.push(performed),
-                // A mock, the embedded queue, an activity: answered here, with the batch's
-                // other quick ones in one commit.
+                // A mock, the embedded queue, an activity, Step Functions itself: answered
+                // here, with the batch's other quick ones in one commit.
                 Some((inv, mut router)) if router.quick(&inv) => {
-                    let event = invoke(&mut router, &record.execution_arn, &inv);
+                    let reply = ask(&mut router, &record.execution_arn, &inv);
                     self.give_back(&record.execution_arn, router);
+                    let event = self.settle(execution, &inv, reply);
                     at_once.push(Performed { event, ..performed });
                 }
                 Some((inv, mut router)) => {
                     started.push(record.id);
                     pool.submit(move || Performed {
-                        event: invoke(&mut router, &performed.arn, &inv),
+                        event: event_of(&inv, ask(&mut router, &performed.arn, &inv)),
                         router: Some(router),
                         ..performed
                     });
@@ -619,12 +657,19 @@ fn log_reply(execution: &str, inv: &Invocation, reply: &Reply) {
         Reply::NotRunnable(why) => {
             tracing::warn!(execution = %execution, state = %state, resource = %resource, why = %why, "task cannot run")
         }
+        Reply::StepFunctions(_) => {
+            tracing::debug!(
+                execution,
+                state,
+                resource,
+                "task calls Step Functions itself"
+            )
+        }
     }
 }
 
-/// Asks the handlers; the event that reports their answer (`None`: nothing to record).
-fn invoke(router: &mut Router, execution: &str, inv: &Invocation) -> Option<Event> {
-    // A handler that panics fails its task's execution, not the driver.
+/// Asks the handlers; a handler that panics fails its task's execution, not the driver.
+fn ask(router: &mut Router, execution: &str, inv: &Invocation) -> Reply {
     let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.invoke(inv)))
         .unwrap_or_else(|panic| {
             Reply::NotRunnable(format!(
@@ -633,6 +678,11 @@ fn invoke(router: &mut Router, execution: &str, inv: &Invocation) -> Option<Even
             ))
         });
     log_reply(execution, inv, &reply);
+    reply
+}
+
+/// The event that reports a handler's answer (`None`: nothing to record).
+fn event_of(inv: &Invocation, reply: Reply) -> Option<Event> {
     let task = inv.task;
     Some(match reply {
         Reply::Succeeded(output) => Event::TaskSucceeded { task, output },
@@ -642,6 +692,14 @@ fn invoke(router: &mut Router, execution: &str, inv: &Invocation) -> Option<Even
         // The execution does not change: the commit that marks the effect done leaves its
         // row alone, so the worker's `ActivityStarted` need not wait for it.
         Reply::Scheduled => return None,
+        // Made by `settle` on the driver's thread; never left for a worker.
+        Reply::StepFunctions(_) => Event::TaskNotRunnable {
+            task,
+            cause: format!(
+                "Task state '{}' calls Step Functions itself, which a mock or handler in front of it passed on; please report this",
+                inv.state_name
+            ),
+        },
     })
 }
 

@@ -11,10 +11,12 @@ use crate::integrations::mock::Mocks;
 use crate::integrations::sqs::Sqs;
 use crate::integrations::sqs::embedded::Embedded;
 use crate::integrations::sqs::remote::Remote;
+use crate::integrations::states::StepFunctions;
 use crate::runtime::clock::system_now_ms;
 use crate::store::queue::QueueStore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,15 +48,33 @@ pub struct HandlerConfig {
     /// `aws` for AWS itself; `None` for no Lambda endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_endpoint: Option<String>,
+    /// State machines Task states may start (`states:startExecution`), by name: their
+    /// definitions, from `stepwise run --state-machines DIR`/`--state-machine-file NAME=FILE`.
+    /// A machine not here is looked up among the registered ones (`serve`'s).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub state_machines: BTreeMap<String, String>,
+    /// Set on a child execution a Task started: which parent task it answers when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
     /// `--command-timeout`: how long a local command of a Task without `TimeoutSeconds` may
     /// run, in seconds; `None`: [`DEFAULT_COMMAND_TIMEOUT`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_timeout_seconds: Option<u64>,
 }
 
+/// The task of a parent execution that started a child (`states:startExecution`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParentLink {
+    pub execution_arn: String,
+    pub task: crate::engine::WaitId,
+    /// How the parent waits: `.sync`/`.sync:2` are answered when the child ends.
+    pub mode: crate::integrations::states::Mode,
+}
+
 impl HandlerConfig {
     /// The handlers, in order: mocks, local commands, the Lambda endpoint, then `sqs:` tasks on
-    /// the SQS endpoint, or else on the embedded queue in `queues`. `Err` explains a bad mock
+    /// the SQS endpoint, or else on the embedded queue in `queues`, activities, then Step
+    /// Functions itself (child executions, which the runtime starts). `Err` explains a bad mock
     /// config. Cheap: the AWS clients connect on their first call.
     pub fn router(
         &self,
@@ -97,6 +117,7 @@ impl HandlerConfig {
                 now_ms: system_now_ms,
             }));
         }
+        router.push(Box::new(StepFunctions));
         Ok(router)
     }
 

@@ -148,6 +148,16 @@ impl Driver {
                             self.pending.push((task, inv.state_name.clone()));
                         }
                         Reply::Scheduled => self.pending.push((task, inv.state_name.clone())),
+                        Reply::StepFunctions(_) => self.events.push_back((
+                            at,
+                            Event::TaskNotRunnable {
+                                task,
+                                cause: format!(
+                                    "Task state '{}' calls Step Functions itself ({}), which needs a store to run child executions in: run it with `stepwise run` (it keeps them in memory) or with --db PATH, or mock the state with --mock-config.",
+                                    inv.state_name, inv.resource.arn
+                                ),
+                            },
+                        )),
                     }
                 }
                 Effect::CancelTask { task } => self.pending.retain(|(t, _)| *t != task),
