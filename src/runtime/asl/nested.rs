@@ -174,6 +174,10 @@ impl Asl {
         })?;
         let config: HandlerConfig = serde_json::from_str(&parent.config).unwrap_or_default();
         let missing = || {
+            tracing::warn!(
+                machine = %machine_name,
+                "a Task starts state machine '{machine_name}', which is not known here: give its definition to `stepwise run` with --state-machines DIR or --state-machine-file {machine_name}=FILE, or create it (serve: CreateStateMachine, --state-machines DIR)"
+            );
             ServiceError::new(
                 "StateMachineDoesNotExist",
                 format!("State Machine Does Not Exist: '{machine_arn}'"),
