@@ -386,12 +386,30 @@ pub struct Map {
     pub tolerated_failure_count: Option<Dynamic<u64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
     pub batcher: Option<Batcher>,
-    /// Set when the Map uses a feature a local run cannot provide (ItemReader, ResultWriter);
-    /// the message is the failure's cause.
+    /// Set when the Map uses a feature a local run cannot provide; the message is the
+    /// failure's cause.
     pub unsupported: Option<&'static str>,
+    /// DISTRIBUTED: how its Map Run runs the iterations as child executions.
+    pub run: Option<Box<Distributed>>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub errors: ErrorHandling,
+}
+
+/// What a Distributed Map's Map Run needs besides the items.
+#[derive(Debug, Clone)]
+pub struct Distributed {
+    /// The item processor as a state machine of its own (JSON text): each child execution
+    /// runs it.
+    pub definition: String,
+    pub label: Option<String>,
+    /// `ProcessorConfig.ExecutionType`: `STANDARD` or `EXPRESS`.
+    pub execution_type: String,
+    /// `ItemReader`: its `Resource`, `Parameters` (a template over the effective input) and
+    /// `ReaderConfig` as given.
+    pub reader: Option<(String, Option<Template>, Value)>,
+    /// `ResultWriter`: its `Resource` and `Parameters`.
+    pub writer: Option<(String, Option<Template>)>,
 }
 
 /// Where a Map's items come from.

@@ -276,7 +276,8 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
     })
 }
 
-/// Whether a Task of `machine` calls Step Functions itself (a child execution, a task token).
+/// Whether `machine` calls Step Functions itself: a Task that starts a child execution or
+/// answers a task token, or a Distributed Map (its Map Run runs child executions).
 fn calls_step_functions(machine: &Machine) -> bool {
     use crate::asl::model::{Kind, ResourceKind};
     machine.states.iter().any(|s| match &s.kind {
@@ -284,6 +285,7 @@ fn calls_step_functions(machine: &Machine) -> bool {
             &t.resource.kind,
             ResourceKind::Service { service, .. } if service == "states" || service == "aws-sdk:sfn"
         ),
+        Kind::Map(m) => m.run.is_some(),
         _ => false,
     })
 }

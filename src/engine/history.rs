@@ -107,6 +107,8 @@ pub enum OtherDetails {
         key: &'static str,
         worker_name: Option<String>,
     },
+    /// MapRunStarted: the Map Run a Distributed Map started.
+    MapRunStarted { map_run_arn: String },
 }
 
 fn text(v: &Value) -> Value {
@@ -280,6 +282,10 @@ impl OtherDetails {
                     m.insert("workerName".into(), json!(w));
                 }
                 key
+            }
+            OtherDetails::MapRunStarted { map_run_arn } => {
+                m.insert("mapRunArn".into(), json!(map_run_arn));
+                "mapRunStartedEventDetails"
             }
         };
         (key, Value::Object(m))

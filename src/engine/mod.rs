@@ -107,7 +107,11 @@ fn dispatch(ctx: &mut Ctx, event: Event) {
         Event::TimerFired { timer } => timer_fired(ctx, timer),
         Event::TaskSubmitted { task, output } => {
             if let Some(fid) = task_frame(ctx, task) {
-                states::task::submitted(ctx, fid, output);
+                if is_map_run(ctx, fid) {
+                    states::map_run::submitted(ctx, &output);
+                } else {
+                    states::task::submitted(ctx, fid, output);
+                }
                 let early = match &mut ctx.x.frame_mut(fid).wait {
                     Waiting::Task(t) => {
                         t.submitted = true;
@@ -133,14 +137,12 @@ fn dispatch(ctx: &mut Ctx, event: Event) {
         }
         Event::TaskSucceeded { task, output } => {
             if let Some(fid) = task_frame(ctx, task) {
-                let step = states::task::succeeded(ctx, fid, output);
-                ctx.work.push(Work::Step(fid, step));
+                answer(ctx, fid, CallbackOutcome::Success(output));
             }
         }
         Event::TaskFailed { task, error, cause } => {
             if let Some(fid) = task_frame(ctx, task) {
-                let step = states::task::failed(ctx, fid, error, cause);
-                ctx.work.push(Work::Step(fid, step));
+                answer(ctx, fid, CallbackOutcome::Failure { error, cause });
             }
         }
         Event::TaskNotRunnable { task, cause } => {
@@ -163,13 +165,24 @@ fn dispatch(ctx: &mut Ctx, event: Event) {
     }
 }
 
-/// A callback's outcome, as the task's result.
+/// A task's outcome (its resource's answer or a callback), as the task's result; a Map Run's
+/// as the Map's.
 fn answer(ctx: &mut Ctx, fid: execution::FrameId, outcome: CallbackOutcome) {
+    let map_run = is_map_run(ctx, fid);
     let step = match outcome {
+        CallbackOutcome::Success(output) if map_run => states::map_run::succeeded(ctx, fid, output),
         CallbackOutcome::Success(output) => states::task::succeeded(ctx, fid, output),
+        CallbackOutcome::Failure { error, cause } if map_run => {
+            states::map_run::failed(ctx, fid, error, cause)
+        }
         CallbackOutcome::Failure { error, cause } => states::task::failed(ctx, fid, error, cause),
     };
     ctx.work.push(Work::Step(fid, step));
+}
+
+/// Whether the frame's task is a Distributed Map's Map Run.
+fn is_map_run(ctx: &Ctx, fid: execution::FrameId) -> bool {
+    matches!(ctx.state_of(fid).kind, crate::asl::model::Kind::Map(_))
 }
 
 /// The frame waiting on `task` as its task (not as a timer).

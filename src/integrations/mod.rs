@@ -14,6 +14,7 @@ pub mod lambda;
 #[cfg(not(feature = "aws"))]
 #[path = "lambda_without_sdk.rs"]
 pub mod lambda;
+pub mod map_run;
 pub mod mock;
 pub mod sqs;
 pub mod states;

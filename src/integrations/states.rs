@@ -31,12 +31,14 @@ pub enum Mode {
     Token,
     /// `aws-sdk:sfn:startExecution`.
     Sdk,
+    /// A Distributed Map's Map Run (`map_run.rs`): its output is the Map's result.
+    MapRun,
 }
 
 impl Mode {
     /// Whether the task waits for the child's end.
     pub fn waits(self) -> bool {
-        matches!(self, Mode::Sync | Mode::Sync2)
+        matches!(self, Mode::Sync | Mode::Sync2 | Mode::MapRun)
     }
 }
 
@@ -70,6 +72,8 @@ pub enum Call {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// A Distributed Map's Map Run.
+    MapRun(Box<super::map_run::Request>),
 }
 
 /// Serves Step Functions' own resources by handing them to the runtime.
@@ -78,6 +82,21 @@ pub struct StepFunctions;
 impl Handler for StepFunctions {
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply> {
         let (sdk, action) = ours(inv)?;
+        if !sdk && action == "mapRun" {
+            let request = super::map_run::Request::read(&inv.payload);
+            return Some(Reply::StepFunctions(Box::new(Call::MapRun(Box::new(
+                request,
+            )))));
+        }
+        if !sdk && action == "parseItems" {
+            return Some(match super::map_run::parse_items(&inv.payload) {
+                Ok(items) => Reply::Succeeded(Value::Array(items)),
+                Err(cause) => Reply::Failed {
+                    error: Some("States.ItemReaderFailed".into()),
+                    cause: Some(cause),
+                },
+            });
+        }
         Some(match read(sdk, action, &inv.payload) {
             Ok(call) => Reply::StepFunctions(Box::new(call)),
             Err(e) => e.reply(sdk),
@@ -350,6 +369,18 @@ pub fn described(child: &Child, mode: Mode) -> Value {
 /// `States.TaskFailed` with the description as the cause when the child did not succeed.
 pub fn outcome(child: &Child, mode: Mode) -> crate::engine::CallbackOutcome {
     use crate::engine::CallbackOutcome;
+    if mode == Mode::MapRun {
+        // The run's own output or failure is the Map's.
+        return match (&child.output, child.status.as_str()) {
+            (Some(out), "SUCCEEDED") => {
+                CallbackOutcome::Success(serde_json::from_str(out).unwrap_or(Value::Null))
+            }
+            _ => CallbackOutcome::Failure {
+                error: child.error.clone(),
+                cause: child.cause.clone(),
+            },
+        };
+    }
     let described = described(child, mode);
     if child.status == "SUCCEEDED" {
         CallbackOutcome::Success(described)

@@ -39,8 +39,9 @@ pub fn run_until(
     clock: &dyn Clock,
     deadline_ms: Option<i64>,
 ) -> Finished {
-    let (mut exec, effects) = Execution::start(machine, info, seed);
+    let (mut exec, effects) = Execution::start(machine, info.clone(), seed);
     let mut driver = Driver {
+        info,
         history: Vec::new(),
         trace: Vec::new(),
         events: VecDeque::new(),
@@ -79,10 +80,22 @@ pub fn run_until(
     }
 }
 
+/// `arn:aws:states:R:ACCOUNT:stateMachine:N` → `ACCOUNT`.
+fn account_of(machine_arn: &str) -> String {
+    machine_arn
+        .split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(crate::arn::DEFAULT_ACCOUNT)
+        .to_string()
+}
+
 /// The cause of a run stopped at its deadline.
 pub const OUT_OF_TIME: &str = "The execution ran out of time and was stopped.";
 
 struct Driver {
+    /// The execution's names, for the children of its Map Runs.
+    info: ExecutionInfo,
     history: Vec<HistoryEvent>,
     trace: Vec<Trace>,
     /// Replies, with when they arrived.
@@ -148,6 +161,28 @@ impl Driver {
                             self.pending.push((task, inv.state_name.clone()));
                         }
                         Reply::Scheduled => self.pending.push((task, inv.state_name.clone())),
+                        Reply::StepFunctions(call)
+                            if matches!(*call, crate::integrations::states::Call::MapRun(_)) =>
+                        {
+                            let crate::integrations::states::Call::MapRun(req) = *call else {
+                                unreachable!("matched above")
+                            };
+                            let (submitted, outcome) = self.map_run(&inv, &req, router, clock);
+                            self.events
+                                .push_back((at, Event::TaskSubmitted { task, output: submitted }));
+                            let at = clock.now_ms();
+                            self.events.push_back((
+                                at,
+                                match outcome {
+                                    Ok(output) => Event::TaskSucceeded { task, output },
+                                    Err((error, cause)) => Event::TaskFailed {
+                                        task,
+                                        error: Some(error),
+                                        cause: Some(cause),
+                                    },
+                                },
+                            ));
+                        }
                         Reply::StepFunctions(_) => self.events.push_back((
                             at,
                             Event::TaskNotRunnable {
@@ -165,6 +200,108 @@ impl Driver {
                 Effect::Trace(t) => self.trace.push(t),
             }
         }
+    }
+
+    /// A Distributed Map's Map Run in this process: each item's child execution of the item
+    /// processor runs to its end, one after the other; the results in item order, or the run's
+    /// failure (`Err((error, cause))`). Items an ItemReader would read need a store-backed run.
+    fn map_run(
+        &mut self,
+        inv: &crate::engine::Invocation,
+        req: &crate::integrations::map_run::Request,
+        router: &mut Router,
+        clock: &dyn Clock,
+    ) -> (
+        serde_json::Value,
+        Result<serde_json::Value, (String, String)>,
+    ) {
+        let info = &self.info;
+        let child_machine = req.child_machine_name(&info.state_machine_name);
+        let (region, account) = (info.region.clone(), account_of(&info.state_machine_arn));
+        let run_id = format!("{:016x}-{}", info.start_ms, inv.invocation);
+        let arn = format!("arn:aws:states:{region}:{account}:mapRun:{child_machine}:{run_id}");
+        let submitted = serde_json::json!({"MapRunArn": arn});
+        let failed = |cause: String| {
+            (
+                submitted.clone(),
+                Err(("States.Runtime".to_string(), cause)),
+            )
+        };
+        let Some(items) = &req.items else {
+            return failed(format!(
+                "The Map state '{}' reads its items with an ItemReader, which an in-memory test run cannot do: run the machine with `stepwise run` (against S3 through --endpoint s3=URL or AWS_ENDPOINT_URL), or pass the items in the input.",
+                inv.state_name
+            ));
+        };
+        if req.writer.is_some() {
+            return failed(format!(
+                "The Map state '{}' writes its results with a ResultWriter, which an in-memory test run cannot do: run the machine with `stepwise run`.",
+                inv.state_name
+            ));
+        }
+        let machine = match crate::asl::load(&req.definition) {
+            Ok(m) => m,
+            Err(d) => {
+                let problems: Vec<String> = d.iter().map(|d| d.message.clone()).collect();
+                return failed(format!(
+                    "the item processor of Map state '{}' does not load: {}",
+                    inv.state_name,
+                    problems.join("; ")
+                ));
+            }
+        };
+        let (mut results, mut failures) = (Vec::with_capacity(items.len()), 0usize);
+        for (index, item) in items.iter().enumerate() {
+            let name = format!("{run_id}-{index}");
+            let child = ExecutionInfo {
+                execution_arn: crate::arn::execution(&region, &account, &child_machine, &name),
+                name,
+                state_machine_arn: crate::arn::state_machine(&region, &account, &child_machine),
+                state_machine_name: child_machine.clone(),
+                role_arn: info.role_arn.clone(),
+                region: region.clone(),
+                start_ms: clock.now_ms(),
+                input: item.clone(),
+            };
+            let seed = self.info_seed(index);
+            let done = run(&machine, child, seed, router, clock);
+            match done.status {
+                Status::Succeeded { output } => results.push(output),
+                Status::Failed { error, cause }
+                | Status::TimedOut { error, cause }
+                | Status::Aborted { error, cause } => {
+                    failures += 1;
+                    // Without limits any failure fails the run; with both, either one does.
+                    let count = req
+                        .tolerated_count
+                        .or(req.tolerated_percentage.is_none().then_some(0));
+                    let over_count = count.is_some_and(|n| failures as u64 > n);
+                    let pct = failures as f64 * 100.0 / items.len().max(1) as f64;
+                    let over_pct = req.tolerated_percentage.is_some_and(|p| pct > p);
+                    if over_count || over_pct {
+                        return (
+                            submitted,
+                            Err((
+                                crate::engine::states::join_tolerance_exceeded().into(),
+                                "The specified tolerated failure threshold was exceeded".into(),
+                            )),
+                        );
+                    }
+                    results.push(serde_json::json!({"Error": error, "Cause": cause}));
+                }
+                Status::Running => {}
+            }
+        }
+        (submitted, Ok(serde_json::Value::Array(results)))
+    }
+
+    /// A child's seed: derived from the parent's start, so that a run repeats.
+    fn info_seed(&self, index: usize) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.info.execution_arn.as_bytes());
+        h.update(index.to_le_bytes());
+        h.finalize().into()
     }
 
     /// Nothing left to do but a callback that cannot come: fail that task with a clear cause.

@@ -3,7 +3,8 @@
 use super::fields::{Cx, MAX_SECONDS, Obj};
 use super::scan::RawState;
 use super::states::{COMMON, Targets};
-use crate::asl::model::{Batcher, Dynamic, Items, Kind, Map, Payload};
+use crate::asl::model::{Batcher, Distributed, Dynamic, Items, Kind, Map, Payload};
+use serde_json::Value;
 
 const ALLOWED: &[&str] = &[
     "ItemProcessor",
@@ -51,7 +52,8 @@ pub(super) fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> Kind {
         tolerated_failure_count: obj.int_or_path("ToleratedFailureCount", 0, MAX_SECONDS, cx),
         tolerated_failure_percentage: percentage(obj, cx),
         batcher: obj.opt_obj("ItemBatcher", cx).map(|b| batcher(&b, cx)),
-        unsupported: unsupported(obj, cx),
+        unsupported: None,
+        run: distributed.then(|| distributed_run(obj, None, cx)),
         result_selector: obj.template("ResultSelector", cx),
         result_path: obj.result_path(cx),
         errors: super::errors::error_handling(obj, t, cx),
@@ -102,23 +104,50 @@ fn batcher(b: &Obj, cx: &mut Cx) -> Batcher {
     }
 }
 
-/// ItemReader and ResultWriter read and write Amazon S3, which a local run does not have: the
-/// definition is valid, and the Map fails with this explanation when it runs.
-fn unsupported(obj: &Obj, cx: &mut Cx) -> Option<&'static str> {
-    for key in ["ItemReader", "ResultWriter"] {
-        obj.opt_obj(key, cx);
+/// A Distributed Map's Map Run: its processor as a machine of its own (in `query_language`
+/// when the machine is JSONata), `Label`, `ItemReader` and `ResultWriter`.
+pub(super) fn distributed_run(
+    obj: &Obj,
+    query_language: Option<&str>,
+    cx: &mut Cx,
+) -> Box<Distributed> {
+    let processor = obj.get("ItemProcessor").or_else(|| obj.get("Iterator"));
+    let mut definition = serde_json::Map::new();
+    if let Some(ql) = query_language {
+        definition.insert("QueryLanguage".into(), Value::from(ql));
     }
-    if obj.has("ItemReader") {
-        Some(
-            "ItemReader reads items from Amazon S3, which stepwise does not provide yet; pass the items in the input and select them with ItemsPath.",
-        )
-    } else if obj.has("ResultWriter") {
-        Some(
-            "ResultWriter writes results to Amazon S3, which stepwise does not provide yet; remove ResultWriter to get the results as the Map's output.",
-        )
-    } else {
-        None
+    for key in ["StartAt", "States"] {
+        if let Some(v) = processor.and_then(|p| p.get(key)) {
+            definition.insert(key.into(), v.clone());
+        }
     }
+    let execution_type = processor
+        .and_then(|p| p.pointer("/ProcessorConfig/ExecutionType"))
+        .and_then(Value::as_str)
+        .unwrap_or("STANDARD")
+        .to_string();
+    let reader = obj.opt_obj("ItemReader", cx).map(|r| {
+        r.only(&["Resource", "Parameters", "ReaderConfig", "Arguments"], cx);
+        (
+            r.opt_str("Resource", cx).unwrap_or_default().to_string(),
+            r.template("Parameters", cx),
+            r.get("ReaderConfig").cloned().unwrap_or(Value::Null),
+        )
+    });
+    let writer = obj.opt_obj("ResultWriter", cx).map(|w| {
+        w.only(&["Resource", "Parameters", "WriterConfig", "Arguments"], cx);
+        (
+            w.opt_str("Resource", cx).unwrap_or_default().to_string(),
+            w.template("Parameters", cx),
+        )
+    });
+    Box::new(Distributed {
+        definition: Value::Object(definition).to_string(),
+        label: obj.opt_str("Label", cx).map(str::to_string),
+        execution_type,
+        reader,
+        writer,
+    })
 }
 
 /// `ItemProcessor.ProcessorConfig`: Mode INLINE | DISTRIBUTED, ExecutionType STANDARD | EXPRESS.

@@ -1,13 +1,15 @@
 //! Map (inline; distributed runs the same way locally): one iteration per item of ItemsPath.
 
-use crate::asl::model::{Dynamic, Items, Map};
+use crate::asl::model::{Dynamic, Items, Map, Payload};
 use crate::data::jsonata::expression;
 use crate::data::jsonpath::Path;
 use crate::data::template::select;
+use crate::engine::execution::Doc;
 use crate::engine::execution::{FrameId, Join};
 use crate::engine::failure::Failure;
 use crate::engine::history::Details;
 use crate::engine::io::Here;
+use crate::engine::io::eval_template;
 use crate::engine::jsonata::{States, evaluate, evaluation_failure, number, type_name};
 use crate::engine::run::{Ctx, Step};
 use serde_json::Value;
@@ -29,6 +31,9 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
         return Err(here.runtime(why));
     }
     let input = ctx.effective_input(fid)?;
+    if let Some(d) = m.run.as_deref().filter(|d| d.reader.is_some()) {
+        return distributed_with_reader(ctx, fid, m, d, input);
+    }
     let selected;
     let items = match &m.items {
         None | Some(Items::Jsonata(_)) => &*input,
@@ -59,14 +64,34 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
             length: items.len(),
         },
     );
-    let tolerated_count = match &m.tolerated_failure_count {
-        None => None,
-        Some(d) => Some(int(ctx, fid, &input, d, "ToleratedFailureCountPath", here)?),
-    };
-    let tolerated_percentage = match &m.tolerated_failure_percentage {
-        None => None,
-        Some(d) => Some(percentage(ctx, fid, &input, d, here)?),
-    };
+    let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input)?;
+    if let Some(d) = &m.run {
+        // A child execution's input: ItemSelector over each item (batches have theirs).
+        let items = match (&m.item_selector, prepared) {
+            (Some(Payload::Template(t)), false) => {
+                let mut selected = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    selected.push(Arc::new(ctx.with_scope(
+                        fid,
+                        &input,
+                        Some((index, item)),
+                        |s| eval_template(t, s, &input, here),
+                    )?));
+                }
+                selected
+            }
+            _ => items,
+        };
+        let plan = super::map_run::Plan {
+            items: Some(items),
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+            batcher: None,
+            effective_input: input,
+        };
+        return Ok(super::map_run::begin(ctx, fid, m, d, plan));
+    }
     let n = items.len();
     Ok(super::join::begin(
         ctx,
@@ -84,6 +109,78 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
             tolerated_percentage,
         },
     ))
+}
+
+/// ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path).
+fn tolerance(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    m: &Map,
+    input: &Value,
+) -> Result<(Option<u64>, Option<f64>), Failure> {
+    let here = ctx.here(fid);
+    let count = match &m.tolerated_failure_count {
+        None => None,
+        Some(d) => Some(int(ctx, fid, input, d, "ToleratedFailureCountPath", here)?),
+    };
+    let percentage = match &m.tolerated_failure_percentage {
+        None => None,
+        Some(d) => Some(percentage(ctx, fid, input, d, here)?),
+    };
+    Ok((count, percentage))
+}
+
+/// A Distributed Map whose items an ItemReader reads: the host reads (and batches) them when
+/// the run starts, so the Map starts with length 0, as AWS records it.
+fn distributed_with_reader(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    m: &Map,
+    d: &crate::asl::model::Distributed,
+    input: Doc,
+) -> Result<Step, Failure> {
+    let here = ctx.here(fid);
+    let max_concurrency = int(
+        ctx,
+        fid,
+        &input,
+        &m.max_concurrency,
+        "MaxConcurrencyPath",
+        here,
+    )?;
+    ctx.emit("MapStateStarted", Details::MapStarted { length: 0 });
+    let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input)?;
+    let batcher = match &m.batcher {
+        None => None,
+        Some(b) => {
+            let limit = |ctx: &mut Ctx, d: &Option<Dynamic<u64>>, key: &str| match d {
+                Some(d) => int(ctx, fid, &input, d, key, here).map(Some),
+                None => Ok(None),
+            };
+            let max_items = limit(ctx, &b.max_items, "MaxItemsPerBatchPath")?;
+            let max_bytes = limit(ctx, &b.max_bytes, "MaxInputBytesPerBatchPath")?;
+            let batch_input = match &b.batch_input {
+                Some(t) => {
+                    Some(ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here))?)
+                }
+                None => None,
+            };
+            Some(serde_json::json!({
+                "MaxItemsPerBatch": max_items,
+                "MaxInputBytesPerBatch": max_bytes,
+                "BatchInput": batch_input,
+            }))
+        }
+    };
+    let plan = super::map_run::Plan {
+        items: None,
+        max_concurrency,
+        tolerated_count,
+        tolerated_percentage,
+        batcher,
+        effective_input: input,
+    };
+    Ok(super::map_run::begin(ctx, fid, m, d, plan))
 }
 
 pub(super) fn read(
@@ -220,6 +317,33 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure
             length: items.len(),
         },
     );
+    if let Some(d) = &m.run {
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            inputs.push(match &m.item_selector {
+                Some(Payload::Jsonata(selector)) => {
+                    Arc::new(crate::engine::jsonata::evaluate_for_item(
+                        ctx,
+                        fid,
+                        selector,
+                        "ItemSelector",
+                        &states,
+                        Some((index, item)),
+                    )?)
+                }
+                _ => Arc::new(item.clone()),
+            });
+        }
+        let plan = super::map_run::Plan {
+            items: Some(inputs),
+            max_concurrency: max_concurrency as u64,
+            tolerated_count: tolerated_count.map(|c| c as u64),
+            tolerated_percentage,
+            batcher: None,
+            effective_input: input.clone(),
+        };
+        return Ok(super::map_run::begin(ctx, fid, m, d, plan));
+    }
     let n = items.len();
     Ok(super::join::begin(
         ctx,

@@ -5,6 +5,7 @@ mod choice;
 mod fail;
 mod join;
 mod map;
+pub mod map_run;
 mod parallel;
 mod pass;
 mod succeed;
@@ -28,6 +29,11 @@ pub fn execute(ctx: &mut Ctx, fid: FrameId) -> Step {
         Kind::Parallel(p) => parallel::execute(ctx, fid, p),
         Kind::Map(m) => map::execute(ctx, fid, m),
     }
+}
+
+/// The error of a Map whose failures passed its tolerated threshold.
+pub fn join_tolerance_exceeded() -> &'static str {
+    join::TOLERANCE_EXCEEDED
 }
 
 /// Starts more branches or iterations of a Parallel/Map frame, or completes it.

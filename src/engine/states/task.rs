@@ -230,7 +230,7 @@ fn task_of<'m>(ctx: &Ctx<'m, '_>, fid: FrameId) -> &'m Task {
 }
 
 /// Stops waiting: forgets the task id and its timers.
-fn settle(ctx: &mut Ctx, fid: FrameId) {
+pub(super) fn settle(ctx: &mut Ctx, fid: FrameId) {
     if let Waiting::Task(w) = std::mem::replace(&mut ctx.x.frame_mut(fid).wait, Waiting::Ready) {
         for id in [Some(w.task), w.timeout_timer, w.heartbeat_timer]
             .into_iter()

@@ -12,6 +12,7 @@
 use super::{Asl, Guard};
 use crate::engine::{CallbackOutcome, Event, ExecutionInfo, Invocation, WaitId};
 use crate::integrations::Reply;
+use crate::integrations::map_run;
 use crate::integrations::states::{self, Call, Child, Mode, ServiceError};
 use crate::runtime::config::{HandlerConfig, ParentLink};
 use crate::runtime::decider::Error;
@@ -153,6 +154,7 @@ impl Asl {
             Call::Heartbeat { token } => self.beat(&token),
             Call::Describe { arn } => self.describe(&arn),
             Call::Stop { arn, error, cause } => self.stop_execution(&arn, error, cause),
+            Call::MapRun(request) => self.start_map_run(parent, inv, &request),
         };
         result.unwrap_or_else(|e| e.reply(sdk))
     }
@@ -243,8 +245,88 @@ impl Asl {
         let started = states::started(&child_of(&child), mode);
         Ok(match mode {
             Mode::Start | Mode::Sdk => Reply::Succeeded(started),
-            Mode::Sync | Mode::Sync2 | Mode::Token => Reply::Pending(started),
+            Mode::Sync | Mode::Sync2 | Mode::Token | Mode::MapRun => Reply::Pending(started),
         })
+    }
+
+    /// Starts a Distributed Map's Map Run: an execution of its own, under the Map Run's ARN,
+    /// that runs the items as children (`integrations/map_run.rs`) and answers the Map when it
+    /// ends.
+    fn start_map_run(
+        &mut self,
+        parent: &ExecutionRecord,
+        inv: &Invocation,
+        req: &map_run::Request,
+    ) -> Result<Reply, ServiceError> {
+        let (region, account, _) = machine_parts(&parent.machine_arn).ok_or_else(|| {
+            ServiceError::new(
+                "InvalidArn",
+                format!(
+                    "the parent's state machine ARN '{}' names no region and account",
+                    parent.machine_arn
+                ),
+            )
+        })?;
+        let run_id = derived_name(&parent.arn, inv);
+        let child_machine = req.child_machine_name(&parent.machine_name);
+        let children = crate::arn::state_machine(region, account, &child_machine);
+        let arn = format!("arn:aws:states:{region}:{account}:mapRun:{child_machine}:{run_id}");
+        let definition = map_run::definition(req, &children, &run_id, &arn).to_string();
+        let machine = self.machine(&definition).map_err(|why| {
+            ServiceError::new("Internal", format!("the Map Run cannot run: {why}"))
+        })?;
+        let mut config: HandlerConfig = serde_json::from_str(&parent.config).unwrap_or_default();
+        config
+            .state_machines
+            .insert(child_machine.clone(), req.definition.clone());
+        let link = ParentLink {
+            execution_arn: parent.arn.clone(),
+            task: inv.task,
+            mode: Mode::MapRun,
+        };
+        let run_config = HandlerConfig {
+            mock_config: None,
+            test_case: None,
+            mock_state_machine: None,
+            parent: Some(link.clone()),
+            ..config
+        };
+        let input = json!({
+            "items": req.items.clone().unwrap_or_default(),
+            "mapRun": {
+                "executionArn": parent.arn,
+                "maxConcurrency": req.max_concurrency,
+                "toleratedFailureCount": req.tolerated_count.unwrap_or(0),
+                "toleratedFailurePercentage": req.tolerated_percentage.unwrap_or(0.0),
+                "executionType": req.execution_type,
+            },
+        });
+        let info = ExecutionInfo {
+            execution_arn: arn.clone(),
+            name: run_id,
+            state_machine_arn: format!("arn:aws:states:{region}:{account}:mapRun:{child_machine}"),
+            state_machine_name: child_machine,
+            role_arn: crate::arn::role(account),
+            region: region.to_string(),
+            start_ms: self.clock.now_ms(),
+            input: input.clone(),
+        };
+        let seed = crate::runtime::seed().map_err(|e| ServiceError::new("Internal", e))?;
+        match self.start(&definition, machine, info, seed, &run_config) {
+            Ok(_) => {}
+            Err(Error::Store(StoreError::AlreadyExists { .. })) => {
+                let existing = self.store.execution(&arn).ok().flatten();
+                if !existing.is_some_and(|e| ours(&e, &link, &input)) {
+                    return Err(ServiceError::new(
+                        "ExecutionAlreadyExists",
+                        format!("Map Run Already Exists: '{arn}'"),
+                    ));
+                }
+            }
+            Err(e) => return Err(ServiceError::new("Internal", e.to_string())),
+        }
+        tracing::debug!(parent = %parent.arn, map_run = %arn, "map run started");
+        Ok(Reply::Pending(json!({"MapRunArn": arn})))
     }
 
     /// A registered state machine's definition and role (`serve`'s `CreateStateMachine`).
@@ -396,7 +478,7 @@ impl Asl {
         Ok(())
     }
 
-    /// The children `.sync` tasks of `arn` started, from its history.
+    /// The children `.sync` tasks of `arn` started and its Map Runs, from its history.
     fn waited_children(&self, arn: &str) -> super::Result<Vec<String>> {
         let mut children = Vec::new();
         let mut after = 0;
@@ -405,12 +487,17 @@ impl Asl {
             let Some(last) = page.last() else { break };
             after = last.id;
             for row in &page {
-                if !row.json.contains("startExecution.sync") {
+                if !row.json.contains("startExecution.sync") && !row.json.contains("MapRunStarted")
+                {
                     continue;
                 }
                 let Ok(event) = serde_json::from_str::<Value>(&row.json) else {
                     continue;
                 };
+                if let Some(run) = event["mapRunStartedEventDetails"]["mapRunArn"].as_str() {
+                    children.push(run.to_string());
+                    continue;
+                }
                 let details = &event["taskSubmittedEventDetails"];
                 if details["resourceType"] != "states" {
                     continue;

@@ -172,6 +172,12 @@ fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> (Kind, Io) {
     let tolerated_failure_count = checked(obj, "ToleratedFailureCount", cx).map(Dynamic::Jsonata);
     let tolerated_failure_percentage =
         checked(obj, "ToleratedFailurePercentage", cx).map(Dynamic::Jsonata);
+    let distributed = obj
+        .get("ItemProcessor")
+        .and_then(|p| p.pointer("/ProcessorConfig/Mode"))
+        .and_then(Value::as_str)
+        == Some("DISTRIBUTED");
+    let run = distributed.then(|| crate::asl::load::map::distributed_run(obj, Some("JSONata"), cx));
     let map = Map {
         processor: raw.children.first().copied().unwrap_or(0),
         distributed: obj
@@ -186,6 +192,7 @@ fn map(obj: &Obj, raw: &RawState, t: &Targets, cx: &mut Cx) -> (Kind, Io) {
         tolerated_failure_percentage,
         batcher: None,
         unsupported: None,
+        run,
         result_selector: None,
         result_path: ResultPath::Replace,
         errors,
