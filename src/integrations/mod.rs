@@ -3,7 +3,7 @@
 //! A `Handler` gets an `Invocation` and replies at once (`Reply::Done`), or says the task now
 //! waits for a callback (`Reply::Pending`). The `Router` asks each configured handler in order:
 //! Step Functions Local mocks first, then local commands, then a Lambda endpoint, then SQS (an
-//! SQS endpoint or the embedded queue).
+//! SQS endpoint or the embedded queue), then AWS services (`aws-sdk:*`, DynamoDB, SNS, EventBridge).
 
 pub mod activity;
 pub mod aws;
@@ -15,6 +15,7 @@ pub mod lambda;
 #[path = "lambda_without_sdk.rs"]
 pub mod lambda;
 pub mod mock;
+pub mod services;
 pub mod sqs;
 
 use crate::engine::Invocation;
