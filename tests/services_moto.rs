@@ -228,7 +228,7 @@ fn aws_sdk_results_have_the_sdks_shapes() {
     boto3(
         case,
         &moto,
-        "import boto3\nboto3.client('dynamodb').create_table(TableName='T', KeySchema=[{'AttributeName':'id','KeyType':'HASH'}], AttributeDefinitions=[{'AttributeName':'id','AttributeType':'S'}], BillingMode='PAY_PER_REQUEST')\nboto3.client('s3').create_bucket(Bucket='b')",
+        "import boto3\nboto3.client('dynamodb').create_table(TableName='T', KeySchema=[{'AttributeName':'id','KeyType':'HASH'}], AttributeDefinitions=[{'AttributeName':'id','AttributeType':'S'}], BillingMode='PAY_PER_REQUEST')\nboto3.client('s3').create_bucket(Bucket='box')",
     );
     // DynamoDB (JSON 1.0): putItem answers {}, getItem the item, with no HTTP metadata.
     let put = task(
@@ -264,14 +264,14 @@ fn aws_sdk_results_have_the_sdks_shapes() {
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:s3:putObject",
-        json!({"Bucket": "b", "Key": "dir/a.txt", "Body": "text data", "ContentType": "text/plain"}),
+        json!({"Bucket": "box", "Key": "dir/a.txt", "Body": "text data", "ContentType": "text/plain"}),
     );
     assert!(ok(&put)["ETag"].is_string(), "{put:#}");
     let head = task(
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:s3:headObject",
-        json!({"Bucket": "b", "Key": "dir/a.txt"}),
+        json!({"Bucket": "box", "Key": "dir/a.txt"}),
     );
     let head = ok(&head);
     assert_eq!(
@@ -284,7 +284,7 @@ fn aws_sdk_results_have_the_sdks_shapes() {
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:s3:copyObject",
-        json!({"Bucket": "b", "Key": "dir/b.txt", "CopySource": "b/dir/a.txt"}),
+        json!({"Bucket": "box", "Key": "dir/b.txt", "CopySource": "box/dir/a.txt"}),
     );
     assert!(
         ok(&copy)["CopyObjectResult"]["ETag"].is_string(),
@@ -294,7 +294,7 @@ fn aws_sdk_results_have_the_sdks_shapes() {
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:s3:listObjectsV2",
-        json!({"Bucket": "b", "Prefix": "dir/"}),
+        json!({"Bucket": "box", "Prefix": "dir/"}),
     );
     let list = ok(&list);
     assert_eq!(
@@ -318,7 +318,7 @@ fn aws_sdk_results_have_the_sdks_shapes() {
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:s3:deleteObject",
-        json!({"Bucket": "b", "Key": "dir/b.txt"}),
+        json!({"Bucket": "box", "Key": "dir/b.txt"}),
     );
     ok(&del);
     let buckets = task(
@@ -327,12 +327,12 @@ fn aws_sdk_results_have_the_sdks_shapes() {
         "arn:aws:states:::aws-sdk:s3:listBuckets",
         json!({}),
     );
-    assert_eq!(ok(&buckets)["Buckets"][0]["Name"], "b", "{buckets:#}");
+    assert_eq!(ok(&buckets)["Buckets"][0]["Name"], "box", "{buckets:#}");
     let created = task(
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:s3:createBucket",
-        json!({"Bucket": "c"}),
+        json!({"Bucket": "crate"}),
     );
     assert!(ok(&created)["Location"].is_string(), "{created:#}");
     // SNS (Query): create a topic, list it, subscribe, publish.
@@ -361,7 +361,7 @@ fn aws_sdk_results_have_the_sdks_shapes() {
         &moto,
         &scratch,
         "arn:aws:states:::aws-sdk:sns:subscribe",
-        json!({"TopicArn": arn, "Protocol": "sqs", "Endpoint": "arn:aws:sqs:us-east-1:123456789012:q"}),
+        json!({"TopicArn": arn, "Protocol": "email", "Endpoint": "orders@example.com"}),
     );
     assert!(ok(&sub)["SubscriptionArn"].is_string(), "{sub:#}");
     let published = task(
@@ -416,12 +416,12 @@ fn errors_are_named_as_step_functions_names_them() {
     boto3(
         case,
         &moto,
-        "import boto3\nboto3.client('s3').create_bucket(Bucket='b')",
+        "import boto3\nboto3.client('s3').create_bucket(Bucket='box')",
     );
     let cases = [
         (
             "arn:aws:states:::aws-sdk:s3:getObject",
-            json!({"Bucket": "b", "Key": "missing"}),
+            json!({"Bucket": "box", "Key": "missing"}),
             "S3.NoSuchKeyException",
             "(Service: S3, Status Code: 404, Request ID: ",
         ),
@@ -433,7 +433,7 @@ fn errors_are_named_as_step_functions_names_them() {
         ),
         (
             "arn:aws:states:::aws-sdk:s3:headObject",
-            json!({"Bucket": "b", "Key": "missing"}),
+            json!({"Bucket": "box", "Key": "missing"}),
             "S3.NoSuchKeyException",
             "(Service: S3, Status Code: 404, Request ID: ",
         ),
@@ -447,7 +447,8 @@ fn errors_are_named_as_step_functions_names_them() {
             "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue",
             json!({"SecretId": "none"}),
             "SecretsManager.ResourceNotFoundException",
-            "(Service: SecretsManager, Status Code: 400, Request ID: ",
+            // (AWS answers 400, moto 404: the status is the endpoint's.)
+            "(Service: SecretsManager, Status Code: ",
         ),
         (
             "arn:aws:states:::dynamodb:getItem",

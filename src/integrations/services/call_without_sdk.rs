@@ -11,7 +11,7 @@ pub const AVAILABLE: bool = false;
 
 /// Stands where the signed clients would be.
 #[derive(Default)]
-pub struct Calls;
+pub struct Calls {}
 
 impl Calls {
     pub fn call(&mut self, route: &Route, _inv: &Invocation, endpoint: &str) -> Reply {

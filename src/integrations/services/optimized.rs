@@ -24,7 +24,8 @@ pub fn with_metadata(result: Value, answer: &Response) -> Value {
                 all.insert(name.clone(), json!([value]));
             }
         }
-        single.insert(name, json!(value));
+        // A repeated header: the first value, as a single-valued map keeps it.
+        single.entry(name).or_insert_with(|| json!(value));
     }
     m.insert(
         "SdkHttpMetadata".into(),
