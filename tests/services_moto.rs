@@ -625,3 +625,71 @@ fn a_bad_endpoint_flag_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown service 'nosuch'"), "{stderr}");
 }
+
+#[test]
+#[ignore = "needs moto (scripts/test runs it)"]
+fn sns_publish_wait_for_task_token_publishes_then_waits_for_the_callback() {
+    let case = "sns_publish_wait_for_task_token_publishes_then_waits_for_the_callback";
+    let moto = Moto::start(case);
+    let scratch = Scratch::new("callback");
+    // A queue subscribed to the topic gets the message with the token, as a worker would.
+    let topic = boto3(
+        case,
+        &moto,
+        "import boto3\nsqs = boto3.client('sqs')\nq = sqs.create_queue(QueueName='work')['QueueUrl']\narn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\nsns = boto3.client('sns')\nt = sns.create_topic(Name='work')['TopicArn']\nsns.subscribe(TopicArn=t, Protocol='sqs', Endpoint=arn, Attributes={'RawMessageDelivery': 'true'})\nprint(t)",
+    );
+    let file = scratch.machine(
+        "callback",
+        &one_task(
+            "arn:aws:states:::sns:publish.waitForTaskToken",
+            json!({"TopicArn": topic.trim(), "Message": {"order": "o-7", "token.$": "$$.Task.Token"}}),
+        ),
+    );
+    let db = scratch.0.join("stepwise.db").to_string_lossy().into_owned();
+    let env = [("AWS_ENDPOINT_URL", moto.url.as_str())];
+    let started = stepwise(&["run", &file, "--detach", "--db", &db], &env);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let arn = String::from_utf8_lossy(&started.stdout).trim().to_string();
+
+    let message = boto3(
+        case,
+        &moto,
+        "import boto3\nsqs = boto3.client('sqs')\nq = sqs.get_queue_url(QueueName='work')['QueueUrl']\nprint(sqs.receive_message(QueueUrl=q, WaitTimeSeconds=5)['Messages'][0]['Body'])",
+    );
+    let message: Value = serde_json::from_str(message.trim()).expect("the message is JSON");
+    assert_eq!(message["order"], "o-7", "{message}");
+    let token = message["token"].as_str().expect("the token in the message");
+    let describe = |arn: &str| -> Value {
+        let out = stepwise(&["executions", "describe", arn, "--db", &db], &env);
+        serde_json::from_slice(&out.stdout).expect("DescribeExecution JSON")
+    };
+    assert_eq!(describe(&arn)["status"], "RUNNING");
+    let done = stepwise(
+        &[
+            "task",
+            "success",
+            "--db",
+            &db,
+            "--token",
+            token,
+            "--output",
+            r#"{"shipped": true}"#,
+        ],
+        &env,
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let d = describe(&arn);
+    assert_eq!(d["status"], "SUCCEEDED", "{d:#}");
+    assert_eq!(
+        serde_json::from_str::<Value>(d["output"].as_str().unwrap_or("null")).ok(),
+        Some(json!({"shipped": true}))
+    );
+}
