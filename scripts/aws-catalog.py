@@ -39,6 +39,11 @@ S3_OPERATIONS = [
     "ListObjectVersions",
 ]
 
+# Services whose current model moved off AWS JSON while AWS keeps serving the JSON protocol older
+# SDKs speak: (target prefix, JSON version) from the last model that described it (botocore
+# 1.43.11 for Athena, which botocore 1.44 describes in REST-JSON).
+MOVED_FROM_JSON = {"athena": ("AmazonAthena", "1.1")}
+
 # The Java SDK v2 client names that its naming rule does not give (none known so far).
 JAVA_PREFIX_OVERRIDES = {}
 
@@ -141,6 +146,9 @@ def main():
         models[name] = model
         m = model["metadata"]
         protocols = m.get("protocols", [m["protocol"]])
+        if name in MOVED_FROM_JSON and "json" not in protocols:
+            m["targetPrefix"], m["jsonVersion"] = MOVED_FROM_JSON[name]
+            protocols = ["json"]
         if "json" in protocols:
             protocol = "Json10" if m.get("jsonVersion") == "1.0" else "Json11"
         elif m["protocol"] == "rest-xml":
