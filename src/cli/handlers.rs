@@ -2,6 +2,7 @@
 
 use crate::integrations::aws;
 use crate::integrations::command::Binding;
+use crate::integrations::services::endpoints;
 use crate::runtime::config::HandlerConfig;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -20,6 +21,13 @@ pub struct Handlers {
     /// endpoint (`aws`: AWS itself). Default: AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub lambda_endpoint: Option<String>,
+    /// Send a service's tasks (`aws-sdk:SERVICE:*`; `dynamodb`, `sns`, `eventbridge` also for
+    /// the optimized integrations) to this endpoint: SERVICE=URL, repeatable; URL `aws` for AWS
+    /// itself. Default: AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_SECRETS_MANAGER), else
+    /// AWS_ENDPOINT_URL, else AWS. `sqs=URL` and `lambda=URL` also stand for --sqs-endpoint and
+    /// --lambda-endpoint.
+    #[arg(long = "endpoint", value_name = "SERVICE=URL", value_parser = endpoints::parse_flag)]
+    pub endpoints: Vec<(String, String)>,
     /// Kill a --lambda/--task command of a Task without TimeoutSeconds after this long: a whole
     /// number and a unit, e.g. 90s, 15m, 2h (a Task's TimeoutSeconds always applies). Default: 15m.
     #[arg(long, value_name = "DURATION", value_parser = duration_seconds)]
@@ -39,18 +47,30 @@ impl Handlers {
     /// tasks go to the same place whichever process continues it.
     pub fn config(&self) -> Result<HandlerConfig, String> {
         let env = |name: &str| std::env::var(name).ok();
+        let flag = |service: &str| {
+            self.endpoints
+                .iter()
+                .rev()
+                .find(|(s, _)| s == service)
+                .map(|(_, url)| url.as_str())
+        };
         Ok(HandlerConfig {
             lambdas: self.lambda.clone(),
             tasks: self.task.clone(),
             cwd: std::env::current_dir()
                 .ok()
                 .map(|d| d.to_string_lossy().into_owned()),
-            sqs_endpoint: aws::endpoint_setting(self.sqs_endpoint.as_deref(), aws::SQS, env)?,
+            sqs_endpoint: aws::endpoint_setting(
+                self.sqs_endpoint.as_deref().or(flag("sqs")),
+                aws::SQS,
+                env,
+            )?,
             lambda_endpoint: aws::endpoint_setting(
-                self.lambda_endpoint.as_deref(),
+                self.lambda_endpoint.as_deref().or(flag("lambda")),
                 aws::LAMBDA,
                 env,
             )?,
+            service_endpoints: endpoints::resolve(&self.endpoints, env)?,
             command_timeout_seconds: self.command_timeout,
             ..HandlerConfig::default()
         })

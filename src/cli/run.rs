@@ -195,6 +195,7 @@ fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
         );
         ExitCode::from(2)
     })?;
+    super::validate::warn_uncallable(&args.file, &machine.definition);
     let input = read_input(args).map_err(usage)?;
     let sm_name = args
         .state_machine

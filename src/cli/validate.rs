@@ -20,11 +20,14 @@ pub fn main(args: Args) -> ExitCode {
     let mut unreadable = false;
     for file in &args.files {
         match super::read_file(file) {
-            Ok(text) => {
-                if let Err(diags) = check(&text) {
-                    all.extend(diags.into_iter().map(|d| (file.clone(), d)));
+            Ok(text) => match check(&text) {
+                Err(diags) => all.extend(diags.into_iter().map(|d| (file.clone(), d))),
+                Ok(()) => {
+                    if let Ok(doc) = serde_json::from_str(&text) {
+                        warn_uncallable(file, &doc);
+                    }
                 }
-            }
+            },
             Err(e) => {
                 eprintln!("error: {e}");
                 unreadable = true;
@@ -64,6 +67,14 @@ fn check(text: &str) -> Result<(), Vec<Diagnostic>> {
             crate::conductor::def::load_workflow(&doc).map(|_| ())
         }
         _ => crate::asl::load(text).map(|_| ()),
+    }
+}
+
+/// Prints a warning line for each Task state of a valid definition that stepwise cannot call
+/// (a mock or a `--task` command can still serve it).
+pub fn warn_uncallable(file: &str, definition: &serde_json::Value) {
+    for w in crate::integrations::services::check::warnings(definition) {
+        eprintln!("warning: {file} at {}: {}", w.pointer, w.message);
     }
 }
 

@@ -1,9 +1,14 @@
 //! What the SQS and Lambda clients share: where an endpoint is (a URL, a local server such as
 //! moto or `sam local start-lambda`, or [`AWS`] itself, found through the region), and
-//! explaining a request that got no answer. The SDK itself is in [`sdk`] (the `aws` feature).
+//! explaining a request that got no answer. The SDK itself is in [`sdk`] (the `aws` feature), the
+//! generic signed client of the other services in `signed`, and what it knows of them in
+//! [`catalog`].
 
+pub mod catalog;
 #[cfg(feature = "aws")]
 pub mod sdk;
+#[cfg(feature = "aws")]
+pub mod signed;
 
 /// The endpoint value meaning AWS itself: the SDK's own endpoint for the region, ignoring
 /// `AWS_ENDPOINT_URL*`.

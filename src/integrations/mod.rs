@@ -3,7 +3,8 @@
 //! A `Handler` gets an `Invocation` and replies at once (`Reply::Done`), or says the task now
 //! waits for a callback (`Reply::Pending`). The `Router` asks each configured handler in order:
 //! Step Functions Local mocks first, then local commands, then a Lambda endpoint, then SQS (an
-//! SQS endpoint or the embedded queue), then Step Functions itself (child executions).
+//! SQS endpoint or the embedded queue), then Step Functions itself (child executions), then AWS
+//! services (`aws-sdk:*`, DynamoDB, SNS, EventBridge).
 
 pub mod activity;
 pub mod aws;
@@ -16,6 +17,7 @@ pub mod lambda;
 pub mod lambda;
 pub mod map_run;
 pub mod mock;
+pub mod services;
 pub mod sqs;
 pub mod states;
 

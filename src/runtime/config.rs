@@ -8,6 +8,8 @@ use crate::integrations::command::DEFAULT_COMMAND_TIMEOUT;
 use crate::integrations::command::{Binding, Commands};
 use crate::integrations::lambda::Lambda;
 use crate::integrations::mock::Mocks;
+use crate::integrations::services::Services;
+use crate::integrations::services::endpoints::ServiceEndpoints;
 use crate::integrations::sqs::Sqs;
 use crate::integrations::sqs::embedded::Embedded;
 use crate::integrations::sqs::remote::Remote;
@@ -56,6 +58,11 @@ pub struct HandlerConfig {
     /// Set on a child execution a Task started: which parent task it answers when it ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// Where AWS service tasks (`aws-sdk:*`, `dynamodb:*`, `sns:publish`, `events:putEvents`)
+    /// go, by service: `--endpoint SERVICE=URL`, `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`;
+    /// AWS itself for the rest.
+    #[serde(default, skip_serializing_if = "ServiceEndpoints::is_empty")]
+    pub service_endpoints: ServiceEndpoints,
     /// `--command-timeout`: how long a local command of a Task without `TimeoutSeconds` may
     /// run, in seconds; `None`: [`DEFAULT_COMMAND_TIMEOUT`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,7 +81,8 @@ pub struct ParentLink {
 impl HandlerConfig {
     /// The handlers, in order: mocks, local commands, the Lambda endpoint, then `sqs:` tasks on
     /// the SQS endpoint, or else on the embedded queue in `queues`, activities, then Step
-    /// Functions itself (child executions, which the runtime starts). `Err` explains a bad mock
+    /// Functions itself (child executions, which the runtime starts), then the other AWS
+    /// services. `Err` explains a bad mock
     /// config. Cheap: the AWS clients connect on their first call.
     pub fn router(
         &self,
@@ -118,6 +126,7 @@ impl HandlerConfig {
             }));
         }
         router.push(Box::new(StepFunctions));
+        router.push(Box::new(Services::new(&self.service_endpoints)));
         Ok(router)
     }
 

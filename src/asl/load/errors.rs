@@ -178,7 +178,8 @@ pub(super) fn resource(arn: &str, ptr: &str, cx: &mut Cx) -> Resource {
     }
 }
 
-fn classify(arn: &str) -> Option<(ResourceKind, Pattern)> {
+/// A Task `Resource` ARN's kind and integration pattern; `None` when it is not one.
+pub fn classify(arn: &str) -> Option<(ResourceKind, Pattern)> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     if parts.len() < 6 || parts[0] != "arn" || !parts[1].starts_with("aws") {
         return None;

@@ -15,6 +15,8 @@ mod states;
 
 use crate::asl::model::Machine;
 use crate::data::diagnostic::Diagnostic;
+/// What a Task's `Resource` ARN names (for checks outside loading).
+pub use errors::classify as classify_resource;
 /// The largest `TimeoutSeconds`/`HeartbeatSeconds` AWS accepts (also bounds the `*Path` forms).
 pub use fields::MAX_SECONDS;
 use fields::{Cx, Obj, SCHEMA};

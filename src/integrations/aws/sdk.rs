@@ -115,7 +115,7 @@ fn credentials_problem(err: &(dyn Error + 'static)) -> Option<String> {
 
 /// The innermost message in an error's chain: the one that says what happened
 /// (`Connection refused (os error 111)`), rather than where.
-fn root_cause(err: &(dyn Error + 'static)) -> String {
+pub fn root_cause(err: &(dyn Error + 'static)) -> String {
     let mut last = err.to_string();
     let mut next = err.source();
     while let Some(e) = next {
