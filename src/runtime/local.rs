@@ -143,7 +143,15 @@ impl Driver {
                 }
                 Effect::Invoke(inv) => {
                     let task = inv.task;
-                    let reply = router.invoke(&inv);
+                    // A Map Run is the runtime's own work, whichever handlers there are.
+                    let reply = if inv.resource.arn == crate::engine::states::map_run::RESOURCE {
+                        let request = crate::integrations::map_run::Request::read(&inv.payload);
+                        Reply::StepFunctions(Box::new(crate::integrations::states::Call::MapRun(
+                            Box::new(request),
+                        )))
+                    } else {
+                        router.invoke(&inv)
+                    };
                     let at = clock.now_ms();
                     match reply {
                         Reply::Succeeded(output) => self
