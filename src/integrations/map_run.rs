@@ -5,9 +5,10 @@
 //! Map over the items whose iterations start the item processor with
 //! `states:startExecution.sync:2`, so that concurrency, tolerated failures, results in item order
 //! and durability are the ones nested executions already have. With an `ItemReader` it first
-//! calls S3 (`aws-sdk:s3:getObject`/`listObjectsV2`) and turns the answer into items
-//! (`states:parseItems`, here); with a `ResultWriter` it writes the results and a manifest with
-//! `aws-sdk:s3:putObject` and ends with AWS's `{MapRunArn, ResultWriterDetails}`.
+//! reads the items (`states:readItems`: S3's `getObject`/`listObjectsV2` through the S3 client,
+//! then [`parse_items`]; like AWS's reader, not bound by a task result's 256 KiB); with a
+//! `ResultWriter` it writes the results and a manifest with `aws-sdk:s3:putObject` and ends with
+//! AWS's `{MapRunArn, ResultWriterDetails}`.
 
 use serde_json::{Map, Value, json};
 
@@ -67,53 +68,44 @@ pub fn definition(req: &Request, children: &str, run_id: &str, map_run_arn: &str
     let mut states = Map::new();
     let mut order: Vec<&str> = Vec::new();
     if let Some(reader) = &req.reader {
-        let resource = reader["Resource"].as_str().unwrap_or_default();
-        let action = resource.rsplit(':').next().unwrap_or_default();
-        let params = reader["Parameters"].clone();
-        let (sdk, call) = match action {
-            "listObjectsV2" => ("arn:aws:states:::aws-sdk:s3:listObjectsV2", params),
-            _ => (
-                "arn:aws:states:::aws-sdk:s3:getObject",
-                json!({"Bucket": params["Bucket"], "Key": params["Key"]}),
-            ),
-        };
+        let mut read = json!({"Reader": reader});
+        if let Some(b) = &req.batcher {
+            read["ItemBatcher"] = b.clone();
+        }
         states.insert(
             "Read".into(),
-            json!({"Type": "Task", "Resource": sdk, "Parameters": call,
+            json!({"Type": "Task", "Resource": "arn:aws:states:::states:readItems",
+                   "Parameters": read,
                    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Unreadable"}],
-                   "ResultPath": "$.read", "Next": "Parse"}),
+                   "ResultPath": "$.items", "Next": "Run"}),
         );
         states.insert(
             "Unreadable".into(),
             json!({"Type": "Fail", "Error": "States.ItemReaderFailed",
                    "CausePath": "$.error.Cause"}),
         );
-        let mut parse = json!({
-            "Answer.$": "$.read",
-            "Action": action,
-            "ReaderConfig": reader["ReaderConfig"],
-        });
-        if let Some(b) = &req.batcher {
-            parse["ItemBatcher"] = b.clone();
-        }
-        states.insert(
-            "Parse".into(),
-            json!({"Type": "Task", "Resource": "arn:aws:states:::states:parseItems",
-                   "Parameters": parse, "ResultPath": "$.items", "Next": "Run"}),
-        );
         order.push("Read");
     }
-    let child = json!({
+    // With a ResultWriter the results are the children's descriptions (`.sync`: `Input` and
+    // `Output` as JSON text), as AWS writes them; without, their outputs.
+    let writes = req.writer.is_some();
+    let mut child = json!({
         "Type": "Task",
-        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Resource": if writes {
+            "arn:aws:states:::states:startExecution.sync"
+        } else {
+            "arn:aws:states:::states:startExecution.sync:2"
+        },
         "Parameters": {
             "StateMachineArn": children,
             "Name.$": format!("States.Format('{run_id}-{{}}', $.index)"),
             "Input.$": "$.input",
         },
-        "OutputPath": "$.Output",
         "End": true,
     });
+    if !writes {
+        child["OutputPath"] = json!("$.Output");
+    }
     let mut run = json!({
         "Type": "Map",
         "ItemsPath": "$.items",
@@ -180,6 +172,19 @@ pub fn definition(req: &Request, children: &str, run_id: &str, map_run_arn: &str
 
 /// Why items could not be read (`States.ItemReaderFailed`'s cause).
 pub type ReadError = String;
+
+/// The S3 call that reads a reader's items: `(action, parameters)` for `aws-sdk:s3:ACTION`.
+pub fn reader_call(reader: &Value) -> (&'static str, Value) {
+    let resource = reader["Resource"].as_str().unwrap_or_default();
+    let params = &reader["Parameters"];
+    match resource.rsplit(':').next() {
+        Some("listObjectsV2") => ("listObjectsV2", params.clone()),
+        _ => (
+            "getObject",
+            json!({"Bucket": params["Bucket"], "Key": params["Key"]}),
+        ),
+    }
+}
 
 /// The items in S3's answer to the reader's call: `getObject`'s `Body` as JSON (an array),
 /// JSONL or CSV per `ReaderConfig.InputType`, or `listObjectsV2`'s objects; at most
@@ -415,6 +420,10 @@ mod tests {
         };
         let d = definition(&with_io, "arn:c", "run", "arn:r");
         assert_eq!(d["StartAt"], json!("Read"));
+        assert_eq!(
+            reader_call(&d["States"]["Read"]["Parameters"]["Reader"]),
+            ("getObject", json!({"Bucket": "b", "Key": "k"}))
+        );
         assert_eq!(
             d["States"]["Written"]["Result"]["ResultWriterDetails"]["Key"],
             json!("jobs/run/manifest.json")

@@ -76,8 +76,57 @@ pub enum Call {
     MapRun(Box<super::map_run::Request>),
 }
 
-/// Serves Step Functions' own resources by handing them to the runtime.
-pub struct StepFunctions;
+/// Serves Step Functions' own resources by handing them to the runtime; reads a Map Run's
+/// items through `s3` (the S3 client, `aws-sdk:s3:*`).
+pub struct StepFunctions {
+    s3: Box<dyn Handler>,
+}
+
+impl StepFunctions {
+    pub fn new(s3: Box<dyn Handler>) -> Self {
+        StepFunctions { s3 }
+    }
+
+    /// `states:readItems`: a Map Run's ItemReader — S3's answer made items, batched.
+    fn read_items(&mut self, inv: &Invocation) -> Reply {
+        let reader = &inv.payload["Reader"];
+        let (action, parameters) = super::map_run::reader_call(reader);
+        let call = Invocation {
+            resource: crate::asl::model::Resource {
+                arn: format!("arn:aws:states:::aws-sdk:s3:{action}"),
+                kind: ResourceKind::Service {
+                    service: "aws-sdk:s3".into(),
+                    action: action.into(),
+                },
+                pattern: crate::asl::model::Pattern::RequestResponse,
+            },
+            payload: parameters,
+            token: None,
+            ..inv.clone()
+        };
+        let unreadable = |cause: String| Reply::Failed {
+            error: Some("States.ItemReaderFailed".into()),
+            cause: Some(cause),
+        };
+        match self.s3.invoke(&call) {
+            Some(Reply::Succeeded(answer)) => {
+                let args = json!({"Answer": answer, "Action": action,
+                    "ReaderConfig": reader["ReaderConfig"], "ItemBatcher": inv.payload["ItemBatcher"]});
+                match super::map_run::parse_items(&args) {
+                    Ok(items) => Reply::Succeeded(Value::Array(items)),
+                    Err(cause) => unreadable(cause),
+                }
+            }
+            Some(Reply::Failed { error, cause }) => unreadable(format!(
+                "{}: {}",
+                error.unwrap_or_default(),
+                cause.unwrap_or_default()
+            )),
+            Some(Reply::NotRunnable(why)) => Reply::NotRunnable(why),
+            _ => unreadable(format!("S3 {action} gave no answer")),
+        }
+    }
+}
 
 impl Handler for StepFunctions {
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply> {
@@ -88,14 +137,8 @@ impl Handler for StepFunctions {
                 request,
             )))));
         }
-        if !sdk && action == "parseItems" {
-            return Some(match super::map_run::parse_items(&inv.payload) {
-                Ok(items) => Reply::Succeeded(Value::Array(items)),
-                Err(cause) => Reply::Failed {
-                    error: Some("States.ItemReaderFailed".into()),
-                    cause: Some(cause),
-                },
-            });
+        if !sdk && action == "readItems" {
+            return Some(self.read_items(inv));
         }
         Some(match read(sdk, action, &inv.payload) {
             Ok(call) => Reply::StepFunctions(Box::new(call)),
@@ -103,9 +146,9 @@ impl Handler for StepFunctions {
         })
     }
 
-    /// The runtime answers at once, from its store.
+    /// The runtime answers at once, from its store; reading items waits on S3.
     fn serves_quickly(&self, inv: &Invocation) -> Option<bool> {
-        ours(inv).map(|_| true)
+        ours(inv).map(|(sdk, action)| sdk || action != "readItems")
     }
 }
 

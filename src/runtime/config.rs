@@ -125,7 +125,9 @@ impl HandlerConfig {
                 now_ms: system_now_ms,
             }));
         }
-        router.push(Box::new(StepFunctions));
+        router.push(Box::new(StepFunctions::new(Box::new(Services::new(
+            &self.service_endpoints,
+        )))));
         router.push(Box::new(Services::new(&self.service_endpoints)));
         Ok(router)
     }

@@ -8,6 +8,7 @@ mod definitions;
 pub mod executions;
 mod express;
 pub mod machines;
+pub mod map_runs;
 mod references;
 pub mod shapes;
 mod tasks;
@@ -37,7 +38,13 @@ fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
         "StartExecution" => executions::start_api(app, body),
         "StartSyncExecution" => executions::start_sync(app, body),
         "DescribeExecution" => executions::describe(app, body),
-        "ListExecutions" => executions::list(app, body),
+        "ListExecutions" => match body.opt_str("mapRunArn")? {
+            Some(run) => map_runs::executions(app, body, run),
+            None => executions::list(app, body),
+        },
+        "DescribeMapRun" => map_runs::describe(app, body),
+        "ListMapRuns" => map_runs::list(app, body),
+        "UpdateMapRun" => map_runs::update(app, body),
         "StopExecution" => executions::stop(app, body),
         "GetExecutionHistory" => executions::history(app, body),
         "SendTaskSuccess" => tasks::success(app, body),

@@ -1,0 +1,148 @@
+//! Distributed Map: iterations (or batches) as child executions in a Map Run — in memory for
+//! `stepwise run`, in process for `stepwise test`'s runner, and under `serve` against moto's S3
+//! with ItemReader, ItemBatcher and ResultWriter, seen through boto3.
+#![allow(clippy::disallowed_methods)] // an edge: runs the binary
+
+mod support;
+
+use serde_json::{Value, json};
+use std::process::Command;
+use support::{Moto, Server, python, run_client};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/distributed");
+
+fn run(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .arg("run")
+        .args(args)
+        .args(["--format", "json", "--history"])
+        .env_remove("STEPWISE_DB")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("stepwise runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "no JSON from stepwise: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn types(doc: &Value) -> Vec<String> {
+    doc["history"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .filter_map(|e| e["type"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn batches_run_as_child_executions_with_aws_events() {
+    let doc = run(&[
+        &format!("{EXAMPLE}/orders.asl.json"),
+        "--input-file",
+        &format!("{EXAMPLE}/orders.input.json"),
+    ]);
+    assert_eq!(doc["status"], json!("SUCCEEDED"), "{doc}");
+    assert_eq!(
+        doc["output"]["batches"],
+        json!([
+            {"lines": 2, "currency": "EUR", "first": "pen"},
+            {"lines": 2, "currency": "EUR", "first": "pad"},
+            {"lines": 1, "currency": "EUR", "first": "tape"}
+        ])
+    );
+    assert_eq!(
+        types(&doc),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let started = &doc["history"][3]["mapRunStartedEventDetails"]["mapRunArn"];
+    assert!(
+        started.as_str().is_some_and(
+            |a| a.starts_with("arn:aws:states:us-east-1:123456789012:mapRun:orders/Lines:")
+        ),
+        "{started}"
+    );
+}
+
+#[test]
+fn a_failed_child_beyond_the_tolerance_fails_the_map_run() {
+    let dir = std::env::temp_dir().join(format!("stepwise-dmap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let machine = dir.join("m.asl.json");
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ToleratedFailureCount": 1,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check", "States": {"Check": {"Type": "Choice",
+                "Choices": [{"Variable": "$", "NumericGreaterThan": 2, "Next": "Bad"}], "Default": "Good"},
+                "Bad": {"Type": "Fail", "Error": "TooBig", "Cause": "more than 2"},
+                "Good": {"Type": "Pass", "End": true}}},
+        "Catch": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "Next": "Caught"}],
+        "End": true},
+        "Caught": {"Type": "Pass", "End": true}}});
+    std::fs::write(&machine, definition.to_string()).expect("written");
+    let path = machine.to_string_lossy().into_owned();
+    // One failure is tolerated: its error output takes the item's place.
+    let doc = run(&[&path, "--input", "[1, 3, 2]"]);
+    assert_eq!(doc["status"], json!("SUCCEEDED"), "{doc}");
+    assert_eq!(doc["output"][0], json!(1));
+    assert_eq!(doc["output"][1]["Error"], json!("States.TaskFailed"));
+    // Two are not.
+    let doc = run(&[&path, "--input", "[3, 4, 1]"]);
+    assert_eq!(doc["status"], json!("SUCCEEDED"), "{doc}");
+    assert_eq!(
+        doc["output"]["Error"],
+        json!("States.ExceedToleratedFailureThreshold")
+    );
+    let kinds = types(&doc);
+    assert!(kinds.contains(&"MapRunFailed".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"MapStateFailed".to_string()), "{kinds:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_item_reader_that_cannot_read_fails_as_item_reader_failed() {
+    let dir = std::env::temp_dir().join(format!("stepwise-dmap-r-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let machine = dir.join("m.asl.json");
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    std::fs::write(&machine, definition.to_string()).expect("written");
+    let port = support::free_port();
+    let doc = run(&[
+        &machine.to_string_lossy(),
+        "--endpoint",
+        &format!("s3=http://127.0.0.1:{port}"),
+    ]);
+    assert_eq!(doc["status"], json!("FAILED"), "{doc}");
+    assert_eq!(doc["error"], json!("States.ItemReaderFailed"), "{doc}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (scripts/test runs it)"]
+fn ten_thousand_items_from_s3_in_batches_with_their_map_run_seen_through_boto3() {
+    let py = python("distributed_map_runs");
+    let moto = Moto::start("distributed_map_runs");
+    let server = Server::start(
+        "distributed-map-runs",
+        &["--endpoint", &format!("s3={}", moto.url)],
+    );
+    run_client(&py, &server, "sfn_map_runs.py", &[&moto.url]);
+}
