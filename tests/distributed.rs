@@ -146,3 +146,82 @@ fn ten_thousand_items_from_s3_in_batches_with_their_map_run_seen_through_boto3()
     );
     run_client(&py, &server, "sfn_map_runs.py", &[&moto.url]);
 }
+
+fn sfn(server: &Server, op: &str, body: Value) -> Value {
+    let (status, answer) = support::raw::call(server, op, &body.to_string());
+    assert_eq!(status, 200, "{op}: {answer}");
+    answer
+}
+
+/// A Map Run survives a SIGKILL of `serve` while its children wait: after the restart each item
+/// ran in one child, and the parent ends with all results.
+#[test]
+fn a_map_run_survives_a_sigkill_and_runs_each_item_once() {
+    let mut server = Server::start("distributed-kill", &[]);
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "Label": "Slow", "MaxConcurrency": 2,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Wait", "States": {
+                "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+                "Done": {"Type": "Pass", "Parameters": {"item.$": "$"}, "End": true}}},
+        "End": true}}});
+    let machine = sfn(
+        &server,
+        "CreateStateMachine",
+        json!({"name": "slowmap", "definition": definition.to_string(),
+               "roleArn": "arn:aws:iam::123456789012:role/test"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let execution = sfn(
+        &server,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "input": "[10, 20, 30, 40]"}),
+    )["executionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let run = support::wait_for("the Map Run", std::time::Duration::from_secs(20), || {
+        let runs = sfn(&server, "ListMapRuns", json!({"executionArn": execution}));
+        runs["mapRuns"][0]["mapRunArn"].as_str().map(str::to_string)
+    });
+    support::wait_for(
+        "a running child",
+        std::time::Duration::from_secs(20),
+        || {
+            let kids = sfn(&server, "ListExecutions", json!({"mapRunArn": run}));
+            (!kids["executions"].as_array()?.is_empty()).then_some(())
+        },
+    );
+    server.kill_and_restart();
+    let ended = support::wait_for(
+        "the parent to end",
+        std::time::Duration::from_secs(60),
+        || {
+            let d = sfn(
+                &server,
+                "DescribeExecution",
+                json!({"executionArn": execution}),
+            );
+            (d["status"] != "RUNNING").then_some(d)
+        },
+    );
+    assert_eq!(ended["status"], json!("SUCCEEDED"), "{ended}");
+    let output: Value =
+        serde_json::from_str(ended["output"].as_str().unwrap_or_default()).unwrap_or_default();
+    assert_eq!(
+        output,
+        json!([{"item": 10}, {"item": 20}, {"item": 30}, {"item": 40}])
+    );
+    let kids = sfn(&server, "ListExecutions", json!({"mapRunArn": run}));
+    assert_eq!(
+        kids["executions"].as_array().map(Vec::len),
+        Some(4),
+        "{kids}"
+    );
+    let described = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
+    assert_eq!(described["status"], json!("SUCCEEDED"), "{described}");
+    assert_eq!(described["executionCounts"]["succeeded"], json!(4));
+    assert_eq!(described["maxConcurrency"], json!(2));
+}

@@ -31,11 +31,15 @@ fn stepwise(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// `run --format json` of `file` with `input` against moto: the outcome document.
 fn run(moto: &Moto, file: &str, input: &Value) -> Value {
+    run_with(moto, file, input, &[])
+}
+
+/// `run` with more arguments.
+fn run_with(moto: &Moto, file: &str, input: &Value, more: &[&str]) -> Value {
     let input = input.to_string();
-    let out = stepwise(
-        &["run", file, "--format", "json", "--input", &input],
-        &[("AWS_ENDPOINT_URL", &moto.url)],
-    );
+    let mut args = vec!["run", file, "--format", "json", "--input", &input];
+    args.extend_from_slice(more);
+    let out = stepwise(&args, &[("AWS_ENDPOINT_URL", &moto.url)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
         panic!(
@@ -147,7 +151,15 @@ fn the_orders_chain_runs_through_every_service() {
         .expect("the example's input"),
     )
     .expect("JSON input");
-    let doc = run(&moto, "examples/services/orders-chain.asl.json", &input);
+    let doc = run_with(
+        &moto,
+        "examples/services/orders-chain.asl.json",
+        &input,
+        &[
+            "--state-machine-file",
+            "fulfil=examples/services/fulfil.asl.json",
+        ],
+    );
     let out = ok(&doc);
 
     // dynamodb:putItem: no attributes, the HTTP metadata.
@@ -210,6 +222,12 @@ fn the_orders_chain_runs_through_every_service() {
     assert_eq!(
         out["apiKey"],
         json!({"Name": "stepwise/orders-api-key", "SecretString": "s3cr3t"})
+    );
+    // states:startExecution.sync:2: the child's description, its output as JSON.
+    assert_eq!(
+        out["fulfilled"],
+        json!({"status": "SUCCEEDED", "output": {"shipped": "o-1001", "parcels": 3}}),
+        "{out:#}"
     );
 }
 
