@@ -225,3 +225,20 @@ fn a_map_run_survives_a_sigkill_and_runs_each_item_once() {
     assert_eq!(described["executionCounts"]["succeeded"], json!(4));
     assert_eq!(described["maxConcurrency"], json!(2));
 }
+
+/// `stepwise test` mocks an ItemReader by the Map state's name: S3's answer or the items.
+#[test]
+fn stepwise_test_mocks_an_item_readers_items() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["test", EXAMPLE])
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("stepwise test runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("3 passed, 0 failed"), "{text}");
+}

@@ -80,6 +80,69 @@ pub fn run_until(
     }
 }
 
+/// A Map Run's items in process: a mock (or `--task`) of the Map state answers its ItemReader
+/// call — the items themselves, or S3's answer — else S3 itself through the S3 client
+/// (`states:readItems`).
+fn read_items(
+    inv: &crate::engine::Invocation,
+    reader: &serde_json::Value,
+    batcher: Option<&serde_json::Value>,
+    router: &mut Router,
+) -> Result<Vec<serde_json::Value>, String> {
+    use crate::asl::model::{Pattern, Resource, ResourceKind};
+    use crate::integrations::map_run::parse_items;
+    use serde_json::{Value, json};
+    let service = |arn: &str, service: &str, action: &str| Resource {
+        arn: arn.to_string(),
+        kind: ResourceKind::Service {
+            service: service.into(),
+            action: action.into(),
+        },
+        pattern: Pattern::RequestResponse,
+    };
+    let resource = reader["Resource"].as_str().unwrap_or_default();
+    let action = resource.rsplit(':').next().unwrap_or("getObject");
+    let asked = crate::engine::Invocation {
+        resource: service(resource, "s3", action),
+        payload: reader["Parameters"].clone(),
+        ..inv.clone()
+    };
+    let batched = |answer: Value, action: &str, config: &Value| {
+        parse_items(&json!({"Answer": answer, "Action": action,
+            "ReaderConfig": config, "ItemBatcher": batcher}))
+    };
+    match router.invoke(&asked) {
+        // The items themselves: read as a JSON array, whatever the object's type.
+        Reply::Succeeded(Value::Array(items)) => {
+            let mut config = reader["ReaderConfig"].clone();
+            if let Some(c) = config.as_object_mut() {
+                c.insert("InputType".into(), json!("JSON"));
+            }
+            let body = json!({"Body": Value::Array(items).to_string()});
+            batched(body, "getObject", &config)
+        }
+        Reply::Succeeded(answer) => batched(answer, action, &reader["ReaderConfig"]),
+        Reply::Failed { error, cause } => Err(format!(
+            "{}: {}",
+            error.unwrap_or_default(),
+            cause.unwrap_or_default()
+        )),
+        _ => {
+            let read = crate::engine::Invocation {
+                resource: service("arn:aws:states:::states:readItems", "states", "readItems"),
+                payload: json!({"Reader": reader, "ItemBatcher": batcher}),
+                ..inv.clone()
+            };
+            match router.invoke(&read) {
+                Reply::Succeeded(Value::Array(items)) => Ok(items),
+                Reply::Failed { cause, .. } => Err(cause.unwrap_or_default()),
+                Reply::NotRunnable(why) => Err(why),
+                _ => Err("the items could not be read".into()),
+            }
+        }
+    }
+}
+
 /// `arn:aws:states:R:ACCOUNT:stateMachine:N` → `ACCOUNT`.
 fn account_of(machine_arn: &str) -> String {
     machine_arn
@@ -235,11 +298,22 @@ impl Driver {
                 Err(("States.Runtime".to_string(), cause)),
             )
         };
-        let Some(items) = &req.items else {
-            return failed(format!(
-                "The Map state '{}' reads its items with an ItemReader, which an in-memory test run cannot do: run the machine with `stepwise run` (against S3 through --endpoint s3=URL or AWS_ENDPOINT_URL), or pass the items in the input.",
-                inv.state_name
-            ));
+        let read;
+        let items = match (&req.items, &req.reader) {
+            (Some(items), _) => items,
+            (None, Some(reader)) => match read_items(inv, reader, req.batcher.as_ref(), router) {
+                Ok(items) => {
+                    read = items;
+                    &read
+                }
+                Err(cause) => {
+                    return (
+                        submitted,
+                        Err(("States.ItemReaderFailed".to_string(), cause)),
+                    );
+                }
+            },
+            (None, None) => &Vec::new(),
         };
         if req.writer.is_some() {
             return failed(format!(
