@@ -223,7 +223,11 @@ fn a_map_run_survives_a_sigkill_and_runs_each_item_once() {
     let described = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
     assert_eq!(described["status"], json!("SUCCEEDED"), "{described}");
     assert_eq!(described["executionCounts"]["succeeded"], json!(4));
-    assert_eq!(described["maxConcurrency"], json!(2));
+    assert_eq!(
+        described["maxConcurrency"],
+        json!(2),
+        "the limit it started with, once ended"
+    );
 }
 
 /// `stepwise test` mocks an ItemReader by the Map state's name: S3's answer or the items.
@@ -241,4 +245,63 @@ fn stepwise_test_mocks_an_item_readers_items() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("3 passed, 0 failed"), "{text}");
+}
+
+/// `UpdateMapRun` raises a running Map Run's concurrency: the waiting children start at once.
+#[test]
+fn update_map_run_starts_more_children() {
+    let server = Server::start("distributed-update", &[]);
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 1,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 30, "End": true}}},
+        "End": true}}});
+    let machine = sfn(
+        &server,
+        "CreateStateMachine",
+        json!({"name": "wide", "definition": definition.to_string(),
+               "roleArn": "arn:aws:iam::123456789012:role/test"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let execution = sfn(
+        &server,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "input": "[1, 2, 3]"}),
+    )["executionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let running = |run: &str| {
+        let d = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
+        d["executionCounts"]["running"].as_u64().unwrap_or(0)
+    };
+    let run = support::wait_for(
+        "one running child",
+        std::time::Duration::from_secs(20),
+        || {
+            let runs = sfn(&server, "ListMapRuns", json!({"executionArn": execution}));
+            let run = runs["mapRuns"][0]["mapRunArn"].as_str()?.to_string();
+            (running(&run) == 1).then_some(run)
+        },
+    );
+    sfn(
+        &server,
+        "UpdateMapRun",
+        json!({"mapRunArn": run, "maxConcurrency": 3}),
+    );
+    support::wait_until(
+        "three running children",
+        std::time::Duration::from_secs(20),
+        || running(&run) == 3,
+    );
+    let d = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
+    assert_eq!(d["maxConcurrency"], json!(3), "{d}");
+    assert_eq!(d["status"], json!("RUNNING"), "{d}");
+    // Stopping the parent stops the run and its children.
+    sfn(&server, "StopExecution", json!({"executionArn": execution}));
+    let d = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
+    assert_eq!(d["status"], json!("ABORTED"), "{d}");
+    assert_eq!(d["executionCounts"]["aborted"], json!(3), "{d}");
 }

@@ -55,6 +55,13 @@ pub enum Event {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// `UpdateMapRun`: new limits for the running Map states of the execution (a Map Run's own
+    /// execution has one); `None` keeps a limit as it is.
+    UpdateLimits {
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    },
 }
 
 /// What a callback said.

@@ -103,6 +103,30 @@ impl Execution {
 fn dispatch(ctx: &mut Ctx, event: Event) {
     match event {
         Event::Stop { error, cause } => stop(ctx, error, cause),
+        Event::UpdateLimits {
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+        } => {
+            for fid in 0..ctx.x.frames.len() {
+                let Some(Some(frame)) = ctx.x.frames.get_mut(fid) else {
+                    continue;
+                };
+                if let Waiting::Children(join) = &mut frame.wait {
+                    if let Some(n) = max_concurrency {
+                        join.max_concurrency = n.min(usize::MAX as u64) as usize;
+                    }
+                    if tolerated_count.is_some() {
+                        join.tolerated_count = tolerated_count;
+                    }
+                    if tolerated_percentage.is_some() {
+                        join.tolerated_percentage = tolerated_percentage;
+                    }
+                    // More may start now.
+                    ctx.work.push(Work::Pump(fid));
+                }
+            }
+        }
         Event::TimerFired { timer } if ctx.x.execution_timer == Some(timer) => time_out(ctx),
         Event::TimerFired { timer } => timer_fired(ctx, timer),
         Event::TaskSubmitted { task, output } => {

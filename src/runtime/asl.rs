@@ -350,6 +350,22 @@ impl Asl {
         self.stop_children(arn, error, cause)
     }
 
+    /// `UpdateMapRun`: new limits for a Map Run's execution (`Event::UpdateLimits`).
+    pub fn update_limits(
+        &mut self,
+        arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    ) -> Result<()> {
+        let event = Event::UpdateLimits {
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+        };
+        self.apply(arn, event, Guard::None, Commit::default())
+    }
+
     /// Group commit: applies each event to its execution (chaining several events of one
     /// execution) and commits everything in one transaction. When another process got in
     /// between, falls back to applying them one by one.

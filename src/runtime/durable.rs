@@ -437,6 +437,18 @@ impl Durable {
         self.asl.stop(arn, error, cause)
     }
 
+    /// `UpdateMapRun`: the Map Run's execution `arn` gets new limits.
+    pub fn update_map_run(
+        &mut self,
+        arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    ) -> Result<()> {
+        self.asl
+            .update_limits(arn, max_concurrency, tolerated_count, tolerated_percentage)
+    }
+
     fn open_token(&mut self, token: &str) -> Result<TokenRecord> {
         if !well_formed(token) {
             return Err(Error::Callback {

@@ -82,6 +82,7 @@ pub fn describe(app: &App, body: &Body) -> Reply {
         kids.len()
     };
     let succeeded = count(ExecutionStatus::Succeeded);
+    let (max_concurrency, tolerated_count, tolerated_percentage) = limits(&run, settings);
     let counts = json!({
         "aborted": count(ExecutionStatus::Aborted),
         "failed": count(ExecutionStatus::Failed),
@@ -97,9 +98,9 @@ pub fn describe(app: &App, body: &Body) -> Reply {
         "executionArn": settings["executionArn"],
         "status": status(run.status),
         "startDate": epoch(run.start_ms),
-        "maxConcurrency": settings["maxConcurrency"],
-        "toleratedFailurePercentage": settings["toleratedFailurePercentage"],
-        "toleratedFailureCount": settings["toleratedFailureCount"],
+        "maxConcurrency": max_concurrency,
+        "toleratedFailurePercentage": tolerated_percentage,
+        "toleratedFailureCount": tolerated_count,
         "itemCounts": counts,
         "executionCounts": counts,
         "redriveCount": 0,
@@ -141,12 +142,68 @@ pub fn list(app: &App, body: &Body) -> Reply {
     Ok(json!({"mapRuns": runs}))
 }
 
-/// `UpdateMapRun`: not yet — a running Map Run's limits are fixed when it starts.
+/// `UpdateMapRun`: new `maxConcurrency`, `toleratedFailureCount` or
+/// `toleratedFailurePercentage` for a running Map Run; more children start at once when the
+/// concurrency grows.
 pub fn update(app: &App, body: &Body) -> Reply {
-    load(app, body.str("mapRunArn")?)?;
-    Err(ApiError::validation(
-        "stepwise cannot change a running Map Run yet: its MaxConcurrency and tolerated failures are fixed when it starts",
-    ))
+    let arn = body.str("mapRunArn")?;
+    let run = load(app, arn)?;
+    let bad = |m: &str| ApiError::validation(format!("1 validation error detected: {m}"));
+    let max_concurrency = match body.opt_i64("maxConcurrency")? {
+        Some(n) if !(0..=10_000).contains(&n) => {
+            return Err(bad(
+                "Value at 'maxConcurrency' failed to satisfy constraint: Member must have value between 0 and 10000",
+            ));
+        }
+        n => n.map(|n| n as u64),
+    };
+    let tolerated_count = match body.opt_i64("toleratedFailureCount")? {
+        Some(n) if n < 0 => {
+            return Err(bad(
+                "Value at 'toleratedFailureCount' failed to satisfy constraint: Member must have value greater than or equal to 0",
+            ));
+        }
+        n => n.map(|n| n as u64),
+    };
+    let tolerated_percentage = match body.get("toleratedFailurePercentage") {
+        None => None,
+        Some(v) => match v.as_f64() {
+            Some(p) if (0.0..=100.0).contains(&p) => Some(p),
+            _ => {
+                return Err(bad(
+                    "Value at 'toleratedFailurePercentage' failed to satisfy constraint: Member must have value between 0 and 100",
+                ));
+            }
+        },
+    };
+    if run.status == ExecutionStatus::Running {
+        app.durable(|d| {
+            d.update_map_run(arn, max_concurrency, tolerated_count, tolerated_percentage)
+        })
+        .map_err(ApiError::internal)?;
+    }
+    Ok(json!({}))
+}
+
+/// The run's limits: those of its running Map (changed by `UpdateMapRun`), else those it
+/// started with.
+fn limits(run: &ExecutionRecord, settings: &Value) -> (Value, Value, Value) {
+    let state: Value = serde_json::from_str(&run.state).unwrap_or_default();
+    let live = state["frames"]
+        .as_array()
+        .and_then(|frames| frames.iter().find_map(|f| f["wait"].get("Children")));
+    match live {
+        Some(join) => (
+            join["max_concurrency"].clone(),
+            json!(join["tolerated_count"].as_u64().unwrap_or(0)),
+            json!(join["tolerated_percentage"].as_f64().unwrap_or(0.0)),
+        ),
+        None => (
+            settings["maxConcurrency"].clone(),
+            settings["toleratedFailureCount"].clone(),
+            settings["toleratedFailurePercentage"].clone(),
+        ),
+    }
 }
 
 /// `ListExecutions` with `mapRunArn`: the run's children, newest first, paged.
