@@ -244,7 +244,7 @@ fn stepwise_test_mocks_an_item_readers_items() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("3 passed, 0 failed"), "{text}");
+    assert!(text.contains("4 passed, 0 failed"), "{text}");
 }
 
 /// `UpdateMapRun` raises a running Map Run's concurrency: the waiting children start at once.
@@ -304,4 +304,30 @@ fn update_map_run_starts_more_children() {
     let d = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
     assert_eq!(d["status"], json!("ABORTED"), "{d}");
     assert_eq!(d["executionCounts"]["aborted"], json!(3), "{d}");
+}
+
+/// A JSONata Distributed Map batches its `Items` by its evaluated `ItemBatcher`.
+#[test]
+fn a_jsonata_distributed_map_batches_its_items() {
+    let dir = std::env::temp_dir().join(format!("stepwise-dmap-j-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let machine = dir.join("m.asl.json");
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "Label": "Pairs", "Items": "{% $states.input.xs %}",
+        "ItemBatcher": {"MaxItemsPerBatch": "{% $states.input.n %}", "BatchInput": {"k": "{% $states.input.k %}"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input %}", "End": true}}},
+        "End": true}}});
+    std::fs::write(&machine, definition.to_string()).expect("written");
+    let doc = run(&[
+        &machine.to_string_lossy(),
+        "--input",
+        r#"{"xs": [1, 2, 3], "n": 2, "k": "v"}"#,
+    ]);
+    assert_eq!(
+        doc["output"],
+        json!([{"BatchInput": {"k": "v"}, "Items": [1, 2]}, {"BatchInput": {"k": "v"}, "Items": [3]}]),
+        "{doc}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

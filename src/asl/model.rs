@@ -405,11 +405,14 @@ pub struct Distributed {
     pub label: Option<String>,
     /// `ProcessorConfig.ExecutionType`: `STANDARD` or `EXPRESS`.
     pub execution_type: String,
-    /// `ItemReader`: its `Resource`, `Parameters` (a template over the effective input) and
-    /// `ReaderConfig` as given.
-    pub reader: Option<(String, Option<Template>, Value)>,
-    /// `ResultWriter`: its `Resource` and `Parameters`.
-    pub writer: Option<(String, Option<Template>)>,
+    /// `ItemReader`: its `Resource`, `Parameters` (JSONPath: a template over the effective
+    /// input) or `Arguments` (JSONata), and `ReaderConfig` as given.
+    pub reader: Option<(String, Option<Payload>, Value)>,
+    /// `ResultWriter`: its `Resource` and `Parameters`/`Arguments`.
+    pub writer: Option<(String, Option<Payload>)>,
+    /// A JSONata Map's `ItemBatcher` as given (numbers and `BatchInput`, literal or `{% %}`),
+    /// evaluated when the Map runs (a JSONPath Map's is `Map::batcher`).
+    pub jsonata_batcher: Option<Value>,
 }
 
 /// Where a Map's items come from.

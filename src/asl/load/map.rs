@@ -126,11 +126,17 @@ pub(super) fn distributed_run(
         .and_then(Value::as_str)
         .unwrap_or("STANDARD")
         .to_string();
+    let jsonata = query_language == Some("JSONata");
+    // JSONPath: `Parameters`, a template; JSONata: `Arguments`, evaluated when the Map runs.
+    let arguments = |o: &Obj, cx: &mut Cx| match jsonata {
+        true => o.get("Arguments").cloned().map(Payload::Jsonata),
+        false => o.template("Parameters", cx).map(Payload::Template),
+    };
     let reader = obj.opt_obj("ItemReader", cx).map(|r| {
         r.only(&["Resource", "Parameters", "ReaderConfig", "Arguments"], cx);
         (
             r.opt_str("Resource", cx).unwrap_or_default().to_string(),
-            r.template("Parameters", cx),
+            arguments(&r, cx),
             r.get("ReaderConfig").cloned().unwrap_or(Value::Null),
         )
     });
@@ -138,7 +144,7 @@ pub(super) fn distributed_run(
         w.only(&["Resource", "Parameters", "WriterConfig", "Arguments"], cx);
         (
             w.opt_str("Resource", cx).unwrap_or_default().to_string(),
-            w.template("Parameters", cx),
+            arguments(&w, cx),
         )
     });
     Box::new(Distributed {
@@ -147,6 +153,7 @@ pub(super) fn distributed_run(
         execution_type,
         reader,
         writer,
+        jsonata_batcher: obj.get("ItemBatcher").filter(|_| jsonata).cloned(),
     })
 }
 

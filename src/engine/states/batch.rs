@@ -46,6 +46,22 @@ pub fn batches(
         .collect())
 }
 
+/// A JSONata Distributed Map's batches: `batcher` is its evaluated `ItemBatcher`.
+pub fn jsonata_batches(items: Vec<Doc>, batcher: &Value) -> Vec<Doc> {
+    let max_items = batcher["MaxItemsPerBatch"]
+        .as_u64()
+        .map_or(usize::MAX, |n| n.max(1) as usize);
+    let max_bytes = batcher["MaxInputBytesPerBatch"]
+        .as_u64()
+        .map_or(usize::MAX, |n| n as usize);
+    let batch_input = batcher.get("BatchInput").cloned();
+    let items = items.into_iter().map(Arc::unwrap_or_clone).collect();
+    group(items, max_items, max_bytes)
+        .into_iter()
+        .map(|items| Arc::new(wrap(&batch_input, items)))
+        .collect()
+}
+
 /// Consecutive groups of at most `max_items` items and (unless one item alone is larger)
 /// `max_bytes` bytes of JSON.
 fn group(items: Vec<Value>, max_items: usize, max_bytes: usize) -> Vec<Vec<Value>> {

@@ -271,11 +271,14 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure
         result: None,
         error_output: None,
     };
+    let reading = m.run.as_deref().is_some_and(|d| d.reader.is_some());
     let given = match &m.items {
         Some(Items::Jsonata(v)) => Some(v),
         Some(Items::Path(_)) | None => None,
     };
     let items = match given {
+        // An ItemReader reads the items when the Map Run starts.
+        _ if reading => Value::Array(Vec::new()),
         Some(v) => evaluate(ctx, fid, v, "Items", &states)?,
         None => Value::clone(&input),
     };
@@ -318,6 +321,21 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure
         },
     );
     if let Some(d) = &m.run {
+        let batcher = match &d.jsonata_batcher {
+            Some(b) => Some(evaluate(ctx, fid, b, "ItemBatcher", &states)?),
+            None => None,
+        };
+        if reading {
+            let plan = super::map_run::Plan {
+                items: None,
+                max_concurrency: max_concurrency as u64,
+                tolerated_count: tolerated_count.map(|c| c as u64),
+                tolerated_percentage,
+                batcher,
+                effective_input: input.clone(),
+            };
+            return Ok(super::map_run::begin(ctx, fid, m, d, plan));
+        }
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             inputs.push(match &m.item_selector {
@@ -333,6 +351,9 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure
                 }
                 _ => Arc::new(item.clone()),
             });
+        }
+        if let Some(b) = &batcher {
+            inputs = super::batch::jsonata_batches(inputs, b);
         }
         let plan = super::map_run::Plan {
             items: Some(inputs),

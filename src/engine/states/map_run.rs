@@ -5,7 +5,7 @@
 //! (`MapRunSucceeded`, `MapStateSucceeded`) or the run's failure (`MapRunFailed`,
 //! `MapStateFailed`), as AWS records them — no `MapIteration*` events in the parent.
 
-use crate::asl::model::{Distributed, Map, Pattern, Resource, ResourceKind};
+use crate::asl::model::{Distributed, Map, Pattern, Payload, Resource, ResourceKind};
 use crate::engine::event::{Effect, Invocation};
 use crate::engine::execution::{Doc, FrameId, TaskWait, Waiting};
 use crate::engine::failure::{Failure, check_size};
@@ -55,10 +55,7 @@ fn request(
         );
     }
     if let Some((resource, parameters, config)) = &d.reader {
-        let parameters = match parameters {
-            Some(t) => ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here))?,
-            None => json!({}),
-        };
+        let parameters = arguments(ctx, fid, parameters.as_ref(), &input)?;
         payload.insert(
             "ItemReader".into(),
             json!({"Resource": resource, "Parameters": parameters, "ReaderConfig": config}),
@@ -68,10 +65,7 @@ fn request(
         payload.insert("ItemBatcher".into(), b);
     }
     if let Some((resource, parameters)) = &d.writer {
-        let parameters = match parameters {
-            Some(t) => ctx.with_scope(fid, &input, None, |s| eval_template(t, s, &input, here))?,
-            None => json!({}),
-        };
+        let parameters = arguments(ctx, fid, parameters.as_ref(), &input)?;
         payload.insert(
             "ResultWriter".into(),
             json!({"Resource": resource, "Parameters": parameters}),
@@ -122,6 +116,24 @@ fn request(
         timeout_seconds: None,
     })));
     Ok(())
+}
+
+/// An ItemReader's or ResultWriter's `Parameters` (a template over the effective input) or
+/// `Arguments` (JSONata over the state's input).
+fn arguments(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    payload: Option<&Payload>,
+    input: &Value,
+) -> Result<Value, Failure> {
+    let here = ctx.here(fid);
+    match payload {
+        Some(Payload::Template(t)) => {
+            ctx.with_scope(fid, input, None, |s| eval_template(t, s, input, here))
+        }
+        Some(Payload::Jsonata(v)) => crate::engine::jsonata::arguments(ctx, fid, v),
+        None => Ok(json!({})),
+    }
 }
 
 /// The host started the Map Run: `MapRunStarted`.
