@@ -18,7 +18,10 @@ pub fn machine_name_of_file(file: &str) -> String {
         .file_name()
         .and_then(|s| s.to_str())
         .unwrap_or("StateMachine");
-    let stem = base.strip_suffix(".json").unwrap_or(base);
+    let stem = [".json", ".yaml", ".yml"]
+        .iter()
+        .find_map(|x| base.strip_suffix(x))
+        .unwrap_or(base);
     let stem = stem.strip_suffix(".asl").unwrap_or(stem);
     if check_name(stem).is_ok() {
         stem.to_string()

@@ -63,7 +63,7 @@ fn validate_reports_file_code_pointer_and_message() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("fixtures/invalid/missing-next.asl.json: MISSING_TRANSITION_TARGET at /States/A/Next: Missing 'Next' target: Nope"),
+        stderr.contains("fixtures/invalid/missing-next.asl.json:1: MISSING_TRANSITION_TARGET at /States/A/Next: Missing 'Next' target: Nope"),
         "{stderr}"
     );
 }

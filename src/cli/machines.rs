@@ -7,30 +7,51 @@ use std::path::{Path, PathBuf};
 
 /// The `*.json` files directly in `dir`, by name.
 pub fn json_files(dir: &str) -> Result<Vec<PathBuf>, String> {
+    files_with(dir, &["json"])
+}
+
+/// The definition files directly in `dir` (`*.json`, `*.yaml`, `*.yml`), by name.
+pub fn definition_files(dir: &str) -> Result<Vec<PathBuf>, String> {
+    files_with(dir, &["json", "yaml", "yml"])
+}
+
+fn files_with(dir: &str, extensions: &[&str]) -> Result<Vec<PathBuf>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|x| x.to_str())
+                    .is_some_and(|x| extensions.contains(&x))
+        })
         .collect();
     files.sort();
     Ok(files)
 }
 
-/// `orders.asl.json` → `orders`.
+/// `orders.asl.json` (or `.asl.yaml`, `.yml`) → `orders`.
 pub fn name_of(file: &Path) -> String {
     let base = file
         .file_name()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
-    let stem = base.strip_suffix(".json").unwrap_or(base);
+    let stem = [".json", ".yaml", ".yml"]
+        .iter()
+        .find_map(|x| base.strip_suffix(x))
+        .unwrap_or(base);
     stem.strip_suffix(".asl").unwrap_or(stem).to_string()
 }
 
-/// Whether `text` is a state machine definition (mock files, inputs and tests sit beside them).
-pub fn is_definition(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .is_some_and(|v| v.get("States").is_some() && v.get("StartAt").is_some())
+/// Whether `text` is a state machine definition (mock files, inputs and tests sit beside them),
+/// in JSON or YAML.
+pub fn is_definition(name: &str, text: &str) -> bool {
+    let doc: Option<serde_json::Value> = if crate::asl::source::is_yaml(name, text) {
+        yaml_serde::from_str(text).ok()
+    } else {
+        serde_json::from_str(text).ok()
+    };
+    doc.is_some_and(|v| v.get("States").is_some() && v.get("StartAt").is_some())
 }
 
 /// The definitions of `--state-machines DIR` (every definition in it, named after its file) and
@@ -39,9 +60,20 @@ pub fn is_definition(text: &str) -> bool {
 pub fn definitions(
     dir: Option<&str>,
     files: &[String],
+    subs: &crate::asl::source::Substitutions,
 ) -> Result<BTreeMap<String, String>, String> {
     let mut found = BTreeMap::new();
     let mut add = |name: String, path: &str, text: String| -> Result<(), String> {
+        let text = crate::asl::source::prepare(path, &text, subs)
+            .map_err(|diags| {
+                let lines: Vec<String> = diags
+                    .iter()
+                    .map(|d| super::validate::line(path, d))
+                    .collect();
+                lines.join("\n")
+            })?
+            .definition()
+            .to_string();
         crate::asl::load(&text).map_err(|diags| {
             let lines: Vec<String> = diags
                 .iter()
@@ -57,11 +89,11 @@ pub fn definitions(
         Ok(())
     };
     if let Some(dir) = dir {
-        for file in json_files(dir)? {
+        for file in definition_files(dir)? {
             let shown = file.display().to_string();
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-            if is_definition(&text) {
+            if is_definition(&shown, &text) {
                 add(name_of(&file), &shown, text)?;
             }
         }

@@ -13,6 +13,7 @@ mod report;
 mod resume;
 mod run;
 mod serve;
+mod source;
 mod store;
 mod task;
 mod test;

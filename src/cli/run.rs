@@ -46,6 +46,8 @@ pub struct Args {
     test_case: Option<String>,
     #[command(flatten)]
     handlers: super::handlers::Handlers,
+    #[command(flatten)]
+    source: super::source::Source,
     /// State machines the Task states may start (`arn:aws:states:::states:startExecution...`):
     /// every definition in DIR, named after its file (`child.asl.json` is `child`).
     #[arg(long, value_name = "DIR")]
@@ -183,10 +185,23 @@ fn conductor(args: &Args) -> Option<ExitCode> {
 }
 
 fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
-    let text = super::read_file(&args.file).map_err(usage)?;
+    let prepared = args.source.read(&args.file).map_err(|lines| {
+        for l in &lines {
+            eprintln!("{l}");
+        }
+        eprintln!("error: {} cannot be read as a state machine", args.file);
+        ExitCode::from(2)
+    })?;
+    for w in &prepared.warnings {
+        eprintln!(
+            "warning: {}",
+            super::source::located(&args.file, &prepared, w)
+        );
+    }
+    let text = prepared.definition().to_string();
     let machine = crate::asl::load(&text).map_err(|diags| {
         for d in &diags {
-            eprintln!("{}", super::validate::line(&args.file, d));
+            eprintln!("{}", super::source::located(&args.file, &prepared, d));
         }
         eprintln!(
             "error: {} is not a valid state machine ({} problems)",
@@ -272,6 +287,7 @@ fn handler_config(args: &Args, sm_name: &str) -> Result<HandlerConfig, String> {
         state_machines: super::machines::definitions(
             args.state_machines.as_deref(),
             &args.state_machine_file,
+            &args.source.substitutions()?,
         )?,
         ..args.handlers.config()?
     })

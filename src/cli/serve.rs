@@ -341,15 +341,22 @@ fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
 /// file; an existing one is updated to the file's definition.
 fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
     use crate::serve::sfn::machines::install;
-    let files = super::machines::json_files(dir)?;
+    let files = super::machines::definition_files(dir)?;
     for file in files {
         let shown = file.display().to_string();
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        if !super::machines::is_definition(&text) {
+        if !super::machines::is_definition(&shown, &text) {
             continue;
         }
         let name = super::machines::name_of(&file);
+        let text = crate::asl::source::prepare(&shown, &text, &Default::default())
+            .map(|p| p.definition().to_string())
+            .map_err(|d| {
+                let lines: Vec<String> =
+                    d.iter().map(|d| super::validate::line(&shown, d)).collect();
+                lines.join("\n")
+            })?;
         let stored =
             install(app, &name, text).map_err(|e| format!("{shown}: {}: {}", e.code, e.message))?;
         tracing::info!("state machine {} from {shown}", stored.arn);

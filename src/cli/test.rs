@@ -21,8 +21,10 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    #[command(flatten)]
+    source: super::source::Source,
     /// Test files (`*.test.json`, `*.test.yaml`) and directories to search for them and for
-    /// definitions (`*.asl.json`, all validated). Default: the current directory, unless
+    /// definitions (`*.asl.json`, `*.asl.yaml`, all validated). Default: the current directory, unless
     /// --mock-config is given.
     paths: Vec<PathBuf>,
     /// Run every test case of every state machine in this Step Functions Local mock file
@@ -74,6 +76,10 @@ pub fn main(args: Args) -> ExitCode {
         Err(e) => return usage(e),
     };
     let mut loader = Loader::new(system_now_ms());
+    loader.substitutions = match args.source.substitutions() {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
     let mut suites: Vec<Suite> = found.tests.iter().map(|t| loader.test_file(t)).collect();
     if let Some(mock) = &args.mock_config {
         let dir = args.definitions.clone().unwrap_or_else(|| {

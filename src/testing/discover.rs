@@ -1,5 +1,5 @@
 //! Finding test files and definitions: `*.test.json`, `*.test.yaml` and `*.test.yml` are test
-//! files, `*.asl.json` are definitions; directories are searched recursively, skipping hidden
+//! files, `*.asl.json`, `*.asl.yaml` and `*.asl.yml` are definitions; directories are searched recursively, skipping hidden
 //! ones, `target` and `node_modules`.
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,10 @@ pub fn is_test_file(p: &Path) -> bool {
 }
 
 pub fn is_definition(p: &Path) -> bool {
-    file_name(p).ends_with(".asl.json")
+    let name = file_name(p);
+    [".asl.json", ".asl.yaml", ".asl.yml"]
+        .iter()
+        .any(|x| name.ends_with(x))
 }
 
 /// Searches `paths`; a file given by name counts whatever it is called (a definition when it

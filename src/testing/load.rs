@@ -46,6 +46,8 @@ pub enum Item {
 /// What all cases share: the start time default and the files read so far.
 pub struct Loader {
     pub now_ms: i64,
+    /// How definitions' `${NAME}` placeholders are filled (YAML definitions are read too).
+    pub substitutions: crate::asl::source::Substitutions,
     definitions: HashMap<PathBuf, Loaded>,
     mock_configs: HashMap<PathBuf, Result<Arc<Value>, String>>,
 }
@@ -54,6 +56,7 @@ impl Loader {
     pub fn new(now_ms: i64) -> Loader {
         Loader {
             now_ms,
+            substitutions: Default::default(),
             definitions: HashMap::new(),
             mock_configs: HashMap::new(),
         }
@@ -74,7 +77,8 @@ impl Loader {
         }
         let shown = shown(path);
         let result = match std::fs::read_to_string(path) {
-            Ok(text) => crate::asl::load(&text)
+            Ok(text) => crate::asl::source::prepare(&shown, &text, &self.substitutions)
+                .and_then(|p| crate::asl::load(&p.json))
                 .map(|machine| {
                     Arc::new(Definition {
                         path: shown.clone(),

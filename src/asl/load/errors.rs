@@ -198,6 +198,9 @@ pub fn classify(arn: &str) -> Option<(ResourceKind, Pattern)> {
             })
         }
         "states" if parts[3].is_empty() && parts[4].is_empty() => service(rest),
+        // AWS also accepts a service integration written with a region and account
+        // (`arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject`).
+        "states" if !rest.starts_with("activity:") => service(rest),
         "states" => {
             let name = rest.strip_prefix("activity:")?;
             (!name.is_empty()).then(|| {
