@@ -32,6 +32,19 @@ fn executions() {
     client_case("executions", &[], "sfn_executions.py");
 }
 
+/// RedriveExecution through boto3: a Task that fails once (a `--lambda` command that keeps a mark
+/// file) is run again from the failed state, the states before it are not.
+#[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
+fn redrive() {
+    let mark = std::env::temp_dir().join(format!("stepwise-redrive-{}", std::process::id()));
+    let _ = std::fs::remove_file(&mark);
+    let m = mark.display();
+    let flaky = format!("f=if [ -f {m} ]; then cat; else touch {m}; echo boom >&2; exit 1; fi");
+    client_case("redrive", &["--lambda", &flaky], "sfn_redrive.py");
+    let _ = std::fs::remove_file(&mark);
+}
+
 /// `.waitForTaskToken` answered with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, and
 /// TaskTimedOut, InvalidToken, TaskDoesNotExist, InvalidOutput and validation errors as boto3's
 /// modeled exceptions. The callback state runs a command that hands the token nowhere: the

@@ -172,6 +172,26 @@ pub struct Execution {
     /// retries, loops and Map iterations).
     #[serde(default)]
     pub(crate) invocations: BTreeMap<StateId, u64>,
+    /// Where a redrive starts again: the top-level state that was running when the execution
+    /// failed, timed out or was aborted (`RedriveExecution`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) redrive_from: Option<RedrivePoint>,
+    /// How many times it was redriven.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redrive_count: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The top-level state a redrive enters again, with the input it had and the variables then.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedrivePoint {
+    pub state: StateId,
+    pub input: Doc,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub variables: Map<String, Value>,
 }
 
 impl Execution {

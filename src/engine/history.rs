@@ -109,6 +109,8 @@ pub enum OtherDetails {
     },
     /// MapRunStarted: the Map Run a Distributed Map started.
     MapRunStarted { map_run_arn: String },
+    /// ExecutionRedriven: how many times the execution was redriven.
+    Redriven { count: u32 },
 }
 
 fn text(v: &Value) -> Value {
@@ -282,6 +284,10 @@ impl OtherDetails {
                     m.insert("workerName".into(), json!(w));
                 }
                 key
+            }
+            OtherDetails::Redriven { count } => {
+                m.insert("redriveCount".into(), json!(count));
+                "executionRedrivenEventDetails"
             }
             OtherDetails::MapRunStarted { map_run_arn } => {
                 m.insert("mapRunArn".into(), json!(map_run_arn));

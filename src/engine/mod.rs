@@ -48,6 +48,8 @@ impl Execution {
             rng: Rng::new(seed),
             now,
             invocations: BTreeMap::new(),
+            redrive_from: None,
+            redrive_count: 0,
         };
         let mut ctx = Ctx::new(machine, &mut x);
         let input = std::sync::Arc::new(ctx.x.info.input.clone());
@@ -85,6 +87,39 @@ impl Execution {
         dispatch(&mut ctx, event);
         ctx.drain();
         ctx.effects
+    }
+
+    /// `RedriveExecution`: a failed, timed-out or aborted execution continues from the
+    /// top-level state that was running when it ended, with the input and variables it had
+    /// (`ExecutionRedriven`). `Err` (why) when it cannot be redriven.
+    pub fn redrive(&mut self, machine: &Machine, at_ms: i64) -> Result<Vec<Effect>, String> {
+        if !self.is_finished() || matches!(self.status, Status::Succeeded { .. }) {
+            return Err(format!(
+                "Execution is {} and cannot be redriven",
+                self.status.name()
+            ));
+        }
+        let point = self
+            .redrive_from
+            .take()
+            .ok_or("the execution ended before any state ran, so there is nothing to redrive")?;
+        self.now = self.now.max(at_ms);
+        self.status = Status::Running;
+        self.redrive_count += 1;
+        let mut ctx = Ctx::new(machine, self);
+        let count = ctx.x.redrive_count;
+        ctx.emit("ExecutionRedriven", OtherDetails::Redriven { count });
+        if let Some(secs) = machine.timeout_seconds {
+            let timer = ctx.x.next_wait_id();
+            ctx.x.execution_timer = Some(timer);
+            let due_ms = ctx.x.now + secs as i64 * 1000;
+            ctx.effects.push(Effect::ArmTimer { timer, due_ms });
+        }
+        let fid = ctx.spawn(point.state, point.input, None, None);
+        ctx.x.frame_mut(fid).variables = point.variables;
+        ctx.work.push(Work::Run(fid));
+        ctx.drain();
+        Ok(ctx.effects)
     }
 
     /// The task ids the execution currently waits on, with their tokens.

@@ -484,6 +484,9 @@ impl<'m, 'x> Ctx<'m, 'x> {
     /// A frame has finished: close the execution, or report to the parent.
     pub fn finish(&mut self, fid: FrameId, result: Result<Doc, Failure>) {
         let parent = self.x.frame(fid).parent;
+        if parent.is_none() && result.is_err() {
+            self.keep_redrive_point(fid);
+        }
         self.release(fid);
         match parent {
             None => match result {
@@ -556,10 +559,37 @@ impl<'m, 'x> Ctx<'m, 'x> {
         for task in tasks {
             self.effects.push(Effect::CancelTask { task });
         }
+        // A redrive enters the top-level state that was running again (a Parallel or Map whole):
+        // kept by `finish` when that state failed, or taken here when the execution stopped.
+        match status {
+            Status::Succeeded { .. } | Status::Running => self.x.redrive_from = None,
+            _ => {
+                if let Some(top) = self
+                    .x
+                    .frames
+                    .iter()
+                    .position(|f| f.as_ref().is_some_and(|f| f.parent.is_none()))
+                {
+                    self.keep_redrive_point(top);
+                }
+            }
+        }
         self.x.frames.clear();
         self.x.waits.clear();
         self.x.status = status.clone();
         self.effects.push(Effect::Finished(status));
+    }
+
+    /// Where a redrive of this execution starts: the top-level frame `fid`'s state, input and
+    /// variables.
+    fn keep_redrive_point(&mut self, fid: FrameId) {
+        if let Some(f) = self.x.frames.get(fid).and_then(Option::as_ref) {
+            self.x.redrive_from = Some(crate::engine::execution::RedrivePoint {
+                state: f.state,
+                input: f.input.clone(),
+                variables: f.variables.clone(),
+            });
+        }
     }
 
     /// Creates a frame at `start` with `input` and emits its `*StateEntered`.

@@ -350,6 +350,49 @@ impl Asl {
         self.stop_children(arn, error, cause)
     }
 
+    /// `RedriveExecution`: an ended (not succeeded) execution continues from the state that was
+    /// running when it ended. `Err(Error::Callback)` with AWS's `ExecutionNotRedrivable` when it
+    /// cannot be.
+    pub fn redrive(&mut self, arn: &str) -> Result<()> {
+        let not_redrivable = |message: String| Error::Callback {
+            code: "ExecutionNotRedrivable",
+            message,
+        };
+        loop {
+            let mut record = self
+                .store
+                .execution(arn)?
+                .ok_or_else(|| Error::NoSuchExecution(arn.to_string()))?;
+            let mut exec: Execution = serde_json::from_str(&record.state).map_err(|e| {
+                not_redrivable(format!("its stored state cannot be read back ({e})"))
+            })?;
+            let machine = self.machine(&record.definition).map_err(not_redrivable)?;
+            let now = self.clock.now_ms();
+            let effects = exec.redrive(&machine, now).map_err(not_redrivable)?;
+            let mut commit = Commit::default();
+            collect(&exec, &[], effects, &mut commit);
+            record.output = None;
+            record.error = None;
+            record.cause = None;
+            record.stop_ms = None;
+            update_record(&mut record, &exec, now).map_err(not_redrivable)?;
+            record.version += 1;
+            nested::report_end(&record, &mut commit);
+            commit.execution = Some(record);
+            let scheduled = leaves_work(&commit);
+            match self.store.commit(std::slice::from_ref(&commit)) {
+                Err(StoreError::Conflict { .. }) => continue,
+                other => {
+                    if other.is_ok() {
+                        log_step(&commit);
+                    }
+                    self.note_work(scheduled && other.is_ok());
+                    return other.map_err(Into::into);
+                }
+            }
+        }
+    }
+
     /// `UpdateMapRun`: new limits for a Map Run's execution (`Event::UpdateLimits`).
     pub fn update_limits(
         &mut self,

@@ -437,6 +437,11 @@ impl Durable {
         self.asl.stop(arn, error, cause)
     }
 
+    /// `RedriveExecution`.
+    pub fn redrive(&mut self, arn: &str) -> Result<()> {
+        self.asl.redrive(arn)
+    }
+
     /// `UpdateMapRun`: the Map Run's execution `arn` gets new limits.
     pub fn update_map_run(
         &mut self,

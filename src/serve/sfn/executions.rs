@@ -314,6 +314,26 @@ pub fn stop(app: &App, body: &Body) -> Reply {
     Ok(json!({"stopDate": epoch(r.stop_ms.unwrap_or(r.start_ms))}))
 }
 
+/// `RedriveExecution`: a failed, timed-out or aborted Standard execution continues from the
+/// state that was running when it ended.
+pub fn redrive(app: &App, body: &Body) -> Reply {
+    let arn = body.str("executionArn")?;
+    let r = load(app, arn)?;
+    if arn.contains(":express:") {
+        return Err(ApiError::new(
+            "ExecutionNotRedrivable",
+            "Express executions cannot be redriven",
+        ));
+    }
+    match app.durable(|d| d.redrive(arn)) {
+        Ok(()) => {}
+        Err(RuntimeError::Callback { code, message }) => return Err(ApiError::new(code, message)),
+        Err(e) => return Err(ApiError::internal(e)),
+    }
+    let _ = r;
+    Ok(json!({"redriveDate": epoch(app.now())}))
+}
+
 pub fn history(app: &App, body: &Body) -> Reply {
     let arn = body.str("executionArn")?;
     load(app, arn)?;

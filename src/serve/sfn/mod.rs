@@ -46,6 +46,7 @@ fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
         "ListMapRuns" => map_runs::list(app, body),
         "UpdateMapRun" => map_runs::update(app, body),
         "StopExecution" => executions::stop(app, body),
+        "RedriveExecution" => executions::redrive(app, body),
         "GetExecutionHistory" => executions::history(app, body),
         "SendTaskSuccess" => tasks::success(app, body),
         "SendTaskFailure" => tasks::failure(app, body),

@@ -52,15 +52,21 @@ pub fn description(r: &ExecutionRecord, date: Date) -> Map<String, Value> {
     if let Some(c) = &r.cause {
         m.insert("cause".into(), json!(c));
     }
-    m.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
-    let reason = if matches!(
+    let redrives = serde_json::from_str::<Value>(&r.state)
+        .ok()
+        .and_then(|s| s["redrive_count"].as_u64())
+        .unwrap_or(0);
+    m.insert("redriveCount".into(), json!(redrives));
+    let redrivable = matches!(
         r.status,
-        ExecutionStatus::Running | ExecutionStatus::Succeeded
-    ) {
-        format!("Execution is {} and cannot be redriven", r.status)
-    } else {
-        "stepwise does not redrive executions".to_string()
-    };
+        ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
+    ) && !r.arn.contains(":express:");
+    if redrivable {
+        m.insert("redriveStatus".into(), json!("REDRIVABLE"));
+        return m;
+    }
+    m.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+    let reason = format!("Execution is {} and cannot be redriven", r.status);
     m.insert("redriveStatusReason".into(), json!(reason));
     m
 }
