@@ -172,6 +172,9 @@ pub struct Execution {
     /// retries, loops and Map iterations).
     #[serde(default)]
     pub(crate) invocations: BTreeMap<StateId, u64>,
+    /// TestState's instruments (`probe.rs`); `None` for every ordinary execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Box<crate::engine::probe::Probe>>,
 }
 
 impl Execution {
