@@ -121,7 +121,12 @@ pub fn answer(
             out.insert("error".into(), json!(e));
         }
         if let Some(c) = c {
-            out.insert("cause".into(), json!(c));
+            let hint = if c.contains(&format!("No handler for Task state '{STATE}'")) {
+                " For TestState, give the Task's answer with 'mock' ({\"result\": \"...\"} or {\"errorOutput\": {...}})."
+            } else {
+                ""
+            };
+            out.insert("cause".into(), json!(format!("{c}{hint}")));
         }
     }
     if req.level >= Level::Debug {
