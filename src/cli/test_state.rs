@@ -80,11 +80,13 @@ pub fn main(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let clock = crate::runtime::clock::SystemClock;
+    let start_ms = crate::runtime::clock::Clock::now_ms(&crate::runtime::clock::SystemClock);
+    // Virtual time: a Wait state does not hold the test up.
+    let clock = crate::runtime::clock::VirtualClock::new(start_ms);
     let env = Env {
         region: "us-east-1".into(),
         account: "123456789012".into(),
-        start_ms: crate::runtime::clock::Clock::now_ms(&clock),
+        start_ms,
         execution_name: uuid::Uuid::new_v4().to_string(),
         machine_name: uuid::Uuid::new_v4().to_string(),
         seed,
@@ -137,10 +139,10 @@ fn body(args: &Args) -> Result<Map<String, Value>, String> {
         let mut mock: Value =
             serde_json::from_str(m).map_err(|e| format!("--mock is not JSON: {e}"))?;
         // The API takes the result as JSON text; on the command line the value itself will do.
-        if let Some(r) = mock.get_mut("result") {
-            if !r.is_string() {
-                *r = json!(r.to_string());
-            }
+        if let Some(r) = mock.get_mut("result")
+            && !r.is_string()
+        {
+            *r = json!(r.to_string());
         }
         body.insert("mock".into(), mock);
     }

@@ -68,12 +68,12 @@ fn masked_match(expected: &str, got: &str) -> bool {
     let mut rest = expected;
     let mut parts: Vec<Option<String>> = Vec::new();
     while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('<') {
-            if let Some(end) = after.find('>') {
-                parts.push(None);
-                rest = &after[end + 1..];
-                continue;
-            }
+        if let Some(after) = rest.strip_prefix('<')
+            && let Some(end) = after.find('>')
+        {
+            parts.push(None);
+            rest = &after[end + 1..];
+            continue;
         }
         if let Some(after) = rest.strip_prefix("111111111111") {
             parts.push(None);

@@ -37,7 +37,8 @@ pub fn call(app: &App, body: &Body) -> Reply {
     // their own, which tokio refuses inside the server's.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let clock = crate::runtime::clock::SystemClock;
+        // Virtual time: a Wait state or a retry back-off does not hold the call up.
+        let clock = crate::runtime::clock::VirtualClock::new(env.start_ms);
         let _ = tx.send(test_state(&req, &env, handlers, &clock));
     });
     match rx.recv_timeout(limit + GRACE) {

@@ -127,10 +127,10 @@ fn find<'a>(block: &'a Value, name: &str) -> Option<&'a Value> {
 pub fn targets(state: &Map<String, Value>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |v: Option<&Value>| {
-        if let Some(t) = v.and_then(Value::as_str) {
-            if !out.iter().any(|o| o == t) {
-                out.push(t.to_string());
-            }
+        if let Some(t) = v.and_then(Value::as_str)
+            && !out.iter().any(|o| o == t)
+        {
+            out.push(t.to_string());
         }
     };
     add(state.get("Next"));
