@@ -17,6 +17,7 @@ mod source;
 mod store;
 mod task;
 mod test;
+mod test_state;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -60,6 +61,9 @@ pub enum Command {
     /// Run test cases of definitions with mocked tasks (test files, Step Functions Local mock
     /// files); JUnit XML and coverage for CI.
     Test(Box<test::Args>),
+    /// Test one state in isolation as AWS's TestState API does: its output, next state, and the
+    /// input/output pipeline's values; Task results can be mocked.
+    TestState(Box<test_state::Args>),
     /// Print a completion script for a shell: `stepwise completions bash > /etc/bash_completion.d/stepwise`,
     /// zsh (a file named `_stepwise` in `$fpath`), fish (`~/.config/fish/completions/stepwise.fish`).
     Completions { shell: clap_complete::Shell },
@@ -115,6 +119,7 @@ pub fn main() -> ExitCode {
             crate::integrations::child::shutdown_on_signals();
             test::main(*args)
         }
+        Command::TestState(args) => test_state::main(*args),
         Command::InternalJq => crate::runtime::conductor::transform::child_main(),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -179,6 +179,9 @@ pub struct Execution {
     /// How many times it was redriven.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub redrive_count: u32,
+    /// TestState's instruments (`probe.rs`); `None` for every ordinary execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Box<crate::engine::probe::Probe>>,
 }
 
 fn is_zero(n: &u32) -> bool {

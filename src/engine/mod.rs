@@ -11,6 +11,7 @@ pub mod failure;
 pub mod history;
 pub mod io;
 pub mod jsonata;
+pub mod probe;
 pub mod rng;
 pub mod run;
 pub mod scope;
@@ -36,6 +37,17 @@ impl Execution {
         info: ExecutionInfo,
         seed: [u8; 32],
     ) -> (Execution, Vec<Effect>) {
+        Self::start_probed(machine, info, seed, None)
+    }
+
+    /// `start` with TestState's probe (`probe.rs`): its context and variables apply from the
+    /// first state on, and the pipeline's values are recorded into it.
+    pub fn start_probed(
+        machine: &Machine,
+        info: ExecutionInfo,
+        seed: [u8; 32],
+        probe: Option<Box<probe::Probe>>,
+    ) -> (Execution, Vec<Effect>) {
         let now = info.start_ms;
         let mut x = Execution {
             info,
@@ -50,6 +62,7 @@ impl Execution {
             invocations: BTreeMap::new(),
             redrive_from: None,
             redrive_count: 0,
+            probe,
         };
         let mut ctx = Ctx::new(machine, &mut x);
         let input = std::sync::Arc::new(ctx.x.info.input.clone());
@@ -70,6 +83,10 @@ impl Execution {
             });
         }
         let fid = ctx.spawn(machine.blocks[0].start, input, None, None);
+        if let Some(p) = &ctx.x.probe {
+            let variables = p.variables.clone();
+            ctx.x.frame_mut(fid).variables.extend(variables);
+        }
         ctx.work.push(Work::Run(fid));
         ctx.drain();
         let effects = ctx.effects;

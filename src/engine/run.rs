@@ -144,7 +144,8 @@ impl<'m, 'x> Ctx<'m, 'x> {
         let info = state_info(self.m, &x.frames, fid, map_item);
         let frames = &x.frames;
         let variables = move |name: &str| variable_in(frames, fid, name);
-        let mut scope = StateScope::new(doc, &variables, &x.info, info, &mut x.rng);
+        let base = x.probe.as_ref().and_then(|p| p.context.as_ref());
+        let mut scope = StateScope::new(doc, &variables, &x.info, info, &mut x.rng, base);
         f(&mut scope)
     }
 
@@ -177,13 +178,26 @@ impl<'m, 'x> Ctx<'m, 'x> {
     /// The context object (`$$`, `$states.context`) for the frame's current state.
     pub fn context_object(&self, fid: FrameId, map_item: Option<(usize, &Value)>) -> Value {
         let info = state_info(self.m, &self.x.frames, fid, map_item);
-        crate::engine::scope::build_context(&self.x.info, &info)
+        let base = self.x.probe.as_ref().and_then(|p| p.context.as_ref());
+        crate::engine::scope::build_context(&self.x.info, base, &info)
+    }
+
+    /// Records `value` as the frame's state's value at `stage` when the execution carries
+    /// TestState's probe (`probe.rs`); free otherwise.
+    pub fn inspect(&mut self, fid: FrameId, stage: &str, value: impl FnOnce() -> Value) {
+        let name = &self.state_of(fid).name;
+        if let Some(p) = &mut self.x.probe {
+            p.recorded
+                .push((name.to_string(), stage.to_string(), value()));
+        }
     }
 
     /// The state's effective input: InputPath over its raw input.
     pub fn effective_input(&mut self, fid: FrameId) -> Result<Doc, Failure> {
         let raw = self.x.frame(fid).input.clone();
-        self.io_path(fid, raw, |s| s.io.input_path())
+        let input = self.io_path(fid, raw, |s| s.io.input_path())?;
+        self.inspect(fid, "afterInputPath", || Value::clone(&input));
+        Ok(input)
     }
 
     /// InputPath or OutputPath over `doc`; `$` shares the document instead of copying it.
@@ -210,11 +224,15 @@ impl<'m, 'x> Ctx<'m, 'x> {
     ) -> Result<Doc, Failure> {
         let input = self.effective_input(fid)?;
         let Some(t) = parameters else {
+            self.inspect(fid, "afterParameters", || Value::clone(&input));
             return Ok(input);
         };
         let here = self.here(fid);
-        self.with_scope(fid, &input, None, |s| io::eval_template(t, s, &input, here))
-            .map(Arc::new)
+        let out = self
+            .with_scope(fid, &input, None, |s| io::eval_template(t, s, &input, here))
+            .map(Arc::new)?;
+        self.inspect(fid, "afterParameters", || Value::clone(&out));
+        Ok(out)
     }
 
     /// OutputPath over `doc`.
@@ -231,6 +249,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
         result_path: &ResultPath,
     ) -> Step {
         let here = self.here(fid);
+        self.inspect(fid, "result", || Value::clone(&result));
         let selected = match selector {
             Some(t) => match self.with_scope(fid, &result, None, |s| {
                 io::eval_template(t, s, &result, here)
@@ -240,6 +259,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
             },
             None => result,
         };
+        self.inspect(fid, "afterResultSelector", || Value::clone(&selected));
         if let Err(f) = self.assign(fid, self.state_of(fid).io.jsonpath_assign(), &selected) {
             return Step::Fail(f);
         }
@@ -255,6 +275,7 @@ impl<'m, 'x> Ctx<'m, 'x> {
                 }
             }
         };
+        self.inspect(fid, "afterResultPath", || Value::clone(&combined));
         match self.output(fid, combined) {
             Ok(v) => Step::Next(v),
             Err(f) => Step::Fail(f),

@@ -27,6 +27,8 @@ pub struct StateScope<'a> {
     pub info: &'a ExecutionInfo,
     pub state: StateInfo<'a>,
     pub rng: &'a mut Rng,
+    /// TestState's context object, when the caller gave one (`probe.rs`).
+    pub base: Option<&'a Map<String, Value>>,
     context: Option<Value>,
 }
 
@@ -37,6 +39,7 @@ impl<'a> StateScope<'a> {
         info: &'a ExecutionInfo,
         state: StateInfo<'a>,
         rng: &'a mut Rng,
+        base: Option<&'a Map<String, Value>>,
     ) -> Self {
         StateScope {
             input,
@@ -44,13 +47,14 @@ impl<'a> StateScope<'a> {
             info,
             state,
             rng,
+            base,
             context: None,
         }
     }
 
     pub fn context(&mut self) -> &Value {
         if self.context.is_none() {
-            self.context = Some(build_context(self.info, &self.state));
+            self.context = Some(build_context(self.info, self.base, &self.state));
         }
         self.context.as_ref().expect("set just above")
     }
@@ -70,7 +74,21 @@ impl Scope for StateScope<'_> {
 }
 
 /// The context object, with AWS's key order.
-pub fn build_context(info: &ExecutionInfo, state: &StateInfo) -> Value {
+/// With a `base` (TestState's), its `Execution`, `StateMachine` and `State` are used as given;
+/// `State` is built when the base has none.
+pub fn build_context(
+    info: &ExecutionInfo,
+    base: Option<&Map<String, Value>>,
+    state: &StateInfo,
+) -> Value {
+    if let Some(base) = base {
+        let mut ctx = base.clone();
+        if !ctx.contains_key("State") {
+            ctx.insert("State".into(), state_object(state));
+        }
+        add_task_and_map(&mut ctx, state);
+        return Value::Object(ctx);
+    }
     let mut execution = Map::new();
     execution.insert("Id".into(), json!(info.execution_arn));
     execution.insert("Input".into(), info.input.clone());
@@ -78,19 +96,28 @@ pub fn build_context(info: &ExecutionInfo, state: &StateInfo) -> Value {
     execution.insert("Name".into(), json!(info.name));
     execution.insert("RoleArn".into(), json!(info.role_arn));
     execution.insert("RedriveCount".into(), json!(0));
+    let mut ctx = Map::new();
+    ctx.insert("Execution".into(), Value::Object(execution));
+    ctx.insert("State".into(), state_object(state));
+    ctx.insert(
+        "StateMachine".into(),
+        json!({ "Id": info.state_machine_arn, "Name": info.state_machine_name }),
+    );
+    add_task_and_map(&mut ctx, state);
+    Value::Object(ctx)
+}
+
+fn state_object(state: &StateInfo) -> Value {
     let mut st = Map::new();
     st.insert("EnteredTime".into(), json!(format_millis(state.entered_ms)));
     st.insert("Name".into(), json!(state.name));
     if let Some(n) = state.retry_count {
         st.insert("RetryCount".into(), json!(n));
     }
-    let mut ctx = Map::new();
-    ctx.insert("Execution".into(), Value::Object(execution));
-    ctx.insert("State".into(), Value::Object(st));
-    ctx.insert(
-        "StateMachine".into(),
-        json!({ "Id": info.state_machine_arn, "Name": info.state_machine_name }),
-    );
+    Value::Object(st)
+}
+
+fn add_task_and_map(ctx: &mut Map<String, Value>, state: &StateInfo) {
     if let Some(token) = state.token {
         ctx.insert("Task".into(), json!({ "Token": token }));
     }
@@ -100,5 +127,4 @@ pub fn build_context(info: &ExecutionInfo, state: &StateInfo) -> Value {
             json!({ "Item": { "Index": index, "Value": value } }),
         );
     }
-    Value::Object(ctx)
 }

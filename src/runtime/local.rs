@@ -3,6 +3,7 @@
 
 use crate::asl::Machine;
 use crate::engine::failure::TIMEOUT;
+use crate::engine::probe::Probe;
 use crate::engine::{Effect, Event, Execution, ExecutionInfo, HistoryEvent, Status, Trace, WaitId};
 use crate::integrations::{Reply, Router};
 use crate::runtime::clock::Clock;
@@ -39,7 +40,20 @@ pub fn run_until(
     clock: &dyn Clock,
     deadline_ms: Option<i64>,
 ) -> Finished {
-    let (mut exec, effects) = Execution::start(machine, info.clone(), seed);
+    run_probed(machine, info, seed, None, router, clock, deadline_ms).0
+}
+
+/// `run_until` with TestState's probe (`engine/probe.rs`), returned filled in at the end.
+pub fn run_probed(
+    machine: &Machine,
+    info: ExecutionInfo,
+    seed: [u8; 32],
+    probe: Option<Box<Probe>>,
+    router: &mut Router,
+    clock: &dyn Clock,
+    deadline_ms: Option<i64>,
+) -> (Finished, Option<Box<Probe>>) {
+    let (mut exec, effects) = Execution::start_probed(machine, info.clone(), seed, probe);
     let mut driver = Driver {
         info,
         history: Vec::new(),
@@ -72,12 +86,13 @@ pub fn run_until(
         let effects = exec.step(machine, clock.now_ms(), event);
         driver.perform(effects, router, clock);
     }
-    Finished {
+    let finished = Finished {
         status: exec.status,
         history: driver.history,
         trace: driver.trace,
         out_of_time,
-    }
+    };
+    (finished, exec.probe)
 }
 
 /// A Map Run's items in process: a mock (or `--task`) of the Map state answers its ItemReader

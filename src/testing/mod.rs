@@ -15,3 +15,4 @@ pub mod load;
 pub mod run;
 pub mod sfn_local;
 pub mod spec;
+pub mod test_state;

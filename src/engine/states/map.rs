@@ -65,6 +65,13 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
         },
     );
     let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input)?;
+    inspect_limits(
+        ctx,
+        fid,
+        max_concurrency,
+        tolerated_count,
+        tolerated_percentage,
+    );
     if let Some(d) = &m.run {
         // A child execution's input: ItemSelector over each item (batches have theirs).
         let items = match (&m.item_selector, prepared) {
@@ -150,6 +157,13 @@ fn distributed_with_reader(
     )?;
     ctx.emit("MapStateStarted", Details::MapStarted { length: 0 });
     let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input)?;
+    inspect_limits(
+        ctx,
+        fid,
+        max_concurrency,
+        tolerated_count,
+        tolerated_percentage,
+    );
     let batcher = match &m.batcher {
         None => None,
         Some(b) => {
@@ -314,6 +328,13 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure
         .as_ref()
         .and_then(Dynamic::jsonata);
     let tolerated_percentage = whole(ctx, percentage, "ToleratedFailurePercentage")?;
+    inspect_limits(
+        ctx,
+        fid,
+        max_concurrency as u64,
+        tolerated_count.map(|c| c as u64),
+        tolerated_percentage,
+    );
     ctx.emit(
         "MapStateStarted",
         Details::MapStarted {
@@ -382,4 +403,21 @@ fn prepare_jsonata(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure
             tolerated_percentage,
         },
     ))
+}
+
+/// The Map's limits as evaluated, for TestState's `inspectionData`.
+fn inspect_limits(
+    ctx: &mut Ctx,
+    fid: FrameId,
+    max_concurrency: u64,
+    count: Option<u64>,
+    percentage: Option<f64>,
+) {
+    ctx.inspect(fid, "maxConcurrency", || serde_json::json!(max_concurrency));
+    if let Some(n) = count {
+        ctx.inspect(fid, "toleratedFailureCount", || serde_json::json!(n));
+    }
+    if let Some(p) = percentage {
+        ctx.inspect(fid, "toleratedFailurePercentage", || serde_json::json!(p));
+    }
 }

@@ -35,6 +35,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         }
         None => Value::clone(&input),
     };
+    ctx.inspect(fid, "afterParameters", || payload.clone());
     check_size(&payload, here.name)?;
     let timeout = seconds(
         ctx,

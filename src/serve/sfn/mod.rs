@@ -1,6 +1,6 @@
 //! The Step Functions operations (`X-Amz-Target: AWSStepFunctions.<Operation>`), one file per
 //! group: state machines, definition checks (and what Express refuses), executions, task
-//! tokens, activities.
+//! tokens, activities, and TestState.
 
 mod activities;
 mod arns;
@@ -12,6 +12,7 @@ pub mod map_runs;
 mod references;
 pub mod shapes;
 mod tasks;
+mod test_state;
 
 use super::App;
 use super::http::{blocking, unknown_operation};
@@ -34,6 +35,7 @@ fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
         "ListStateMachines" => machines::list(app, body),
         "DeleteStateMachine" => machines::delete(app, body),
         "ValidateStateMachineDefinition" => definitions::validate(body),
+        "TestState" => test_state::call(app, body),
         "DescribeStateMachineForExecution" => machines::for_execution(app, body),
         "StartExecution" => executions::start_api(app, body),
         "StartSyncExecution" => executions::start_sync(app, body),
