@@ -32,6 +32,13 @@ fn executions() {
     client_case("executions", &[], "sfn_executions.py");
 }
 
+/// TagResource, UntagResource, ListTagsForResource and `tags` on create, through boto3.
+#[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
+fn tags() {
+    client_case("tags", &[], "sfn_tags.py");
+}
+
 /// RedriveExecution through boto3: a Task that fails once (a `--lambda` command that keeps a mark
 /// file) is run again from the failed state, the states before it are not.
 #[test]

@@ -42,6 +42,7 @@ pub fn create(app: &App, body: &Body) -> Reply {
     };
     let stored = app.store.put_resource(&record, true)?;
     app.store.create_queue(&queue_of(name), "{}", now)?;
+    super::tags::add(app, &stored.arn, body.get("tags"))?;
     Ok(json!({"activityArn": stored.arn, "creationDate": epoch(stored.created_ms)}))
 }
 
@@ -67,6 +68,7 @@ pub fn delete(app: &App, body: &Body) -> Reply {
     let name = name_of(arn, "activity")?;
     app.store.delete_resource(KIND, name)?;
     app.store.delete_queue(&queue_of(name))?;
+    super::tags::forget(app, arn);
     Ok(json!({}))
 }
 

@@ -185,6 +185,7 @@ pub fn create(app: &App, body: &Body) -> Reply {
         machine.tracing_configuration = t.clone();
     }
     let stored = put(app, name, machine)?;
+    super::tags::add(app, &stored.arn, body.get("tags"))?;
     Ok(json!({"stateMachineArn": stored.arn, "creationDate": epoch(stored.created_ms)}))
 }
 
@@ -311,6 +312,7 @@ pub fn delete(app: &App, body: &Body) -> Reply {
     let arn = body.str("stateMachineArn")?;
     let name = name_of(arn, "stateMachine")?;
     app.store.delete_resource(KIND, name)?;
+    super::tags::forget(app, arn);
     Ok(json!({}))
 }
 

@@ -11,6 +11,7 @@ pub mod machines;
 pub mod map_runs;
 mod references;
 pub mod shapes;
+mod tags;
 mod tasks;
 mod test_state;
 
@@ -49,6 +50,9 @@ fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
         "UpdateMapRun" => map_runs::update(app, body),
         "StopExecution" => executions::stop(app, body),
         "RedriveExecution" => executions::redrive(app, body),
+        "TagResource" => tags::tag(app, body),
+        "UntagResource" => tags::untag(app, body),
+        "ListTagsForResource" => tags::list(app, body),
         "GetExecutionHistory" => executions::history(app, body),
         "SendTaskSuccess" => tasks::success(app, body),
         "SendTaskFailure" => tasks::failure(app, body),
