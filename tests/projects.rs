@@ -165,3 +165,21 @@ fn resources_with_a_region_and_account_are_valid() {
     assert!(out.status.success(), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `stepwise test --template`: a Step Functions Local mock file's state machines are the
+/// template's, by logical id (a DefinitionUri file and an inline definition).
+#[test]
+fn a_mock_config_runs_against_a_templates_machines_by_logical_id() {
+    let out = stepwise(&[
+        "test",
+        "--template",
+        &format!("{SAM}/template.yaml"),
+        "--mock-config",
+        &format!("{SAM}/MockConfigFile.json"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("OrdersStateMachine › HappyPath"), "{text}");
+    assert!(text.contains("AuditStateMachine › Recorded"), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+}

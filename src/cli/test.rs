@@ -23,6 +23,10 @@ use std::time::Instant;
 pub struct Args {
     #[command(flatten)]
     source: super::source::Source,
+    /// A SAM or CloudFormation template: its state machines, by logical id, are the definitions
+    /// of --mock-config's state machines (with their DefinitionSubstitutions).
+    #[arg(long, value_name = "FILE")]
+    template: Option<String>,
     /// Test files (`*.test.json`, `*.test.yaml`) and directories to search for them and for
     /// definitions (`*.asl.json`, `*.asl.yaml`, all validated). Default: the current directory, unless
     /// --mock-config is given.
@@ -80,6 +84,13 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
+    let named = match &args.template {
+        Some(t) => match template_definitions(&mut loader, t) {
+            Ok(named) => named,
+            Err(e) => return usage(e),
+        },
+        None => Default::default(),
+    };
     let mut suites: Vec<Suite> = found.tests.iter().map(|t| loader.test_file(t)).collect();
     if let Some(mock) = &args.mock_config {
         let dir = args.definitions.clone().unwrap_or_else(|| {
@@ -87,12 +98,17 @@ pub fn main(args: Args) -> ExitCode {
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or(PathBuf::from("."), PathBuf::from)
         });
-        suites.extend(crate::testing::sfn_local::suites(&mut loader, mock, &dir));
+        suites.extend(crate::testing::sfn_local::suites(
+            &mut loader,
+            mock,
+            &dir,
+            &named,
+        ));
     }
-    for d in &found.definitions {
+    for d in found.definitions.iter().chain(named.values()) {
         loader.definition(d);
     }
-    if suites.is_empty() && found.definitions.is_empty() {
+    if suites.is_empty() && found.definitions.is_empty() && named.is_empty() {
         return usage(format!(
             "no test files (*.test.json, *.test.yaml) or definitions (*.asl.json) under {}; \
              name test files so, pass them as arguments, or use --mock-config FILE",
@@ -134,6 +150,46 @@ pub fn main(args: Args) -> ExitCode {
         }
     }
     summary(&run.tally, invalid.len(), suites.len(), started, &out)
+}
+
+/// The state machines of a SAM/CloudFormation template, by logical id, given to the loader
+/// (with their DefinitionSubstitutions, and the command line's over them) under their file's
+/// path, or `TEMPLATE#LogicalId` when inline.
+fn template_definitions(
+    loader: &mut Loader,
+    template: &str,
+) -> Result<std::collections::HashMap<String, PathBuf>, String> {
+    use crate::asl::template::{Definition, machines};
+    let text = super::read_file(template)?;
+    let found = machines(&text).map_err(|e| format!("{template}: {e}"))?;
+    let dir = std::path::Path::new(template)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut named = std::collections::HashMap::new();
+    for m in found {
+        let mut subs = loader.substitutions.clone();
+        let mut values = m.substitutions.clone();
+        values.extend(subs.values);
+        subs.values = values;
+        let (path, definition) = match m.definition {
+            Definition::File(rel) => {
+                let path = dir.join(rel);
+                let text = super::read_file(&path.to_string_lossy())?;
+                (path, text)
+            }
+            Definition::Inline(text) => {
+                (PathBuf::from(format!("{template}#{}", m.logical_id)), text)
+            }
+            Definition::Elsewhere(why) => {
+                eprintln!("warning: {template}: {} is not tested: {why}", m.logical_id);
+                continue;
+            }
+        };
+        loader.give(&path, definition, subs);
+        named.insert(m.logical_id, path);
+    }
+    Ok(named)
 }
 
 /// Prints the diagnostics of every invalid definition; returns them.

@@ -50,6 +50,9 @@ pub struct Loader {
     pub substitutions: crate::asl::source::Substitutions,
     definitions: HashMap<PathBuf, Loaded>,
     mock_configs: HashMap<PathBuf, Result<Arc<Value>, String>>,
+    /// Definitions given rather than read from their path (a template's state machines): their
+    /// text and substitutions.
+    given: HashMap<PathBuf, (String, crate::asl::source::Substitutions)>,
 }
 
 impl Loader {
@@ -59,6 +62,7 @@ impl Loader {
             substitutions: Default::default(),
             definitions: HashMap::new(),
             mock_configs: HashMap::new(),
+            given: HashMap::new(),
         }
     }
 
@@ -69,6 +73,11 @@ impl Loader {
         all
     }
 
+    /// A definition known by `path` (a template's state machine): `text`, filled with `subs`.
+    pub fn give(&mut self, path: &Path, text: String, subs: crate::asl::source::Substitutions) {
+        self.given.insert(path.to_path_buf(), (text, subs));
+    }
+
     /// Reads and validates a definition, once.
     pub fn definition(&mut self, path: &Path) -> Loaded {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -76,8 +85,12 @@ impl Loader {
             return d.clone();
         }
         let shown = shown(path);
-        let result = match std::fs::read_to_string(path) {
-            Ok(text) => crate::asl::source::prepare(&shown, &text, &self.substitutions)
+        let (read, subs) = match self.given.get(path) {
+            Some((text, subs)) => (Ok(text.clone()), subs.clone()),
+            None => (std::fs::read_to_string(path), self.substitutions.clone()),
+        };
+        let result = match read {
+            Ok(text) => crate::asl::source::prepare(&shown, &text, &subs)
                 .and_then(|p| crate::asl::load(&p.json))
                 .map(|machine| {
                     Arc::new(Definition {

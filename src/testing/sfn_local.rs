@@ -13,14 +13,20 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One suite per state machine of the mock config at `mock_path`, definitions looked up in
-/// `dir` (recursively).
-pub fn suites(loader: &mut Loader, mock_path: &Path, dir: &Path) -> Vec<Suite> {
+/// `named` (a template's, by logical id), then in `dir` (recursively).
+pub fn suites(
+    loader: &mut Loader,
+    mock_path: &Path,
+    dir: &Path,
+    named: &HashMap<String, PathBuf>,
+) -> Vec<Suite> {
     let file = shown(mock_path);
     let config = match loader.mock_config(mock_path) {
         Ok(c) => c,
         Err(e) => return vec![broken_suite(&file, &file, "(mock config)", e)],
     };
-    let by_name = definitions_in(dir);
+    let mut by_name = definitions_in(dir);
+    by_name.extend(named.clone());
     list_cases(&config)
         .into_iter()
         .map(|(sm, cases)| {
@@ -33,7 +39,11 @@ pub fn suites(loader: &mut Loader, mock_path: &Path, dir: &Path) -> Vec<Suite> {
                 return broken_suite(&name, &file, "(state machine)", e);
             };
             let loaded = loader.definition(path);
-            let def_dir = path.parent().unwrap_or(Path::new("."));
+            // A template's machines take their inputs beside the mock config.
+            let def_dir = match named.contains_key(&sm) {
+                true => dir,
+                false => path.parent().unwrap_or(Path::new(".")),
+            };
             let cases = cases
                 .iter()
                 .enumerate()
