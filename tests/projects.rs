@@ -3,6 +3,8 @@
 //! Task resources written with a region and account.
 #![allow(clippy::disallowed_methods)] // an edge: runs the binary
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -182,4 +184,25 @@ fn a_mock_config_runs_against_a_templates_machines_by_logical_id() {
     assert!(text.contains("OrdersStateMachine › HappyPath"), "{text}");
     assert!(text.contains("AuditStateMachine › Recorded"), "{text}");
     assert!(text.contains("2 passed, 0 failed"), "{text}");
+}
+
+/// `serve --state-machines DIR` registers YAML definitions too, stored as JSON.
+#[test]
+fn serve_registers_yaml_definitions() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/yaml");
+    let server = support::Server::start("projects-yaml", &["--state-machines", dir]);
+    let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:greet";
+    let (status, described) = support::raw::call(
+        &server,
+        "DescribeStateMachine",
+        &serde_json::json!({"stateMachineArn": machine}).to_string(),
+    );
+    assert_eq!(status, 200, "{described}");
+    let definition: serde_json::Value =
+        serde_json::from_str(described["definition"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+    assert_eq!(definition["StartAt"], "Greet", "{described}");
+    let done = support::raw::run(&server, machine, "one");
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["output"], r#"{"greeting":"Hello, one!"}"#, "{done}");
 }
