@@ -147,6 +147,28 @@ fn ten_thousand_items_from_s3_in_batches_with_their_map_run_seen_through_boto3()
     run_client(&py, &server, "sfn_map_runs.py", &[&moto.url]);
 }
 
+/// Creates the state machine `name` and starts it with `input`: the execution's ARN.
+fn create_and_start(server: &Server, name: &str, definition: &Value, input: &str) -> String {
+    let machine = sfn(
+        server,
+        "CreateStateMachine",
+        json!({"name": name, "definition": definition.to_string(),
+               "roleArn": "arn:aws:iam::123456789012:role/test"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let started = sfn(
+        server,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "input": input}),
+    );
+    started["executionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn sfn(server: &Server, op: &str, body: Value) -> Value {
     let (status, answer) = support::raw::call(server, op, &body.to_string());
     assert_eq!(status, 200, "{op}: {answer}");
@@ -165,23 +187,7 @@ fn a_map_run_survives_a_sigkill_and_runs_each_item_once() {
                 "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
                 "Done": {"Type": "Pass", "Parameters": {"item.$": "$"}, "End": true}}},
         "End": true}}});
-    let machine = sfn(
-        &server,
-        "CreateStateMachine",
-        json!({"name": "slowmap", "definition": definition.to_string(),
-               "roleArn": "arn:aws:iam::123456789012:role/test"}),
-    )["stateMachineArn"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let execution = sfn(
-        &server,
-        "StartExecution",
-        json!({"stateMachineArn": machine, "input": "[10, 20, 30, 40]"}),
-    )["executionArn"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let execution = create_and_start(&server, "slowmap", &definition, "[10, 20, 30, 40]");
     let run = support::wait_for("the Map Run", std::time::Duration::from_secs(20), || {
         let runs = sfn(&server, "ListMapRuns", json!({"executionArn": execution}));
         runs["mapRuns"][0]["mapRunArn"].as_str().map(str::to_string)
@@ -256,23 +262,7 @@ fn update_map_run_starts_more_children() {
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
             "StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 30, "End": true}}},
         "End": true}}});
-    let machine = sfn(
-        &server,
-        "CreateStateMachine",
-        json!({"name": "wide", "definition": definition.to_string(),
-               "roleArn": "arn:aws:iam::123456789012:role/test"}),
-    )["stateMachineArn"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let execution = sfn(
-        &server,
-        "StartExecution",
-        json!({"stateMachineArn": machine, "input": "[1, 2, 3]"}),
-    )["executionArn"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let execution = create_and_start(&server, "wide", &definition, "[1, 2, 3]");
     let running = |run: &str| {
         let d = sfn(&server, "DescribeMapRun", json!({"mapRunArn": run}));
         d["executionCounts"]["running"].as_u64().unwrap_or(0)

@@ -222,7 +222,7 @@ pub fn parse_items(args: &Value) -> Result<Vec<Value>, ReadError> {
         items.truncate(max.min(usize::MAX as u64) as usize);
     }
     Ok(match args.get("ItemBatcher").filter(|b| !b.is_null()) {
-        Some(b) => batch(items, b),
+        Some(b) => crate::engine::states::batch::batch_values(items, b),
         None => items,
     })
 }
@@ -296,39 +296,6 @@ fn csv_row(line: &str) -> Vec<String> {
     }
     fields.push(field);
     fields
-}
-
-/// `ItemBatcher` over read items: `{"BatchInput"?, "Items": [...]}` groups within the limits.
-fn batch(items: Vec<Value>, b: &Value) -> Vec<Value> {
-    let max_items = b["MaxItemsPerBatch"]
-        .as_u64()
-        .map_or(usize::MAX, |n| n.max(1) as usize);
-    let max_bytes = b["MaxInputBytesPerBatch"]
-        .as_u64()
-        .map_or(usize::MAX, |n| n as usize);
-    let mut batches: Vec<Vec<Value>> = Vec::new();
-    let mut bytes = 0;
-    for item in items {
-        let size = item.to_string().len();
-        match batches.last_mut() {
-            Some(last) if last.len() < max_items && bytes + size <= max_bytes => {
-                bytes += size;
-                last.push(item);
-            }
-            _ => {
-                bytes = size;
-                batches.push(vec![item]);
-            }
-        }
-    }
-    let batch_input = b.get("BatchInput").filter(|v| !v.is_null());
-    batches
-        .into_iter()
-        .map(|items| match batch_input {
-            Some(bi) => json!({"BatchInput": bi, "Items": items}),
-            None => json!({"Items": items}),
-        })
-        .collect()
 }
 
 #[cfg(test)]

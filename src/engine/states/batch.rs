@@ -48,17 +48,27 @@ pub fn batches(
 
 /// A JSONata Distributed Map's batches: `batcher` is its evaluated `ItemBatcher`.
 pub fn jsonata_batches(items: Vec<Doc>, batcher: &Value) -> Vec<Doc> {
+    let items = items.into_iter().map(Arc::unwrap_or_clone).collect();
+    batch_values(items, batcher)
+        .into_iter()
+        .map(Arc::new)
+        .collect()
+}
+
+/// Items grouped by an evaluated `ItemBatcher` (`MaxItemsPerBatch`, `MaxInputBytesPerBatch`,
+/// `BatchInput`): the inputs of a batched Map's iterations, also of items a Map Run's
+/// ItemReader read.
+pub fn batch_values(items: Vec<Value>, batcher: &Value) -> Vec<Value> {
     let max_items = batcher["MaxItemsPerBatch"]
         .as_u64()
         .map_or(usize::MAX, |n| n.max(1) as usize);
     let max_bytes = batcher["MaxInputBytesPerBatch"]
         .as_u64()
         .map_or(usize::MAX, |n| n as usize);
-    let batch_input = batcher.get("BatchInput").cloned();
-    let items = items.into_iter().map(Arc::unwrap_or_clone).collect();
+    let batch_input = batcher.get("BatchInput").filter(|b| !b.is_null()).cloned();
     group(items, max_items, max_bytes)
         .into_iter()
-        .map(|items| Arc::new(wrap(&batch_input, items)))
+        .map(|items| wrap(&batch_input, items))
         .collect()
 }
 

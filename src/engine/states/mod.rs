@@ -1,6 +1,6 @@
 //! One file per state type: what executing it does.
 
-mod batch;
+pub mod batch;
 mod choice;
 mod fail;
 mod join;
