@@ -206,3 +206,22 @@ fn serve_registers_yaml_definitions() {
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["output"], r#"{"greeting":"Hello, one!"}"#, "{done}");
 }
+
+/// `serve --state-machines DIR --substitutions FILE`: placeholders filled before registering.
+#[test]
+fn serve_fills_placeholders_of_the_definitions_it_registers() {
+    let dir = format!("{SAM}/statemachine");
+    let subs = format!("{SAM}/substitutions.json");
+    let server = support::Server::start(
+        "projects-subs",
+        &["--state-machines", &dir, "--substitutions", &subs],
+    );
+    let (status, described) = support::raw::call(
+        &server,
+        "DescribeStateMachine",
+        r#"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:orders"}"#,
+    );
+    assert_eq!(status, 200, "{described}");
+    let definition = described["definition"].as_str().unwrap_or_default();
+    assert!(definition.contains("function:check-order"), "{definition}");
+}

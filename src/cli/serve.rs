@@ -68,6 +68,9 @@ pub struct Args {
     triggers: Option<String>,
     #[command(flatten)]
     handlers: super::handlers::Handlers,
+    /// How `--state-machines DIR`'s definitions are read: `${NAME}` placeholders filled.
+    #[command(flatten)]
+    source: super::source::Source,
     /// Region for ARNs.
     #[arg(long, env = "AWS_REGION", default_value = arn::DEFAULT_REGION)]
     region: String,
@@ -167,7 +170,10 @@ async fn serve(args: Args) -> ExitCode {
     };
     let app = App::new(store, settings);
     if let Some(dir) = &args.state_machines
-        && let Err(e) = create_from_dir(&app, dir)
+        && let Err(e) = args
+            .source
+            .substitutions()
+            .and_then(|subs| create_from_dir(&app, dir, &subs))
     {
         return usage(e);
     }
@@ -339,7 +345,11 @@ fn conductor_from_dir(app: &App, dir: &str) -> Result<(), String> {
 
 /// `--state-machines DIR`: every definition in DIR becomes a state machine named after its
 /// file; an existing one is updated to the file's definition.
-fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
+fn create_from_dir(
+    app: &App,
+    dir: &str,
+    subs: &crate::asl::source::Substitutions,
+) -> Result<(), String> {
     use crate::serve::sfn::machines::install;
     let files = super::machines::definition_files(dir)?;
     for file in files {
@@ -350,7 +360,7 @@ fn create_from_dir(app: &App, dir: &str) -> Result<(), String> {
             continue;
         }
         let name = super::machines::name_of(&file);
-        let text = crate::asl::source::prepare(&shown, &text, &Default::default())
+        let text = crate::asl::source::prepare(&shown, &text, subs)
             .map(|p| p.definition().to_string())
             .map_err(|d| {
                 let lines: Vec<String> =
