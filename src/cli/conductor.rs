@@ -317,12 +317,12 @@ fn report(wf: &Workflow, others: &[Workflow], format: Format, started: Instant) 
         })).collect::<Vec<_>>(),
     });
     if format == Format::Json {
-        println!("{doc}");
+        outln!("{doc}");
     } else {
         for o in others {
             eprintln!("also ran: {} {} {}", o.name, o.workflow_id, o.status.name());
         }
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&wf.output).unwrap_or_default()
         );

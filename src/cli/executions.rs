@@ -84,7 +84,7 @@ pub fn main(args: Args) -> ExitCode {
     };
     match result {
         Ok(doc) => {
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(code) => code,

@@ -2,6 +2,23 @@
 //! everything else to stderr.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
+/// `println!` for data on stdout that ends the process quietly when stdout is closed
+/// (`stepwise run … | head`) instead of panicking, as Unix tools do.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
+/// Writes one line to stdout; a closed stdout (a broken pipe) exits with 141, as SIGPIPE would.
+pub(crate) fn write_out(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+        std::process::exit(141);
+    }
+}
+
 mod age;
 mod conductor;
 mod executions;

@@ -25,7 +25,7 @@ pub fn report(
         doc["history"] = Value::Array(history.to_vec());
     }
     if format == Format::Json {
-        println!("{doc}");
+        outln!("{doc}");
     } else {
         text(status, with_history, history, started);
     }
@@ -38,7 +38,7 @@ pub fn report(
 
 fn text(status: &Status, with_history: bool, history: &[Value], started: Instant) {
     if let Status::Succeeded { output } = status {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(output).unwrap_or_default()
         );

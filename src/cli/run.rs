@@ -363,7 +363,7 @@ fn drive_durable(
         return usage(e);
     }
     if args.detach {
-        println!("{arn}");
+        outln!("{arn}");
         return ExitCode::SUCCESS;
     }
     let record = match wait_for_end(&mut rt, &*store, &workers, &arn) {

@@ -457,7 +457,7 @@ impl Printer {
     }
 
     fn line(&self, text: &str) {
-        println!("{text}");
+        outln!("{text}");
     }
 
     fn mark(&self, m: Mark) -> String {

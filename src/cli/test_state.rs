@@ -93,7 +93,7 @@ pub fn main(args: Args) -> ExitCode {
     };
     match test_state(&req, &env, router, &clock) {
         Ok(answer) => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&answer).unwrap_or_default()
             );

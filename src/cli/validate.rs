@@ -72,7 +72,7 @@ pub fn main(args: Args) -> ExitCode {
                 .map(|e| entry(e, "ERROR"))
                 .chain(warnings.iter().map(|e| entry(e, "WARNING")))
                 .collect();
-            println!("{}", serde_json::Value::Array(list));
+            outln!("{}", serde_json::Value::Array(list));
         }
         Format::Text => {
             for (f, l, d) in &warnings {
