@@ -67,7 +67,8 @@ pub fn start(
     name: Option<&str>,
     input: Option<&str>,
 ) -> Result<Started, ApiError> {
-    let (record, body) = machines::load(app, machine_arn)?;
+    let target = super::targets::resolve(app, machine_arn)?;
+    let (record, body) = (&target.record, &target.body);
     let name = name.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
     check_name(&name)?;
     let input_text = input.unwrap_or("{}");
@@ -101,7 +102,12 @@ pub fn start(
     let seed = crate::runtime::seed().map_err(ApiError::internal)?;
     let started = app.durable(|d| d.start(&body.definition, machine, info, seed, &config));
     match started {
-        Ok(arn) => Ok(Started { arn, start_ms }),
+        Ok(arn) => {
+            if body.kind != "EXPRESS" {
+                super::targets::remember(app, &arn, &target.source)?;
+            }
+            Ok(Started { arn, start_ms })
+        }
         Err(RuntimeError::Store(StoreError::AlreadyExists { arn })) => {
             let existing = load(app, &arn)?;
             let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
@@ -136,7 +142,8 @@ pub fn start_api(app: &App, body: &Body) -> Reply {
 /// `TIMED_OUT`, and the execution is stopped and its commands killed.
 pub fn start_sync(app: &App, body: &Body) -> Reply {
     let machine_arn = body.str("stateMachineArn")?;
-    let (record, machine): (_, MachineBody) = machines::load(app, machine_arn)?;
+    let target = super::targets::resolve(app, machine_arn)?;
+    let (record, machine): (_, MachineBody) = (target.record, target.body);
     if machine.kind != "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -252,7 +259,9 @@ const SYNC_GRACE: Duration = Duration::from_secs(1);
 
 pub fn describe(app: &App, body: &Body) -> Reply {
     let r = load(app, body.str("executionArn")?)?;
-    Ok(Value::Object(description(&r, epoch)))
+    let mut out = description(&r, epoch);
+    super::targets::describe_into(app, &r.arn, &mut out)?;
+    Ok(Value::Object(out))
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {

@@ -1,8 +1,9 @@
 //! The Step Functions operations (`X-Amz-Target: AWSStepFunctions.<Operation>`), one file per
 //! group: state machines, definition checks (and what Express refuses), executions, task
-//! tokens, activities, and TestState.
+//! tokens, activities, TestState, and state machine versions and aliases.
 
 mod activities;
+mod aliases;
 mod arns;
 mod definitions;
 pub mod executions;
@@ -11,8 +12,10 @@ pub mod machines;
 pub mod map_runs;
 mod references;
 pub mod shapes;
+mod targets;
 mod tasks;
 mod test_state;
+mod versions;
 
 use super::App;
 use super::http::{blocking, unknown_operation};
@@ -34,6 +37,14 @@ fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
         "DescribeStateMachine" => machines::describe(app, body),
         "ListStateMachines" => machines::list(app, body),
         "DeleteStateMachine" => machines::delete(app, body),
+        "PublishStateMachineVersion" => versions::publish_api(app, body),
+        "ListStateMachineVersions" => versions::list_api(app, body),
+        "DeleteStateMachineVersion" => versions::delete_api(app, body),
+        "CreateStateMachineAlias" => aliases::create(app, body),
+        "DescribeStateMachineAlias" => aliases::describe(app, body),
+        "UpdateStateMachineAlias" => aliases::update(app, body),
+        "ListStateMachineAliases" => aliases::list(app, body),
+        "DeleteStateMachineAlias" => aliases::delete(app, body),
         "ValidateStateMachineDefinition" => definitions::validate(body),
         "TestState" => test_state::call(app, body),
         "DescribeStateMachineForExecution" => machines::for_execution(app, body),
