@@ -1,7 +1,8 @@
 """State machine versions and aliases through boto3: publishing (by call and by `publish` on
 create and update), listing, describing a version, deleting one; aliases created, described,
-updated, listed and deleted; executions started through a version and through an alias, and
-what DescribeExecution says of them; AWS's errors for the usual mistakes."""
+updated, listed and deleted; executions started through a version and through an alias, what
+DescribeExecution says of them and ListExecutions through them; AWS's errors for the usual
+mistakes."""
 import json
 
 from common import ROLE, client
@@ -104,6 +105,21 @@ for _ in range(40):
     seen.add(done["stateMachineVersionArn"])
 assert seen == {v1, v3}, seen  # 40 starts at 50/50 miss one version with odds 2^-39
 assert sfn.describe_state_machine_alias(stateMachineAliasArn=prod)["description"] == "canary"
+
+# ListExecutions through a version lists what started through it; through an alias, what the
+# alias started.
+def listed_executions(machine):
+    return [x["executionArn"] for x in sfn.list_executions(stateMachineArn=machine, maxResults=1000)["executions"]]
+
+
+through_v1 = listed_executions(v1)
+assert through_v1 == [arn.replace(":stateMachine:", ":execution:") + ":through-v1"], through_v1
+through_prod = listed_executions(prod)
+assert len(through_prod) == 42 and arn.replace(":stateMachine:", ":execution:") + ":through-prod" in through_prod, through_prod
+assert len(listed_executions(arn)) == 44
+page = sfn.list_executions(stateMachineArn=prod, maxResults=5)
+assert len(page["executions"]) == 5 and "nextToken" in page, page
+raises(ex.StateMachineDoesNotExist, sfn.list_executions, stateMachineArn=arn + ":99")
 
 # Routing mistakes.
 raises(ex.ValidationException, sfn.create_state_machine_alias, name="BAD",

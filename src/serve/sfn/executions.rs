@@ -2,7 +2,7 @@
 
 use super::arns::{check_execution, check_name, express_arn};
 use super::definitions::invalid_definition;
-use super::machines::{self, MachineBody};
+use super::machines::MachineBody;
 use super::shapes::{description, status_filter, summary};
 use crate::engine::ExecutionInfo;
 use crate::runtime::durable::Error as RuntimeError;
@@ -265,8 +265,11 @@ pub fn describe(app: &App, body: &Body) -> Reply {
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {
-    let machine_arn = body.str("stateMachineArn")?;
-    let (_, machine) = machines::load(app, machine_arn)?;
+    let given = body.str("stateMachineArn")?;
+    // A version or alias ARN lists the executions started through it.
+    let target = super::targets::resolve(app, given)?;
+    let qualified = target.source.state_machine_version_arn.is_some();
+    let (machine_arn, machine) = (target.record.arn.as_str(), &target.body);
     if machine.kind == "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -290,13 +293,26 @@ pub fn list(app: &App, body: &Body) -> Reply {
         }
         None => None,
     };
-    let filter = ExecutionFilter {
+    let mut filter = ExecutionFilter {
         machine_arn: Some(machine_arn.to_string()),
         status,
         limit: max + 1,
         after,
     };
-    let mut rows = app.store.list_executions(&filter)?;
+    let mut rows = Vec::new();
+    loop {
+        let chunk = app.store.list_executions(&filter)?;
+        let exhausted = chunk.len() <= max;
+        filter.after = chunk.last().map(|r| (r.start_ms, r.arn.clone()));
+        for r in chunk {
+            if !qualified || super::targets::started_through(app, &r.arn, given)? {
+                rows.push(r);
+            }
+        }
+        if rows.len() > max || exhausted {
+            break;
+        }
+    }
     let more = rows.len() > max;
     rows.truncate(max);
     let items: Vec<Value> = rows

@@ -89,6 +89,17 @@ pub fn remember(app: &App, execution_arn: &str, source: &Source) -> Result<(), A
     Ok(())
 }
 
+/// Whether an execution started through `qualified`, a version or an alias ARN.
+pub fn started_through(app: &App, execution_arn: &str, qualified: &str) -> Result<bool, ApiError> {
+    let Some(record) = app.store.resource(KIND, execution_arn)? else {
+        return Ok(false);
+    };
+    let source: Source = serde_json::from_str(&record.body).map_err(ApiError::internal)?;
+    Ok(source.state_machine_alias_arn.as_deref() == Some(qualified)
+        || (source.state_machine_alias_arn.is_none()
+            && source.state_machine_version_arn.as_deref() == Some(qualified)))
+}
+
 /// `DescribeExecution`'s `stateMachineVersionArn` and `stateMachineAliasArn`, where there are.
 pub fn describe_into(
     app: &App,
