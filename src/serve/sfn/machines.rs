@@ -134,6 +134,16 @@ pub fn load(app: &App, arn: &str) -> Result<(ResourceRecord, MachineBody), ApiEr
     Ok((record, body))
 }
 
+/// Edits of a machine's record (updates, versions, aliases) read, change and write it back;
+/// they run one at a time in this server so that two at once do not lose one's change.
+pub fn one_at_a_time(edit: impl FnOnce() -> Reply) -> Reply {
+    static EDITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = EDITS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    edit()
+}
+
 /// Stores a machine's changed settings (versions, aliases) under its record.
 pub fn save(app: &App, record: &ResourceRecord, machine: &MachineBody) -> Result<(), ApiError> {
     let updated = ResourceRecord {

@@ -32,19 +32,21 @@ pub async fn call(app: Arc<App>, op: &str, body: Body) -> Reply {
 
 fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
     match op {
-        "CreateStateMachine" => machines::create(app, body),
-        "UpdateStateMachine" => machines::update(app, body),
+        "CreateStateMachine" => machines::one_at_a_time(|| machines::create(app, body)),
+        "UpdateStateMachine" => machines::one_at_a_time(|| machines::update(app, body)),
         "DescribeStateMachine" => machines::describe(app, body),
         "ListStateMachines" => machines::list(app, body),
         "DeleteStateMachine" => machines::delete(app, body),
-        "PublishStateMachineVersion" => versions::publish_api(app, body),
+        "PublishStateMachineVersion" => {
+            machines::one_at_a_time(|| versions::publish_api(app, body))
+        }
         "ListStateMachineVersions" => versions::list_api(app, body),
-        "DeleteStateMachineVersion" => versions::delete_api(app, body),
-        "CreateStateMachineAlias" => aliases::create(app, body),
+        "DeleteStateMachineVersion" => machines::one_at_a_time(|| versions::delete_api(app, body)),
+        "CreateStateMachineAlias" => machines::one_at_a_time(|| aliases::create(app, body)),
         "DescribeStateMachineAlias" => aliases::describe(app, body),
-        "UpdateStateMachineAlias" => aliases::update(app, body),
+        "UpdateStateMachineAlias" => machines::one_at_a_time(|| aliases::update(app, body)),
         "ListStateMachineAliases" => aliases::list(app, body),
-        "DeleteStateMachineAlias" => aliases::delete(app, body),
+        "DeleteStateMachineAlias" => machines::one_at_a_time(|| aliases::delete(app, body)),
         "ValidateStateMachineDefinition" => definitions::validate(body),
         "TestState" => test_state::call(app, body),
         "DescribeStateMachineForExecution" => machines::for_execution(app, body),
