@@ -23,6 +23,15 @@ fn state_machines() {
     client_case("machines", &[], "sfn_machines.py");
 }
 
+/// Versions (PublishStateMachineVersion, `publish` on create and update, list, describe, delete)
+/// and aliases (create, describe, update, list, delete, weighted routing), executions started
+/// through a version and an alias, and the errors for the usual mistakes.
+#[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
+fn versions_and_aliases() {
+    client_case("versions", &[], "sfn_versions.py");
+}
+
 /// StartExecution (default names, idempotency, every error), DescribeExecution, ListExecutions
 /// with statusFilter and a paginator, StopExecution, GetExecutionHistory pages, reverseOrder and
 /// includeExecutionData, StartSyncExecution on Express machines, a Wait of 1 s.

@@ -2,7 +2,7 @@
 
 use super::arns::{check_execution, check_name, express_arn};
 use super::definitions::invalid_definition;
-use super::machines::{self, MachineBody};
+use super::machines::MachineBody;
 use super::shapes::{description, status_filter, summary};
 use crate::engine::ExecutionInfo;
 use crate::runtime::durable::Error as RuntimeError;
@@ -67,7 +67,8 @@ pub fn start(
     name: Option<&str>,
     input: Option<&str>,
 ) -> Result<Started, ApiError> {
-    let (record, body) = machines::load(app, machine_arn)?;
+    let target = super::targets::resolve(app, machine_arn)?;
+    let (record, body) = (&target.record, &target.body);
     let name = name.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
     check_name(&name)?;
     let input_text = input.unwrap_or("{}");
@@ -101,7 +102,12 @@ pub fn start(
     let seed = crate::runtime::seed().map_err(ApiError::internal)?;
     let started = app.durable(|d| d.start(&body.definition, machine, info, seed, &config));
     match started {
-        Ok(arn) => Ok(Started { arn, start_ms }),
+        Ok(arn) => {
+            if body.kind != "EXPRESS" {
+                super::targets::remember(app, &arn, &target.source)?;
+            }
+            Ok(Started { arn, start_ms })
+        }
         Err(RuntimeError::Store(StoreError::AlreadyExists { arn })) => {
             let existing = load(app, &arn)?;
             let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
@@ -136,7 +142,8 @@ pub fn start_api(app: &App, body: &Body) -> Reply {
 /// `TIMED_OUT`, and the execution is stopped and its commands killed.
 pub fn start_sync(app: &App, body: &Body) -> Reply {
     let machine_arn = body.str("stateMachineArn")?;
-    let (record, machine): (_, MachineBody) = machines::load(app, machine_arn)?;
+    let target = super::targets::resolve(app, machine_arn)?;
+    let (record, machine): (_, MachineBody) = (target.record, target.body);
     if machine.kind != "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -252,12 +259,17 @@ const SYNC_GRACE: Duration = Duration::from_secs(1);
 
 pub fn describe(app: &App, body: &Body) -> Reply {
     let r = load(app, body.str("executionArn")?)?;
-    Ok(Value::Object(description(&r, epoch)))
+    let mut out = description(&r, epoch);
+    super::targets::describe_into(app, &r.arn, &mut out)?;
+    Ok(Value::Object(out))
 }
 
 pub fn list(app: &App, body: &Body) -> Reply {
-    let machine_arn = body.str("stateMachineArn")?;
-    let (_, machine) = machines::load(app, machine_arn)?;
+    let given = body.str("stateMachineArn")?;
+    // A version or alias ARN lists the executions started through it.
+    let target = super::targets::resolve(app, given)?;
+    let qualified = target.source.state_machine_version_arn.is_some();
+    let (machine_arn, machine) = (target.record.arn.as_str(), &target.body);
     if machine.kind == "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -281,13 +293,26 @@ pub fn list(app: &App, body: &Body) -> Reply {
         }
         None => None,
     };
-    let filter = ExecutionFilter {
+    let mut filter = ExecutionFilter {
         machine_arn: Some(machine_arn.to_string()),
         status,
         limit: max + 1,
         after,
     };
-    let mut rows = app.store.list_executions(&filter)?;
+    let mut rows = Vec::new();
+    loop {
+        let chunk = app.store.list_executions(&filter)?;
+        let exhausted = chunk.len() <= max;
+        filter.after = chunk.last().map(|r| (r.start_ms, r.arn.clone()));
+        for r in chunk {
+            if !qualified || super::targets::started_through(app, &r.arn, given)? {
+                rows.push(r);
+            }
+        }
+        if rows.len() > max || exhausted {
+            break;
+        }
+    }
     let more = rows.len() > max;
     rows.truncate(max);
     let items: Vec<Value> = rows

@@ -1,7 +1,9 @@
 //! State machines: create, update, describe, list, delete, and the definition an execution ran.
 
+use super::aliases::Alias;
 use super::arns::{check_name, machine_arn, name_of};
 use super::definitions::{check_definition, check_type};
+use super::versions::{self, Version};
 use crate::serve::App;
 use crate::serve::protocol::{ApiError, Body, Reply, epoch, page_by_name};
 use crate::store::ResourceRecord;
@@ -31,6 +33,19 @@ pub struct MachineBody {
     /// The revisions updates replaced, oldest first: what older executions ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub past: Vec<Revision>,
+    /// Published versions, oldest first; a deleted one's number is not used again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<Version>,
+    /// The number the last version published got (0: none yet).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub last_version: u64,
+    /// Aliases, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<Alias>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The settings of one revision, without its definition (each execution keeps its own).
@@ -63,6 +78,9 @@ impl MachineBody {
             logging_configuration: logging_off(),
             tracing_configuration: tracing_off(),
             past: Vec::new(),
+            versions: Vec::new(),
+            last_version: 0,
+            aliases: Vec::new(),
         }
     }
 
@@ -114,6 +132,26 @@ pub fn load(app: &App, arn: &str) -> Result<(ResourceRecord, MachineBody), ApiEr
     }
     let body = serde_json::from_str(&record.body).map_err(ApiError::internal)?;
     Ok((record, body))
+}
+
+/// Edits of a machine's record (updates, versions, aliases) read, change and write it back;
+/// they run one at a time in this server so that two at once do not lose one's change.
+pub fn one_at_a_time(edit: impl FnOnce() -> Reply) -> Reply {
+    static EDITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = EDITS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    edit()
+}
+
+/// Stores a machine's changed settings (versions, aliases) under its record.
+pub fn save(app: &App, record: &ResourceRecord, machine: &MachineBody) -> Result<(), ApiError> {
+    let updated = ResourceRecord {
+        body: serde_json::to_string(machine).map_err(ApiError::internal)?,
+        ..record.clone()
+    };
+    app.store.put_resource(&updated, false)?;
+    Ok(())
 }
 
 /// Creates a state machine; the same name with the same definition, role and type is the
@@ -184,9 +222,25 @@ pub fn create(app: &App, body: &Body) -> Reply {
     if let Some(t) = body.get("tracingConfiguration") {
         machine.tracing_configuration = t.clone();
     }
+    let publish = body.opt_bool("publish")?.unwrap_or(false);
+    let version_description = body.bounded("versionDescription", 256)?;
+    if version_description.is_some() && !publish {
+        return Err(no_publish());
+    }
     let stored = put(app, name, machine)?;
     super::tags::add(app, &stored.arn, body.get("tags"))?;
-    Ok(json!({"stateMachineArn": stored.arn, "creationDate": epoch(stored.created_ms)}))
+    let mut out = json!({"stateMachineArn": stored.arn, "creationDate": epoch(stored.created_ms)});
+    if publish {
+        let (_, current) = load(app, &stored.arn)?;
+        let (version, _) = versions::publish(app, &stored, current, None, version_description)?;
+        out["stateMachineVersionArn"] = json!(version);
+    }
+    Ok(out)
+}
+
+/// `versionDescription` without `publish: true`.
+fn no_publish() -> ApiError {
+    ApiError::validation("Version description can only be set when publish is true")
 }
 
 /// What an update changes; `None` keeps the current setting.
@@ -253,12 +307,31 @@ pub fn update(app: &App, body: &Body) -> Reply {
             "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified",
         ));
     }
+    let publish = body.opt_bool("publish")?.unwrap_or(false);
+    let version_description = body.bounded("versionDescription", 256)?;
+    if version_description.is_some() && !publish {
+        return Err(no_publish());
+    }
     let (now, revision) = revise(app, &record, machine, &changes)?;
-    Ok(json!({"updateDate": epoch(now), "revisionId": revision}))
+    let mut out = json!({"updateDate": epoch(now), "revisionId": revision});
+    if publish {
+        let (record, current) = load(app, arn)?;
+        let (version, _) = versions::publish(app, &record, current, None, version_description)?;
+        out["stateMachineVersionArn"] = json!(version);
+    }
+    Ok(out)
 }
 
 pub fn describe(app: &App, body: &Body) -> Reply {
-    let (record, machine) = load(app, body.str("stateMachineArn")?)?;
+    let arn = body.str("stateMachineArn")?;
+    if versions::number_of(arn).is_some() {
+        let mut out = versions::describe(app, arn)?;
+        if let Some(d) = out["definition"].as_str().map(str::to_string) {
+            add_variable_references(&mut out, &d);
+        }
+        return Ok(out);
+    }
+    let (record, machine) = load(app, arn)?;
     let mut out = json!({
         "stateMachineArn": record.arn,
         "name": record.name,

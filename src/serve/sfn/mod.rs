@@ -1,8 +1,9 @@
 //! The Step Functions operations (`X-Amz-Target: AWSStepFunctions.<Operation>`), one file per
 //! group: state machines, definition checks (and what Express refuses), executions, task
-//! tokens, activities, and TestState.
+//! tokens, activities, TestState, and state machine versions and aliases.
 
 mod activities;
+mod aliases;
 mod arns;
 mod definitions;
 pub mod executions;
@@ -12,8 +13,10 @@ pub mod map_runs;
 mod references;
 pub mod shapes;
 mod tags;
+mod targets;
 mod tasks;
 mod test_state;
+mod versions;
 
 use super::App;
 use super::http::{blocking, unknown_operation};
@@ -30,11 +33,21 @@ pub async fn call(app: Arc<App>, op: &str, body: Body) -> Reply {
 
 fn call_sync(app: &App, op: &str, body: &Body) -> Reply {
     match op {
-        "CreateStateMachine" => machines::create(app, body),
-        "UpdateStateMachine" => machines::update(app, body),
+        "CreateStateMachine" => machines::one_at_a_time(|| machines::create(app, body)),
+        "UpdateStateMachine" => machines::one_at_a_time(|| machines::update(app, body)),
         "DescribeStateMachine" => machines::describe(app, body),
         "ListStateMachines" => machines::list(app, body),
         "DeleteStateMachine" => machines::delete(app, body),
+        "PublishStateMachineVersion" => {
+            machines::one_at_a_time(|| versions::publish_api(app, body))
+        }
+        "ListStateMachineVersions" => versions::list_api(app, body),
+        "DeleteStateMachineVersion" => machines::one_at_a_time(|| versions::delete_api(app, body)),
+        "CreateStateMachineAlias" => machines::one_at_a_time(|| aliases::create(app, body)),
+        "DescribeStateMachineAlias" => aliases::describe(app, body),
+        "UpdateStateMachineAlias" => machines::one_at_a_time(|| aliases::update(app, body)),
+        "ListStateMachineAliases" => aliases::list(app, body),
+        "DeleteStateMachineAlias" => machines::one_at_a_time(|| aliases::delete(app, body)),
         "ValidateStateMachineDefinition" => definitions::validate(body),
         "TestState" => test_state::call(app, body),
         "DescribeStateMachineForExecution" => machines::for_execution(app, body),
