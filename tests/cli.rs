@@ -490,8 +490,10 @@ fn a_command_past_its_timeout_is_killed_and_the_task_times_out() {
     let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(out.status.code(), Some(1), "{doc}");
     assert_eq!(doc["error"], "States.Timeout", "{doc}");
+    // Killed at its 2 s timeout, long before the command's 30 s (the upper bound leaves room
+    // for a loaded machine).
     assert!(
-        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(6),
+        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(20),
         "took {took:?}"
     );
     let kinds: Vec<&str> = doc["history"]
