@@ -225,3 +225,39 @@ fn serve_fills_placeholders_of_the_definitions_it_registers() {
     let definition = described["definition"].as_str().unwrap_or_default();
     assert!(definition.contains("function:check-order"), "{definition}");
 }
+
+/// `stepwise run template.yaml --state-machine LogicalId` runs that state machine of the
+/// template, with its substitutions; without a pick, the choices are named.
+#[test]
+fn run_picks_a_state_machine_of_a_template() {
+    let template = format!("{SAM}/template.yaml");
+    let out = stepwise(&["run", &template]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("OrdersStateMachine, NotifyStateMachine, AuditStateMachine: pick one with --state-machine LOGICAL_ID"),
+        "{}",
+        stderr(&out)
+    );
+    let out = stepwise(&[
+        "run",
+        &template,
+        "--state-machine",
+        "OrdersStateMachine",
+        "--skip-waits",
+        "--input",
+        r#"{"id": "o-1"}"#,
+        "--lambda",
+        "check-order-dev=echo {}",
+        "--task",
+        "Save=echo {}",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(
+        doc["output"],
+        serde_json::json!({"confirmed": "o-1", "table": "OrdersTable"}),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -43,6 +43,7 @@ pub fn machines(text: &str) -> Result<Vec<Found>, String> {
     let cx = Context {
         resources,
         parameters: doc.get("Parameters").and_then(Value::as_object),
+        depth: std::cell::Cell::new(0),
     };
     let mut found = Vec::new();
     for (id, r) in resources {
@@ -167,6 +168,8 @@ fn long_form(v: yaml_serde::Value) -> Value {
 struct Context<'a> {
     resources: &'a Map<String, Value>,
     parameters: Option<&'a Map<String, Value>>,
+    /// How deep naming properties are being followed (a name that refers to itself stops).
+    depth: std::cell::Cell<u32>,
 }
 
 impl Context<'_> {
@@ -265,6 +268,21 @@ impl Context<'_> {
         out
     }
 
+    /// A resource's naming property (`FunctionName: !Sub fn-${Stage}`) as text, when it is one
+    /// (a name that refers to its own resource is not followed).
+    fn property(&self, v: Option<&Value>) -> Option<String> {
+        match v? {
+            Value::String(s) => Some(s.clone()),
+            _ if self.depth.get() > 8 => None,
+            other => {
+                self.depth.set(self.depth.get() + 1);
+                let resolved = self.resolve(other).as_str().map(str::to_string);
+                self.depth.set(self.depth.get() - 1);
+                resolved
+            }
+        }
+    }
+
     /// `Ref`: a pseudo parameter, a parameter's default, or what `Ref` of a resource gives.
     fn reference(&self, name: &str) -> String {
         match name {
@@ -291,11 +309,8 @@ impl Context<'_> {
         let kind = r["Type"].as_str().unwrap_or_default();
         let props = &r["Properties"];
         let named = |key: &str| {
-            props
-                .get(key)
-                .and_then(Value::as_str)
-                .unwrap_or(name)
-                .to_string()
+            self.property(props.get(key))
+                .unwrap_or_else(|| name.to_string())
         };
         match kind {
             "AWS::Serverless::Function" | "AWS::Lambda::Function" => named("FunctionName"),
@@ -315,11 +330,8 @@ impl Context<'_> {
         let kind = r.and_then(|r| r["Type"].as_str()).unwrap_or_default();
         let props = r.map(|r| &r["Properties"]);
         let named = |key: &str| {
-            props
-                .and_then(|p| p.get(key))
-                .and_then(Value::as_str)
-                .unwrap_or(id)
-                .to_string()
+            self.property(props.and_then(|p| p.get(key)))
+                .unwrap_or_else(|| id.to_string())
         };
         let (r, a) = (REGION, ACCOUNT);
         match (kind, attr) {
@@ -434,5 +446,29 @@ Resources:
         };
         assert!(crate::asl::load(text).is_ok(), "{text}");
         assert!(text.contains("function:CheckFunction"), "{text}");
+    }
+
+    #[test]
+    fn names_are_resolved_and_a_name_that_refers_to_itself_stops() {
+        let t = r#"
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Sub "fn-${AWS::Region}"}
+  Loop:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Ref Loop}
+  M:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionSubstitutions: {A: !GetAtt Fn.Arn, B: !GetAtt Loop.Arn}
+      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}
+"#;
+        let found = machines(t).expect("read");
+        assert_eq!(
+            found[0].substitutions["A"],
+            "arn:aws:lambda:us-east-1:123456789012:function:fn-us-east-1"
+        );
+        assert!(found[0].substitutions["B"].starts_with("arn:aws:lambda:"));
     }
 }

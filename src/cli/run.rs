@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The state machine definition (ASL JSON).
+    /// The state machine definition (ASL JSON or YAML), or a SAM/CloudFormation template (pick
+    /// its state machine with --state-machine LOGICAL_ID).
     file: String,
     /// Execution input as JSON text (default `{}`).
     #[arg(long, conflicts_with = "input_file")]
@@ -185,7 +186,10 @@ fn conductor(args: &Args) -> Option<ExitCode> {
 }
 
 fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
-    let prepared = args.source.read(&args.file).map_err(|lines| {
+    let picked = args
+        .source
+        .read_picked(&args.file, args.state_machine.as_deref());
+    let (prepared, logical_id) = picked.map_err(|lines| {
         for l in &lines {
             eprintln!("{l}");
         }
@@ -212,9 +216,8 @@ fn prepare(args: &Args) -> Result<Prepared, ExitCode> {
     })?;
     super::validate::warn_uncallable(&args.file, &machine.definition);
     let input = read_input(args).map_err(usage)?;
-    let sm_name = args
-        .state_machine
-        .clone()
+    let sm_name = logical_id
+        .or_else(|| args.state_machine.clone())
         .unwrap_or_else(|| arn::machine_name_of_file(&args.file));
     let name = args
         .name

@@ -53,16 +53,33 @@ impl Source {
         })
     }
 
-    /// Reads `path` (`-`: stdin) and prepares it; `Err` with the problems, each with its line.
-    pub fn read(&self, path: &str) -> Result<Prepared, Vec<String>> {
-        let subs = self.substitutions().map_err(|e| vec![e])?;
+    /// Reads `path` (`-`: stdin) and prepares it (`Err` with the problems, each with its line);
+    /// `path` may also be a SAM or CloudFormation template: then
+    /// its state machine `pick` (a logical id; may be left out when there is one) is read,
+    /// with its DefinitionSubstitutions under the command line's. Also the logical id.
+    pub fn read_picked(
+        &self,
+        path: &str,
+        pick: Option<&str>,
+    ) -> Result<(Prepared, Option<String>), Vec<String>> {
+        let mut subs = self.substitutions().map_err(|e| vec![e])?;
         let text = super::read_file(path).map_err(|e| vec![e])?;
-        prepare(path, &text, &subs).map_err(|diags| {
+        let (text, logical_id) = match template_machine(path, &text, pick)? {
+            Some((definition, id, values)) => {
+                let mut all = values;
+                all.extend(subs.values);
+                subs.values = all;
+                (definition, Some(id))
+            }
+            None => (text, None),
+        };
+        let prepared = prepare(path, &text, &subs).map_err(|diags| {
             diags
                 .iter()
                 .map(|d| super::validate::line(path, d))
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        Ok((prepared, logical_id))
     }
 }
 
@@ -76,4 +93,56 @@ pub fn located(file: &str, prepared: &Prepared, d: &Diagnostic) -> String {
         Some(n) => super::validate::line(&format!("{file}:{n}"), d),
         None => super::validate::line(file, d),
     }
+}
+
+/// When `text` is a template with state machines: the definition of `pick` (or of the only one),
+/// its logical id and its substitutions.
+#[allow(clippy::type_complexity)]
+fn template_machine(
+    path: &str,
+    text: &str,
+    pick: Option<&str>,
+) -> Result<Option<(String, String, std::collections::BTreeMap<String, String>)>, Vec<String>> {
+    use crate::asl::template::{Definition, machines};
+    if !text.contains("Resources") {
+        return Ok(None);
+    }
+    let Ok(found) = machines(text) else {
+        return Ok(None);
+    };
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<&str> = found.iter().map(|m| m.logical_id.as_str()).collect();
+    let chosen = match pick {
+        Some(id) => found.iter().find(|m| m.logical_id == id),
+        None if found.len() == 1 => found.first(),
+        None => None,
+    };
+    let Some(m) = chosen else {
+        return Err(vec![format!(
+            "{path} is a template with state machines {}: pick one with --state-machine LOGICAL_ID",
+            ids.join(", ")
+        )]);
+    };
+    let definition = match &m.definition {
+        Definition::Inline(d) => d.clone(),
+        Definition::File(rel) => {
+            let dir = std::path::Path::new(path)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            super::read_file(&dir.join(rel).to_string_lossy()).map_err(|e| vec![e])?
+        }
+        Definition::Elsewhere(why) => {
+            return Err(vec![format!(
+                "{path}: {} cannot be run: {why}",
+                m.logical_id
+            )]);
+        }
+    };
+    Ok(Some((
+        definition,
+        m.logical_id.clone(),
+        m.substitutions.clone(),
+    )))
 }
