@@ -37,6 +37,7 @@ pub mod cli;
 pub mod conductor;
 pub mod data;
 pub mod engine;
+pub mod graph;
 pub mod integrations;
 pub mod runtime;
 pub mod serve;

@@ -22,6 +22,7 @@ pub(crate) fn write_out(line: std::fmt::Arguments) {
 mod age;
 mod conductor;
 mod executions;
+mod graph;
 mod handlers;
 mod logging;
 mod machines;
@@ -63,6 +64,8 @@ pub struct Cli {
 pub enum Command {
     /// Check definitions; report every problem with its code and JSON Pointer.
     Validate(validate::Args),
+    /// Draw a state machine as a graph: Graphviz DOT or a Mermaid flowchart.
+    Graph(graph::Args),
     /// Run a definition (a state machine, or a Conductor workflow) to its end and print its output.
     Run(Box<run::Args>),
     /// Answer a task token: success, failure or heartbeat.
@@ -123,6 +126,7 @@ pub fn main() -> ExitCode {
     logging::init(level, cli.log_format);
     match cli.command {
         Command::Validate(args) => validate::main(args),
+        Command::Graph(args) => graph::main(args),
         Command::Run(args) => {
             crate::integrations::child::shutdown_on_signals();
             run::main(*args)
