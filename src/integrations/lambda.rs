@@ -121,6 +121,16 @@ impl Lambda {
 }
 
 impl Handler for Lambda {
+    /// Lambda tasks wait on the endpoint; the others are not this handler's.
+    fn serves_quickly(&self, inv: &Invocation) -> Option<bool> {
+        let lambda = match &inv.resource.kind {
+            ResourceKind::LambdaFunction { .. } => true,
+            ResourceKind::Service { service, .. } => service == "lambda",
+            ResourceKind::Activity { .. } => false,
+        };
+        lambda.then_some(false)
+    }
+
     fn invoke(&mut self, inv: &Invocation) -> Option<Reply> {
         let call = match parse(inv, self.endpoint != aws::AWS)? {
             Ok(c) => c,

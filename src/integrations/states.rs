@@ -152,12 +152,6 @@ impl Handler for StepFunctions {
     }
 }
 
-/// Whether `inv` is a call the runtime makes itself (a child execution, a task token, a Map
-/// Run): it is performed on the driver's thread, whatever other handlers say of their speed.
-pub fn is_runtime_call(inv: &Invocation) -> bool {
-    ours(inv).is_some_and(|(sdk, action)| sdk || action != "readItems")
-}
-
 /// `(aws-sdk?, action without suffix)` when `inv` calls Step Functions.
 fn ours(inv: &Invocation) -> Option<(bool, &str)> {
     let ResourceKind::Service { service, action } = &inv.resource.kind else {

@@ -619,9 +619,7 @@ impl Asl {
                 None => at_once.push(performed),
                 // A mock, the embedded queue, an activity, Step Functions itself: answered
                 // here, with the batch's other quick ones in one commit.
-                Some((inv, mut router))
-                    if router.quick(&inv) || crate::integrations::states::is_runtime_call(&inv) =>
-                {
+                Some((inv, mut router)) if router.quick(&inv) => {
                     let reply = ask(&mut router, &record.execution_arn, &inv);
                     self.give_back(&record.execution_arn, router);
                     let event = self.settle(execution, &inv, reply);
