@@ -15,6 +15,7 @@ use super::{Handler, Reply};
 use crate::asl::model::ResourceKind;
 use crate::data::timestamp::{format_http_date, format_millis};
 use crate::engine::Invocation;
+use crate::store::{ExecutionRecord, ExecutionStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -306,25 +307,9 @@ fn unsupported(sdk: bool, action: &str) -> ServiceError {
     )
 }
 
-/// A child execution as the answers describe it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Child {
-    pub arn: String,
-    pub name: String,
-    pub machine_arn: String,
-    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
-    pub status: String,
-    pub input: String,
-    pub output: Option<String>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
-    pub start_ms: i64,
-    pub stop_ms: Option<i64>,
-}
-
 /// What `startExecution` answers: with the Java SDK's HTTP metadata (optimized), or the SDK's
 /// plain shape with an ISO-8601 date (aws-sdk).
-pub fn started(child: &Child, mode: Mode) -> Value {
+pub fn started(child: &ExecutionRecord, mode: Mode) -> Value {
     if mode == Mode::Sdk {
         return json!({"ExecutionArn": child.arn, "StartDate": format_millis(child.start_ms)});
     }
@@ -374,7 +359,7 @@ fn sorted(m: Map<String, Value>) -> Value {
 
 /// The child's `DescribeExecution` in the optimized `.sync` (JSON text) or `.sync:2` (JSON)
 /// shape, or the aws-sdk shape (`Sdk`: text, ISO-8601 dates).
-pub fn described(child: &Child, mode: Mode) -> Value {
+pub fn described(child: &ExecutionRecord, mode: Mode) -> Value {
     let json_values = mode == Mode::Sync2;
     let date = |ms: i64| match mode {
         Mode::Sdk => json!(format_millis(ms)),
@@ -401,7 +386,7 @@ pub fn described(child: &Child, mode: Mode) -> Value {
     }
     m.insert("StartDate".into(), date(child.start_ms));
     m.insert("StateMachineArn".into(), json!(child.machine_arn));
-    m.insert("Status".into(), json!(child.status));
+    m.insert("Status".into(), json!(child.status.name()));
     if let Some(s) = child.stop_ms {
         m.insert("StopDate".into(), date(s));
     }
@@ -410,12 +395,12 @@ pub fn described(child: &Child, mode: Mode) -> Value {
 
 /// How a `.sync`/`.sync:2` Task ends with its child ended: the description, or
 /// `States.TaskFailed` with the description as the cause when the child did not succeed.
-pub fn outcome(child: &Child, mode: Mode) -> crate::engine::CallbackOutcome {
+pub fn outcome(child: &ExecutionRecord, mode: Mode) -> crate::engine::CallbackOutcome {
     use crate::engine::CallbackOutcome;
     if mode == Mode::MapRun {
         // The run's own output or failure is the Map's.
-        return match (&child.output, child.status.as_str()) {
-            (Some(out), "SUCCEEDED") => {
+        return match (&child.output, child.status) {
+            (Some(out), ExecutionStatus::Succeeded) => {
                 CallbackOutcome::Success(serde_json::from_str(out).unwrap_or(Value::Null))
             }
             _ => CallbackOutcome::Failure {
@@ -425,7 +410,7 @@ pub fn outcome(child: &Child, mode: Mode) -> crate::engine::CallbackOutcome {
         };
     }
     let described = described(child, mode);
-    if child.status == "SUCCEEDED" {
+    if child.status == ExecutionStatus::Succeeded {
         CallbackOutcome::Success(described)
     } else {
         CallbackOutcome::Failure {
@@ -439,12 +424,17 @@ pub fn outcome(child: &Child, mode: Mode) -> crate::engine::CallbackOutcome {
 mod tests {
     use super::*;
 
-    fn child(status: &str) -> Child {
-        Child {
+    fn child(status: &str) -> ExecutionRecord {
+        ExecutionRecord {
             arn: "arn:aws:states:us-east-1:123456789012:execution:Child:c1".into(),
             name: "c1".into(),
             machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:Child".into(),
-            status: status.into(),
+            machine_name: "Child".into(),
+            definition: String::new(),
+            status: ExecutionStatus::parse(status).unwrap_or(ExecutionStatus::Running),
+            state: String::new(),
+            config: String::new(),
+            version: 1,
             input: "{}".into(),
             output: (status == "SUCCEEDED").then(|| r#"{"Arg1":"argument1"}"#.into()),
             error: (status == "FAILED").then(|| "SomeFailure".into()),

@@ -13,7 +13,7 @@ use super::{Asl, Guard};
 use crate::engine::{CallbackOutcome, Event, ExecutionInfo, Invocation, WaitId};
 use crate::integrations::Reply;
 use crate::integrations::map_run;
-use crate::integrations::states::{self, Call, Child, Mode, ServiceError};
+use crate::integrations::states::{self, Call, Mode, ServiceError};
 use crate::runtime::config::{HandlerConfig, ParentLink};
 use crate::runtime::decider::Error;
 use crate::store::{
@@ -55,7 +55,7 @@ pub(super) fn report_end(record: &ExecutionRecord, commit: &mut Commit) {
     };
     let answer = Answer {
         task: link.task,
-        outcome: states::outcome(&child_of(record), link.mode),
+        outcome: states::outcome(record, link.mode),
     };
     let payload = serde_json::to_string(&super::Work::Answer(Box::new(answer))).unwrap_or_default();
     commit.new_outbox.push(OutboxRecord {
@@ -67,22 +67,6 @@ pub(super) fn report_end(record: &ExecutionRecord, commit: &mut Commit) {
         attempts: 0,
         lease_owner: None,
     });
-}
-
-/// A stored execution as the answers describe it.
-fn child_of(r: &ExecutionRecord) -> Child {
-    Child {
-        arn: r.arn.clone(),
-        name: r.name.clone(),
-        machine_arn: r.machine_arn.clone(),
-        status: r.status.to_string(),
-        input: r.input.clone(),
-        output: r.output.clone(),
-        error: r.error.clone(),
-        cause: r.cause.clone(),
-        start_ms: r.start_ms,
-        stop_ms: r.stop_ms,
-    }
 }
 
 /// `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME[:VERSION|ALIAS]` → (region, account, name).
@@ -242,7 +226,7 @@ impl Asl {
             )
         })?;
         tracing::debug!(parent = %parent.arn, child = %arn, "child execution started");
-        let started = states::started(&child_of(&child), mode);
+        let started = states::started(&child, mode);
         Ok(match mode {
             Mode::Start | Mode::Sdk => Reply::Succeeded(started),
             Mode::Sync | Mode::Sync2 | Mode::Token | Mode::MapRun => Reply::Pending(started),
@@ -425,10 +409,7 @@ impl Asl {
 
     fn describe(&self, arn: &str) -> Result<Reply, ServiceError> {
         let record = self.existing(arn)?;
-        Ok(Reply::Succeeded(states::described(
-            &child_of(&record),
-            Mode::Sdk,
-        )))
+        Ok(Reply::Succeeded(states::described(&record, Mode::Sdk)))
     }
 
     fn existing(&self, arn: &str) -> Result<ExecutionRecord, ServiceError> {
