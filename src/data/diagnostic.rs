@@ -12,6 +12,23 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// AWS's `InvalidDefinition` message: every diagnostic with its location (one without a
+/// location is written `at null`, as AWS writes it).
+pub fn invalid_definition_message(diagnostics: &[Diagnostic]) -> String {
+    let all: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            let at = match d.pointer.as_deref() {
+                Some("") => "/",
+                Some(p) => p,
+                None => "null",
+            };
+            format!("{}: {} at {at}", d.code, d.message)
+        })
+        .collect();
+    format!("Invalid State Machine Definition: '{}'", all.join(", "))
+}
+
 /// Escapes one reference token for a JSON Pointer (`~` → `~0`, `/` → `~1`).
 pub fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")

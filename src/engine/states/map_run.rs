@@ -93,10 +93,7 @@ fn request(
         submitted: false,
         early: None,
     });
-    let (retry_count, map_index, state) = (frame.retry_count, frame.map_index, frame.state);
-    let counter = ctx.x.invocations.entry(state).or_insert(0);
-    let invocation = *counter;
-    *counter += 1;
+    let (retry_count, map_index, invocation) = super::task::count_invocation(ctx, fid);
     ctx.effects.push(Effect::Invoke(Box::new(Invocation {
         task,
         state_name: here.name.to_string(),

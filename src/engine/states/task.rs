@@ -71,10 +71,7 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         submitted: !has_token || matches!(t.resource.kind, ResourceKind::Activity { .. }),
         early: None,
     });
-    let (retry_count, map_index, state) = (frame.retry_count, frame.map_index, frame.state);
-    let counter = ctx.x.invocations.entry(state).or_insert(0);
-    let invocation = *counter;
-    *counter += 1;
+    let (retry_count, map_index, invocation) = count_invocation(ctx, fid);
     ctx.effects.push(Effect::Invoke(Box::new(Invocation {
         task,
         state_name: here.name.to_string(),
@@ -87,6 +84,18 @@ fn schedule(ctx: &mut Ctx, fid: FrameId, t: &Task) -> Result<(), Failure> {
         timeout_seconds: timeout,
     })));
     Ok(())
+}
+
+/// The frame's `$$.State.RetryCount`, Map index, and how many times its state was invoked
+/// before (Step Functions Local's mock counter, across retries, loops and Map iterations),
+/// counting this invocation.
+pub(super) fn count_invocation(ctx: &mut Ctx, fid: FrameId) -> (u32, Option<usize>, u64) {
+    let frame = ctx.x.frame(fid);
+    let (retry_count, map_index, state) = (frame.retry_count, frame.map_index, frame.state);
+    let counter = ctx.x.invocations.entry(state).or_insert(0);
+    let invocation = *counter;
+    *counter += 1;
+    (retry_count, map_index, invocation)
 }
 
 /// `TimeoutSeconds`/`HeartbeatSeconds` (`key`): literal, read through their `*Path`, or a

@@ -10,21 +10,9 @@ const MAX_DEFINITION: usize = 1_048_576;
 
 /// AWS's `InvalidDefinition` message: every diagnostic with its location.
 pub fn invalid_definition(diagnostics: &[Diagnostic]) -> ApiError {
-    let all: Vec<String> = diagnostics
-        .iter()
-        .map(|d| {
-            // AWS writes a diagnostic without a location as `at null`.
-            let at = match d.pointer.as_deref() {
-                Some("") => "/",
-                Some(p) => p,
-                None => "null",
-            };
-            format!("{}: {} at {at}", d.code, d.message)
-        })
-        .collect();
     ApiError::new(
         "InvalidDefinition",
-        format!("Invalid State Machine Definition: '{}'", all.join(", ")),
+        crate::data::diagnostic::invalid_definition_message(diagnostics),
     )
 }
 

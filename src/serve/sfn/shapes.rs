@@ -52,10 +52,14 @@ pub fn description(r: &ExecutionRecord, date: Date) -> Map<String, Value> {
     if let Some(c) = &r.cause {
         m.insert("cause".into(), json!(c));
     }
-    let redrives = serde_json::from_str::<Value>(&r.state)
-        .ok()
-        .and_then(|s| s["redrive_count"].as_u64())
-        .unwrap_or(0);
+    // Kept in the engine's state only once redriven: most descriptions read no state at all.
+    let redrives = match r.state.contains("\"redrive_count\"") {
+        true => serde_json::from_str::<Value>(&r.state)
+            .ok()
+            .and_then(|s| s["redrive_count"].as_u64())
+            .unwrap_or(0),
+        false => 0,
+    };
     m.insert("redriveCount".into(), json!(redrives));
     let redrivable = matches!(
         r.status,

@@ -87,20 +87,9 @@ pub fn test_state(
 
 /// AWS's `InvalidDefinition`, every diagnostic with its location.
 pub fn invalid_definition(diagnostics: &[crate::asl::Diagnostic]) -> Refusal {
-    let all: Vec<String> = diagnostics
-        .iter()
-        .map(|d| {
-            let at = match d.pointer.as_deref() {
-                Some("") => "/",
-                Some(p) => p,
-                None => "null",
-            };
-            format!("{}: {} at {at}", d.code, d.message)
-        })
-        .collect();
     Refusal {
         code: "InvalidDefinition",
-        message: format!("Invalid State Machine Definition: '{}'", all.join(", ")),
+        message: crate::data::diagnostic::invalid_definition_message(diagnostics),
     }
 }
 
