@@ -53,9 +53,8 @@ pub fn run_probed(
     clock: &dyn Clock,
     deadline_ms: Option<i64>,
 ) -> (Finished, Option<Box<Probe>>) {
-    let (mut exec, effects) = Execution::start_probed(machine, info.clone(), seed, probe);
+    let (mut exec, effects) = Execution::start_probed(machine, info, seed, probe);
     let mut driver = Driver {
-        info,
         history: Vec::new(),
         trace: Vec::new(),
         events: VecDeque::new(),
@@ -64,7 +63,7 @@ pub fn run_probed(
         real_time: !clock.is_virtual(),
     };
     let mut out_of_time = false;
-    driver.perform(effects, router, clock);
+    driver.perform(effects, router, clock, &exec.info);
     while !exec.is_finished() {
         if let Some(d) = deadline_ms {
             if clock.now_ms() >= d {
@@ -74,7 +73,7 @@ pub fn run_probed(
                     cause: Some(OUT_OF_TIME.into()),
                 };
                 let effects = exec.step(machine, clock.now_ms(), stop);
-                driver.perform(effects, router, clock);
+                driver.perform(effects, router, clock, &exec.info);
                 break;
             }
             if driver.next_at(clock).is_some_and(|at| at > d) {
@@ -84,7 +83,7 @@ pub fn run_probed(
         }
         let event = driver.next_event(clock);
         let effects = exec.step(machine, clock.now_ms(), event);
-        driver.perform(effects, router, clock);
+        driver.perform(effects, router, clock, &exec.info);
     }
     let finished = Finished {
         status: exec.status,
@@ -158,6 +157,15 @@ fn read_items(
     }
 }
 
+/// A Map Run child's seed, derived from its parent's ARN and its index, so that a run repeats.
+fn child_seed(parent: &str, index: usize) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(parent.as_bytes());
+    h.update(index.to_le_bytes());
+    h.finalize().into()
+}
+
 /// `arn:aws:states:R:ACCOUNT:stateMachine:N` → `ACCOUNT`.
 fn account_of(machine_arn: &str) -> String {
     machine_arn
@@ -172,8 +180,6 @@ fn account_of(machine_arn: &str) -> String {
 pub const OUT_OF_TIME: &str = "The execution ran out of time and was stopped.";
 
 struct Driver {
-    /// The execution's names, for the children of its Map Runs.
-    info: ExecutionInfo,
     history: Vec<HistoryEvent>,
     trace: Vec<Trace>,
     /// Replies, with when they arrived.
@@ -212,7 +218,13 @@ impl Driver {
         }
     }
 
-    fn perform(&mut self, effects: Vec<Effect>, router: &mut Router, clock: &dyn Clock) {
+    fn perform(
+        &mut self,
+        effects: Vec<Effect>,
+        router: &mut Router,
+        clock: &dyn Clock,
+        info: &ExecutionInfo,
+    ) {
         for effect in effects {
             match effect {
                 Effect::History(h) => self.history.push(h),
@@ -253,7 +265,7 @@ impl Driver {
                             let crate::integrations::states::Call::MapRun(req) = *call else {
                                 unreachable!("matched above")
                             };
-                            let (submitted, outcome) = self.map_run(&inv, &req, router, clock);
+                            let (submitted, outcome) = self.map_run(&inv, &req, router, clock, info);
                             self.events
                                 .push_back((at, Event::TaskSubmitted { task, output: submitted }));
                             let at = clock.now_ms();
@@ -297,11 +309,11 @@ impl Driver {
         req: &crate::integrations::map_run::Request,
         router: &mut Router,
         clock: &dyn Clock,
+        info: &ExecutionInfo,
     ) -> (
         serde_json::Value,
         Result<serde_json::Value, (String, String)>,
     ) {
-        let info = &self.info;
         let child_machine = req.child_machine_name(&info.state_machine_name);
         let (region, account) = (info.region.clone(), account_of(&info.state_machine_arn));
         let run_id = format!("{:016x}-{}", info.start_ms, inv.invocation);
@@ -360,7 +372,7 @@ impl Driver {
                 start_ms: clock.now_ms(),
                 input: item.clone(),
             };
-            let seed = self.info_seed(index);
+            let seed = child_seed(&info.execution_arn, index);
             let done = run(&machine, child, seed, router, clock);
             match done.status {
                 Status::Succeeded { output } => results.push(output),
@@ -390,15 +402,6 @@ impl Driver {
             }
         }
         (submitted, Ok(serde_json::Value::Array(results)))
-    }
-
-    /// A child's seed: derived from the parent's start, so that a run repeats.
-    fn info_seed(&self, index: usize) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(self.info.execution_arn.as_bytes());
-        h.update(index.to_le_bytes());
-        h.finalize().into()
     }
 
     /// Nothing left to do but a callback that cannot come: fail that task with a clear cause.
