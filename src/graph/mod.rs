@@ -97,6 +97,58 @@ pub struct Graph {
     pub scopes: Vec<Scope>,
 }
 
+/// What happened to a state in one execution (or, for coverage, in a test suite), drawn over
+/// the graph by the SVG renderer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Succeeded,
+    Failed,
+    /// It failed and a Catcher took the execution on.
+    Caught,
+    /// Entered and not left yet.
+    Running,
+    /// Waiting for a task token (`.waitForTaskToken`, an activity, a Conductor WAIT/HUMAN).
+    Waiting,
+    NotReached,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Caught => "caught",
+            Status::Running => "in progress",
+            Status::Waiting => "waiting",
+            Status::NotReached => "not reached",
+        }
+    }
+}
+
+/// One state's mark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub status: Status,
+    /// How many times it was entered (a loop, a Map's items).
+    pub entered: u32,
+    /// How many retries ran.
+    pub retries: u32,
+    /// The error and cause of a failure, shown in the node's tooltip and label.
+    pub note: Option<String>,
+}
+
+/// An execution (or a test suite's coverage) drawn over a graph. States not in `marks` are
+/// not reached.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overlay {
+    /// By state name (Conductor: task reference name).
+    pub marks: std::collections::BTreeMap<String, Mark>,
+    /// Transitions taken, by state names (`START`/`END` for the markers).
+    pub taken: std::collections::BTreeSet<(String, String)>,
+    /// A line under the title: "execution … SUCCEEDED", "coverage: 7 of 9 states".
+    pub caption: Option<String>,
+}
+
 /// The start and end markers' ids.
 pub const START: &str = "start_marker";
 pub const END: &str = "end_marker";
