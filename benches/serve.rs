@@ -18,6 +18,10 @@
 //!     first on node A until a GetActivityTask long poll on node B hands out the second (the
 //!     second task's scheduling is committed by whichever node, and B's poll is woken by
 //!     LISTEN/NOTIFY), p50 and p99.
+//! (g) the web console: an execution's page when its history holds 10,000+ events (an inline
+//!     Map of 2,500 items), and the executions list when the database holds 100,000 executions
+//!     (`STEPWISE_BENCH_CONSOLE_EXECUTIONS` changes the count) — its first page and one deep in
+//!     the list, by position.
 //!
 //! The binary is `$STEPWISE_BIN`, else `stepwise` next to this bench's `deps/` directory.
 //! `cargo bench --bench serve -- b d` runs only (b) and (d). Clients and server share the
@@ -297,7 +301,7 @@ fn main() {
     let cases: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["a", "b", "c", "d", "e", "f"].contains(a))
+        .filter(|a| ["a", "b", "c", "d", "e", "f", "g"].contains(a))
         .collect();
     let run = |case: &str| cases.is_empty() || cases.contains(&case);
     assert!(
@@ -370,6 +374,115 @@ fn main() {
             "p50 ≤ 5 ms, p99 ≤ 50 ms",
         );
     }
+    if run("g") {
+        let (page, events) = console_execution_page();
+        row(
+            &format!("(g) console: execution page, {events} events"),
+            &format!("{:.1} ms", ms(page)),
+            "< 1 s",
+        );
+        let (first, deep, n) = console_executions_list();
+        row(
+            &format!("(g) console: executions list of {n}, first / deep page"),
+            &format!("{:.1} / {:.1} ms", ms(first), ms(deep)),
+            "< 1 s, not growing with the list",
+        );
+    }
+}
+
+/// The median time to open the console page of an execution with a 10,000-event history.
+fn console_execution_page() -> (Duration, usize) {
+    let server = Server::spawn("console-page");
+    let mut c = server.client();
+    let items: Vec<u32> = (0..2_500).collect();
+    let machine = create_machine(
+        &mut c,
+        "big-map",
+        &json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "ResultSelector": {"n.$": "States.ArrayLength($)"}, "End": true}}}),
+    );
+    let arn = c.call(
+        "StartExecution",
+        &json!({"stateMachineArn": machine, "input": json!({"items": items}).to_string()}),
+    )["executionArn"]
+        .as_str()
+        .expect("an execution ARN")
+        .to_string();
+    while c.call("DescribeExecution", &json!({"executionArn": arn}))["status"] == "RUNNING" {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let events = c.call(
+        "GetExecutionHistory",
+        &json!({"executionArn": arn, "reverseOrder": true, "maxResults": 1}),
+    )["events"][0]["id"]
+        .as_u64()
+        .unwrap_or(0) as usize;
+    let path = format!("/console/execution?arn={}", urlencoded(&arn));
+    let times: Vec<f64> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let (status, body) = c.get(&path).expect("the page");
+            assert_eq!(status, 200, "{body}");
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    (Duration::from_secs_f64(median(times)), events)
+}
+
+/// The executions list's first page and a page deep in it, when the database holds many.
+fn console_executions_list() -> (Duration, Duration, usize) {
+    let n: usize = std::env::var("STEPWISE_BENCH_CONSOLE_EXECUTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let server = Server::spawn("console-list");
+    let mut c = server.client();
+    let machine = create_machine(&mut c, "three-pass", &three_pass());
+    start_concurrently(
+        std::slice::from_ref(&server.addr),
+        &machine,
+        n.div_ceil(CONNECTIONS),
+    );
+    let n = n.div_ceil(CONNECTIONS) * CONNECTIONS;
+    let time = |c: &mut Client, path: &str| -> f64 {
+        let t = Instant::now();
+        let (status, body) = c.get(path).expect("the page");
+        assert_eq!(status, 200, "{body}");
+        t.elapsed().as_secs_f64()
+    };
+    let first: Vec<f64> = (0..10).map(|_| time(&mut c, "/console/executions")).collect();
+    // A position half-way down the list: what the "next page" link of page 1,000 carries.
+    let middle = c.call(
+        "ListExecutions",
+        &json!({"stateMachineArn": machine, "maxResults": 1000}),
+    );
+    let last = &middle["executions"][999];
+    let start_ms = (last["startDate"].as_f64().unwrap_or(0.0) * 1000.0).round() as i64;
+    let deep_path = format!(
+        "/console/executions?after={}",
+        urlencoded(&format!(
+            "{start_ms}|{}",
+            last["executionArn"].as_str().unwrap_or_default()
+        ))
+    );
+    let deep: Vec<f64> = (0..10).map(|_| time(&mut c, &deep_path)).collect();
+    (
+        Duration::from_secs_f64(median(first)),
+        Duration::from_secs_f64(median(deep)),
+        n,
+    )
+}
+
+fn urlencoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn row(label: &str, median: &str, target: &str) {

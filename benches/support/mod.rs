@@ -188,6 +188,17 @@ impl Client {
             self.addr,
             body.len()
         );
+        self.exchange(&request)
+    }
+
+    /// `GET path` (the web console); the status and the body.
+    pub fn get(&mut self, path: &str) -> std::io::Result<(u16, String)> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.addr);
+        self.exchange(&request)
+    }
+
+    /// Sends a whole request and reads its answer on the kept-alive connection.
+    fn exchange(&mut self, request: &str) -> std::io::Result<(u16, String)> {
         self.writer.write_all(request.as_bytes())?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;

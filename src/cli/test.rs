@@ -48,6 +48,10 @@ pub struct Args {
     /// Report, per definition, the states, Choice branches and Catchers no case exercised.
     #[arg(long)]
     coverage: bool,
+    /// With --coverage: draw each definition as DIR/NAME.svg with what no case exercised
+    /// greyed out and the branches taken drawn bold.
+    #[arg(long, value_name = "DIR", requires = "coverage")]
+    graph: Option<PathBuf>,
     /// Handlers for Task states the cases do not mock (as for `stepwise run`).
     #[command(flatten)]
     handlers: super::handlers::Handlers,
@@ -141,6 +145,11 @@ pub fn main(args: Args) -> ExitCode {
     }
     if args.coverage {
         print_coverage(&loader, &run.coverage, &out);
+    }
+    if let Some(dir) = &args.graph
+        && let Err(e) = coverage_graphs(&loader, &run.coverage, dir, &out)
+    {
+        return usage(e);
     }
     if let Some(path) = &args.junit {
         let mut all = run.junit.clone();
@@ -391,6 +400,34 @@ fn print_coverage(loader: &Loader, coverage: &BTreeMap<String, Coverage>, out: &
             }
         }
     }
+}
+
+/// `--graph DIR`: one SVG per valid definition, its coverage drawn on it.
+fn coverage_graphs(
+    loader: &Loader,
+    coverage: &BTreeMap<String, Coverage>,
+    dir: &std::path::Path,
+    out: &Printer,
+) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut used = std::collections::BTreeSet::new();
+    for d in loader.definitions() {
+        let Ok(def) = &d.result else { continue };
+        let cov = coverage.get(&d.path).cloned().unwrap_or_default();
+        let name = crate::arn::machine_name_of_file(&d.path);
+        let mut file = format!("{name}.svg");
+        let mut n = 2;
+        while !used.insert(file.clone()) {
+            file = format!("{name}-{n}.svg");
+            n += 1;
+        }
+        let graph = crate::graph::of_definition(&def.machine.definition);
+        let svg = crate::graph::svg::render(&graph, &name, Some(&cov.overlay(&def.machine)));
+        let path = dir.join(&file);
+        std::fs::write(&path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        out.line(&format!("  coverage graph: {}", path.display()));
+    }
+    Ok(())
 }
 
 fn summary(t: &Tally, invalid: usize, files: usize, started: Instant, out: &Printer) -> ExitCode {

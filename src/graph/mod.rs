@@ -6,6 +6,7 @@
 
 pub mod dot;
 pub mod mermaid;
+pub mod trace;
 
 use serde_json::Value;
 

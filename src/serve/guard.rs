@@ -21,6 +21,8 @@ pub enum Api {
     Query,
     /// Conductor's REST API (`/api/`).
     Conductor,
+    /// The web console: `GET /` and everything under `/console/` (`serve::console`).
+    Console,
     /// Anything else (`GET /`).
     Other,
 }
@@ -31,12 +33,16 @@ impl Api {
         let query = head.uri.query().unwrap_or("");
         if path == "/api" || path.starts_with("/api/") {
             Api::Conductor
+        } else if path.starts_with("/console/") {
+            Api::Console
         } else if head.headers.contains_key("x-amz-target") {
             Api::Aws
         } else if media_type(&head.headers).is_some_and(|m| m.eq_ignore_ascii_case(FORM))
             || form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "Action")
         {
             Api::Query
+        } else if path == "/" && head.method == hyper::Method::GET {
+            Api::Console
         } else {
             Api::Other
         }
@@ -79,12 +85,15 @@ pub enum Refusal {
     ContentType(String),
     /// 403: a Query request without an `Authorization` header.
     Unsigned,
+    /// 403: a console form posted without an `Origin` header (browsers send one with every
+    /// form; its absence means the post did not come from a page the server checked).
+    NoOrigin,
 }
 
 impl Refusal {
     pub fn status(&self) -> u16 {
         match self {
-            Refusal::Host(_) | Refusal::Origin(_) | Refusal::Unsigned => 403,
+            Refusal::Host(_) | Refusal::Origin(_) | Refusal::Unsigned | Refusal::NoOrigin => 403,
             Refusal::ContentType(_) => 415,
         }
     }
@@ -106,6 +115,7 @@ impl Refusal {
             Refusal::ContentType(t) => format!(
                 "Content-Type {t:?} is not accepted: send JSON (application/x-amz-json-1.0 with X-Amz-Target, application/json under /api/), or a form (application/x-www-form-urlencoded) with Action for SQS's Query protocol"
             ),
+            Refusal::NoOrigin => "a console action must come from the console's page: the form was posted without an Origin header (use the buttons in a browser, or the AWS API with X-Amz-Target)".to_string(),
             Refusal::Unsigned => "an SQS Query request must be signed: send an Authorization header (AWS SigV4, as the SDKs and the AWS CLI do; any credentials unless the server has --auth-token), so that a web page of another site cannot send it as a form or a link".to_string(),
         }
     }
@@ -164,6 +174,10 @@ impl Policy {
             Api::Conductor if has_body(headers) && !is(&["application/json"]) => Err(refused()),
             Api::Query if has_body(headers) && !is(&[FORM]) => Err(refused()),
             Api::Query if !headers.contains_key("authorization") => Err(Refusal::Unsigned),
+            Api::Console if has_body(headers) && !is(&[FORM]) => Err(refused()),
+            Api::Console if has_body(headers) && !headers.contains_key("origin") => {
+                Err(Refusal::NoOrigin)
+            }
             _ => Ok(()),
         }
     }

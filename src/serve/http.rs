@@ -129,9 +129,14 @@ fn authenticate(
     {
         return Some(token_exchange(token, body));
     }
-    // `GET /` (the health answer, which tells nothing) stays open to load balancers.
+    // `GET` of anything but the console and the APIs is the health answer, which tells
+    // nothing: open to load balancers.
     if api == Api::Other && head.method == hyper::Method::GET {
         return None;
+    }
+    // The console proves the token with its session cookie, or asks for it.
+    if api == Api::Console {
+        return super::console::session::check(token, head, body);
     }
     let signed = super::sigv4::Signed {
         method: head.method.as_str(),
@@ -163,6 +168,7 @@ async fn answer(
         .and_then(|v| v.to_str().ok());
     match (api, target) {
         (Api::Conductor, _) => conductor(app, head, bytes).await,
+        (Api::Console, _) => super::console::answer(app, head, bytes).await,
         (Api::Query, _) => query(app, head, &bytes).await,
         (Api::Aws, Some(target)) => {
             let reply = match Body::parse(&bytes) {
@@ -216,7 +222,7 @@ fn refused(api: Api, refusal: &Refusal) -> Response<Full<Bytes>> {
     let code = match refusal {
         Refusal::ContentType(_) => "UnsupportedMediaType",
         Refusal::Host(_) | Refusal::Origin(_) => "AccessDeniedException",
-        Refusal::Unsigned => "MissingAuthenticationTokenException",
+        Refusal::Unsigned | Refusal::NoOrigin => "MissingAuthenticationTokenException",
     };
     let e = ApiError {
         status: refusal.status(),
@@ -242,6 +248,7 @@ fn failed(api: Api, e: &ApiError) -> Response<Full<Bytes>> {
                 message: e.message.clone(),
             },
         )),
+        Api::Console => super::console::failed(e.status, &e.message),
         Api::Other => {
             let mut r = Response::new(Full::new(Bytes::from(format!("{}\n", e.message))));
             *r.status_mut() = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);

@@ -9,6 +9,7 @@
 //! - `sfn/` — the Step Functions operations; `sqs/` — the SQS operations.
 //! - `driver.rs` — the background thread that fires timers, performs effects and runs triggers.
 //! - `triggers.rs` — queues that start executions.
+//! - `console/` — the web console (`GET /`, `/console/…`): pages over the same operations.
 //! - `conductor/` — Conductor's REST API under `/api/` (workflows, tasks, metadata, event
 //!   handlers), over `runtime/conductor`.
 //!
@@ -17,6 +18,7 @@
 
 pub mod auth;
 pub mod conductor;
+pub mod console;
 pub mod connections;
 pub mod driver;
 pub mod guard;

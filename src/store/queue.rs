@@ -136,6 +136,9 @@ pub trait QueueStore {
     /// Messages within their retention period: visible, received and not yet visible again
     /// (in flight), and never received and not yet visible (delayed). Zero for an unknown queue.
     fn queue_counts(&self, name: &str, now_ms: i64) -> Result<QueueCounts>;
+    /// Up to `limit` of the queue's unexpired messages in send order, visible or not, without
+    /// receiving them: what the console shows. Nothing about them changes.
+    fn peek_messages(&self, name: &str, limit: usize, now_ms: i64) -> Result<Vec<MessageRecord>>;
 }
 
 /// How long a deduplication id keeps later sends to a FIFO queue from storing a message: five

@@ -1,7 +1,8 @@
 //! Coverage of a definition by its cases: the states entered, the Choice branches taken (each
 //! rule and `Default`) and the Catchers used, from the executions' histories and traces.
 
-use crate::asl::model::{Kind, Machine, State, StateId};
+use crate::asl::model::{Kind, Machine, State, StateId, Transition};
+use crate::graph::{Mark, Overlay, Status};
 use crate::engine::history::Details;
 use crate::engine::{HistoryEvent, Trace};
 use std::collections::{HashMap, HashSet};
@@ -70,6 +71,58 @@ impl Coverage {
             total: all.len(),
             missed,
         }
+    }
+}
+
+impl Coverage {
+    /// What the cases exercised, to draw over the definition's graph: each state entered is
+    /// marked succeeded (with how many cases entered it, when counted), the Choice branches and
+    /// Catchers taken and the `Next` of every state entered are drawn as taken; what no case
+    /// exercised stays "not reached".
+    pub fn overlay(&self, machine: &Machine) -> Overlay {
+        let mut o = Overlay::default();
+        let name = |id: StateId| machine.states[id].name.to_string();
+        for unit in &self.seen {
+            match *unit {
+                Unit::State(id) => {
+                    o.marks.insert(
+                        name(id),
+                        Mark {
+                            status: Status::Succeeded,
+                            entered: 0,
+                            retries: 0,
+                            note: None,
+                        },
+                    );
+                    if let Transition::Next(next) = machine.states[id].next {
+                        o.taken.insert((name(id), name(next)));
+                    }
+                }
+                Unit::Branch(id, Some(i)) => {
+                    if let Some(next) = rule_targets(&machine.states[id]).get(i) {
+                        o.taken.insert((name(id), name(*next)));
+                    }
+                }
+                Unit::Branch(id, None) => {
+                    if let Kind::Choice(c) = &machine.states[id].kind
+                        && let Some(d) = c.default
+                    {
+                        o.taken.insert((name(id), name(d)));
+                    }
+                }
+                Unit::Catcher(id, i) => {
+                    if let Some(c) = catchers(&machine.states[id]).get(i) {
+                        o.taken.insert((name(id), name(c.next)));
+                    }
+                }
+            }
+        }
+        let r = self.report(machine);
+        o.caption = Some(format!(
+            "coverage: {} of {} states, Choice branches and Catchers exercised by {} case(s)",
+            r.covered, r.total, self.runs
+        ));
+        o
     }
 }
 

@@ -144,6 +144,15 @@ pub(crate) fn queue_send_receive_delete(s: &dyn Store) {
     assert!(!s.delete_message("q", "no-such-handle").unwrap());
     assert_eq!(s.queue_counts("q", 1_000).unwrap(), counts(0, 2, 0));
     send(s, message("q", "m4", 400));
+    let peeked = s.peek_messages("q", 10, 1_000).unwrap();
+    assert_eq!(ids(&peeked), ["m2", "m3", "m4"], "in flight or not, in send order");
+    assert_eq!(ids(&s.peek_messages("q", 1, 1_000).unwrap()), ["m2"]);
+    assert_eq!(
+        s.queue_counts("q", 1_000).unwrap(),
+        counts(1, 2, 0),
+        "peeking receives nothing"
+    );
+    assert_eq!(s.peek_messages("missing", 10, 1_000).unwrap(), vec![]);
     assert_eq!(receive(s, "q", 0, 1_000), vec![], "max 0 takes nothing");
     assert_eq!(receive(s, "missing", 10, 1_000), vec![]);
     assert_eq!(

@@ -187,6 +187,20 @@ impl Queues {
         true
     }
 
+    fn peek(&self, queue: &str, limit: usize, now_ms: i64) -> Vec<MessageRecord> {
+        let (Some(settings), Some(messages)) = (self.settings(queue), self.messages.get(queue))
+        else {
+            return Vec::new();
+        };
+        let expired = settings.expired_up_to(now_ms);
+        messages
+            .values()
+            .filter(|m| m.sent_ms > expired)
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
     fn counts(&self, queue: &str, now_ms: i64) -> QueueCounts {
         let (Some(settings), Some(messages)) = (self.settings(queue), self.messages.get(queue))
         else {
@@ -345,5 +359,9 @@ impl QueueStore for MemoryStore {
 
     fn queue_counts(&self, name: &str, now_ms: i64) -> Result<QueueCounts> {
         Ok(self.lock().queues.counts(name, now_ms))
+    }
+
+    fn peek_messages(&self, name: &str, limit: usize, now_ms: i64) -> Result<Vec<MessageRecord>> {
+        Ok(self.lock().queues.peek(name, limit, now_ms))
     }
 }

@@ -620,6 +620,26 @@ impl QueueStore for PostgresStore {
             })
         })
     }
+
+    fn peek_messages(&self, name: &str, limit: usize, now_ms: i64) -> Result<Vec<MessageRecord>> {
+        self.read(async |db| {
+            let Some(settings) = settings(db, SETTINGS, name).await? else {
+                return Ok(Vec::new());
+            };
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = db
+                .query(
+                    concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE queue = $1 AND sent_ms > $2 ORDER BY sequence LIMIT $3"
+                    ),
+                    &[&name, &settings.expired_up_to(now_ms), &limit],
+                )
+                .await?;
+            rows.iter().map(message_row).collect()
+        })
+    }
 }
 
 #[cfg(test)]

@@ -369,6 +369,27 @@ impl QueueStore for SqliteStore {
             })
         })
     }
+
+    fn peek_messages(&self, name: &str, limit: usize, now_ms: i64) -> Result<Vec<MessageRecord>> {
+        self.read(|conn| {
+            let Some(settings) = settings(conn, name)? else {
+                return Ok(Vec::new());
+            };
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = conn
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE queue = ?1 AND sent_ms > ?2 ORDER BY sequence LIMIT ?3"
+                ))?
+                .query_map(
+                    params![name, settings.expired_up_to(now_ms), limit],
+                    message_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
 }
 
 #[cfg(test)]
