@@ -79,6 +79,8 @@ pub struct EdgePath {
     pub label_at: Option<(f64, f64)>,
     /// From a compound node into one of its own scopes.
     pub inner: bool,
+    /// It ends where it joins another edge's path to the same state (no arrow head).
+    pub joins: bool,
 }
 
 /// A whole graph, placed.
@@ -107,7 +109,7 @@ const MARKER: f64 = 18.0;
 const NODE_GAP: f64 = 28.0;
 const RANK_GAP: f64 = 34.0;
 const SCOPE_PAD: f64 = 14.0;
-const SCOPE_HEADER: f64 = 22.0;
+const SCOPE_HEADER: f64 = 30.0;
 const SCOPE_GAP: f64 = 16.0;
 /// Between a compound node's title bar and its scopes.
 const SCOPE_TOP: f64 = 10.0;
@@ -199,6 +201,9 @@ struct LevelEdge {
     to: usize,
     label: Option<String>,
     edges: Vec<usize>,
+    /// Long edges of one kind into one item share their dummies past their labels (drawn as
+    /// one trunk, like a bus), so twenty Catchers into one Fail state are one line, not twenty.
+    kind: super::EdgeKind,
 }
 
 struct Layouter<'a> {
@@ -325,9 +330,10 @@ impl<'a> Layouter<'a> {
             let r = self.rel[target];
             let path = EdgePath {
                 edges: vec![e],
-                points: vec![(r.cx(), -SCOPE_HEADER + 16.0), (r.cx(), r.y)],
+                points: vec![(r.cx(), -SCOPE_HEADER + 18.0), (r.cx(), r.y)],
                 label_at: None,
                 inner: true,
+                joins: false,
             };
             self.paths.push((scope_of(self.g, target), path));
         }
@@ -440,6 +446,7 @@ impl<'a> Layouter<'a> {
                         to: a,
                         label: edge.label.clone(),
                         edges: vec![e],
+                        kind: edge.kind,
                     });
                 }
                 continue;
@@ -456,6 +463,7 @@ impl<'a> Layouter<'a> {
                 to: b,
                 label: edge.label.clone(),
                 edges: vec![e],
+                kind: edge.kind,
             });
         }
         (out, inner)
@@ -560,6 +568,7 @@ fn place_level(items: &mut Vec<Item>, edges: &[LevelEdge]) -> Placed {
     // Dummies: a chain of items for every edge.
     let mut chains: Vec<Vec<usize>> = Vec::new();
     let mut layer = layer;
+    let mut trunks: BTreeMap<(usize, u8, usize), usize> = BTreeMap::new();
     for (k, e) in edges.iter().enumerate() {
         if e.from == e.to {
             chains.push(vec![e.from]);
@@ -573,6 +582,12 @@ fn place_level(items: &mut Vec<Item>, edges: &[LevelEdge]) -> Placed {
         let mut chain = vec![a];
         for l in layer[a] + 1..layer[b] {
             let label = l == layer[a] + 1 && e.label.is_some();
+            let shared = (b, e.kind as u8, l);
+            let trunk = !label && !reversed[k] && e.kind != super::EdgeKind::Terminal;
+            if let Some(&d) = trunks.get(&shared).filter(|_| trunk) {
+                chain.push(d);
+                continue;
+            }
             let (w, kind) = match (label, &e.label) {
                 (true, Some(text)) => (text_w(text, SMALL_CHAR_W) + 14.0, ItemKind::Label),
                 _ => (DUMMY_W, ItemKind::Dummy),
@@ -585,6 +600,9 @@ fn place_level(items: &mut Vec<Item>, edges: &[LevelEdge]) -> Placed {
             });
             layer.push(l);
             chain.push(items.len() - 1);
+            if trunk {
+                trunks.insert(shared, items.len() - 1);
+            }
         }
         chain.push(b);
         chains.push(chain);
@@ -595,8 +613,10 @@ fn place_level(items: &mut Vec<Item>, edges: &[LevelEdge]) -> Placed {
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
     for chain in &chains {
         for pair in chain.windows(2) {
-            down[pair[0]].push(pair[1]);
-            up[pair[1]].push(pair[0]);
+            if !down[pair[0]].contains(&pair[1]) {
+                down[pair[0]].push(pair[1]);
+                up[pair[1]].push(pair[0]);
+            }
         }
     }
     let order = order_layers(n, depth, &layer, &up, &down);
@@ -854,17 +874,12 @@ fn x_positions(
                         1 => down[v].clone(),
                         _ => up[v].iter().chain(&down[v]).copied().collect(),
                     };
-                    let weight = if matches!(items[v].kind, ItemKind::Dummy | ItemKind::Label) {
-                        4.0
-                    } else {
-                        1.0
-                    };
                     if nb.is_empty() {
-                        (x[v], 0.1)
-                    } else {
-                        let mean = nb.iter().map(|&u| x[u]).sum::<f64>() / nb.len() as f64;
-                        (mean, weight * nb.len() as f64)
+                        return (x[v], 0.1);
                     }
+                    let total: f64 = nb.iter().map(|&u| pull(&items[u])).sum();
+                    let mean = nb.iter().map(|&u| x[u] * pull(&items[u])).sum::<f64>() / total;
+                    (mean, pull(&items[v]) * nb.len() as f64)
                 })
                 .collect();
             let placed = nearest_in_order(items, &order[l], &wanted);
@@ -874,6 +889,16 @@ fn x_positions(
         }
     }
     x
+}
+
+/// How strongly an item holds its place and draws its neighbours: states most, so chains of
+/// states run straight; long edges next; a label gives way.
+fn pull(item: &Item) -> f64 {
+    match item.kind {
+        ItemKind::Label => 1.0,
+        ItemKind::Dummy => 4.0,
+        _ => 8.0,
+    }
 }
 
 /// Positions for items in this order, at least their separation apart, minimising the
@@ -930,25 +955,34 @@ fn route(
     // Ports: at each item, the chains leaving its bottom and entering its top, by where they go.
     let mut bottom: Vec<Vec<(f64, usize)>> = vec![Vec::new(); items.len()];
     let mut top: Vec<Vec<(f64, usize)>> = vec![Vec::new(); items.len()];
-    for (k, chain) in chains.iter().enumerate() {
+    for chain in chains {
         if chain.len() < 2 {
             continue;
         }
-        bottom[chain[0]].push((through_x(chain[1]), k));
-        top[chain[chain.len() - 1]].push((through_x(chain[chain.len() - 2]), k));
+        let (first, next) = (chain[0], chain[1]);
+        let (last, before) = (chain[chain.len() - 1], chain[chain.len() - 2]);
+        if !bottom[first].iter().any(|e| e.1 == next) {
+            bottom[first].push((through_x(next), next));
+        }
+        if !top[last].iter().any(|e| e.1 == before) {
+            top[last].push((through_x(before), before));
+        }
     }
-    let port = |ends: &[(f64, usize)], k: usize, r: &Rect| -> f64 {
+    // Where the edge towards item `to` meets box `r`: spread by where the edges go (a marker
+    // takes them all at its centre).
+    let port = |ends: &[(f64, usize)], to: usize, r: &Rect, marker: bool| -> f64 {
         let mut sorted = ends.to_vec();
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let n = sorted.len();
-        let at = sorted.iter().position(|e| e.1 == k).unwrap_or(0);
-        if n <= 1 {
+        let at = sorted.iter().position(|e| e.1 == to).unwrap_or(0);
+        if n <= 1 || marker {
             return r.cx();
         }
         let span = (r.w * 0.5).min(18.0 * (n - 1) as f64);
         r.cx() - span / 2.0 + span * at as f64 / (n - 1) as f64
     };
     let mut out = Vec::new();
+    let mut drawn = vec![false; items.len()];
     for (k, chain) in chains.iter().enumerate() {
         let e = &edges[k];
         if chain.len() == 1 {
@@ -964,23 +998,35 @@ fn route(
                 ],
                 label_at: e.label.as_ref().map(|_| (x + 20.0, r.cy())),
                 inner: false,
+                joins: false,
             });
             continue;
         }
         let first = rects[chain[0]];
         let last = rects[chain[chain.len() - 1]];
-        let mut points = vec![(port(&bottom[chain[0]], k, &first), first.bottom())];
+        let is_marker = |i: usize| matches!(items[i].kind, ItemKind::Start | ItemKind::End);
+        let (a, b) = (chain[0], chain[chain.len() - 1]);
+        let from = port(&bottom[a], chain[1], &first, is_marker(a));
+        let mut points = vec![(from, first.bottom())];
         let mut label_at = None;
+        let mut joins = false;
         for &d in &chain[1..chain.len() - 1] {
             let l = layer[d];
             let x = through_x(d);
             points.push((x, band_top[l]));
+            if items[d].kind == ItemKind::Dummy && std::mem::replace(&mut drawn[d], true) {
+                joins = true;
+                break;
+            }
             points.push((x, band_top[l] + band_h[l]));
             if items[d].kind == ItemKind::Label {
                 label_at = Some((rects[d].x + 10.0, rects[d].cy()));
             }
         }
-        points.push((port(&top[chain[chain.len() - 1]], k, &last), last.y));
+        if !joins {
+            let before = chain[chain.len() - 2];
+            points.push((port(&top[b], before, &last, is_marker(b)), last.y));
+        }
         if reversed[k] {
             points.reverse();
         }
@@ -989,6 +1035,7 @@ fn route(
             points,
             label_at,
             inner: false,
+            joins,
         });
     }
     out

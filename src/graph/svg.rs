@@ -165,7 +165,7 @@ impl Drawing<'_> {
                     n(r.w),
                     n(r.h),
                     n(r.x + 8.0),
-                    n(r.y + 14.0),
+                    n(r.y + 13.0),
                     esc(&label)
                 );
             }
@@ -250,7 +250,9 @@ impl Drawing<'_> {
                 "<path class=\"edge {class}\" d=\"{}\"/>",
                 path_data(&p.points)
             );
-            arrow(p, &class, out);
+            if !p.joins {
+                arrow(p, &class, out);
+            }
             if let (Some((x, y)), Some(label), false) = (p.label_at, &edge.label, p.inner) {
                 let _ = writeln!(
                     out,
