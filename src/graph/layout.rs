@@ -408,13 +408,15 @@ impl<'a> Layouter<'a> {
                 _ => continue,
             };
             // Both ends must be here, and not both inside one deeper compound node.
-            let lift = |end: End,
+            let lift = |end: Endpoint,
                         start: &mut Option<usize>,
                         end_m: &mut Option<usize>,
                         items: &mut Vec<Item>| match end {
-                End::Node(i) => item_of.get(&i).copied(),
-                End::Start => Some(*start.get_or_insert_with(|| marker(items, ItemKind::Start))),
-                End::End => Some(*end_m.get_or_insert_with(|| marker(items, ItemKind::End))),
+                Endpoint::Node(i) => item_of.get(&i).copied(),
+                Endpoint::Start => {
+                    Some(*start.get_or_insert_with(|| marker(items, ItemKind::Start)))
+                }
+                Endpoint::End => Some(*end_m.get_or_insert_with(|| marker(items, ItemKind::End))),
             };
             let (Some(a), Some(b)) = (
                 lift(from, &mut start, &mut end, items),
@@ -424,7 +426,8 @@ impl<'a> Layouter<'a> {
             };
             if a == b {
                 // From a compound node into its own scope, drawn inside it.
-                if let (End::Node(owner), Some(&t)) = (from, self.index.get(edge.to.as_str())) {
+                if let (Endpoint::Node(owner), Some(&t)) = (from, self.index.get(edge.to.as_str()))
+                {
                     let target_scope = self.g.nodes[t].scope;
                     let owns = target_scope.is_some_and(|s| {
                         self.g.scopes[s].owner.as_deref() == Some(self.g.nodes[owner].id.as_str())
@@ -475,17 +478,19 @@ impl<'a> Layouter<'a> {
 
     /// Which item of the level of `scope` holds the end `id`: a marker (top level only), the
     /// node itself, or the compound node of this level it is nested in.
-    fn end_at(&self, id: &str, scope: Option<usize>) -> Option<End> {
+    fn end_at(&self, id: &str, scope: Option<usize>) -> Option<Endpoint> {
         if id == START || id == END {
-            return scope
-                .is_none()
-                .then_some(if id == START { End::Start } else { End::End });
+            return scope.is_none().then_some(if id == START {
+                Endpoint::Start
+            } else {
+                Endpoint::End
+            });
         }
         let mut i = self.raw(id)?;
         loop {
             let at = self.g.nodes[i].scope;
             if at == scope {
-                return Some(End::Node(i));
+                return Some(Endpoint::Node(i));
             }
             let s = at?;
             i = self.raw(self.g.scopes[s].owner.as_deref()?)?;
@@ -532,7 +537,7 @@ fn scope_of(g: &Graph, node: usize) -> Option<usize> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum End {
+enum Endpoint {
     Node(usize),
     Start,
     End,

@@ -41,6 +41,8 @@ const STYLE: &str = "
 .stepwise-graph .arrow.enter { fill: #9aa5b8; }
 .stepwise-graph .edge.taken { stroke: #1f2933; stroke-width: 2.8px; }
 .stepwise-graph .arrow.taken { fill: #1f2933; }
+.stepwise-graph .edge.catch.taken { stroke: #a61b1b; }
+.stepwise-graph .arrow.catch.taken { fill: #a61b1b; }
 .stepwise-graph .sw-elabel { font-size: 10px; fill: #3e4c59; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }
 .stepwise-graph .sw-elabel.catch { fill: #c0392b; }
 .stepwise-graph .marker { fill: #1f2933; stroke: #1f2933; }
@@ -67,7 +69,11 @@ pub fn render(g: &Graph, title: &str, overlay: Option<&Overlay>) -> String {
         .width
         .max(layout::text_w(title, 9.0) + 32.0)
         .max(caption.map_or(0.0, |c| layout::text_w(c, layout::CHAR_W) + 32.0))
-        .max(if overlay.is_some() { 560.0 } else { 0.0 })
+        .max(if overlay.is_some() {
+            legend_width()
+        } else {
+            0.0
+        })
         .ceil();
     let height = (head + l.height + legend).ceil();
     let prefix = format!("sw{:08x}", fnv(title, g));
@@ -500,17 +506,28 @@ fn arrow(p: &EdgePath, class: &str, out: &mut String) {
     );
 }
 
+const LEGEND_STATUSES: [Status; 6] = [
+    Status::Succeeded,
+    Status::Failed,
+    Status::Caught,
+    Status::Running,
+    Status::Waiting,
+    Status::NotReached,
+];
+
+fn legend_step(s: Status) -> f64 {
+    16.0 + layout::text_w(s.name(), 6.0) + 18.0
+}
+
+fn legend_width() -> f64 {
+    let statuses: f64 = LEGEND_STATUSES.iter().map(|&s| legend_step(s)).sum();
+    16.0 + statuses + 24.0 + layout::text_w("taken", 6.0) + 16.0
+}
+
 fn legend_row(y: f64, out: &mut String) {
     let _ = writeln!(out, "<g class=\"sw-legend\">");
     let mut x = 16.0;
-    for s in [
-        Status::Succeeded,
-        Status::Failed,
-        Status::Caught,
-        Status::Running,
-        Status::Waiting,
-        Status::NotReached,
-    ] {
+    for s in LEGEND_STATUSES {
         let class = s.name().replace(' ', "-").replace("in-progress", "running");
         let _ = writeln!(
             out,
@@ -521,7 +538,7 @@ fn legend_row(y: f64, out: &mut String) {
             n(y + 10.0),
             s.name()
         );
-        x += 16.0 + layout::text_w(s.name(), 6.0) + 18.0;
+        x += legend_step(s);
     }
     let _ = writeln!(
         out,
