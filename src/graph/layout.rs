@@ -1063,6 +1063,62 @@ mod tests {
     }
 
     #[test]
+    fn loops_and_compound_states_are_placed_and_routed() {
+        let g = crate::graph::workflow::of_workflow(&serde_json::json!({"tasks": [
+            {"taskReferenceName": "again", "type": "DO_WHILE", "loopCondition": "$.n < 3",
+             "loopOver": [{"taskReferenceName": "poll", "type": "HTTP"}]},
+            {"taskReferenceName": "pick", "type": "SWITCH", "decisionCases": {
+                "a": [{"taskReferenceName": "x", "type": "WAIT"}], "b": []}},
+            {"taskReferenceName": "stop", "type": "TERMINATE"}]}));
+        let l = layout(&g);
+        assert_eq!(l, layout(&g), "deterministic");
+        let rect = |name: &str| l.nodes[g.nodes.iter().position(|n| n.name == name).unwrap()].rect;
+        assert!(rect("again").contains(&l.scopes[0]) && l.scopes[0].contains(&rect("poll")));
+        assert!(
+            rect("again").bottom() <= rect("pick").y && rect("pick").bottom() <= rect("stop").y
+        );
+        // The loop's back edge is a self loop beside its one task, with its condition.
+        let back = l
+            .edges
+            .iter()
+            .find(|e| {
+                e.edges
+                    .iter()
+                    .any(|&i| g.edges[i].label.as_deref() == Some("while $.n < 3"))
+            })
+            .unwrap();
+        assert!(
+            back.points
+                .iter()
+                .all(|p| p.0 >= rect("poll").right() - 6.0)
+        );
+        assert!(back.label_at.is_some());
+        assert!(l.edges.iter().all(|e| e.points.len() >= 2));
+    }
+
+    #[test]
+    fn cycles_are_broken_and_edges_point_back_up() {
+        let g = crate::graph::of_definition(&serde_json::json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Choice", "Choices": [{"Variable": "$.x", "BooleanEquals": true, "Next": "A"}],
+                  "Default": "C"},
+            "C": {"Type": "Succeed"}}}));
+        let l = layout(&g);
+        let (a, b) = (l.nodes[0].rect, l.nodes[1].rect);
+        assert!(a.bottom() < b.y);
+        let back = l
+            .edges
+            .iter()
+            .find(|e| g.edges[e.edges[0]].to == "s0" && g.edges[e.edges[0]].from == "s1")
+            .unwrap();
+        let (first, last) = (back.points[0], back.points[back.points.len() - 1]);
+        assert!(
+            first.1 >= b.y - 0.01 && last.1 <= a.bottom() + 0.01,
+            "{back:?}"
+        );
+    }
+
+    #[test]
     fn packing_keeps_order_and_separation() {
         let item = |w| Item {
             w,
