@@ -396,7 +396,7 @@ fn x_positions(
 /// states run straight; long edges next; a label gives way.
 fn pull(item: &Item) -> f64 {
     match item.kind {
-        ItemKind::Label => 1.0,
+        ItemKind::Label => 0.1,
         ItemKind::Dummy => 4.0,
         _ => 8.0,
     }
