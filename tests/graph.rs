@@ -529,7 +529,17 @@ fn big_machine() -> Value {
         "Each item".into(),
         json!({"Type": "Map", "ItemProcessor": branch("Item step", 5), "Next": "Finish 0"}),
     );
-    chain("Finish", 10, "Done", &mut states);
+    // Long and wide names wrap; names are text, so markup in them is escaped.
+    let long = "Send the confirmation email to the customer & wait for <the> reply";
+    chain("Finish", 10, long, &mut states);
+    states.insert(
+        long.into(),
+        json!({"Type": "Pass", "Next": "注文を確認して発送の準備をする"}),
+    );
+    states.insert(
+        "注文を確認して発送の準備をする".into(),
+        json!({"Type": "Pass", "Next": "Done"}),
+    );
     states.insert("Done".into(), json!({"Type": "Succeed"}));
     states.insert(
         "Give up".into(),
@@ -546,6 +556,15 @@ fn a_large_machine_lays_out_without_overlap() {
     check_layout("big", &g);
     let svg = graph::svg::render(&g, "big", None);
     well_formed(&svg).unwrap();
+    let mut all = Vec::new();
+    names(&def, &mut all);
+    for name in all {
+        let escaped = name
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(svg.contains(&format!("data-state=\"{escaped}\"")), "{name}");
+    }
 }
 
 #[test]

@@ -138,7 +138,15 @@ pub fn layout_with(g: &Graph, overlay: Option<&Overlay>) -> Layout {
 
 /// The width of `text` in the 12px font.
 pub fn text_w(text: &str, char_w: f64) -> f64 {
-    text.chars().count() as f64 * char_w
+    text.chars()
+        .map(|c| char_w * if wide(c) { 1.8 } else { 1.0 })
+        .sum()
+}
+
+/// East Asian wide characters and emoji, about twice as wide as a Latin letter.
+fn wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD)
 }
 
 /// `name` in lines of at most `WRAP` characters, broken after spaces, `-`, `_`, `.` or
