@@ -64,7 +64,7 @@ pub struct Cli {
 pub enum Command {
     /// Check definitions; report every problem with its code and JSON Pointer.
     Validate(validate::Args),
-    /// Draw a state machine as a graph: Graphviz DOT or a Mermaid flowchart.
+    /// Draw a state machine or a Conductor workflow as a graph: SVG, Graphviz DOT or Mermaid.
     Graph(graph::Args),
     /// Run a definition (a state machine, or a Conductor workflow) to its end and print its output.
     Run(Box<run::Args>),

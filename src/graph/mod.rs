@@ -2,11 +2,15 @@
 //! Choice rules (labelled with a short form of the rule) and Catchers (labelled with their
 //! errors) as edges, Parallel branches and Map item processors as nested scopes, start and end
 //! marked. Built from a validated definition's JSON; the renderers (`dot.rs`, `mermaid.rs`)
-//! only write it out.
+//! only write it out; `layout.rs` places it for stepwise's own SVG (`svg.rs`), and
+//! `workflow.rs` builds the same kind of graph from a Conductor workflow definition.
 
 pub mod dot;
+pub mod layout;
 pub mod mermaid;
+pub mod svg;
 pub mod trace;
+pub mod workflow;
 
 use serde_json::Value;
 
@@ -21,6 +25,22 @@ pub enum Shape {
     Fail,
     Parallel,
     Map,
+    /// Conductor's SWITCH/DECISION: drawn like a Choice, its cases as nested scopes.
+    Switch,
+    /// Conductor's FORK_JOIN: its branches as nested scopes.
+    Fork,
+    /// Conductor's JOIN.
+    Join,
+    /// Conductor's DO_WHILE: its loop body as a nested scope.
+    Loop,
+    /// Conductor's EVENT: publishes a message.
+    Event,
+    /// Conductor's HUMAN: waits for a person.
+    Human,
+    /// Conductor's SUB_WORKFLOW.
+    SubWorkflow,
+    /// Conductor's TERMINATE.
+    Terminate,
 }
 
 impl Shape {
@@ -47,6 +67,14 @@ impl Shape {
             Shape::Fail => "Fail",
             Shape::Parallel => "Parallel",
             Shape::Map => "Map",
+            Shape::Switch => "Switch",
+            Shape::Fork => "Fork",
+            Shape::Join => "Join",
+            Shape::Loop => "Do-while",
+            Shape::Event => "Event",
+            Shape::Human => "Human",
+            Shape::SubWorkflow => "Sub-workflow",
+            Shape::Terminate => "Terminate",
         }
     }
 }
@@ -89,6 +117,9 @@ pub struct Scope {
     pub label: String,
     /// The enclosing scope (`None`: the top level).
     pub parent: Option<usize>,
+    /// The id of the node it belongs to (the Parallel, Map, Switch, Fork or Loop), drawn
+    /// around it.
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -186,7 +217,7 @@ fn collect(
         ids.insert(name.clone(), id.clone());
         let shape = Shape::of(state["Type"].as_str().unwrap_or_default());
         g.nodes.push(Node {
-            id,
+            id: id.clone(),
             name: name.clone(),
             shape,
             scope,
@@ -197,6 +228,7 @@ fn collect(
                 id: format!("c{index}"),
                 label,
                 parent: scope,
+                owner: Some(id.clone()),
             });
             collect(child, Some(index), g, ids);
         }
@@ -296,12 +328,16 @@ fn edges(
 
 /// A short form of a Choice rule: `$.qty > 100`, a JSONata condition, `and(…)`.
 pub fn rule_label(rule: &Value) -> String {
-    let full = rule_text(rule);
-    if full.chars().count() > 40 {
-        let cut: String = full.chars().take(39).collect();
+    shorten(&rule_text(rule), 40)
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     } else {
-        full
+        text.to_string()
     }
 }
 

@@ -233,13 +233,16 @@ fn asset(text: &'static str, content_type: &'static str) -> Response<Full<Bytes>
     r
 }
 
-/// The graph of a definition as an inline SVG, with an execution's overlay.
+/// The graph of a definition (or a Conductor workflow's) as an inline SVG, with an
+/// execution's overlay.
 fn graph_svg(definition: &Value, title: &str, overlay: Option<&crate::graph::Overlay>) -> String {
-    // TODO(issue 19): stepwise's own SVG layout replaces this DOT text.
-    let _ = overlay;
-    let g = crate::graph::of_definition(definition);
+    let g = if definition.get("States").is_some() {
+        crate::graph::of_definition(definition)
+    } else {
+        crate::graph::workflow::of_workflow(definition)
+    };
     format!(
-        "<div class=\"graph\"><pre>{}</pre></div>",
-        html::esc(&crate::graph::dot::render(&g, title))
+        "<div class=\"graph\">{}</div>",
+        crate::graph::svg::render(&g, title, overlay)
     )
 }
