@@ -451,7 +451,9 @@ fn console_executions_list() -> (Duration, Duration, usize) {
         assert_eq!(status, 200, "{body}");
         t.elapsed().as_secs_f64()
     };
-    let first: Vec<f64> = (0..10).map(|_| time(&mut c, "/console/executions")).collect();
+    let first: Vec<f64> = (0..10)
+        .map(|_| time(&mut c, "/console/executions"))
+        .collect();
     // A position half-way down the list: what the "next page" link of page 1,000 carries.
     let middle = c.call(
         "ListExecutions",

@@ -56,7 +56,9 @@ pub fn main(args: Args) -> ExitCode {
         None => None,
     };
     let drawn = match (&args.file, &traced) {
-        (Some(file), _) => workflow(file).map(Ok).unwrap_or_else(|| machine(&args, file)),
+        (Some(file), _) => workflow(file)
+            .map(Ok)
+            .unwrap_or_else(|| machine(&args, file)),
         (None, Some(t)) => Ok((
             crate::graph::of_definition(&t.definition),
             t.machine_name.clone(),
@@ -115,9 +117,7 @@ fn execution(args: &Args, arn: &str) -> Result<Traced, ExitCode> {
         .map(|t| t.state_name)
         .collect();
     let mut overlay = crate::graph::trace::of_history(&events, &waiting);
-    overlay.caption = overlay
-        .caption
-        .map(|c| format!("{} · {c}", record.name));
+    overlay.caption = overlay.caption.map(|c| format!("{} · {c}", record.name));
     Ok(Traced {
         definition: serde_json::from_str(&record.definition).unwrap_or_default(),
         machine_name: record.machine_name,
@@ -142,9 +142,7 @@ fn workflow(file: &str) -> Option<(crate::graph::Graph, String)> {
 
 /// A state machine's graph and name, once it validates (its problems printed if not).
 fn machine(args: &Args, file: &str) -> Result<(crate::graph::Graph, String), ExitCode> {
-    let (prepared, logical_id) = match args
-        .source
-        .read_picked(file, args.state_machine.as_deref())
+    let (prepared, logical_id) = match args.source.read_picked(file, args.state_machine.as_deref())
     {
         Ok(p) => p,
         Err(lines) => {

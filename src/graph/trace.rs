@@ -268,7 +268,10 @@ mod tests {
         ];
         let o = of_history(&failed, &BTreeSet::new());
         assert_eq!(o.marks["Check"].status, Status::Failed);
-        assert_eq!(o.marks["Check"].note.as_deref(), Some("OutOfStock: no widgets"));
+        assert_eq!(
+            o.marks["Check"].note.as_deref(),
+            Some("OutOfStock: no widgets")
+        );
         assert_eq!(o.caption.as_deref(), Some("FAILED: OutOfStock: no widgets"));
 
         let waiting = &failed[..3];

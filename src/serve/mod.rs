@@ -18,8 +18,8 @@
 
 pub mod auth;
 pub mod conductor;
-pub mod console;
 pub mod connections;
+pub mod console;
 pub mod driver;
 pub mod guard;
 pub mod http;

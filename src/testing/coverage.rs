@@ -2,9 +2,9 @@
 //! rule and `Default`) and the Catchers used, from the executions' histories and traces.
 
 use crate::asl::model::{Kind, Machine, State, StateId, Transition};
-use crate::graph::{Mark, Overlay, Status};
 use crate::engine::history::Details;
 use crate::engine::{HistoryEvent, Trace};
+use crate::graph::{Mark, Overlay, Status};
 use std::collections::{HashMap, HashSet};
 
 /// One thing a case can exercise.

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+import urllib.request
 
 from playwright.sync_api import sync_playwright
 
@@ -155,6 +156,18 @@ with sync_playwright() as p:
     page.goto(ENDPOINT + "/console/queues")
     assert "Onlineorders" in page.inner_text("main")
     shot(page, "queues.png")
+
+    # A Conductor workflow (the seed's event_testing: a FORK of a WAIT and a timed EVENT).
+    request = urllib.request.Request(ENDPOINT + "/api/workflow/event_testing", data=b"{}",
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    workflow_id = urllib.request.urlopen(request).read().decode()
+    page.goto(ENDPOINT + "/console/workflows")
+    page.click(f"text={workflow_id}")
+    page.wait_for_url("**/console/workflow?**")
+    drawn = dict(marks(page))
+    assert drawn["task_1_ref"] == "waiting", drawn
+    assert drawn["send_sqs_message_ref"] == "not-reached", drawn
+    shot(page, "workflow.png")
 
     # Reading works without JavaScript.
     plain = browser.new_context(java_script_enabled=False).new_page()

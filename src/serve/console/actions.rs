@@ -16,7 +16,10 @@ pub async fn post(app: &Arc<App>, path: &str, form: &Form) -> Response<Full<Byte
         "/console/task/failure" => failure(app, form).await,
         "/console/execution/stop" => stop(app, form).await,
         "/console/workflow/task" => conductor_task(app, form).await,
-        _ => Err(Failure::new(404, format!("there is no console action at {path}"))),
+        _ => Err(Failure::new(
+            404,
+            format!("there is no console action at {path}"),
+        )),
     };
     match done {
         Ok(back) => redirect(&back),
@@ -73,9 +76,8 @@ async fn conductor_task(app: &Arc<App>, form: &Form) -> Result<String, Failure> 
         _ => "COMPLETED",
     };
     let output: Value = match form.get("output") {
-        Some(text) => serde_json::from_str(text).map_err(|e| {
-            Failure::new(400, format!("the output is not JSON: {e}"))
-        })?,
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| Failure::new(400, format!("the output is not JSON: {e}")))?,
         None => json!({}),
     };
     let body = json!({

@@ -75,7 +75,12 @@ pub async fn list(app: &Arc<App>, query: &Form) -> Page {
         .map(|r| format!("{base}after={}", q(&format!("{}|{}", r.start_ms, r.arn))));
     let first = after.map(|_| base.trim_end_matches(['&', '?']).to_string());
     out.push_str(&html::pager(first.as_deref(), next.as_deref()));
-    Ok(html::page("Executions", html::Section::Executions, false, &out))
+    Ok(html::page(
+        "Executions",
+        html::Section::Executions,
+        false,
+        &out,
+    ))
 }
 
 /// A table of executions from the store.
@@ -176,15 +181,21 @@ pub async fn execution(app: &Arc<App>, query: &Form) -> Page {
         live,
         "<h1>{} {}</h1><dl class=\"facts\"><dt>ARN</dt><dd class=\"mono\">{}</dd>\
          <dt>State machine</dt><dd><a href=\"/console/machine?arn={}\">{}</a></dd>\
-         <dt>Started</dt><dd>{}</dd><dt>Stopped</dt><dd>{}</dd>",
+         <dt>Started</dt><dd>{}</dd>",
         esc(name),
         html::badge(&status),
         esc(&arn),
         q(machine_arn),
         esc(short_arn(machine_arn)),
         html::time_epoch(&e["startDate"]),
-        html::time_epoch(&e["stopDate"]),
     );
+    if !e["stopDate"].is_null() {
+        let _ = write!(
+            live,
+            "<dt>Stopped</dt><dd>{}</dd>",
+            html::time_epoch(&e["stopDate"])
+        );
+    }
     for field in ["error", "cause"] {
         if let Some(v) = e[field].as_str() {
             let _ = write!(live, "<dt>{field}</dt><dd class=\"mono\">{}</dd>", esc(v));
@@ -269,7 +280,11 @@ async fn history(app: &Arc<App>, arn: &str, query: &Form) -> Result<String, Fail
         "<h2 id=\"history\">Events</h2><p class=\"muted\">{} first · <a href=\"{}#history\">{}</a></p>",
         if newest { "newest" } else { "oldest" },
         esc(&flip),
-        if newest { "oldest first" } else { "newest first" }
+        if newest {
+            "oldest first"
+        } else {
+            "newest first"
+        }
     );
     out.push_str(
         "<table class=\"history\"><thead><tr><th>ID</th><th>Type</th><th>Step</th><th>Time</th><th>Details</th></tr></thead><tbody>",
@@ -279,11 +294,14 @@ async fn history(app: &Arc<App>, arn: &str, query: &Form) -> Result<String, Fail
             .as_object()
             .and_then(|o| o.iter().find(|(k, _)| k.ends_with("EventDetails")))
             .map(|(_, v)| v);
-        let step = details
-            .and_then(|d| d["name"].as_str())
-            .unwrap_or_default();
+        let step = details.and_then(|d| d["name"].as_str()).unwrap_or_default();
         let shown = details
-            .map(|d| format!("<details><summary>show</summary>{}</details>", html::value_block(d)))
+            .map(|d| {
+                format!(
+                    "<details><summary>show</summary>{}</details>",
+                    html::value_block(d)
+                )
+            })
             .unwrap_or_default();
         let _ = write!(
             out,

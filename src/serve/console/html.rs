@@ -81,9 +81,7 @@ pub fn time_epoch(v: &serde_json::Value) -> String {
 pub fn badge(status: &str) -> String {
     let class = match status {
         "SUCCEEDED" | "COMPLETED" => "ok",
-        "FAILED" | "TIMED_OUT" | "FAILED_WITH_TERMINAL_ERROR" | "TERMINATED" | "CANCELED" => {
-            "bad"
-        }
+        "FAILED" | "TIMED_OUT" | "FAILED_WITH_TERMINAL_ERROR" | "TERMINATED" | "CANCELED" => "bad",
         "ABORTED" | "PAUSED" | "PENDING_REDRIVE" | "SKIPPED" => "warn",
         "RUNNING" | "IN_PROGRESS" | "SCHEDULED" => "run",
         _ => "other",
@@ -113,7 +111,11 @@ pub fn pager(first: Option<&str>, next: Option<&str>) -> String {
         let _ = write!(out, "<a href=\"{}\">« first page</a> ", esc(href));
     }
     if let Some(href) = next {
-        let _ = write!(out, "<a href=\"{}\" rel=\"next\">next page »</a>", esc(href));
+        let _ = write!(
+            out,
+            "<a href=\"{}\" rel=\"next\">next page »</a>",
+            esc(href)
+        );
     }
     out.push_str("</p>");
     out

@@ -19,7 +19,12 @@ pub async fn home(app: &Arc<App>) -> Page {
             body["nextToken"] = json!(t);
         }
         let page = sfn(app, "ListStateMachines", body).await?;
-        machines.extend(page["stateMachines"].as_array().cloned().unwrap_or_default());
+        machines.extend(
+            page["stateMachines"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
         token = page["nextToken"].as_str().map(str::to_string);
         if token.is_none() || machines.len() >= 10_000 {
             break;
@@ -58,7 +63,12 @@ pub async fn home(app: &Arc<App>) -> Page {
     out.push_str("<h2>Newest executions</h2>");
     out.push_str(&rows_table(&recent, true));
     out.push_str("<p><a href=\"/console/executions\">All executions »</a></p>");
-    Ok(html::page("State machines", html::Section::Machines, false, &out))
+    Ok(html::page(
+        "State machines",
+        html::Section::Machines,
+        false,
+        &out,
+    ))
 }
 
 /// `GET /console/machine?arn=…[&status=…][&next=…]`: the graph, the definition and the

@@ -65,7 +65,10 @@ pub async fn answer(app: Arc<App>, head: &Parts, body: Bytes) -> Response<Full<B
         "/console/queue" => queues::queue(&app, &query).await,
         "/console/workflows" => workflows::list(&app).await,
         "/console/workflow" => workflows::workflow(&app, &query).await,
-        _ => Err(Failure::new(404, format!("there is no console page at {path}"))),
+        _ => Err(Failure::new(
+            404,
+            format!("there is no console page at {path}"),
+        )),
     };
     match page {
         Ok(html) => respond(200, html),
@@ -115,14 +118,16 @@ async fn sqs(app: &Arc<App>, op: &str, body: Value) -> Reply {
 /// A Conductor REST call (`GET /api/...`), as the API answers it: its status and JSON.
 async fn conductor(app: &Arc<App>, path: &str) -> Result<Value, Failure> {
     let Some(request) = super::conductor::Request::new("GET", path, Vec::new()) else {
-        return Err(Failure::new(404, format!("no Conductor resource at {path}")));
+        return Err(Failure::new(
+            404,
+            format!("no Conductor resource at {path}"),
+        ));
     };
     let app = app.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        super::conductor::call(&app.conductor, &request)
-    })
-    .await
-    .map_err(|e| Failure::new(500, e.to_string()))?;
+    let answer =
+        tokio::task::spawn_blocking(move || super::conductor::call(&app.conductor, &request))
+            .await
+            .map_err(|e| Failure::new(500, e.to_string()))?;
     let value: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
     if answer.status >= 400 {
         let message = value["message"]
@@ -162,7 +167,10 @@ impl Form {
 
     /// The field, when given and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -212,7 +220,10 @@ pub fn failed(status: u16, message: &str) -> Response<Full<Bytes>> {
         "<h1>{status}</h1>{}<p><a href=\"/\">Back to the state machines</a></p>",
         html::notice("bad", message)
     );
-    respond(status, html::page("Error", html::Section::None, false, &body))
+    respond(
+        status,
+        html::page("Error", html::Section::None, false, &body),
+    )
 }
 
 fn asset(text: &'static str, content_type: &'static str) -> Response<Full<Bytes>> {

@@ -6,8 +6,8 @@
 
 use super::html;
 use bytes::Bytes;
-use http_body_util::Full;
 use hmac::{Hmac, Mac};
+use http_body_util::Full;
 use hyper::Response;
 use hyper::http::request::Parts;
 use sha2::Sha256;
@@ -129,8 +129,19 @@ mod tests {
         let refused = check("secret", &head("GET", "/console/queues", Some(&other)), b"");
         assert_eq!(refused.map(|r| r.status().as_u16()), Some(401));
         let home = check("secret", &head("GET", "/", None), b"");
-        assert_eq!(home.map(|r| r.status().as_u16()), Some(200), "the login page");
-        assert!(check("secret", &head("GET", "/console/assets/console.css", None), b"").is_none());
+        assert_eq!(
+            home.map(|r| r.status().as_u16()),
+            Some(200),
+            "the login page"
+        );
+        assert!(
+            check(
+                "secret",
+                &head("GET", "/console/assets/console.css", None),
+                b""
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -145,7 +156,12 @@ mod tests {
         assert_eq!(r.headers()["location"], "/console/queues");
         let set = r.headers()["set-cookie"].to_str().unwrap();
         assert!(set.contains(&session_of("secret")) && set.contains("HttpOnly"));
-        let r = check("secret", &head("POST", "/console/login", None), b"token=nope").unwrap();
+        let r = check(
+            "secret",
+            &head("POST", "/console/login", None),
+            b"token=nope",
+        )
+        .unwrap();
         assert_eq!(r.status().as_u16(), 401);
         assert!(r.headers().get("set-cookie").is_none());
     }

@@ -85,13 +85,20 @@ pub async fn workflow(app: &Arc<App>, query: &Form) -> Page {
         esc(name),
         html::badge(status),
         esc(id),
-        w["startTime"].as_i64().map(html::time_ms).unwrap_or_default(),
+        w["startTime"]
+            .as_i64()
+            .map(html::time_ms)
+            .unwrap_or_default(),
     );
     if let Some(reason) = w["reasonForIncompletion"].as_str() {
         let _ = write!(live, "<dt>Reason</dt><dd>{}</dd>", esc(reason));
     }
     live.push_str("</dl><div class=\"cols\"><section>");
-    live.push_str(&super::graph_svg(&w["workflowDefinition"], name, Some(&overlay)));
+    live.push_str(&super::graph_svg(
+        &w["workflowDefinition"],
+        name,
+        Some(&overlay),
+    ));
     live.push_str("</section><section><h2>Tasks</h2>");
     live.push_str(&task_table(id, &tasks));
     live.push_str("<h2>Input</h2>");
@@ -112,7 +119,8 @@ fn task_table(workflow: &str, tasks: &[Value]) -> String {
     for t in tasks {
         let status = t["status"].as_str().unwrap_or_default();
         let kind = t["taskType"].as_str().unwrap_or_default();
-        let waiting = matches!(status, "IN_PROGRESS" | "SCHEDULED") && matches!(kind, "WAIT" | "HUMAN");
+        let waiting =
+            matches!(status, "IN_PROGRESS" | "SCHEDULED") && matches!(kind, "WAIT" | "HUMAN");
         let mut details = format!(
             "<details><summary>show</summary>{}</details>",
             html::value_block(&serde_json::json!({

@@ -145,7 +145,11 @@ pub(crate) fn queue_send_receive_delete(s: &dyn Store) {
     assert_eq!(s.queue_counts("q", 1_000).unwrap(), counts(0, 2, 0));
     send(s, message("q", "m4", 400));
     let peeked = s.peek_messages("q", 10, 1_000).unwrap();
-    assert_eq!(ids(&peeked), ["m2", "m3", "m4"], "in flight or not, in send order");
+    assert_eq!(
+        ids(&peeked),
+        ["m2", "m3", "m4"],
+        "in flight or not, in send order"
+    );
     assert_eq!(ids(&s.peek_messages("q", 1, 1_000).unwrap()), ["m2"]);
     assert_eq!(
         s.queue_counts("q", 1_000).unwrap(),
