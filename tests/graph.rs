@@ -574,3 +574,114 @@ fn the_well_formedness_check_catches_broken_xml() {
     assert!(well_formed("<svg>a & b</svg>").is_err());
     assert!(well_formed("<svg a=\"<\"/>").is_err());
 }
+
+/// `graph --execution ARN --db DB`: an execution run with `stepwise run --db` drawn from the
+/// database, each state marked by what happened, the failing state's cause on it.
+#[test]
+fn an_execution_is_drawn_from_the_database() {
+    let dir = std::env::temp_dir().join(format!("stepwise-graph-exec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("db");
+    let db = db.to_str().unwrap();
+    let bin = env!("CARGO_BIN_EXE_stepwise");
+    let run = Command::new(bin)
+        .args([
+            "run",
+            "--db",
+            db,
+            "--mock-config",
+            "state-machines/MockConfigFile.json",
+        ])
+        .args([
+            "--test-case",
+            "OutOfStock",
+            "--name",
+            "inventory-verification",
+        ])
+        .args(["state-machines/inventory-verification.asl.json", "--input"])
+        .arg(r#"{"orderId": "1002", "item": "lamp", "quantity": 3}"#)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "the order fails: {run:?}");
+    let listed = Command::new(bin)
+        .args(["executions", "list", "--db", db])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let arn = listed["executions"][0]["executionArn"].as_str().unwrap();
+    let out = Command::new(bin)
+        .args(["graph", "--execution", arn, "--db", db])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let svg = String::from_utf8(out.stdout).unwrap();
+    well_formed(&svg).unwrap();
+    for (state, status) in [
+        ("VerifyInventory", "succeeded"),
+        ("InStock?", "succeeded"),
+        ("OutOfStock", "failed"),
+        ("ConfirmOrder", "not-reached"),
+        ("RejectOrder", "not-reached"),
+    ] {
+        assert!(
+            svg.contains(&format!("data-state=\"{state}\" data-status=\"{status}\"")),
+            "{state} {status}: {svg}"
+        );
+    }
+    assert!(
+        svg.contains("Order 1002: only 1 of lamp left"),
+        "the cause: {svg}"
+    );
+    let missing = Command::new(bin)
+        .args([
+            "graph",
+            "--execution",
+            "arn:aws:states:us-east-1:123456789012:execution:x:y",
+            "--db",
+            db,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("executions list"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `test --coverage --graph DIR`: a picture per definition, what no case exercised not reached.
+#[test]
+fn a_suites_coverage_is_drawn_per_definition() {
+    let dir = std::env::temp_dir().join(format!("stepwise-graph-cov-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args([
+            "test",
+            "state-machines/",
+            "--mock-config",
+            "state-machines/MockConfigFile.json",
+        ])
+        .args(["--coverage", "--graph"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let svg = std::fs::read_to_string(dir.join("wait-and-retry.svg")).unwrap();
+    well_formed(&svg).unwrap();
+    assert!(
+        svg.contains("data-state=\"GaveUp\" data-status=\"not-reached\""),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("data-state=\"Finished\" data-status=\"succeeded\""),
+        "{svg}"
+    );
+    assert!(svg.contains("coverage: 7 of 9"), "{svg}");
+    for name in [
+        "inventory-verification",
+        "order-processing",
+        "order-pricing-jsonata",
+    ] {
+        assert!(dir.join(format!("{name}.svg")).exists(), "{name}.svg");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

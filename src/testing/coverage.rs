@@ -4,7 +4,7 @@
 use crate::asl::model::{Kind, Machine, State, StateId, Transition};
 use crate::engine::history::Details;
 use crate::engine::{HistoryEvent, Trace};
-use crate::graph::{Mark, Overlay, Status};
+use crate::graph::{END, Mark, Overlay, Status};
 use std::collections::{HashMap, HashSet};
 
 /// One thing a case can exercise.
@@ -94,8 +94,18 @@ impl Coverage {
                             note: None,
                         },
                     );
-                    if let Transition::Next(next) = machine.states[id].next {
-                        o.taken.insert((name(id), name(next)));
+                    let s = &machine.states[id];
+                    match s.next {
+                        Transition::Next(next) => {
+                            o.taken.insert((name(id), name(next)));
+                        }
+                        Transition::End => {
+                            o.taken.insert((name(id), END.to_string()));
+                        }
+                        Transition::None if matches!(s.kind, Kind::Succeed) => {
+                            o.taken.insert((name(id), END.to_string()));
+                        }
+                        Transition::None => {}
                     }
                 }
                 Unit::Branch(id, Some(i)) => {
