@@ -71,10 +71,10 @@ async fn stop(app: &Arc<App>, form: &Form) -> Result<String, Failure> {
 /// Completes or fails a Conductor task (a WAIT or HUMAN task) through `POST /api/tasks`.
 async fn conductor_task(app: &Arc<App>, form: &Form) -> Result<String, Failure> {
     let workflow = field(form, "workflow")?;
-    let status = match form.get("status") {
-        Some(s @ ("COMPLETED" | "FAILED" | "FAILED_WITH_TERMINAL_ERROR")) => s,
-        _ => "COMPLETED",
-    };
+    let status = form
+        .get("status")
+        .filter(|s| matches!(*s, "COMPLETED" | "FAILED" | "FAILED_WITH_TERMINAL_ERROR"))
+        .unwrap_or("COMPLETED");
     let output: Value = match form.get("output") {
         Some(text) => serde_json::from_str(text)
             .map_err(|e| Failure::new(400, format!("the output is not JSON: {e}")))?,
