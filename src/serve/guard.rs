@@ -354,8 +354,11 @@ mod tests {
         assert_eq!(api("POST", "/", &[form]), Api::Query);
         assert_eq!(api("POST", "/1/q", &[form]), Api::Query);
         assert_eq!(api("GET", "/?Action=ListQueues&Version=1", &[]), Api::Query);
-        assert_eq!(api("GET", "/?action=x", &[]), Api::Other);
-        assert_eq!(api("GET", "/", &[]), Api::Other);
+        assert_eq!(api("GET", "/?action=x", &[]), Api::Console);
+        assert_eq!(api("GET", "/", &[]), Api::Console);
+        assert_eq!(api("GET", "/health", &[]), Api::Other);
+        assert_eq!(api("POST", "/console/task/success", &[form]), Api::Console);
+        assert_eq!(api("GET", "/console/queues?Action=x", &[]), Api::Console);
         let target = ("x-amz-target", "AmazonSQS.ListQueues");
         assert_eq!(api("POST", "/", &[form, target]), Api::Aws);
         assert_eq!(api("POST", "/api/x?Action=y", &[form]), Api::Conductor);
