@@ -10,6 +10,7 @@ pub mod jsonpath;
 pub(crate) mod recorded;
 pub mod template;
 pub mod timestamp;
+pub mod xml;
 
 /// A JSON value's type as messages name it: `null`, `a boolean`, `a number`, `a string`,
 /// `an array`, `an object`.

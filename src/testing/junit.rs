@@ -90,7 +90,7 @@ fn render_case(out: &mut String, case: &Case) {
         Some((kind, text)) => {
             attr(out, "type", kind);
             out.push('>');
-            escape(out, text, false);
+            crate::data::xml::escape_into(out, text, false);
             out.push_str(&format!("</{tag}>\n"));
         }
         None => out.push_str("/>\n"),
@@ -147,34 +147,8 @@ fn seconds(t: f64) -> String {
 
 fn attr(out: &mut String, name: &str, value: &str) {
     out.push_str(&format!(" {name}=\""));
-    escape(out, value, true);
+    crate::data::xml::escape_into(out, value, true);
     out.push('"');
-}
-
-// Whitespace in attributes is written as character references because attribute-value
-// normalization turns literal tabs and newlines into spaces; `\r` is escaped everywhere because
-// line-end normalization would drop it.
-fn escape(out: &mut String, s: &str, in_attr: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' if in_attr => out.push_str("&#10;"),
-            '\t' if in_attr => out.push_str("&#9;"),
-            '\t' | '\n' => out.push(c),
-            c if is_xml_char(c) => out.push(c),
-            _ => out.push('\u{FFFD}'),
-        }
-    }
-}
-
-// XML 1.0 `Char`, less what `escape` handles first; surrogates cannot occur in a `char`.
-fn is_xml_char(c: char) -> bool {
-    !(c < '\u{20}' || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
 #[cfg(test)]
@@ -272,7 +246,7 @@ mod tests {
         ];
         for (input, in_attr, want) in cases {
             let mut out = String::new();
-            escape(&mut out, input, in_attr);
+            crate::data::xml::escape_into(&mut out, input, in_attr);
             assert_eq!(out, want, "{input:?} in_attr={in_attr}");
         }
     }

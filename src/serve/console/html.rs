@@ -4,20 +4,9 @@
 
 use std::fmt::Write;
 
-/// Text made safe for HTML content and attribute values.
+/// Text made safe for HTML content and attribute values (newlines kept, for `<pre>`).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::data::xml::escape(s, false)
 }
 
 /// A query string value.
@@ -139,7 +128,7 @@ mod tests {
     fn escapes_markup_and_quotes() {
         assert_eq!(
             esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;"
         );
         assert_eq!(q("arn:aws:states:x y&z"), "arn%3Aaws%3Astates%3Ax+y%26z");
     }
