@@ -437,13 +437,14 @@ fn console_executions_list() -> (Duration, Duration, usize) {
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
     let server = Server::spawn("console-list");
-    let mut c = server.client();
-    let machine = create_machine(&mut c, "three-pass", &three_pass());
+    let machine = create_machine(&mut server.client(), "three-pass", &three_pass());
     start_concurrently(
         std::slice::from_ref(&server.addr),
         &machine,
         n.div_ceil(CONNECTIONS),
     );
+    // A fresh connection: one left idle while the executions start is closed by the server.
+    let mut c = server.client();
     let n = n.div_ceil(CONNECTIONS) * CONNECTIONS;
     let time = |c: &mut Client, path: &str| -> f64 {
         let t = Instant::now();
