@@ -16,6 +16,14 @@ fn conductor_python_sdk() {
     client_case("conductor-sdk", &[], "conductor_sdk.py");
 }
 
+/// conductor-python's WorkflowClient: retry, skip a task, restart, rerun from a task with a new
+/// input, and remove.
+#[test]
+#[ignore = "needs the Python clients (boto3, awscli, conductor-python; STEPWISE_PYTHON): run scripts/test"]
+fn conductor_python_operations() {
+    client_case("conductor-operations", &[], "conductor_operations.py");
+}
+
 /// conductor-python's worker runtime (`TaskHandler`, batch polls and update-v2) serves the
 /// SIMPLE task of three workflows.
 #[test]

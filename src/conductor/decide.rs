@@ -222,7 +222,23 @@ impl<'a, 'c> Decider<'a, 'c> {
     /// What follows a task that ended well.
     pub(super) fn advance(&mut self, task: &Task) {
         match self.index.after(&task.def_ref) {
-            Next::Task(next) => schedule::schedule(self, next, task.iteration),
+            Next::Task(next) => {
+                // A task skipped ahead of time (`ops::skip_task`) is passed over.
+                let skipped = self
+                    .wf
+                    .tasks
+                    .iter()
+                    .find(|t| {
+                        t.status == TaskStatus::Skipped
+                            && t.def_ref == next.task_reference_name
+                            && task.iteration == 0
+                    })
+                    .cloned();
+                match skipped {
+                    Some(s) => self.advance(&s),
+                    None => schedule::schedule(self, next, task.iteration),
+                }
+            }
             Next::EndOfCase(sw) => {
                 if let Some(s) = self.latest(&sw).cloned() {
                     self.advance(&s);

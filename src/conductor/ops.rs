@@ -364,6 +364,146 @@ pub fn retry(cx: &mut Ctx, wf: &mut Workflow) -> Result<(), OpError> {
     Ok(())
 }
 
+/// `POST /api/workflow/{id}/restart`: an ended workflow runs again from its first task, with
+/// the same id and input (`cx.def` is the definition to run: the one it ran, or with
+/// `useLatestDefinitions` the latest registered). A COMPLETED workflow whose definition says
+/// `restartable: false` cannot be restarted.
+pub fn restart(cx: &mut Ctx, wf: &mut Workflow) -> Result<(), OpError> {
+    if !wf.status.is_terminal() {
+        return Err(OpError::conflict(format!(
+            "Workflow: {} is not in terminal state, unable to restart.",
+            wf.workflow_id
+        )));
+    }
+    if !cx.def.restartable && wf.status == WorkflowStatus::Completed {
+        return Err(OpError::not_found(format!(
+            "Workflow: {} is non-restartable",
+            wf.workflow_id
+        )));
+    }
+    wf.tasks.clear();
+    wf.create_time = cx.now;
+    wf.definition = cx.def.raw.clone();
+    wf.version = cx.def.version;
+    wf.variables = cx.def.variables.clone();
+    reopen(wf);
+    Decider::new(cx, wf).begin();
+    Ok(())
+}
+
+/// What `rerun` is asked (Conductor's `RerunWorkflowRequest`).
+#[derive(Debug, Clone, Default)]
+pub struct Rerun {
+    /// The task to run again; `None`: the whole workflow.
+    pub task_id: Option<String>,
+    pub task_input: Option<Map<String, Value>>,
+    pub workflow_input: Option<Map<String, Value>>,
+    pub correlation_id: Option<String>,
+}
+
+/// `POST /api/workflow/{id}/rerun`: an ended workflow runs again from one of its tasks (the tasks
+/// after it, by sequence, are dropped; with `taskInput` the task gets that input), or from the
+/// start with a new input.
+pub fn rerun(cx: &mut Ctx, wf: &mut Workflow, r: Rerun) -> Result<(), OpError> {
+    if !wf.status.is_terminal() {
+        return Err(OpError::conflict(format!(
+            "Workflow: {} is not in terminal state, unable to rerun.",
+            wf.workflow_id
+        )));
+    }
+    let from = match &r.task_id {
+        Some(id) => Some(
+            wf.task(id)
+                .cloned()
+                .ok_or_else(|| OpError::bad_request(format!("Task {id} not found")))?,
+        ),
+        None => None,
+    };
+    if let Some(input) = r.workflow_input {
+        wf.input = input;
+    }
+    if let Some(c) = r.correlation_id {
+        wf.correlation_id = Some(c);
+    }
+    reopen(wf);
+    let Some(from) = from else {
+        wf.tasks.clear();
+        Decider::new(cx, wf).begin();
+        return Ok(());
+    };
+    wf.tasks.retain(|t| t.seq < from.seq);
+    // The JOIN of a fork the task ran in waits again; the fork's canceled branches run again.
+    for t in wf.tasks.iter_mut().filter(|t| !t.status.is_successful()) {
+        if t.task_type == "JOIN" {
+            t.status = TaskStatus::InProgress;
+            t.executed = false;
+            t.end_time = 0;
+            t.reason_for_incompletion = None;
+        }
+    }
+    let mut d = Decider::new(cx, wf);
+    if let Some(wt) = d.index.task(&from.def_ref) {
+        let before = d.wf.tasks.len();
+        super::schedule::schedule(&mut d, wt, from.iteration);
+        if let (Some(input), Some(t)) = (r.task_input, d.wf.tasks.get_mut(before))
+            && !t.status.is_terminal()
+        {
+            t.input_data = input;
+        }
+    }
+    reschedule_canceled(&mut d);
+    d.settle();
+    Ok(())
+}
+
+/// An ended workflow RUNNING again: no reason, no end, no output.
+fn reopen(wf: &mut Workflow) {
+    wf.status = WorkflowStatus::Running;
+    wf.reason_for_incompletion = None;
+    wf.end_time = 0;
+    wf.output = Map::new();
+}
+
+/// `PUT /api/workflow/{id}/skiptask/{taskReferenceName}`: a task not reached yet is recorded
+/// SKIPPED (with the request's input and output) and passed over when the workflow reaches it.
+pub fn skip_task(
+    cx: &mut Ctx,
+    wf: &mut Workflow,
+    task_ref: &str,
+    input: Map<String, Value>,
+    output: Map<String, Value>,
+) -> Result<(), OpError> {
+    if wf.status != WorkflowStatus::Running {
+        return Err(OpError::conflict(format!(
+            "The workflow {} is not running so the task referenced by {task_ref} cannot be skipped",
+            wf.workflow_id
+        )));
+    }
+    let mut d = Decider::new(cx, wf);
+    let Some(wt) = d.index.task(task_ref) else {
+        return Err(OpError::conflict(format!(
+            "The task referenced by {task_ref} does not exist in the WorkflowDefinition {}",
+            d.wf.name
+        )));
+    };
+    if d.wf.tasks.iter().any(|t| t.reference_task_name == task_ref) {
+        return Err(OpError::conflict(format!(
+            "The task referenced {task_ref} has already been processed, cannot be skipped"
+        )));
+    }
+    let i = super::schedule::placeholder(&mut d, wt);
+    let now = d.now();
+    let t = &mut d.wf.tasks[i];
+    t.status = TaskStatus::Skipped;
+    t.input_data = input;
+    t.output_data = output;
+    t.end_time = now;
+    // Acted on when the workflow reaches it (`Decider::advance`), not now.
+    t.executed = true;
+    d.settle();
+    Ok(())
+}
+
 fn reschedule_canceled(d: &mut Decider) {
     let canceled: Vec<Task> =
         d.wf.tasks

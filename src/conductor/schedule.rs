@@ -90,6 +90,11 @@ pub fn retry(d: &mut Decider, wt: &WorkflowTask, failed: &Task, delay_ms: i64) {
     }
 }
 
+/// A task of `wt` recorded without being scheduled (`ops::skip_task` marks it SKIPPED).
+pub fn placeholder(d: &mut Decider, wt: &WorkflowTask) -> usize {
+    new_task(d, wt, 0)
+}
+
 fn new_task(d: &mut Decider, wt: &WorkflowTask, iteration: u32) -> usize {
     let task_id = d.new_id();
     let now = d.now();

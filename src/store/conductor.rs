@@ -29,6 +29,9 @@ pub trait ConductorStore {
     /// Replaces the row when the stored revision is `row.revision - 1`; `Error::Conflict` when
     /// another writer came first (reload and apply again).
     fn update_workflow(&self, row: &WorkflowRow) -> Result<()>;
+    /// Deletes a workflow with its task tokens and timers (`DELETE /api/workflow/{id}/remove`);
+    /// `false` when there was none.
+    fn delete_workflow(&self, id: &str) -> Result<bool>;
     /// Workflows, newest first, optionally of one name, at most `limit` (0: all).
     fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>>;
     /// Records an event execution under `key` unless one exists: `false` means this

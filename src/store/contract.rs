@@ -69,6 +69,7 @@ macro_rules! contract_tests {
             registry_lists_by_kind_and_name,
             registry_delete,
             conductor_workflow_insert_read_update,
+            conductor_workflow_delete,
             conductor_timers_are_scoped_by_decider,
             conductor_workflow_commits_with_its_effects,
             conductor_list_newest_first,

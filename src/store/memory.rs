@@ -42,6 +42,18 @@ struct Inner {
     event_executions: BTreeMap<String, String>,
 }
 
+impl Inner {
+    /// A workflow with its tokens and timers.
+    fn delete_workflow(&mut self, id: &str) -> bool {
+        let found = self.workflows.remove(id).is_some();
+        self.tokens.retain(|_, t| t.execution_arn != id);
+        self.open_tokens.remove(id);
+        self.timers.retain(|(arn, _), _| arn != id);
+        self.timers_by_due.retain(|(_, arn, _)| arn != id);
+        found
+    }
+}
+
 impl MemoryStore {
     pub fn new() -> MemoryStore {
         MemoryStore::default()

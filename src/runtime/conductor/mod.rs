@@ -156,10 +156,32 @@ impl Conductor {
         Ok(out)
     }
 
+    /// `apply` with `definition` as the decider's definition instead of the one the workflow
+    /// runs (a restart on the latest definition).
+    pub fn apply_with_definition<R>(
+        &self,
+        id: &str,
+        definition: &serde_json::Value,
+        mut f: impl FnMut(&mut Ctx, &mut Workflow) -> Result<R, OpError>,
+    ) -> Result<R, OpError> {
+        let out = self.apply_inner(id, Some(definition), &mut f)?;
+        self.drive();
+        Ok(out)
+    }
+
     /// `apply` without performing effects (inside `drive`).
     pub(crate) fn apply_quietly<R>(
         &self,
         id: &str,
+        f: &mut dyn FnMut(&mut Ctx, &mut Workflow) -> Result<R, OpError>,
+    ) -> Result<R, OpError> {
+        self.apply_inner(id, None, f)
+    }
+
+    fn apply_inner<R>(
+        &self,
+        id: &str,
+        definition: Option<&serde_json::Value>,
         f: &mut dyn FnMut(&mut Ctx, &mut Workflow) -> Result<R, OpError>,
     ) -> Result<R, OpError> {
         for _ in 0..ATTEMPTS {
@@ -169,7 +191,7 @@ impl Conductor {
                 })?;
             let mut wf = parse_row(&row)?;
             let before = Before::of(&wf);
-            let def = self.parse_def(&wf.definition)?;
+            let def = self.parse_def(definition.unwrap_or(&wf.definition))?;
             let task_defs = |n: &str| self.task_def(n);
             let mut ids = || uuid::Uuid::new_v4().to_string();
             let mut cx = Ctx {

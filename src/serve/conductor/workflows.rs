@@ -65,6 +65,63 @@ pub fn call(c: &Conductor, r: &Request, p: &[&str]) -> Result {
             c.apply(id, ops::retry)?;
             Ok(Answer::empty(204))
         }
+        ("POST", [id, "restart"]) => {
+            if r.flag("useLatestDefinitions", false) {
+                let name = c.workflow(id)?.name;
+                let latest = c.workflow_def(&name, None)?.ok_or_else(|| {
+                    OpError::not_found(format!("Unable to find latest definition for {id}"))
+                })?;
+                c.apply_with_definition(id, &latest.raw, ops::restart)?;
+            } else {
+                c.apply(id, ops::restart)?;
+            }
+            Ok(Answer::empty(204))
+        }
+        ("POST", [id, "rerun"]) => {
+            let body = r.json()?;
+            let map = |k: &str| body.get(k).and_then(Value::as_object).cloned();
+            let rerun = ops::Rerun {
+                task_id: body
+                    .get("reRunFromTaskId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                task_input: map("taskInput"),
+                workflow_input: map("workflowInput"),
+                correlation_id: body
+                    .get("correlationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            };
+            c.apply(id, |cx, wf| ops::rerun(cx, wf, rerun.clone()))?;
+            Ok(Answer::text(id))
+        }
+        ("DELETE", [id, "remove"]) => {
+            // `archiveWorkflow` keeps a copy in Conductor's index; stepwise has none to keep.
+            if !c
+                .store
+                .delete_workflow(id)
+                .map_err(crate::runtime::conductor::internal)?
+            {
+                return Err(OpError::not_found(format!(
+                    "No such workflow found by id: {id}"
+                )));
+            }
+            Ok(Answer::empty(200))
+        }
+        ("PUT", [id, "skiptask", task_ref]) => {
+            let body = r.json()?;
+            let map = |k: &str| {
+                body.get(k)
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let (input, output) = (map("taskInput"), map("taskOutput"));
+            c.apply(id, |cx, wf| {
+                ops::skip_task(cx, wf, task_ref, input.clone(), output.clone())
+            })?;
+            Ok(Answer::empty(200))
+        }
         _ => Err(not_supported(r)),
     }
 }

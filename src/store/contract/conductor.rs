@@ -45,6 +45,39 @@ pub(crate) fn conductor_workflow_insert_read_update(s: &dyn Store) {
     assert!(s.workflow("nope").unwrap().is_none());
 }
 
+/// Removing a workflow takes its timers with it; the ASL executions' stay.
+pub(crate) fn conductor_workflow_delete(s: &dyn Store) {
+    let timer = |id: &str, decider: Decider| TimerRecord {
+        execution_arn: id.into(),
+        timer: 0,
+        due_ms: 10,
+        decider,
+    };
+    let asl = timer("arn:aws:states:::execution:M:a", Decider::Asl);
+    let c = Commit {
+        workflow: Some(WorkflowWrite {
+            row: row("w1", "wf", 1),
+            insert: true,
+        }),
+        new_timers: vec![asl.clone(), timer("w1", Decider::Conductor)],
+        ..Commit::default()
+    };
+    s.commit(&[c]).unwrap();
+    assert!(s.insert_workflow(&row("w2", "wf", 2)).unwrap());
+    assert!(s.delete_workflow("w1").unwrap());
+    assert!(!s.delete_workflow("w1").unwrap(), "gone already");
+    assert!(s.workflow("w1").unwrap().is_none());
+    assert!(s.workflow("w2").unwrap().is_some());
+    assert_eq!(s.due_timers(100, 10, Scope::ALL).unwrap(), vec![asl]);
+    let left: Vec<String> = s
+        .list_workflows(None, 0)
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(left, ["w2"]);
+}
+
 /// A workflow's deadline is a timer beside ASL executions' timers; a scope picks whose.
 pub(crate) fn conductor_timers_are_scoped_by_decider(s: &dyn Store) {
     let timer = |id: &str, timer: u64, due_ms: i64, decider: Decider| TimerRecord {

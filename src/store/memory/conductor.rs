@@ -39,6 +39,10 @@ impl ConductorStore for MemoryStore {
         }
     }
 
+    fn delete_workflow(&self, id: &str) -> Result<bool> {
+        Ok(self.lock().delete_workflow(id))
+    }
+
     fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>> {
         let inner = self.lock();
         let mut all: Vec<WorkflowRow> = inner

@@ -103,6 +103,19 @@ impl ConductorStore for PostgresStore {
         })
     }
 
+    fn delete_workflow(&self, id: &str) -> Result<bool> {
+        self.read(async |db| {
+            let n = db
+                .execute("DELETE FROM conductor_workflows WHERE id = $1", &[&id])
+                .await?;
+            db.execute("DELETE FROM tokens WHERE execution_arn = $1", &[&id])
+                .await?;
+            db.execute("DELETE FROM timers WHERE execution_arn = $1", &[&id])
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
     fn list_workflows(&self, name: Option<&str>, max: usize) -> Result<Vec<WorkflowRow>> {
         self.read(async |db| {
             let found = db

@@ -74,6 +74,15 @@ impl ConductorStore for SqliteStore {
         })
     }
 
+    fn delete_workflow(&self, id: &str) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.execute("DELETE FROM conductor_workflows WHERE id = ?1", params![id])?;
+            tx.execute("DELETE FROM tokens WHERE execution_arn = ?1", params![id])?;
+            tx.execute("DELETE FROM timers WHERE execution_arn = ?1", params![id])?;
+            Ok(n > 0)
+        })
+    }
+
     fn list_workflows(&self, name: Option<&str>, limit: usize) -> Result<Vec<WorkflowRow>> {
         let limit = if limit == 0 { i64::MAX } else { limit as i64 };
         self.read(|c| {
