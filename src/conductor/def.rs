@@ -166,6 +166,9 @@ pub enum TaskKind {
     JsonJqTransform,
     /// `NOOP`: completes at once.
     Noop,
+    /// `HTTP`: the runtime makes the request in `inputParameters.http_request` (or, in the flat
+    /// form, in `inputParameters` itself) and records the response as the task's output.
+    Http,
 }
 
 impl TaskKind {

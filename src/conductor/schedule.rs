@@ -69,6 +69,11 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
             d.effect(Effect::Transform { task_id });
         }
         TaskKind::Noop => finish(d, i, TaskStatus::Completed, None),
+        TaskKind::Http => {
+            start(d, i);
+            let task_id = d.wf.tasks[i].task_id.clone();
+            d.effect(Effect::Http { task_id });
+        }
     }
 }
 

@@ -156,6 +156,9 @@ pub enum Effect {
     /// Run a JSON_JQ_TRANSFORM task's jq program over its input, out of the process (a jq
     /// program may loop or recurse without end), and report the result as the task's.
     Transform { task_id: String },
+    /// Make an HTTP task's request and report the response as the task's (performed again after
+    /// a crash: the request may be sent twice, as Conductor's system task may).
+    Http { task_id: String },
     /// The definition's `failureWorkflow`, for a workflow that failed.
     StartFailureWorkflow {
         workflow_id: String,

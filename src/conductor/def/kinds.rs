@@ -10,11 +10,7 @@ use crate::conductor::duration::{
 use serde_json::Value;
 
 /// Conductor task types stepwise does not run, each with what to use instead.
-const UNSUPPORTED_TYPES: [(&str, &str); 8] = [
-    (
-        "HTTP",
-        "a SIMPLE task (\"type\": \"SIMPLE\") whose worker makes the HTTP call",
-    ),
+const UNSUPPORTED_TYPES: [(&str, &str); 7] = [
     (
         "LAMBDA",
         "a SIMPLE task (\"type\": \"SIMPLE\") whose worker runs the script, or an INLINE task",
@@ -73,6 +69,7 @@ pub fn kind(type_name: &str, obj: &Obj, ld: &mut Load) -> TaskKind {
         "INLINE" => TaskKind::Inline,
         "JSON_JQ_TRANSFORM" => TaskKind::JsonJqTransform,
         "NOOP" => TaskKind::Noop,
+        "HTTP" => TaskKind::Http,
         other => {
             unsupported(other, obj, &mut ld.cx);
             TaskKind::Simple

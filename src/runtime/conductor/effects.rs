@@ -207,6 +207,7 @@ impl Conductor {
                 ignore_missing(r)
             }
             Effect::Transform { task_id } => self.transform(wf, task_id),
+            Effect::Http { task_id } => self.http(wf, task_id),
             Effect::StartFailureWorkflow {
                 workflow_id,
                 name,
