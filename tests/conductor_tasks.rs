@@ -150,3 +150,73 @@ fn an_http_error_fails_the_task_after_its_retries() {
     );
     assert_eq!(web.failures.load(Ordering::SeqCst), 3);
 }
+
+/// A SWITCH closed by an EXCLUSIVE_JOIN (its output is the branch's last task's, the default
+/// join task's when no case matched), a DYNAMIC worker task named by the input (served here by
+/// `cat`, which answers with the task's input), and a START_WORKFLOW that starts `announce`.
+#[test]
+fn exclusive_join_dynamic_and_start_workflow_run_as_conductors() {
+    for (kind, took) in [("a", "took a"), ("b", "took b"), ("z", "took the default")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["run", "--format", "json", "dispatch.json"])
+            .args(["--workflow-def", "announce.json", "--task", "shout=cat"])
+            .args([
+                "--input",
+                &json!({"kind": kind, "worker": "shout"}).to_string(),
+            ])
+            .current_dir(EXAMPLES)
+            .env_remove("STEPWISE_DB")
+            .output()
+            .expect("the binary runs");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr).into_owned())
+        });
+        assert_eq!(doc["status"], "COMPLETED", "{doc}");
+        let started = doc["started"][0]["workflowId"].clone();
+        assert_eq!(
+            doc["output"],
+            json!({"joined": {"result": took}, "worked": {"taskToExecute": "shout", "said": took},
+                   "announced": started}),
+            "{doc}"
+        );
+        assert_eq!(doc["tasks"][3]["taskType"], "shout", "{doc}");
+        assert_eq!(
+            doc["started"][0]["output"],
+            json!({"text": format!("announced: {took}")})
+        );
+    }
+}
+
+/// The HTTP workflow through `serve`'s REST API.
+#[test]
+fn http_tasks_run_under_serve() {
+    use support::{Server, rest, wait_for};
+    let web = Web::start();
+    let server = Server::start("conductor-http", &[]);
+    let def = std::fs::read_to_string(example("http.json")).unwrap();
+    assert_eq!(
+        rest::call(&server, "POST", "/api/metadata/workflow", &def).0,
+        200
+    );
+    let input = json!({"base": web.base, "n": 5}).to_string();
+    let (status, id) = rest::call(&server, "POST", "/api/workflow/http_greeting", &input);
+    assert_eq!(status, 200, "{id}");
+    let doc = wait_for(
+        "the HTTP workflow",
+        std::time::Duration::from_secs(60),
+        || {
+            let (_, body) = rest::call(&server, "GET", &format!("/api/workflow/{id}"), "");
+            let doc: Value = serde_json::from_str(&body).ok()?;
+            (doc["status"] != "RUNNING").then_some(doc)
+        },
+    );
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    assert_eq!(
+        doc["output"]["echoed"],
+        json!({"n": 5, "greeting": "hello"})
+    );
+    let response = &doc["tasks"][0]["outputData"]["response"];
+    assert_eq!(response["statusCode"], 200, "{doc}");
+    assert_eq!(response["reasonPhrase"], "OK", "{doc}");
+    assert_eq!(response["body"]["greeting"], "hello", "{doc}");
+}

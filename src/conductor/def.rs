@@ -169,6 +169,18 @@ pub enum TaskKind {
     /// `HTTP`: the runtime makes the request in `inputParameters.http_request` (or, in the flat
     /// form, in `inputParameters` itself) and records the response as the task's output.
     Http,
+    /// `DYNAMIC`: a worker task whose name (and poll queue) is the input `name_param`
+    /// (`dynamicTaskNameParam`, default `taskToSchedule`), resolved when it is scheduled.
+    Dynamic { name_param: String },
+    /// `EXCLUSIVE_JOIN`: after a SWITCH, ends with the first of `join_on` that ran (else of
+    /// `default_join_on`, `defaultExclusiveJoinTask`) and takes its output.
+    ExclusiveJoin {
+        join_on: Vec<String>,
+        default_join_on: Vec<String>,
+    },
+    /// `START_WORKFLOW`: starts `inputParameters.startWorkflow` (`name`, `version`, `input`,
+    /// `correlationId`) without waiting for it; the output is its `workflowId`.
+    StartWorkflow,
 }
 
 impl TaskKind {

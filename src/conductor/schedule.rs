@@ -74,6 +74,19 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
             let task_id = d.wf.tasks[i].task_id.clone();
             d.effect(Effect::Http { task_id });
         }
+        TaskKind::Dynamic { name_param } => dynamic(d, i, wt, name_param, &input),
+        TaskKind::ExclusiveJoin {
+            join_on,
+            default_join_on,
+        } => {
+            let t = &mut d.wf.tasks[i];
+            t.input_data = json!({"joinOn": join_on, "defaultExclusiveJoinTask": default_join_on})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            start(d, i);
+        }
+        TaskKind::StartWorkflow => start_workflow(d, i, &input),
     }
 }
 
@@ -450,6 +463,77 @@ fn sub_workflow(
         version,
         input,
         parent_task_id,
+    });
+}
+
+/// DYNAMIC, as Conductor's `DynamicTaskMapper`: a worker task named by the input `name_param`;
+/// without that input the workflow fails.
+fn dynamic(
+    d: &mut Decider,
+    i: usize,
+    wt: &WorkflowTask,
+    name_param: &str,
+    input: &Map<String, Value>,
+) {
+    let Some(name) = input
+        .get(name_param)
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        let reason = format!(
+            "Cannot map a dynamic task based on the parameter and input. Parameter= {name_param}, input= {}",
+            Value::Object(input.clone())
+        );
+        finish(d, i, TaskStatus::FailedWithTerminalError, Some(reason));
+        return;
+    };
+    let resolved = WorkflowTask {
+        name: name.to_string(),
+        kind: TaskKind::Simple,
+        ..wt.clone()
+    };
+    let t = &mut d.wf.tasks[i];
+    t.task_type = name.to_string();
+    t.task_def_name = name.to_string();
+    simple(d, i, &resolved);
+}
+
+/// START_WORKFLOW: starts `startWorkflow.name` as an effect; the task completes once it has.
+fn start_workflow(d: &mut Decider, i: usize, input: &Map<String, Value>) {
+    let request = input.get("startWorkflow").and_then(Value::as_object);
+    let Some(name) = request
+        .and_then(|r| r.get("name"))
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        let reason = "Error starting workflow: startWorkflow.name is required (inputParameters.startWorkflow: {name, version, input, correlationId})";
+        return finish(
+            d,
+            i,
+            TaskStatus::FailedWithTerminalError,
+            Some(reason.into()),
+        );
+    };
+    let field = |k: &str| request.and_then(|r| r.get(k));
+    let version = field("version").and_then(Value::as_i64);
+    let start_input = field("input")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let correlation_id = field("correlationId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| d.wf.correlation_id.clone());
+    start(d, i);
+    let workflow_id = d.new_id();
+    let task_id = d.wf.tasks[i].task_id.clone();
+    d.effect(Effect::StartWorkflow {
+        task_id,
+        workflow_id,
+        name: name.to_string(),
+        version,
+        input: start_input,
+        correlation_id,
     });
 }
 

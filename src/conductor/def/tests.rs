@@ -746,22 +746,7 @@ fn one_problem_each() {
             "/tasks/0/type",
         ),
         (
-            one(json!({"type": "DYNAMIC"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
             one(json!({"type": "FORK_JOIN_DYNAMIC"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
-            one(json!({"type": "EXCLUSIVE_JOIN"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
-            one(json!({"type": "START_WORKFLOW"})),
             UNSUPPORTED,
             "/tasks/0/type",
         ),
