@@ -220,3 +220,71 @@ fn http_tasks_run_under_serve() {
     assert_eq!(response["reasonPhrase"], "OK", "{doc}");
     assert_eq!(response["body"]["greeting"], "hello", "{doc}");
 }
+
+/// FORK_JOIN_DYNAMIC over a list (`forkTaskName`/`forkTaskInputs`) and over listed tasks
+/// (`dynamicForkTasksParam`): each JOIN outputs a map of reference name to output.
+#[test]
+fn dynamic_forks_join_their_outputs_by_reference() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["run", "--format", "json", "fan_out.json"])
+        .args(["--task", "echo=cat", "--task", "shout=cat"])
+        .args(["--input", r#"{"items": [1, {"n": 2}]}"#])
+        .current_dir(EXAMPLES)
+        .env_remove("STEPWISE_DB")
+        .output()
+        .expect("the binary runs");
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    assert_eq!(
+        doc["output"],
+        json!({"echoed": {"_echo_0": {"input": 1, "__index": 0}, "_echo_1": {"n": 2, "__index": 1}},
+               "shouted": {"shout_a": {"word": "a"}, "shout_b": {"word": "b"}}}),
+        "{doc}"
+    );
+    assert_eq!(doc["tasks"][0]["taskType"], "FORK", "{doc}");
+}
+
+/// The fan-out through `serve`'s REST API, its forked worker tasks polled and completed there.
+#[test]
+fn dynamic_forks_run_under_serve() {
+    use support::{Server, rest, wait_for};
+    let server = Server::start("conductor-fan-out", &[]);
+    let def = std::fs::read_to_string(example("fan_out.json")).unwrap();
+    assert_eq!(
+        rest::call(&server, "POST", "/api/metadata/workflow", &def).0,
+        200
+    );
+    let (status, id) = rest::call(
+        &server,
+        "POST",
+        "/api/workflow/fan_out",
+        r#"{"items": [7]}"#,
+    );
+    assert_eq!(status, 200, "{id}");
+    let doc = wait_for("the fan-out", std::time::Duration::from_secs(60), || {
+        for name in ["echo", "shout"] {
+            let (status, body) = rest::call(&server, "GET", &format!("/api/tasks/poll/{name}"), "");
+            if status != 200 || body.trim().is_empty() {
+                continue;
+            }
+            let task: Value = serde_json::from_str(&body).unwrap();
+            let result = json!({"workflowInstanceId": task["workflowInstanceId"], "taskId": task["taskId"],
+                                "status": "COMPLETED", "outputData": {"got": task["inputData"]}});
+            assert_eq!(
+                rest::call(&server, "POST", "/api/tasks", &result.to_string()).0,
+                200
+            );
+        }
+        let (_, body) = rest::call(&server, "GET", &format!("/api/workflow/{id}"), "");
+        let doc: Value = serde_json::from_str(&body).ok()?;
+        (doc["status"] != "RUNNING").then_some(doc)
+    });
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    assert_eq!(
+        doc["output"],
+        json!({"echoed": {"_echo_0": {"got": {"input": 7, "__index": 0}}},
+               "shouted": {"shout_a": {"got": {"word": "a"}}, "shout_b": {"got": {"word": "b"}}}}),
+        "{doc}"
+    );
+}

@@ -271,6 +271,7 @@ impl<'a, 'c> Decider<'a, 'c> {
             TaskKind::ForkJoin { .. }
                 | TaskKind::Join { .. }
                 | TaskKind::ExclusiveJoin { .. }
+                | TaskKind::ForkJoinDynamic { .. }
                 | TaskKind::Switch { .. }
                 | TaskKind::DoWhile { .. }
         );
@@ -310,8 +311,21 @@ impl<'a, 'c> Decider<'a, 'c> {
             }
             let iteration = t.iteration;
             let outcome = match self.index.task(&t.def_ref).map(|w| &w.kind) {
-                Some(TaskKind::Join { join_on }) if t.task_type == "JOIN" => {
-                    self.joined(join_on, iteration).map(Ok)
+                Some(TaskKind::Join { .. }) if t.task_type == "JOIN" => {
+                    // The JOIN's input holds what it waits for: its `joinOn`, or the tasks a
+                    // FORK_JOIN_DYNAMIC before it forked.
+                    let join_on: Vec<String> = t
+                        .input_data
+                        .get("joinOn")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.joined(&join_on, iteration).map(Ok)
                 }
                 Some(TaskKind::ExclusiveJoin {
                     join_on,

@@ -181,6 +181,13 @@ pub enum TaskKind {
     /// `START_WORKFLOW`: starts `inputParameters.startWorkflow` (`name`, `version`, `input`,
     /// `correlationId`) without waiting for it; the output is its `workflowId`.
     StartWorkflow,
+    /// `FORK_JOIN_DYNAMIC`: forks the tasks listed in the input `tasks_param`
+    /// (`dynamicForkTasksParam`) with inputs from `inputs_param`, or, without it, one
+    /// `forkTaskName` task per item of the input `forkTaskInputs`; the JOIN after it waits for them.
+    ForkJoinDynamic {
+        tasks_param: Option<String>,
+        inputs_param: Option<String>,
+    },
 }
 
 impl TaskKind {

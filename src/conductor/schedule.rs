@@ -87,6 +87,21 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
             start(d, i);
         }
         TaskKind::StartWorkflow => start_workflow(d, i, &input),
+        TaskKind::ForkJoinDynamic {
+            tasks_param,
+            inputs_param,
+        } => {
+            let forked = super::dynamic_fork::forked_tasks(
+                wt,
+                tasks_param.as_deref(),
+                inputs_param.as_deref(),
+                &input,
+            );
+            match forked {
+                Ok(tasks) => fork_dynamic(d, i, wt, &tasks, iteration),
+                Err(reason) => finish(d, i, TaskStatus::FailedWithTerminalError, Some(reason)),
+            }
+        }
     }
 }
 
@@ -152,7 +167,7 @@ fn new_task(d: &mut Decider, wt: &WorkflowTask, iteration: u32) -> usize {
 /// it, the written type otherwise.
 fn runtime_type(wt: &WorkflowTask) -> String {
     match &wt.kind {
-        TaskKind::ForkJoin { .. } => "FORK".into(),
+        TaskKind::ForkJoin { .. } | TaskKind::ForkJoinDynamic { .. } => "FORK".into(),
         TaskKind::Simple => "SIMPLE".into(),
         _ => wt.type_name.clone(),
     }
@@ -337,6 +352,50 @@ fn fork(
         let j = new_task(d, join, iteration);
         d.wf.tasks[j].status = TaskStatus::Canceled;
         d.wf.tasks[j].executed = true;
+    }
+}
+
+/// Schedules the tasks a FORK_JOIN_DYNAMIC forked, then its JOIN, waiting for them (Conductor
+/// records them in the fork's input as `forkedTasks` and `forkedTaskInputs`).
+fn fork_dynamic(
+    d: &mut Decider,
+    i: usize,
+    wt: &WorkflowTask,
+    tasks: &[WorkflowTask],
+    iteration: u32,
+) {
+    let refs: Vec<String> = tasks
+        .iter()
+        .map(|t| t.task_reference_name.clone())
+        .collect();
+    let inputs: Map<String, Value> = tasks
+        .iter()
+        .map(|t| {
+            let input = Value::Object(t.input_parameters.clone());
+            (t.task_reference_name.clone(), input)
+        })
+        .collect();
+    let f = &mut d.wf.tasks[i];
+    f.input_data.insert("forkedTasks".into(), json!(refs));
+    f.input_data
+        .insert("forkedTaskInputs".into(), Value::Object(inputs));
+    finish(d, i, TaskStatus::Completed, None);
+    d.wf.tasks[i].executed = true;
+    for t in tasks {
+        schedule(d, t, iteration);
+    }
+    let Some(join) = d.sibling(&wt.task_reference_name) else {
+        return;
+    };
+    if d.wf.status != WorkflowStatus::Running {
+        return;
+    }
+    let j = d.wf.tasks.len();
+    schedule(d, join, iteration);
+    if let Some(t) = d.wf.tasks.get_mut(j)
+        && t.task_type == "JOIN"
+    {
+        t.input_data.insert("joinOn".into(), json!(refs));
     }
 }
 

@@ -10,7 +10,7 @@ use crate::conductor::duration::{
 use serde_json::Value;
 
 /// Conductor task types stepwise does not run, each with what to use instead.
-const UNSUPPORTED_TYPES: [(&str, &str); 4] = [
+const UNSUPPORTED_TYPES: [(&str, &str); 3] = [
     (
         "LAMBDA",
         "a SIMPLE task (\"type\": \"SIMPLE\") whose worker runs the script, or an INLINE task",
@@ -18,10 +18,6 @@ const UNSUPPORTED_TYPES: [(&str, &str); 4] = [
     (
         "KAFKA_PUBLISH",
         "a SIMPLE task (\"type\": \"SIMPLE\") whose worker publishes to Kafka, or an EVENT task with an \"sqs:\" sink",
-    ),
-    (
-        "FORK_JOIN_DYNAMIC",
-        "a FORK_JOIN with fixed branches, or a SIMPLE task (\"type\": \"SIMPLE\") whose worker fans the work out",
     ),
     (
         "USER_DEFINED",
@@ -69,6 +65,14 @@ pub fn kind(type_name: &str, obj: &Obj, ld: &mut Load) -> TaskKind {
             default_join_on: obj.strings("defaultExclusiveJoinTask", &mut ld.cx),
         },
         "START_WORKFLOW" => TaskKind::StartWorkflow,
+        "FORK_JOIN_DYNAMIC" => TaskKind::ForkJoinDynamic {
+            tasks_param: obj
+                .opt_str("dynamicForkTasksParam", &mut ld.cx)
+                .map(str::to_string),
+            inputs_param: obj
+                .opt_str("dynamicForkTasksInputParamName", &mut ld.cx)
+                .map(str::to_string),
+        },
         other => {
             unsupported(other, obj, &mut ld.cx);
             TaskKind::Simple

@@ -746,11 +746,6 @@ fn one_problem_each() {
             "/tasks/0/type",
         ),
         (
-            one(json!({"type": "FORK_JOIN_DYNAMIC"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
             one(json!({"type": "USER_DEFINED"})),
             UNSUPPORTED,
             "/tasks/0/type",
