@@ -2,7 +2,8 @@
 //! `ForkJoinDynamicTaskMapper` reads them: a list of workflow tasks (`dynamicForkTasksParam`)
 //! with their inputs keyed by reference name (`dynamicForkTasksInputParamName`), or one
 //! `forkTaskName` task (type `forkTaskType`, default SIMPLE) per item of `forkTaskInputs`,
-//! named `_<forkTaskName>_<i>` with `__index` in its input.
+//! named `_<forkTaskName>_<i>` (`_<fork>_<forkTaskName>_<i>` once another dynamic fork ran in
+//! the workflow) with `__index` in its input.
 
 use super::def::{WorkflowTask, load_workflow};
 use serde_json::{Map, Value, json};
@@ -10,13 +11,14 @@ use serde_json::{Map, Value, json};
 /// The forked tasks, or why the workflow fails (Conductor's messages where it has them).
 pub fn forked_tasks(
     fork: &WorkflowTask,
+    after_another: bool,
     tasks_param: Option<&str>,
     inputs_param: Option<&str>,
     input: &Map<String, Value>,
 ) -> Result<Vec<WorkflowTask>, String> {
     let docs = match tasks_param {
         Some(param) => listed(param, inputs_param, input)?,
-        None => simple(fork, input)?,
+        None => simple(fork, after_another, input)?,
     };
     docs.into_iter().map(load_one).collect()
 }
@@ -67,7 +69,11 @@ fn listed(
 }
 
 /// The `forkTaskName`/`forkTaskInputs` form.
-fn simple(fork: &WorkflowTask, input: &Map<String, Value>) -> Result<Vec<Value>, String> {
+fn simple(
+    fork: &WorkflowTask,
+    after_another: bool,
+    input: &Map<String, Value>,
+) -> Result<Vec<Value>, String> {
     let text = |k: &str| input.get(k).and_then(Value::as_str);
     let kind = text("forkTaskType").unwrap_or("SIMPLE");
     let name = text("forkTaskName").unwrap_or(&fork.task_reference_name);
@@ -86,7 +92,12 @@ fn simple(fork: &WorkflowTask, input: &Map<String, Value>) -> Result<Vec<Value>,
                 .unwrap_or_default(),
         };
         params.insert("__index".into(), json!(i));
-        json!({"name": name, "taskReferenceName": format!("_{name}_{i}"), "type": kind,
+        let reference = if after_another {
+            format!("_{}_{name}_{i}", fork.task_reference_name)
+        } else {
+            format!("_{name}_{i}")
+        };
+        json!({"name": name, "taskReferenceName": reference, "type": kind,
                "inputParameters": params, "optional": fork.optional})
     });
     Ok(tasks.collect())
@@ -131,9 +142,11 @@ mod tests {
     #[test]
     fn the_simple_form_names_tasks_by_index() {
         let input = object(json!({"forkTaskName": "work", "forkTaskInputs": [{"n": 1}, 2]}));
-        let ts = forked_tasks(&fork(), None, None, &input).unwrap();
+        let ts = forked_tasks(&fork(), false, None, None, &input).unwrap();
         let refs: Vec<_> = ts.iter().map(|t| t.task_reference_name.as_str()).collect();
         assert_eq!(refs, ["_work_0", "_work_1"]);
+        let again = forked_tasks(&fork(), true, None, None, &input).unwrap();
+        assert_eq!(again[0].task_reference_name, "_f_work_0");
         assert_eq!(
             Value::Object(ts[1].input_parameters.clone()),
             json!({"input": 2, "__index": 1})
@@ -144,13 +157,13 @@ mod tests {
     fn the_listed_form_merges_inputs_by_reference() {
         let input = object(json!({"tasks": [{"name": "a", "taskReferenceName": "a1"}],
                                   "inputs": {"a1": {"x": 1}}}));
-        let ts = forked_tasks(&fork(), Some("tasks"), Some("inputs"), &input).unwrap();
+        let ts = forked_tasks(&fork(), false, Some("tasks"), Some("inputs"), &input).unwrap();
         assert_eq!(
             Value::Object(ts[0].input_parameters.clone()),
             json!({"x": 1})
         );
         let bad = object(json!({"tasks": [], "inputs": []}));
-        let e = forked_tasks(&fork(), Some("tasks"), Some("inputs"), &bad).unwrap_err();
+        let e = forked_tasks(&fork(), false, Some("tasks"), Some("inputs"), &bad).unwrap_err();
         assert!(
             e.starts_with("Input to the dynamically forked tasks is not a map"),
             "{e}"

@@ -91,8 +91,15 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
             tasks_param,
             inputs_param,
         } => {
+            // Conductor names list-form tasks after the fork too once another dynamic fork ran.
+            let another = d.wf.tasks[..i].iter().any(|t| {
+                d.index
+                    .task(&t.def_ref)
+                    .is_some_and(|w| matches!(w.kind, TaskKind::ForkJoinDynamic { .. }))
+            });
             let forked = super::dynamic_fork::forked_tasks(
                 wt,
+                another,
                 tasks_param.as_deref(),
                 inputs_param.as_deref(),
                 &input,
