@@ -606,7 +606,7 @@ fn definitions_with_problems_are_refused_with_every_diagnostic() {
         .c
         .register_workflow(
             &json!({"name": "bad", "tasks": [
-                {"name": "h", "taskReferenceName": "h", "type": "HTTP"},
+                {"name": "h", "taskReferenceName": "h", "type": "LAMBDA"},
                 {"name": "e", "taskReferenceName": "e", "type": "EVENT"},
                 {"name": "x", "taskReferenceName": "h", "type": "WAIT"}]}),
             false,

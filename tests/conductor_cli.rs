@@ -163,7 +163,7 @@ fn refused_definitions_show_every_diagnostic() {
     std::fs::write(
         &wf,
         json!({"name": "bad", "tasks": [
-            {"name": "call", "taskReferenceName": "call", "type": "HTTP"},
+            {"name": "call", "taskReferenceName": "call", "type": "LAMBDA"},
             {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "python", "expression": "x", "decisionCases": {"a": []}}]})
         .to_string(),
     )

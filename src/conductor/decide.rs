@@ -286,6 +286,8 @@ impl<'a, 'c> Decider<'a, 'c> {
             wt.kind,
             TaskKind::ForkJoin { .. }
                 | TaskKind::Join { .. }
+                | TaskKind::ExclusiveJoin { .. }
+                | TaskKind::ForkJoinDynamic { .. }
                 | TaskKind::Switch { .. }
                 | TaskKind::DoWhile { .. }
         );
@@ -320,15 +322,44 @@ impl<'a, 'c> Decider<'a, 'c> {
         let mut progressed = false;
         for i in 0..self.wf.tasks.len() {
             let t = &self.wf.tasks[i];
-            if t.task_type != "JOIN" || t.status.is_terminal() {
+            if t.status.is_terminal() {
                 continue;
             }
-            let Some(TaskKind::Join { join_on }) = self.index.task(&t.def_ref).map(|w| &w.kind)
-            else {
-                continue;
-            };
             let iteration = t.iteration;
-            if let Some(output) = self.joined(join_on, iteration) {
+            let outcome = match self.index.task(&t.def_ref).map(|w| &w.kind) {
+                Some(TaskKind::Join { .. }) if t.task_type == "JOIN" => {
+                    // The JOIN's input holds what it waits for: its `joinOn`, or the tasks a
+                    // FORK_JOIN_DYNAMIC before it forked.
+                    let join_on: Vec<String> = t
+                        .input_data
+                        .get("joinOn")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.joined(&join_on, iteration).map(Ok)
+                }
+                Some(TaskKind::ExclusiveJoin {
+                    join_on,
+                    default_join_on,
+                }) => self
+                    .exclusively_joined(join_on, iteration)
+                    .or_else(|| self.exclusively_joined(default_join_on, iteration)),
+                _ => continue,
+            };
+            if let Some(Err(reason)) = outcome {
+                let now = self.now();
+                let t = &mut self.wf.tasks[i];
+                t.status = TaskStatus::Failed;
+                t.reason_for_incompletion = Some(reason);
+                t.end_time = now;
+                t.update_time = now;
+                progressed = true;
+            } else if let Some(Ok(output)) = outcome {
                 let now = self.now();
                 let t = &mut self.wf.tasks[i];
                 t.status = TaskStatus::Completed;
@@ -355,6 +386,28 @@ impl<'a, 'c> Decider<'a, 'c> {
             }
         }
         Some(out)
+    }
+
+    /// An EXCLUSIVE_JOIN's outcome, as Conductor's `ExclusiveJoin`: the first of `join_on` that
+    /// was scheduled decides; once it ended, its output (or its failure).
+    fn exclusively_joined(
+        &self,
+        join_on: &[String],
+        iteration: u32,
+    ) -> Option<Result<Map<String, Value>, String>> {
+        let t = join_on
+            .iter()
+            .filter_map(|r| self.latest_in(r, iteration))
+            .find(|t| t.status != TaskStatus::Skipped)?;
+        if !t.status.is_terminal() || t.retried {
+            return None;
+        }
+        if t.status.is_successful() {
+            return Some(Ok(t.output_data.clone()));
+        }
+        Some(Err(t.reason_for_incompletion.clone().unwrap_or_else(
+            || format!("{} ended {}", t.reference_task_name, t.status.name()),
+        )))
     }
 
     /// The last task scheduled for a definition reference.

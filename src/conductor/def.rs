@@ -166,6 +166,28 @@ pub enum TaskKind {
     JsonJqTransform,
     /// `NOOP`: completes at once.
     Noop,
+    /// `HTTP`: the runtime makes the request in `inputParameters.http_request` (or, in the flat
+    /// form, in `inputParameters` itself) and records the response as the task's output.
+    Http,
+    /// `DYNAMIC`: a worker task whose name (and poll queue) is the input `name_param`
+    /// (`dynamicTaskNameParam`, default `taskToSchedule`), resolved when it is scheduled.
+    Dynamic { name_param: String },
+    /// `EXCLUSIVE_JOIN`: after a SWITCH, ends with the first of `join_on` that ran (else of
+    /// `default_join_on`, `defaultExclusiveJoinTask`) and takes its output.
+    ExclusiveJoin {
+        join_on: Vec<String>,
+        default_join_on: Vec<String>,
+    },
+    /// `START_WORKFLOW`: starts `inputParameters.startWorkflow` (`name`, `version`, `input`,
+    /// `correlationId`) without waiting for it; the output is its `workflowId`.
+    StartWorkflow,
+    /// `FORK_JOIN_DYNAMIC`: forks the tasks listed in the input `tasks_param`
+    /// (`dynamicForkTasksParam`) with inputs from `inputs_param`, or, without it, one
+    /// `forkTaskName` task per item of the input `forkTaskInputs`; the JOIN after it waits for them.
+    ForkJoinDynamic {
+        tasks_param: Option<String>,
+        inputs_param: Option<String>,
+    },
 }
 
 impl TaskKind {

@@ -2,7 +2,8 @@
 //! (`def`), `${...}` expressions (`expr`, over the document in `document`), the JavaScript
 //! subset of SWITCH, DO_WHILE, INLINE and handler conditions (`js`), jq for JSON_JQ_TRANSFORM
 //! (`jq`, run in a child process by the runtime), and the decider that runs
-//! a workflow (`decide`, with `schedule` per task type and `looping` for DO_WHILE; the
+//! a workflow (`decide`, with `schedule` per task type, `looping` for DO_WHILE and `dynamic_fork` for
+//! FORK_JOIN_DYNAMIC; the
 //! operations on a workflow in `ops`; worker-task timeouts in `timeouts`; the state in
 //! `workflow`). Event handlers' decisions are in
 //! `events`. All pure: the runtime (`runtime/conductor/`) stores workflows and performs effects.
@@ -11,6 +12,7 @@ pub mod decide;
 pub mod def;
 pub mod document;
 pub mod duration;
+pub mod dynamic_fork;
 pub mod events;
 pub mod expr;
 pub mod jq;

@@ -281,9 +281,16 @@ pub fn poll(
 
 /// The definition (registered, inline or Conductor's defaults) of one of the workflow's tasks.
 fn task_def_of(cx: &mut Ctx, wf: &mut Workflow, task_id: &str) -> Option<super::def::TaskDef> {
-    let def_ref = wf.task(task_id)?.def_ref.clone();
+    let t = wf.task(task_id)?;
+    let (def_ref, name) = (t.def_ref.clone(), t.task_def_name.clone());
     let d = Decider::new(cx, wf);
-    d.index.task(&def_ref).map(|wt| d.task_def(wt))
+    match d.index.task(&def_ref) {
+        Some(wt) => Some(d.task_def(wt)),
+        // A task a FORK_JOIN_DYNAMIC forked: not in the definition, known by its name.
+        None => {
+            Some((d.cx.task_defs)(&name).unwrap_or_else(|| super::def::default_task_def(&name)))
+        }
+    }
 }
 
 /// `DELETE /api/workflow/{id}`: TERMINATED, its running tasks CANCELED.

@@ -69,6 +69,46 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
             d.effect(Effect::Transform { task_id });
         }
         TaskKind::Noop => finish(d, i, TaskStatus::Completed, None),
+        TaskKind::Http => {
+            start(d, i);
+            let task_id = d.wf.tasks[i].task_id.clone();
+            d.effect(Effect::Http { task_id });
+        }
+        TaskKind::Dynamic { name_param } => dynamic(d, i, wt, name_param, &input),
+        TaskKind::ExclusiveJoin {
+            join_on,
+            default_join_on,
+        } => {
+            let t = &mut d.wf.tasks[i];
+            t.input_data = json!({"joinOn": join_on, "defaultExclusiveJoinTask": default_join_on})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            start(d, i);
+        }
+        TaskKind::StartWorkflow => start_workflow(d, i, &input),
+        TaskKind::ForkJoinDynamic {
+            tasks_param,
+            inputs_param,
+        } => {
+            // Conductor names list-form tasks after the fork too once another dynamic fork ran.
+            let another = d.wf.tasks[..i].iter().any(|t| {
+                d.index
+                    .task(&t.def_ref)
+                    .is_some_and(|w| matches!(w.kind, TaskKind::ForkJoinDynamic { .. }))
+            });
+            let forked = super::dynamic_fork::forked_tasks(
+                wt,
+                another,
+                tasks_param.as_deref(),
+                inputs_param.as_deref(),
+                &input,
+            );
+            match forked {
+                Ok(tasks) => fork_dynamic(d, i, wt, &tasks, iteration),
+                Err(reason) => finish(d, i, TaskStatus::FailedWithTerminalError, Some(reason)),
+            }
+        }
     }
 }
 
@@ -139,7 +179,7 @@ fn new_task(d: &mut Decider, wt: &WorkflowTask, iteration: u32) -> usize {
 /// it, the written type otherwise.
 fn runtime_type(wt: &WorkflowTask) -> String {
     match &wt.kind {
-        TaskKind::ForkJoin { .. } => "FORK".into(),
+        TaskKind::ForkJoin { .. } | TaskKind::ForkJoinDynamic { .. } => "FORK".into(),
         TaskKind::Simple => "SIMPLE".into(),
         _ => wt.type_name.clone(),
     }
@@ -327,6 +367,50 @@ fn fork(
     }
 }
 
+/// Schedules the tasks a FORK_JOIN_DYNAMIC forked, then its JOIN, waiting for them (Conductor
+/// records them in the fork's input as `forkedTasks` and `forkedTaskInputs`).
+fn fork_dynamic(
+    d: &mut Decider,
+    i: usize,
+    wt: &WorkflowTask,
+    tasks: &[WorkflowTask],
+    iteration: u32,
+) {
+    let refs: Vec<String> = tasks
+        .iter()
+        .map(|t| t.task_reference_name.clone())
+        .collect();
+    let inputs: Map<String, Value> = tasks
+        .iter()
+        .map(|t| {
+            let input = Value::Object(t.input_parameters.clone());
+            (t.task_reference_name.clone(), input)
+        })
+        .collect();
+    let f = &mut d.wf.tasks[i];
+    f.input_data.insert("forkedTasks".into(), json!(refs));
+    f.input_data
+        .insert("forkedTaskInputs".into(), Value::Object(inputs));
+    finish(d, i, TaskStatus::Completed, None);
+    d.wf.tasks[i].executed = true;
+    for t in tasks {
+        schedule(d, t, iteration);
+    }
+    let Some(join) = d.sibling(&wt.task_reference_name) else {
+        return;
+    };
+    if d.wf.status != WorkflowStatus::Running {
+        return;
+    }
+    let j = d.wf.tasks.len();
+    schedule(d, join, iteration);
+    if let Some(t) = d.wf.tasks.get_mut(j)
+        && t.task_type == "JOIN"
+    {
+        t.input_data.insert("joinOn".into(), json!(refs));
+    }
+}
+
 fn switch(
     d: &mut Decider,
     i: usize,
@@ -450,6 +534,77 @@ fn sub_workflow(
         version,
         input,
         parent_task_id,
+    });
+}
+
+/// DYNAMIC, as Conductor's `DynamicTaskMapper`: a worker task named by the input `name_param`;
+/// without that input the workflow fails.
+fn dynamic(
+    d: &mut Decider,
+    i: usize,
+    wt: &WorkflowTask,
+    name_param: &str,
+    input: &Map<String, Value>,
+) {
+    let Some(name) = input
+        .get(name_param)
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        let reason = format!(
+            "Cannot map a dynamic task based on the parameter and input. Parameter= {name_param}, input= {}",
+            Value::Object(input.clone())
+        );
+        finish(d, i, TaskStatus::FailedWithTerminalError, Some(reason));
+        return;
+    };
+    let resolved = WorkflowTask {
+        name: name.to_string(),
+        kind: TaskKind::Simple,
+        ..wt.clone()
+    };
+    let t = &mut d.wf.tasks[i];
+    t.task_type = name.to_string();
+    t.task_def_name = name.to_string();
+    simple(d, i, &resolved);
+}
+
+/// START_WORKFLOW: starts `startWorkflow.name` as an effect; the task completes once it has.
+fn start_workflow(d: &mut Decider, i: usize, input: &Map<String, Value>) {
+    let request = input.get("startWorkflow").and_then(Value::as_object);
+    let Some(name) = request
+        .and_then(|r| r.get("name"))
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        let reason = "Error starting workflow: startWorkflow.name is required (inputParameters.startWorkflow: {name, version, input, correlationId})";
+        return finish(
+            d,
+            i,
+            TaskStatus::FailedWithTerminalError,
+            Some(reason.into()),
+        );
+    };
+    let field = |k: &str| request.and_then(|r| r.get(k));
+    let version = field("version").and_then(Value::as_i64);
+    let start_input = field("input")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let correlation_id = field("correlationId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| d.wf.correlation_id.clone());
+    start(d, i);
+    let workflow_id = d.new_id();
+    let task_id = d.wf.tasks[i].task_id.clone();
+    d.effect(Effect::StartWorkflow {
+        task_id,
+        workflow_id,
+        name: name.to_string(),
+        version,
+        input: start_input,
+        correlation_id,
     });
 }
 

@@ -156,6 +156,19 @@ pub enum Effect {
     /// Run a JSON_JQ_TRANSFORM task's jq program over its input, out of the process (a jq
     /// program may loop or recurse without end), and report the result as the task's.
     Transform { task_id: String },
+    /// Make an HTTP task's request and report the response as the task's (performed again after
+    /// a crash: the request may be sent twice, as Conductor's system task may).
+    Http { task_id: String },
+    /// A START_WORKFLOW task's workflow (idempotent: its id is chosen here); then the task
+    /// completes with `workflowId`, or fails when no such workflow is registered.
+    StartWorkflow {
+        task_id: String,
+        workflow_id: String,
+        name: String,
+        version: Option<i64>,
+        input: Map<String, Value>,
+        correlation_id: Option<String>,
+    },
     /// The definition's `failureWorkflow`, for a workflow that failed.
     StartFailureWorkflow {
         workflow_id: String,

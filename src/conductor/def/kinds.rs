@@ -10,11 +10,7 @@ use crate::conductor::duration::{
 use serde_json::Value;
 
 /// Conductor task types stepwise does not run, each with what to use instead.
-const UNSUPPORTED_TYPES: [(&str, &str); 8] = [
-    (
-        "HTTP",
-        "a SIMPLE task (\"type\": \"SIMPLE\") whose worker makes the HTTP call",
-    ),
+const UNSUPPORTED_TYPES: [(&str, &str); 3] = [
     (
         "LAMBDA",
         "a SIMPLE task (\"type\": \"SIMPLE\") whose worker runs the script, or an INLINE task",
@@ -22,22 +18,6 @@ const UNSUPPORTED_TYPES: [(&str, &str); 8] = [
     (
         "KAFKA_PUBLISH",
         "a SIMPLE task (\"type\": \"SIMPLE\") whose worker publishes to Kafka, or an EVENT task with an \"sqs:\" sink",
-    ),
-    (
-        "DYNAMIC",
-        "a SWITCH choosing among SIMPLE tasks (\"type\": \"SIMPLE\"), each done by a worker",
-    ),
-    (
-        "FORK_JOIN_DYNAMIC",
-        "a FORK_JOIN with fixed branches, or a SIMPLE task (\"type\": \"SIMPLE\") whose worker fans the work out",
-    ),
-    (
-        "EXCLUSIVE_JOIN",
-        "a SIMPLE task (\"type\": \"SIMPLE\") with a worker; after a SWITCH no join is needed, execution continues with the SWITCH's next task",
-    ),
-    (
-        "START_WORKFLOW",
-        "a SUB_WORKFLOW task, an event handler's start_workflow action, or a SIMPLE task (\"type\": \"SIMPLE\") whose worker starts the workflow",
     ),
     (
         "USER_DEFINED",
@@ -73,6 +53,26 @@ pub fn kind(type_name: &str, obj: &Obj, ld: &mut Load) -> TaskKind {
         "INLINE" => TaskKind::Inline,
         "JSON_JQ_TRANSFORM" => TaskKind::JsonJqTransform,
         "NOOP" => TaskKind::Noop,
+        "HTTP" => TaskKind::Http,
+        "DYNAMIC" => TaskKind::Dynamic {
+            name_param: obj
+                .opt_str("dynamicTaskNameParam", &mut ld.cx)
+                .unwrap_or("taskToSchedule")
+                .to_string(),
+        },
+        "EXCLUSIVE_JOIN" => TaskKind::ExclusiveJoin {
+            join_on: obj.strings("joinOn", &mut ld.cx),
+            default_join_on: obj.strings("defaultExclusiveJoinTask", &mut ld.cx),
+        },
+        "START_WORKFLOW" => TaskKind::StartWorkflow,
+        "FORK_JOIN_DYNAMIC" => TaskKind::ForkJoinDynamic {
+            tasks_param: obj
+                .opt_str("dynamicForkTasksParam", &mut ld.cx)
+                .map(str::to_string),
+            inputs_param: obj
+                .opt_str("dynamicForkTasksInputParamName", &mut ld.cx)
+                .map(str::to_string),
+        },
         other => {
             unsupported(other, obj, &mut ld.cx);
             TaskKind::Simple

@@ -265,6 +265,7 @@ fn kinds() {
             TaskKind::JsonJqTransform,
         ),
         (json!({"type": "NOOP"}), TaskKind::Noop),
+        (json!({"type": "HTTP"}), TaskKind::Http),
         (json!({"type": "JOIN"}), TaskKind::Join { join_on: vec![] }),
         (
             json!({"type": "TERMINATE", "inputParameters": {"terminationStatus": "${workflow.input.s}"}}),
@@ -738,30 +739,9 @@ fn one_problem_each() {
             SCHEMA,
             "/tasks/0/optional",
         ),
-        (one(json!({"type": "HTTP"})), UNSUPPORTED, "/tasks/0/type"),
         (one(json!({"type": "LAMBDA"})), UNSUPPORTED, "/tasks/0/type"),
         (
             one(json!({"type": "KAFKA_PUBLISH"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
-            one(json!({"type": "DYNAMIC"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
-            one(json!({"type": "FORK_JOIN_DYNAMIC"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
-            one(json!({"type": "EXCLUSIVE_JOIN"})),
-            UNSUPPORTED,
-            "/tasks/0/type",
-        ),
-        (
-            one(json!({"type": "START_WORKFLOW"})),
             UNSUPPORTED,
             "/tasks/0/type",
         ),
@@ -800,7 +780,7 @@ fn every_problem_is_reported() {
         {"name": "a", "taskReferenceName": "a_ref", "type": "EVENT"},
         {"name": "w", "taskReferenceName": "a_ref", "type": "WAIT", "inputParameters": {"duration": "90"}},
         {"name": "f", "taskReferenceName": "f_ref", "type": "FORK_JOIN",
-         "forkTasks": [[{"taskReferenceName": "x"}], [{"name": "h", "taskReferenceName": "h", "type": "HTTP"}]]},
+         "forkTasks": [[{"taskReferenceName": "x"}], [{"name": "h", "taskReferenceName": "h", "type": "LAMBDA"}]]},
         {"name": "s", "taskReferenceName": "s_ref", "type": "SWITCH", "evaluatorType": "python",
          "decisionCases": {"x": [{"name": "n", "taskReferenceName": "x"}]}}
       ]

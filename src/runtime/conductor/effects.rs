@@ -207,6 +207,43 @@ impl Conductor {
                 ignore_missing(r)
             }
             Effect::Transform { task_id } => self.transform(wf, task_id),
+            Effect::Http { task_id } => self.http(wf, task_id),
+            Effect::StartWorkflow {
+                task_id,
+                workflow_id,
+                name,
+                version,
+                input,
+                correlation_id,
+            } => {
+                let (status, output, reason) = match self
+                    .workflow_def(name, *version)
+                    .map_err(|e| e.message)?
+                {
+                    Some(def) => {
+                        self.start_once(&def, workflow_id, input, correlation_id.clone(), None)?;
+                        (
+                            TaskStatus::Completed,
+                            json!({"workflowId": workflow_id}),
+                            None,
+                        )
+                    }
+                    None => (
+                        TaskStatus::Failed,
+                        json!({}),
+                        Some(format!(
+                            "Error starting workflow: No such workflow found by name: {name}, version: {version:?}"
+                        )),
+                    ),
+                };
+                let update =
+                    ops::TaskUpdate::new(task_id, status, crate::conductor::events::object(output))
+                        .because(reason);
+                self.apply_quietly(&wf.workflow_id, &mut |cx, w| {
+                    ops::update_task(cx, w, update.clone()).map(|_| ())
+                })
+                .map_err(|e| e.message)
+            }
             Effect::StartFailureWorkflow {
                 workflow_id,
                 name,

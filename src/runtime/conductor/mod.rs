@@ -8,6 +8,7 @@
 //! tokens, the server's driver) call it.
 
 pub mod effects;
+mod http;
 pub mod listen;
 pub mod metadata;
 mod shell;
