@@ -317,7 +317,7 @@ fn a_wait_task_is_answered_with_stepwise_task_success() {
 }
 
 /// INLINE tasks and a SWITCH run scripts that need the whole language (arrow functions, array
-/// methods, template literals, Date arithmetic, try/catch, regular expressions).
+/// methods, toFixed, Date arithmetic, try/catch, regular expressions).
 #[test]
 fn inline_tasks_run_full_javascript() {
     let input = json!({
