@@ -77,7 +77,7 @@ fn members(object: &Object<'_>, depth: usize) -> Result<Map<String, Value>, Erro
 
 /// A double as Conductor keeps it: an integer when it is integral and fits 64 bits.
 fn number(n: f64) -> Value {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.223_372_036_854_775_807e18 {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.223_372_036_854_775e18 {
         Value::from(n as i64)
     } else {
         Number::from_f64(n).map_or(Value::Null, Value::Number)

@@ -22,9 +22,12 @@ const OUT_OF_MEMORY_MARGIN: usize = 1024 * 1024;
 /// What [`check`] puts before the source on its first line.
 const CHECK_OPEN: &str = "(function(){";
 
+/// When the running evaluation must stop, shared with the interrupt handler.
+type Deadline = Rc<Cell<Option<Instant>>>;
+
 thread_local! {
     /// This thread's runtime, made on first use.
-    static RUNTIME: RefCell<Option<(Runtime, Rc<Cell<Option<Instant>>>)>> = const { RefCell::new(None) };
+    static RUNTIME: RefCell<Option<(Runtime, Deadline)>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` in a fresh context of this thread's runtime, with the time budget running.
@@ -57,12 +60,12 @@ fn with_context<R>(f: impl FnOnce(Ctx<'_>) -> Result<R, JsError>) -> Result<R, J
 }
 
 /// A runtime with the sandbox's limits and an interrupt handler that reads `deadline`.
-fn new_runtime() -> Result<(Runtime, Rc<Cell<Option<Instant>>>), JsError> {
+fn new_runtime() -> Result<(Runtime, Deadline), JsError> {
     let runtime = Runtime::new()
         .map_err(|e| JsError::new(format!("the JavaScript engine could not start: {e}")))?;
     runtime.set_memory_limit(MEMORY_LIMIT);
     runtime.set_max_stack_size(STACK_LIMIT);
-    let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
+    let deadline: Deadline = Rc::new(Cell::new(None));
     let watched = Rc::clone(&deadline);
     runtime.set_interrupt_handler(Some(Box::new(move || {
         watched.get().is_some_and(|d| Instant::now() >= d)

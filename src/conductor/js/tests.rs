@@ -26,8 +26,11 @@ fn gives_plain(cases: &[(&str, Value)]) {
     gives(&cases);
 }
 
-/// Each case: source, input, a fragment of the message, the line and column.
-fn fails(cases: &[(&str, Value, &str, Option<(u32, u32)>)]) {
+/// A failing case: source, input, a fragment of the message, the line and column.
+type Failing<'a> = (&'a str, Value, &'a str, Option<(u32, u32)>);
+
+/// Each case must fail as it says.
+fn fails(cases: &[Failing<'_>]) {
     for (src, input, fragment, at) in cases {
         match run(src, input) {
             Ok(v) => panic!("{src}: expected an error, got {v}"),
