@@ -5,7 +5,12 @@
 //!     SET_VARIABLE, NOOP), per workflow, on an SQLite file;
 //! (b) the same on the in-memory store;
 //! (c) the seed's round trip without its 10 s WAIT: FORK (WAIT | EVENT to sqs:q), the handler on
-//!     sqs:q completes the WAIT, JOIN — start, publish, listen, complete — per workflow, SQLite.
+//!     sqs:q completes the WAIT, JOIN — start, publish, listen, complete — per workflow, SQLite;
+//! (d) `javascript`: one evaluation of a typical INLINE script (filter/map/reduce over a small
+//!     input) after warm-up, on the embedded engine (a fresh context each time). Target ≤ 50 µs.
+//!
+//! A word after `--` runs only the cases whose name contains it: `cargo bench --bench conductor
+//! -- javascript`.
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock
 
 use serde_json::{Value, json};
@@ -77,7 +82,47 @@ fn sqlite() -> (Arc<dyn Store>, std::path::PathBuf) {
     (Arc::new(store), dir)
 }
 
+/// Whether the case `name` runs: no filter, or the filter is part of its name.
+fn wanted(name: &str) -> bool {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    filter.is_none_or(|f| name.contains(&f))
+}
+
 fn main() {
+    if wanted("javascript") {
+        javascript();
+    }
+    if wanted("workflows") {
+        workflows();
+    }
+}
+
+/// (d): a typical INLINE script, evaluated again and again.
+fn javascript() {
+    const EVALS: usize = 2000;
+    let script = stepwise::conductor::js::Script::parse(
+        "(function(){ const paid = $.orders.filter(o => o.status === 'PAID'); \
+         return { ids: paid.map(o => o.id), total: paid.reduce((a, o) => a + o.amount, 0), \
+         due: new Date($.ts).getTime() + 86400000 }; })()",
+    )
+    .unwrap();
+    let input = json!({"ts": "2024-02-28T10:00:00Z", "orders": [
+        {"id": "a1", "amount": 120.5, "status": "PAID"}, {"id": "b2", "amount": 30, "status": "PENDING"},
+        {"id": "c3", "amount": 75.25, "status": "PAID"}]});
+    for _ in 0..100 {
+        script.eval(&input).unwrap();
+    }
+    let d = measure(|| {
+        for _ in 0..EVALS {
+            script.eval(&input).unwrap();
+        }
+        EVALS
+    });
+    println!("(d) javascript: a typical INLINE script: median {d:.1} µs per evaluation");
+}
+
+/// (a), (b) and (c).
+fn workflows() {
     let (store, dir) = sqlite();
     let c = conductor(store);
     c.register_workflow(&five_tasks(), true).unwrap();

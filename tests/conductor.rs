@@ -731,18 +731,23 @@ fn javascript_in_switch_inline_and_handler_conditions() {
 }
 
 #[test]
-fn unsupported_javascript_is_a_clear_failure() {
-    let rig = rig(&[json!({"name": "w", "tasks": [
-        {"name": "i", "taskReferenceName": "i", "type": "INLINE", "inputParameters": {
-            "expression": "for (var i = 0; i < 3; i++) {}"}}]})]);
-    let id = rig.start("w", json!({}));
-    let wf = rig.wf(&id);
-    assert_eq!(wf.status, WorkflowStatus::Failed);
-    let reason = wf.reason_for_incompletion.unwrap_or_default();
-    assert!(
-        reason.contains("stepwise evaluates a subset of JavaScript"),
-        "{reason}"
-    );
+fn failing_javascript_is_a_clear_failure() {
+    for (expression, why) in [
+        (
+            "var s = 0;\nfor (var i = 0; i < 3; i++) { s += $.missing.x }",
+            "TypeError: cannot read property 'x' of undefined (at line 2",
+        ),
+        ("(function(){ return 1 +; })()", "SyntaxError"),
+    ] {
+        let rig = rig(&[json!({"name": "w", "tasks": [
+            {"name": "i", "taskReferenceName": "i", "type": "INLINE", "inputParameters": {
+                "expression": expression}}]})]);
+        let id = rig.start("w", json!({}));
+        let wf = rig.wf(&id);
+        assert_eq!(wf.status, WorkflowStatus::Failed);
+        let reason = wf.reason_for_incompletion.unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+    }
 }
 
 #[test]

@@ -315,3 +315,29 @@ fn a_wait_task_is_answered_with_stepwise_task_success() {
     assert!(err.contains("(TaskTimedOut)"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// INLINE tasks and a SWITCH run scripts that need the whole language (arrow functions, array
+/// methods, toFixed, Date arithmetic, try/catch, regular expressions).
+#[test]
+fn inline_tasks_run_full_javascript() {
+    let input = json!({
+        "orders": [{"id": "a1", "amount": 120.5, "status": "PAID"},
+                   {"id": "b2", "amount": 30, "status": "PENDING"},
+                   {"id": "c3", "amount": 75.25, "status": "PAID"}],
+        "ts": "2024-02-28T10:00:00Z",
+        "raw": "{not json"
+    })
+    .to_string();
+    let doc = json_run(&["inline_javascript.json", "--input", &input]);
+    assert_eq!(doc["status"], "COMPLETED", "{doc}");
+    assert_eq!(
+        doc["output"],
+        json!({
+            "summary": {"ids": ["a1", "c3"], "total": 195.75, "label": "2 paid, 195.75 EUR",
+                        "byStatus": {"PAID": 2, "PENDING": 1}},
+            "due": {"dueAt": "2024-02-29T10:00:00.000Z", "parsed": {"error": "SyntaxError"}},
+            "route": "priority"
+        }),
+        "{doc}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The Conductor front end: workflow definitions, task definitions and event handlers
-//! (`def`), `${...}` expressions (`expr`, over the document in `document`), the JavaScript
-//! subset of SWITCH, DO_WHILE, INLINE and handler conditions (`js`), jq for JSON_JQ_TRANSFORM
+//! (`def`), `${...}` expressions (`expr`, over the document in `document`), JavaScript
+//! of SWITCH, DO_WHILE, INLINE and handler conditions (`js`, on embedded QuickJS), jq for JSON_JQ_TRANSFORM
 //! (`jq`, run in a child process by the runtime), and the decider that runs
 //! a workflow (`decide`, with `schedule` per task type, `looping` for DO_WHILE and `dynamic_fork` for
 //! FORK_JOIN_DYNAMIC; the

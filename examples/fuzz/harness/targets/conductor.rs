@@ -1,4 +1,4 @@
-//! Conductor's `${...}` parameter expressions and its JavaScript subset.
+//! Conductor's `${...}` parameter expressions and its JavaScript (on the embedded engine).
 
 use super::{Corpus, WithDocument, corpus};
 use crate::harness::corpus::rust_literals;
