@@ -312,6 +312,7 @@ fn a_conductor_directory_is_registered_at_start() {
         [
             "docusign_signing",
             "event_testing",
+            "inline_javascript",
             "order_ready",
             "shipping_workflow"
         ]
