@@ -202,6 +202,17 @@ impl Conn {
     }
 }
 
+/// `http` with TLS (rustls, the system's roots) for `https://` URLs: the one HTTPS connector of
+/// every hand-made client (AWS services here, Conductor's HTTP tasks).
+pub fn https(http: HttpConnector) -> Result<HttpsConnector<HttpConnector>, String> {
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+        .map_err(|e| format!("could not load the system's TLS root certificates: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http))
+}
+
 fn connect(endpoint: &str, operation: Duration) -> Result<Conn, String> {
     let rt = sdk::runtime()?;
     let config = rt.block_on(sdk::load(endpoint, sdk::timeouts(operation)));
@@ -211,13 +222,7 @@ fn connect(endpoint: &str, operation: Duration) -> Result<Conn, String> {
     let mut http = HttpConnector::new();
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
     http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| format!("could not load the system's TLS root certificates: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    let client = Client::builder(TokioExecutor::new()).build(https);
+    let client = Client::builder(TokioExecutor::new()).build(https(http)?);
     Ok(Conn {
         rt,
         http: client,

@@ -244,12 +244,7 @@ async fn connect_and_send(
     uri: hyper::Uri,
     request: hyper::Request<Full<Bytes>>,
 ) -> Result<Answer, String> {
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| format!("could not load the system's TLS root certificates: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
+    let https = crate::integrations::aws::signed::https(http)?;
     let client = Client::builder(TokioExecutor::new()).build(https);
     client
         .request(request)
