@@ -225,7 +225,9 @@ impl Drawing<'_> {
         if let Some(s) = self.status(&node.name) {
             let _ = write!(t, "\n{}", s.name());
             if let Some(m) = self.mark(&node.name) {
-                let _ = write!(t, ", entered {}×", m.entered);
+                if m.entered > 0 {
+                    let _ = write!(t, ", entered {}×", m.entered);
+                }
                 if m.retries > 0 {
                     let _ = write!(t, ", retried {}×", m.retries);
                 }

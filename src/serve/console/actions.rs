@@ -88,20 +88,6 @@ async fn conductor_task(app: &Arc<App>, form: &Form) -> Result<String, Failure> 
         "reasonForIncompletion": form.get("reason"),
     });
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let Some(request) = crate::serve::conductor::Request::new("POST", "/api/tasks", bytes) else {
-        return Err(Failure::new(500, "the task update could not be made"));
-    };
-    let app2 = app.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        crate::serve::conductor::call(&app2.conductor, &request)
-    })
-    .await
-    .map_err(|e| Failure::new(500, e.to_string()))?;
-    if answer.status >= 400 {
-        return Err(Failure::new(
-            answer.status,
-            String::from_utf8_lossy(&answer.body).into_owned(),
-        ));
-    }
+    super::conductor(app, "POST", "/api/tasks", bytes).await?;
     Ok(format!("/console/workflow?id={}", super::html::q(workflow)))
 }

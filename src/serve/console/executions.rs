@@ -10,30 +10,37 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::sync::Arc;
 
-/// The statuses a list can be filtered by.
-pub const STATUSES: [&str; 5] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+/// The statuses a list can be filtered by: every status an execution can be in
+/// (`PENDING_REDRIVE` is a filter of AWS's only; no stepwise execution is stored in it).
+pub fn statuses() -> impl Iterator<Item = &'static str> {
+    ExecutionStatus::ALL
+        .iter()
+        .filter(|s| **s != ExecutionStatus::PendingRedrive)
+        .map(|s| s.name())
+}
 
 const PAGE: usize = 50;
 const HISTORY_PAGE: usize = 100;
 
 /// A status filter as given, checked.
-pub fn status_filter(s: &str) -> Result<&str, Failure> {
-    STATUSES.into_iter().find(|x| *x == s).ok_or_else(|| {
-        Failure::new(
-            400,
-            format!("status {s:?} is not one of {}", STATUSES.join(", ")),
-        )
-    })
+pub fn status_filter(s: &str) -> Result<ExecutionStatus, Failure> {
+    ExecutionStatus::parse(s)
+        .filter(|x| *x != ExecutionStatus::PendingRedrive)
+        .ok_or_else(|| {
+            Failure::new(
+                400,
+                format!(
+                    "status {s:?} is not one of {}",
+                    statuses().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
 }
 
 /// `GET /console/executions[?machine=ARN][&status=S][&after=MS|ARN]`.
 pub async fn list(app: &Arc<App>, query: &Form) -> Page {
     let machine = query.get("machine").map(str::to_string);
-    let status = query
-        .get("status")
-        .map(status_filter)
-        .transpose()?
-        .and_then(ExecutionStatus::parse);
+    let status = query.get("status").map(status_filter).transpose()?;
     let after = query.get("after").and_then(|a| {
         let (ms, arn) = a.split_once('|')?;
         Some((ms.parse::<i64>().ok()?, arn.to_string()))

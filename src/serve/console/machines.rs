@@ -1,7 +1,7 @@
 //! The home page (state machines, the newest executions) and a state machine's page (its graph,
 //! definition and executions).
 
-use super::executions::{STATUSES, rows_table, status_filter};
+use super::executions::{rows_table, status_filter, statuses};
 use super::html::{self, esc, q};
 use super::{App, Failure, Form, Page, sfn};
 use crate::store::ExecutionFilter;
@@ -100,7 +100,7 @@ pub async fn machine(app: &Arc<App>, query: &Form) -> Page {
     out.push_str(&status_form("/console/machine", arn, query.get("status")));
     let mut body = json!({"stateMachineArn": arn, "maxResults": 50});
     if let Some(s) = query.get("status") {
-        body["statusFilter"] = json!(status_filter(s)?);
+        body["statusFilter"] = json!(status_filter(s)?.name());
     }
     if let Some(t) = query.get("next") {
         body["nextToken"] = json!(t);
@@ -134,7 +134,7 @@ pub async fn machine(app: &Arc<App>, query: &Form) -> Page {
 /// The status filter of an executions list, as a form (works without JavaScript).
 pub fn status_form(action: &str, machine_arn: &str, current: Option<&str>) -> String {
     let mut options = String::from("<option value=\"\">any status</option>");
-    for s in STATUSES {
+    for s in statuses() {
         let selected = if current == Some(s) { " selected" } else { "" };
         let _ = write!(options, "<option{selected}>{s}</option>");
     }

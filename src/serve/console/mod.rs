@@ -115,9 +115,14 @@ async fn sqs(app: &Arc<App>, op: &str, body: Value) -> Reply {
     super::sqs::call(app.clone(), op, body_of(body), None).await
 }
 
-/// A Conductor REST call (`GET /api/...`), as the API answers it: its status and JSON.
-async fn conductor(app: &Arc<App>, path: &str) -> Result<Value, Failure> {
-    let Some(request) = super::conductor::Request::new("GET", path, Vec::new()) else {
+/// A Conductor REST call, as the API answers it: its JSON, or its error.
+async fn conductor(
+    app: &Arc<App>,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<Value, Failure> {
+    let Some(request) = super::conductor::Request::new(method, path, body) else {
         return Err(Failure::new(
             404,
             format!("no Conductor resource at {path}"),

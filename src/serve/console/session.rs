@@ -11,7 +11,6 @@ use http_body_util::Full;
 use hyper::Response;
 use hyper::http::request::Parts;
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 const COOKIE: &str = "stepwise_console";
 
@@ -50,7 +49,7 @@ pub fn check(token: &str, head: &Parts, body: &[u8]) -> Option<Response<Full<Byt
         return Some(login(token, body));
     }
     let expected = session_of(token);
-    if cookie(head).is_some_and(|c| bool::from(c.as_bytes().ct_eq(expected.as_bytes()))) {
+    if cookie(head).is_some_and(|c| crate::serve::auth::same(&expected, c)) {
         return None;
     }
     // `GET /` answers 200 (load balancers' health checks), anything else 401.
@@ -63,8 +62,7 @@ fn login(token: &str, body: &[u8]) -> Response<Full<Bytes>> {
     let form = super::Form::parse(body);
     let given = form.get("token").unwrap_or_default();
     let next = super::local_path(form.get("next").unwrap_or("/"));
-    let same = Sha256Digest::of(given).ct_eq(&Sha256Digest::of(token));
-    if !bool::from(same) {
+    if !crate::serve::auth::same(token, given) {
         return super::respond(
             401,
             login_page(Some("That is not the server's --auth-token."), next),
@@ -79,20 +77,6 @@ fn login(token: &str, body: &[u8]) -> Response<Full<Bytes>> {
         r.headers_mut().insert("set-cookie", v);
     }
     r
-}
-
-/// Digests compared instead of the texts, so the length leaks nothing.
-struct Sha256Digest([u8; 32]);
-
-impl Sha256Digest {
-    fn of(s: &str) -> Self {
-        use sha2::Digest;
-        Sha256Digest(Sha256::digest(s.as_bytes()).into())
-    }
-
-    fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.0.ct_eq(&other.0)
-    }
 }
 
 fn login_page(error: Option<&str>, next: &str) -> String {

@@ -12,7 +12,7 @@ const NEWEST: usize = 100;
 
 /// `GET /console/workflows[?name=NAME]`.
 pub async fn list(app: &Arc<App>) -> Page {
-    let defs = super::conductor(app, "/api/metadata/workflow").await?;
+    let defs = super::conductor(app, "GET", "/api/metadata/workflow", Vec::new()).await?;
     let mut out = String::from("<h1>Conductor workflows</h1>");
     let defs = defs.as_array().cloned().unwrap_or_default();
     if defs.is_empty() {
@@ -70,7 +70,8 @@ pub async fn workflow(app: &Arc<App>, query: &Form) -> Page {
     let id = query
         .get("id")
         .ok_or_else(|| Failure::new(400, "which workflow? /console/workflow?id=ID"))?;
-    let w = super::conductor(app, &format!("/api/workflow/{}?includeTasks=true", q(id))).await?;
+    let path = format!("/api/workflow/{}?includeTasks=true", q(id));
+    let w = super::conductor(app, "GET", &path, Vec::new()).await?;
     let status = w["status"].as_str().unwrap_or_default();
     let running = matches!(status, "RUNNING" | "PAUSED");
     let name = w["workflowName"]
