@@ -64,14 +64,7 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
             length: items.len(),
         },
     );
-    let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input)?;
-    inspect_limits(
-        ctx,
-        fid,
-        max_concurrency,
-        tolerated_count,
-        tolerated_percentage,
-    );
+    let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input, max_concurrency)?;
     if let Some(d) = &m.run {
         // A child execution's input: ItemSelector over each item (batches have theirs).
         let items = match (&m.item_selector, prepared) {
@@ -118,12 +111,14 @@ fn prepare(ctx: &mut Ctx, fid: FrameId, m: &Map) -> Result<Step, Failure> {
     ))
 }
 
-/// ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path).
+/// ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path), inspected with
+/// `max_concurrency` (TestState).
 fn tolerance(
     ctx: &mut Ctx,
     fid: FrameId,
     m: &Map,
     input: &Value,
+    max_concurrency: u64,
 ) -> Result<(Option<u64>, Option<f64>), Failure> {
     let here = ctx.here(fid);
     let count = match &m.tolerated_failure_count {
@@ -134,6 +129,7 @@ fn tolerance(
         None => None,
         Some(d) => Some(percentage(ctx, fid, input, d, here)?),
     };
+    inspect_limits(ctx, fid, max_concurrency, count, percentage);
     Ok((count, percentage))
 }
 
@@ -156,14 +152,7 @@ fn distributed_with_reader(
         here,
     )?;
     ctx.emit("MapStateStarted", Details::MapStarted { length: 0 });
-    let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input)?;
-    inspect_limits(
-        ctx,
-        fid,
-        max_concurrency,
-        tolerated_count,
-        tolerated_percentage,
-    );
+    let (tolerated_count, tolerated_percentage) = tolerance(ctx, fid, m, &input, max_concurrency)?;
     let batcher = match &m.batcher {
         None => None,
         Some(b) => {
