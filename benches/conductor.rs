@@ -26,7 +26,7 @@ const RUNS: usize = 9;
 const WORKFLOWS: usize = 300;
 
 fn conductor(store: Arc<dyn Store>) -> Conductor {
-    let queues = Queues::new(&store, None);
+    let queues = Queues::new(&store, None, &Default::default());
     Conductor::new(store, queues, SystemClock::shared())
 }
 

@@ -54,10 +54,7 @@ fn rig(workflows: &[Value]) -> Rig {
         store: store.clone(),
         clock: Arc::new(TestClock),
     });
-    let queues = Queues {
-        embedded: embedded.clone(),
-        sqs: embedded,
-    };
+    let queues = Queues::on_embedded(embedded);
     let c = Conductor::new(store.clone(), queues, Arc::new(TestClock));
     for w in workflows {
         c.register_workflow(w, true).expect("a valid workflow");

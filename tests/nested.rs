@@ -222,11 +222,18 @@ fn children_survive_a_sigkill_and_finish_once() {
         output,
         json!([{"output": "{\"doubled\":2}"}, {"output": {"doubled": 4}}, {"answered": 3}])
     );
-    let children: Vec<Value> = [
-        executions_of(&server, "slow"),
-        executions_of(&server, "answers"),
-    ]
-    .concat();
+    // The token child answers its parent before it ends itself: the parent may end first.
+    let children = wait_for("the children to end", Duration::from_secs(20), || {
+        let children: Vec<Value> = [
+            executions_of(&server, "slow"),
+            executions_of(&server, "answers"),
+        ]
+        .concat();
+        children
+            .iter()
+            .all(|c| c["status"] != "RUNNING")
+            .then_some(children)
+    });
     assert_eq!(children.len(), 3, "one child per task: {children:?}");
     assert!(
         children.iter().all(|c| c["status"] == "SUCCEEDED"),

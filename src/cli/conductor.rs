@@ -1,6 +1,7 @@
 //! `stepwise run WORKFLOW.json` for a Conductor workflow definition: registers it (and the
 //! other definitions and event handlers given), starts it, and drives it to its end in this
-//! process — timers, EVENT messages on the embedded queue (or SQS with `--sqs-endpoint`), event
+//! process — timers, EVENT messages on the embedded queue (or SQS with `--sqs-endpoint`, RabbitMQ
+//! with `--amqp-url`, NATS with `--nats-url`), event
 //! handlers listening on their queues, and SIMPLE tasks served by `--task NAME=COMMAND`.
 
 use super::Format;
@@ -34,6 +35,8 @@ pub struct Options<'a> {
     pub task_defs: &'a [String],
     pub tasks: &'a [Binding],
     pub sqs_endpoint: Option<String>,
+    /// `--amqp-url`, `--nats-url`.
+    pub brokers: crate::runtime::queues::Brokers,
     /// `--command-timeout`, in seconds.
     pub command_timeout: Option<u64>,
     pub skip_waits: bool,
@@ -53,7 +56,7 @@ pub fn run(o: Options) -> ExitCode {
     } else {
         SystemClock::shared()
     };
-    let queues = crate::runtime::queues::Queues::new(&store, o.sqs_endpoint.as_deref());
+    let queues = crate::runtime::queues::Queues::new(&store, o.sqs_endpoint.as_deref(), &o.brokers);
     let mut c = Conductor::new(store, queues, clock);
     c.helper = std::env::current_exe().ok();
     let c = Arc::new(c);
@@ -83,8 +86,9 @@ pub fn run(o: Options) -> ExitCode {
         deadline: None,
     };
     let since = c.now();
-    // Work other processes commit to a shared database, and messages on SQS, are looked for.
-    let poll = (o.db.is_some() || o.sqs_endpoint.is_some()).then_some(POLL);
+    // Work other processes commit to a shared database, and messages on SQS and the brokers,
+    // are looked for.
+    let poll = (o.db.is_some() || o.sqs_endpoint.is_some() || o.brokers.any()).then_some(POLL);
     match drive(&c, &id, &commands, poll, o.db.is_some()) {
         Ok(wf) => report(&wf, &others(&c, &id, since), o.format, started),
         Err(e) => {

@@ -4,6 +4,7 @@ use crate::integrations::aws;
 use crate::integrations::command::Binding;
 use crate::integrations::services::endpoints;
 use crate::runtime::config::HandlerConfig;
+use crate::runtime::queues::Brokers;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Handlers {
@@ -28,6 +29,13 @@ pub struct Handlers {
     /// --lambda-endpoint.
     #[arg(long = "endpoint", value_name = "SERVICE=URL", value_parser = endpoints::parse_flag)]
     pub endpoints: Vec<(String, String)>,
+    /// The RabbitMQ broker Conductor's `amqp_queue:`/`amqp_exchange:` events go through (EVENT
+    /// tasks and event handlers): amqp://USER:PASSWORD@HOST:5672/VHOST (`%2f` for `/`).
+    #[arg(long, value_name = "URL", env = "STEPWISE_AMQP_URL")]
+    pub amqp_url: Option<String>,
+    /// The NATS server Conductor's `nats:` events go through: nats://HOST:4222.
+    #[arg(long, value_name = "URL", env = "STEPWISE_NATS_URL")]
+    pub nats_url: Option<String>,
     /// Kill a --lambda/--task command of a Task without TimeoutSeconds after this long: a whole
     /// number and a unit, e.g. 90s, 15m, 2h (a Task's TimeoutSeconds always applies). Default: 15m.
     #[arg(long, value_name = "DURATION", value_parser = duration_seconds)]
@@ -43,6 +51,14 @@ pub(super) fn duration_seconds(s: &str) -> Result<u64, String> {
 }
 
 impl Handlers {
+    /// The brokers of Conductor's `amqp*:` and `nats:` events.
+    pub fn brokers(&self) -> Brokers {
+        Brokers {
+            amqp_url: self.amqp_url.clone(),
+            nats_url: self.nats_url.clone(),
+        }
+    }
+
     /// The handler settings, endpoints resolved now: they are stored with each execution, so
     /// tasks go to the same place whichever process continues it.
     pub fn config(&self) -> Result<HandlerConfig, String> {

@@ -178,6 +178,7 @@ fn conductor(args: &Args) -> Option<ExitCode> {
         task_defs: &args.task_defs,
         tasks: &args.handlers.task,
         sqs_endpoint,
+        brokers: args.handlers.brokers(),
         command_timeout,
         skip_waits: args.skip_waits,
         format: args.format,

@@ -161,6 +161,7 @@ async fn serve(args: Args) -> ExitCode {
         account: args.account.clone(),
         base_url: format!("http://{local}"),
         handlers,
+        brokers: args.handlers.brokers(),
         triggers,
         helper: std::env::current_exe().ok(),
         guard: Policy::new(&local, &args.allow_host, args.auth_token.clone()),

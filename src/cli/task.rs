@@ -51,7 +51,7 @@ pub fn main(args: Args) -> ExitCode {
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let queues = Queues::new(&store, None);
+    let queues = Queues::new(&store, None, &Default::default());
     let conductor = Arc::new(Conductor::new(store.clone(), queues, SystemClock::shared()));
     let mut rt = Durable::new(store, SystemClock::shared()).with_conductor(conductor, false);
     let (operation, result) = match args.action {

@@ -22,6 +22,9 @@ pub struct Ctx<'a> {
     pub now: i64,
     /// A fresh task id (a UUID in production, a counter in tests).
     pub ids: &'a mut dyn FnMut() -> String,
+    /// Whether this process can publish to an EVENT's queue (`Err`: why not, e.g. no broker
+    /// configured for its kind): an EVENT that cannot be published fails, as Conductor's does.
+    pub sinks: &'a dyn Fn(&str) -> Result<(), String>,
 }
 
 /// Who owns a task list.

@@ -305,6 +305,15 @@ fn event(d: &mut Decider, i: usize, wt: &WorkflowTask, sink: &str) {
             return finish(d, i, TaskStatus::Failed, Some(reason));
         }
     };
+    if let Err(why) = (d.cx.sinks)(&queue) {
+        d.wf.tasks[i].output_data = payload;
+        return finish(
+            d,
+            i,
+            TaskStatus::Failed,
+            Some(format!("Error loading queue:{queue}, error: {why}")),
+        );
+    }
     payload.insert("event_produced".into(), Value::from(queue.as_str()));
     d.wf.tasks[i].output_data = payload.clone();
     d.effect(Effect::Publish {
@@ -318,7 +327,7 @@ fn event(d: &mut Decider, i: usize, wt: &WorkflowTask, sink: &str) {
 }
 
 /// The event an EVENT sink publishes to (Conductor's `computeQueueName`): `conductor` and
-/// `conductor:NAME` become `conductor:WORKFLOW:REF|NAME`; `sqs:...` stays.
+/// `conductor:NAME` become `conductor:WORKFLOW:REF|NAME`; `sqs:`, `amqp*:` and `nats:` events stay.
 pub fn queue_name(sink: &str, workflow: &str, task_ref: &str) -> Result<String, String> {
     if sink == "conductor" {
         return Ok(format!("conductor:{workflow}:{task_ref}"));
@@ -330,9 +339,13 @@ pub fn queue_name(sink: &str, workflow: &str, task_ref: &str) -> Result<String, 
         return Err(format!("Invalid / Unsupported sink specified: {sink}"));
     }
     match sink.split_once(':') {
-        Some(("sqs", name)) if !name.is_empty() => Ok(sink.to_string()),
+        Some(("sqs" | "amqp" | "amqp_queue" | "amqp_exchange" | "nats", name))
+            if !name.is_empty() =>
+        {
+            Ok(sink.to_string())
+        }
         Some((kind, _)) => Err(format!(
-            "Error loading queue:{sink}, error: Unknown queue type {kind} (stepwise publishes to sqs:NAME, sqs:URL, sqs:ARN and conductor[:NAME])"
+            "Error loading queue:{sink}, error: Unknown queue type {kind} (stepwise publishes to sqs:NAME, sqs:URL, sqs:ARN, amqp_queue:NAME, amqp_exchange:NAME, nats:SUBJECT and conductor[:NAME])"
         )),
         None => Err(format!("Invalid / Unsupported sink specified: {sink}")),
     }

@@ -1,18 +1,29 @@
 //! The queues the runtime reads (through `consumer::round`) and writes: the embedded queue
-//! (`Embedded`) and an SQS endpoint (`Remote`, moto or AWS).
+//! (`Embedded`), an SQS endpoint (`Remote`, moto or AWS), a RabbitMQ broker (`amqp.rs`) and a
+//! NATS server (`nats.rs`).
 //!
 //! Conductor names its queues by event (`sqs:NAME`, `sqs:URL`, `sqs:ARN`,
-//! `conductor:WORKFLOW:NAME`) and `Queues` routes them: `conductor:` queues are always the
-//! embedded queue; `sqs:` queues are the embedded queue, or the SQS endpoint when one is
-//! configured. A queue that does not exist is created on first send, as Conductor does; the send
+//! `conductor:WORKFLOW:NAME`, `amqp_queue:NAME`, `amqp_exchange:NAME`, `nats:SUBJECT`) and
+//! `Queues` routes them: `conductor:` queues are always the embedded queue; `sqs:` queues are
+//! the embedded queue, or the SQS endpoint when one is configured; `amqp*:` and `nats:` go to
+//! the broker configured for them (`Brokers`), and fail saying how to configure one when none
+//! is. A queue that does not exist is created on first send, as Conductor does; the send
 //! itself is `sqs:sendMessage`'s (`integrations::sqs`), so an EVENT and a Task reach a queue the
 //! same way. A plain queue name (`--worker`, queue triggers) is the embedded queue of that name.
 
+#[cfg(feature = "amqp")]
+mod amqp;
+pub mod amqp_uri;
+#[cfg(any(feature = "amqp", feature = "nats"))]
+mod background;
+#[cfg(feature = "nats")]
+mod nats;
 #[cfg(feature = "aws")]
 mod remote;
 #[cfg(not(feature = "aws"))]
 #[path = "queues/remote_without_sdk.rs"]
 mod remote;
+mod unavailable;
 
 use crate::integrations::sqs::{self, SendRequest};
 use crate::runtime::clock::{SharedClock, SystemClock};
@@ -27,6 +38,72 @@ pub trait EventQueues: Source {
     /// the embedded queue `id` is the message id, so a publication performed twice (by a node
     /// that died before recording it) reaches each handler once; SQS assigns its own ids.
     fn send(&self, event: &str, body: &str, id: &str) -> Result<String, String>;
+
+    /// Whether `event` can be sent to at all (`Err`: why not, for good: no broker configured).
+    fn can_send(&self, _event: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Starts listening to `event` now, where messages sent before anyone listens are lost
+    /// (NATS): an event handler registered here hears every message sent after it is.
+    fn listen_to(&self, _event: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The brokers Conductor's `amqp*:` and `nats:` events reach (`--amqp-url`, `--nats-url`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Brokers {
+    /// `amqp://user:password@host:5672/vhost`
+    pub amqp_url: Option<String>,
+    /// `nats://host:4222`
+    pub nats_url: Option<String>,
+}
+
+impl Brokers {
+    pub fn any(&self) -> bool {
+        self.amqp_url.is_some() || self.nats_url.is_some()
+    }
+
+    fn amqp(&self) -> Arc<dyn EventQueues> {
+        let Some(url) = &self.amqp_url else {
+            return unavailable(
+                "no AMQP broker is configured for amqp_queue:/amqp_exchange: events: start stepwise with --amqp-url amqp://USER:PASSWORD@HOST:5672/%2f (or STEPWISE_AMQP_URL)",
+            );
+        };
+        #[cfg(feature = "amqp")]
+        return match amqp::Amqp::new(url) {
+            Ok(a) => Arc::new(a),
+            Err(e) => unavailable(&e),
+        };
+        #[cfg(not(feature = "amqp"))]
+        {
+            let _ = url;
+            unavailable("this stepwise was built without AMQP: build it with --features amqp")
+        }
+    }
+
+    fn nats(&self) -> Arc<dyn EventQueues> {
+        let Some(url) = &self.nats_url else {
+            return unavailable(
+                "no NATS server is configured for nats: events: start stepwise with --nats-url nats://HOST:4222 (or STEPWISE_NATS_URL)",
+            );
+        };
+        #[cfg(feature = "nats")]
+        return match nats::Nats::new(url) {
+            Ok(n) => Arc::new(n),
+            Err(e) => unavailable(&e),
+        };
+        #[cfg(not(feature = "nats"))]
+        {
+            let _ = url;
+            unavailable("this stepwise was built without NATS: build it with --features nats")
+        }
+    }
+}
+
+fn unavailable(why: &str) -> Arc<dyn EventQueues> {
+    Arc::new(unavailable::Unavailable(why.to_string()))
 }
 
 /// `sqs:https://…/123/orders` and `sqs:arn:aws:sqs:…:orders` name the queue `orders`.
@@ -41,16 +118,23 @@ pub fn queue_of(event: &str) -> &str {
     rest
 }
 
-/// Both kinds behind one door: `conductor:` on the embedded queue, `sqs:` on `sqs`.
+/// Every kind behind one door: `conductor:` on the embedded queue, `sqs:` on `sqs`, `amqp*:` on
+/// `amqp`, `nats:` on `nats`.
 pub struct Queues {
     pub embedded: Arc<Embedded>,
     pub sqs: Arc<dyn EventQueues>,
+    pub amqp: Arc<dyn EventQueues>,
+    pub nats: Arc<dyn EventQueues>,
 }
 
 impl Queues {
     /// `conductor:` on the embedded queue of `store`; `sqs:` on the SQS endpoint when one is
-    /// configured, else on the embedded queue too.
-    pub fn new(store: &Arc<dyn crate::store::Store>, sqs_endpoint: Option<&str>) -> Queues {
+    /// configured, else on the embedded queue too; `amqp*:` and `nats:` on `brokers`.
+    pub fn new(
+        store: &Arc<dyn crate::store::Store>,
+        sqs_endpoint: Option<&str>,
+        brokers: &Brokers,
+    ) -> Queues {
         let embedded = Arc::new(Embedded {
             store: store.clone(),
             clock: SystemClock::shared(),
@@ -59,14 +143,31 @@ impl Queues {
             Some(endpoint) => Arc::new(Remote::new(endpoint)),
             None => embedded.clone(),
         };
-        Queues { embedded, sqs }
+        Queues {
+            embedded,
+            sqs,
+            amqp: brokers.amqp(),
+            nats: brokers.nats(),
+        }
+    }
+
+    /// Every queue on `embedded` (whose clock may be a test's), no broker configured.
+    pub fn on_embedded(embedded: Arc<Embedded>) -> Queues {
+        let none = Brokers::default();
+        Queues {
+            sqs: embedded.clone(),
+            embedded,
+            amqp: none.amqp(),
+            nats: none.nats(),
+        }
     }
 
     fn pick(&self, event: &str) -> &dyn EventQueues {
-        if event.starts_with("sqs:") {
-            self.sqs.as_ref()
-        } else {
-            self.embedded.as_ref()
+        match event.split_once(':').map(|(kind, _)| kind) {
+            Some("sqs") => self.sqs.as_ref(),
+            Some("amqp" | "amqp_queue" | "amqp_exchange") => self.amqp.as_ref(),
+            Some("nats") => self.nats.as_ref(),
+            _ => self.embedded.as_ref(),
         }
     }
 }
@@ -74,6 +175,12 @@ impl Queues {
 impl EventQueues for Queues {
     fn send(&self, event: &str, body: &str, id: &str) -> Result<String, String> {
         self.pick(event).send(event, body, id)
+    }
+    fn can_send(&self, event: &str) -> Result<(), String> {
+        self.pick(event).can_send(event)
+    }
+    fn listen_to(&self, event: &str) -> Result<(), String> {
+        self.pick(event).listen_to(event)
     }
 }
 

@@ -50,6 +50,8 @@ pub struct Settings {
     pub base_url: String,
     /// The handlers every execution the API starts gets (endpoints, local commands).
     pub handlers: HandlerConfig,
+    /// The brokers of Conductor's `amqp*:` and `nats:` events.
+    pub brokers: crate::runtime::queues::Brokers,
     pub triggers: Vec<triggers::Trigger>,
     /// The stepwise binary (it runs Conductor's jq tasks in a child process).
     pub helper: Option<std::path::PathBuf>,
@@ -85,7 +87,11 @@ impl App {
         let clock = SystemClock::shared();
         let mut conductor = Conductor::new(
             store.clone(),
-            Queues::new(&store, settings.handlers.sqs_endpoint.as_deref()),
+            Queues::new(
+                &store,
+                settings.handlers.sqs_endpoint.as_deref(),
+                &settings.brokers,
+            ),
             clock.clone(),
         );
         conductor.helper = settings.helper.clone();

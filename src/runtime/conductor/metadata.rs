@@ -6,6 +6,7 @@ use super::{Conductor, internal};
 use crate::asl::Diagnostic;
 use crate::conductor::def::{self, EventHandler, TaskDef, WorkflowDef};
 use crate::conductor::ops::OpError;
+use crate::runtime::queues::EventQueues;
 use crate::store::Store;
 use crate::store::registry::ResourceRecord;
 use serde_json::Value;
@@ -156,6 +157,16 @@ impl Conductor {
             _ => {
                 put(&*self.store, HANDLER, h.name.clone(), body, false)?;
                 self.handlers_changed();
+                if h.active {
+                    // Where a queue keeps nothing for absent listeners (NATS), listening starts
+                    // now: the handler hears every message sent after it is registered.
+                    if let Err(e) = self.queues.listen_to(&h.event) {
+                        self.say_once(
+                            &h.event,
+                            &format!("conductor: listening on {}: {e}", h.event),
+                        );
+                    }
+                }
                 Ok(h)
             }
         }

@@ -21,7 +21,7 @@ use crate::conductor::def::{TaskDef, WorkflowDef};
 use crate::conductor::ops::{self, OpError, Start};
 use crate::conductor::workflow::{TaskStatus, Workflow};
 use crate::runtime::clock::SharedClock;
-use crate::runtime::queues::Queues;
+use crate::runtime::queues::{EventQueues, Queues};
 use crate::runtime::wake::Wake;
 use crate::store::{
     Commit, Decider, Error, OutboxRecord, Store, TimerRecord, TokenRecord, WorkflowRow,
@@ -123,11 +123,13 @@ impl Conductor {
         let id = start.workflow_id.clone();
         let task_defs = |n: &str| self.task_def(n);
         let mut ids = || uuid::Uuid::new_v4().to_string();
+        let sinks = |event: &str| self.queues.can_send(event);
         let mut cx = Ctx {
             def,
             task_defs: &task_defs,
             now: self.now(),
             ids: &mut ids,
+            sinks: &sinks,
         };
         let mut wf = ops::start(&mut cx, start);
         match self.save(&mut wf, 1, &Before::default()) {
@@ -195,11 +197,13 @@ impl Conductor {
             let def = self.parse_def(definition.unwrap_or(&wf.definition))?;
             let task_defs = |n: &str| self.task_def(n);
             let mut ids = || uuid::Uuid::new_v4().to_string();
+            let sinks = |event: &str| self.queues.can_send(event);
             let mut cx = Ctx {
                 def: &def,
                 task_defs: &task_defs,
                 now: self.now(),
                 ids: &mut ids,
+                sinks: &sinks,
             };
             let out = f(&mut cx, &mut wf)?;
             match self.save(&mut wf, row.revision + 1, &before) {

@@ -33,6 +33,7 @@ fn app() -> Arc<App> {
         account: "123456789012".into(),
         base_url: "http://localhost:4566".into(),
         handlers: HandlerConfig::default(),
+        brokers: Default::default(),
         triggers: Vec::new(),
         helper: None,
         // The targets call the operations below the HTTP layer, where the guard has let the
