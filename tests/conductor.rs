@@ -323,7 +323,7 @@ fn a_failing_worker_task_is_retried_then_fails_the_workflow() {
     let fail = |rig: &Rig, task_type: &str| {
         let (task, wf) = rig
             .c
-            .poll(task_type, Some("w1"))
+            .poll(task_type, None, Some("w1"))
             .unwrap()
             .expect("a task to poll");
         let update = TaskUpdate::new(&task.task_id, TaskStatus::Failed, Default::default())
@@ -333,7 +333,7 @@ fn a_failing_worker_task_is_retried_then_fails_the_workflow() {
     };
     assert_eq!(fail(&rig, "work"), 0);
     assert!(
-        rig.c.poll("work", None).unwrap().is_none(),
+        rig.c.poll("work", None, None).unwrap().is_none(),
         "the retry waits retryDelaySeconds (60 s)"
     );
     rig.tick(60_000);
@@ -350,7 +350,7 @@ fn an_optional_task_failing_is_completed_with_errors() {
         wait("after")
     ]})]);
     let id = rig.start("w", json!({}));
-    let (task, wf) = rig.c.poll("maybe", None).unwrap().unwrap();
+    let (task, wf) = rig.c.poll("maybe", None, None).unwrap().unwrap();
     let update =
         TaskUpdate::new(&task.task_id, TaskStatus::Failed, Default::default()).because(None);
     rig.c.update_task(&wf, update).unwrap();
@@ -759,12 +759,20 @@ fn worker_tasks_time_out_by_their_task_definition() {
         )
         .unwrap();
     let id = rig.start("w", json!({}));
-    let (first, _) = rig.c.poll("slow", Some("w1")).unwrap().expect("polled");
+    let (first, _) = rig
+        .c
+        .poll("slow", None, Some("w1"))
+        .unwrap()
+        .expect("polled");
     rig.tick(10_000);
     let wf = rig.wf(&id);
     assert_eq!(wf.tasks[0].status, TaskStatus::TimedOut);
     assert_eq!(wf.status, WorkflowStatus::Running, "retried");
-    let (second, _) = rig.c.poll("slow", Some("w1")).unwrap().expect("the retry");
+    let (second, _) = rig
+        .c
+        .poll("slow", None, Some("w1"))
+        .unwrap()
+        .expect("the retry");
     assert_eq!(
         (second.retry_count, second.retried_task_id.as_deref()),
         (1, Some(first.task_id.as_str()))
@@ -802,7 +810,7 @@ fn a_failed_workflow_starts_its_failure_workflow() {
             {"name": "t", "taskReferenceName": "t", "type": "SIMPLE", "retryCount": 0}]}),
     ]);
     let id = rig.start("w", json!({"order": 9}));
-    let (task, _) = rig.c.poll("t", None).unwrap().unwrap();
+    let (task, _) = rig.c.poll("t", None, None).unwrap().unwrap();
     let update = TaskUpdate::new(
         &task.task_id,
         TaskStatus::FailedWithTerminalError,
@@ -946,7 +954,7 @@ fn a_failed_workflow_can_be_retried_from_its_failed_task() {
     ]})]);
     let id = rig.start("w", json!({}));
     rig.complete(&id, "first", json!({}));
-    let (task, _) = rig.c.poll("job", None).unwrap().unwrap();
+    let (task, _) = rig.c.poll("job", None, None).unwrap().unwrap();
     let failed = TaskUpdate::new(&task.task_id, TaskStatus::Failed, Default::default())
         .because(Some("down".into()));
     rig.c.update_task(&id, failed).unwrap();
@@ -964,7 +972,7 @@ fn a_failed_workflow_can_be_retried_from_its_failed_task() {
     );
     let (again, _) = rig
         .c
-        .poll("job", None)
+        .poll("job", None, None)
         .unwrap()
         .expect("the retried task is pollable");
     assert_eq!(
@@ -979,4 +987,56 @@ fn a_failed_workflow_can_be_retried_from_its_failed_task() {
         409,
         "a COMPLETED workflow is not retried"
     );
+}
+
+/// `"a,NO_DOMAIN"`: domain `a` while its workers poll (within 10 s), else the plain queue; a
+/// retry, automatic or asked for, is queued in the workflow's domains again.
+#[test]
+fn a_domain_list_follows_the_workers_polling() {
+    let rig = rig(&[
+        json!({"name": "w", "tasks": [{"name": "job", "taskReferenceName": "job", "type": "SIMPLE"}]}),
+    ]);
+    rig.c
+        .register_task_defs(&json!([{"name": "job", "retryCount": 1, "retryDelaySeconds": 5}]))
+        .unwrap();
+    let start = || {
+        let start = Start {
+            task_to_domain: [("job".to_string(), "a,NO_DOMAIN".to_string())].into(),
+            ..Start::default()
+        };
+        rig.c.start("w", None, start).expect("starts")
+    };
+    let fail = |id: &str, task_id: &str| {
+        let failed = TaskUpdate::new(task_id, TaskStatus::Failed, Default::default());
+        rig.c.update_task(id, failed).unwrap();
+    };
+    assert!(rig.c.poll("job", Some("a"), Some("w1")).unwrap().is_none());
+    let id = start();
+    assert!(
+        rig.c.poll("job", None, None).unwrap().is_none(),
+        "queued in a"
+    );
+    let (task, _) = rig.c.poll("job", Some("a"), None).unwrap().expect("in a");
+    assert_eq!(task.domain.as_deref(), Some("a"));
+    fail(&id, &task.task_id);
+    rig.tick(5_000);
+    let (again, _) = rig
+        .c
+        .poll("job", Some("a"), None)
+        .unwrap()
+        .expect("the retry, in a");
+    assert_eq!(again.retry_count, 1);
+    fail(&id, &again.task_id);
+    assert_eq!(rig.wf(&id).status, WorkflowStatus::Failed);
+    rig.c.apply(&id, ops::retry).unwrap();
+    assert!(
+        rig.c.poll("job", Some("a"), None).unwrap().is_some(),
+        "retried in a"
+    );
+
+    // Nobody polled `a` for 10 s: NO_DOMAIN, the plain queue.
+    advance(10_000);
+    let id = start();
+    let (task, wf) = rig.c.poll("job", None, None).unwrap().expect("plain queue");
+    assert_eq!((wf, task.domain), (id, None));
 }

@@ -321,3 +321,92 @@ fn a_conductor_directory_is_registered_at_start() {
     let handlers: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(handlers.as_array().unwrap().len(), 4, "{handlers}");
 }
+
+/// Task domains: a workflow started with `taskToDomain` queues its worker tasks on
+/// `DOMAIN:TYPE`, which a poll without `domain` (or with another) does not read; a child
+/// inherits the map, a restart keeps it, and `NO_DOMAIN` last in a list whose domains have no
+/// worker polling means the plain queue.
+#[test]
+fn task_domains_route_worker_tasks() {
+    let server = Server::start("conductor-domains", &[]);
+    let call = |method: &str, path: &str, body: &str| {
+        let (status, body) = rest::call(&server, method, path, body);
+        assert!(status < 300, "{method} {path}: {status} {body}");
+        (status, body)
+    };
+    let json = |body: &str| serde_json::from_str::<serde_json::Value>(body).expect("JSON");
+    let child =
+        r#"{"name": "dw", "tasks": [{"name": "enc", "taskReferenceName": "e", "type": "SIMPLE"}]}"#;
+    let parent = r#"{"name": "dp", "tasks": [{"name": "dw", "taskReferenceName": "c", "type": "SUB_WORKFLOW", "subWorkflowParam": {"name": "dw"}}]}"#;
+    call("POST", "/api/metadata/workflow", child);
+    call("POST", "/api/metadata/workflow", parent);
+    let start = r#"{"name": "dw", "taskToDomain": {"*": "eu"}}"#;
+    let (_, id) = call("POST", "/api/workflow", start);
+
+    assert_eq!(call("GET", "/api/tasks/poll/enc?workerid=w", "").0, 204);
+    assert_eq!(call("GET", "/api/tasks/poll/enc?domain=us", "").0, 204);
+    let (_, body) = call("GET", "/api/tasks/poll/batch/enc?domain=eu&count=5", "");
+    let tasks = json(&body);
+    assert_eq!(tasks.as_array().map(Vec::len), Some(1), "{tasks}");
+    assert_eq!(tasks[0]["domain"], "eu");
+    let result = serde_json::json!({
+        "workflowInstanceId": id, "taskId": tasks[0]["taskId"], "status": "COMPLETED",
+        "outputData": {"done": true},
+    });
+    call("POST", "/api/tasks", &result.to_string());
+    let wf = json(&call("GET", &format!("/api/workflow/{id}"), "").1);
+    assert_eq!(wf["status"], "COMPLETED", "{wf}");
+    assert_eq!(wf["taskToDomain"], serde_json::json!({"*": "eu"}));
+    assert_eq!(wf["tasks"][0]["domain"], "eu");
+
+    // A restart keeps the workflow's domains.
+    call("POST", &format!("/api/workflow/{id}/restart"), "");
+    assert_eq!(call("GET", "/api/tasks/poll/enc", "").0, 204);
+    let (status, body) = call("GET", "/api/tasks/poll/enc?domain=eu&workerid=w", "");
+    assert_eq!(
+        (status, json(&body)["workflowInstanceId"].as_str()),
+        (200, Some(&*id))
+    );
+
+    // A child runs its worker tasks in its parent's domains.
+    let (_, pid) = call(
+        "POST",
+        "/api/workflow",
+        r#"{"name": "dp", "taskToDomain": {"enc": "eu"}}"#,
+    );
+    assert_eq!(call("GET", "/api/tasks/poll/enc", "").0, 204);
+    let (_, body) = call("GET", "/api/tasks/poll/enc?domain=eu", "");
+    let task = json(&body);
+    let parent_wf = json(&call("GET", &format!("/api/workflow/{pid}"), "").1);
+    assert_eq!(
+        task["workflowInstanceId"],
+        parent_wf["tasks"][0]["subWorkflowId"]
+    );
+
+    // No worker polls domain "gone": NO_DOMAIN, last, sends the task to the plain queue.
+    let start = r#"{"name": "dw", "taskToDomain": {"enc": "gone,NO_DOMAIN"}}"#;
+    let (_, id) = call("POST", "/api/workflow", start);
+    let (status, body) = call("GET", "/api/tasks/poll/enc", "");
+    assert_eq!(
+        (status, json(&body)["workflowInstanceId"].as_str()),
+        (200, Some(&*id))
+    );
+    assert_eq!(json(&body)["domain"], serde_json::Value::Null);
+
+    let (_, body) = call("GET", "/api/tasks/queue/polldata?taskType=enc", "");
+    let domains: Vec<serde_json::Value> = json(&body)
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|p| p["domain"].clone())
+        .collect();
+    assert_eq!(domains, [serde_json::Value::Null, "eu".into(), "us".into()]);
+    let (status, body) = rest::call(
+        &server,
+        "POST",
+        "/api/workflow",
+        r#"{"name": "dw", "taskToDomain": {"*": 1}}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("taskToDomain.* must be a string"), "{body}");
+}

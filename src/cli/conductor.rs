@@ -230,7 +230,7 @@ impl Work for Follow<'_> {
 fn work(c: &Conductor, commands: &Commands) -> usize {
     let mut ran = 0;
     for b in &commands.tasks {
-        while let Ok(Some((task, wf_id))) = c.poll(&b.name, Some("stepwise-run")) {
+        while let Ok(Some((task, wf_id))) = c.poll(&b.name, None, Some("stepwise-run")) {
             ran += 1;
             let input = Value::Object(task.input_data.clone());
             let (status, output, reason) = match commands.run_value(&b.command, &input) {

@@ -25,6 +25,9 @@ pub struct Ctx<'a> {
     /// Whether this process can publish to an EVENT's queue (`Err`: why not, e.g. no broker
     /// configured for its kind): an EVENT that cannot be published fails, as Conductor's does.
     pub sinks: &'a dyn Fn(&str) -> Result<(), String>,
+    /// When a worker of a task type (first) last polled in a domain (second): task domains
+    /// given as lists pick the first domain polled lately (`domains`).
+    pub last_poll: &'a dyn Fn(&str, &str) -> Option<i64>,
 }
 
 /// Who owns a task list.
@@ -164,6 +167,13 @@ impl<'a, 'c> Decider<'a, 'c> {
     /// The task after `def_ref` in its own list (a FORK_JOIN's JOIN).
     pub(super) fn sibling(&self, def_ref: &str) -> Option<&'c WorkflowTask> {
         self.index.sibling(def_ref)
+    }
+
+    /// The domain a worker task of `task_type` scheduled now is queued in.
+    pub(super) fn domain_for(&self, task_type: &str) -> Option<String> {
+        let last_poll = |domain: &str| (self.cx.last_poll)(task_type, domain);
+        let t2d = &self.wf.task_to_domain;
+        super::domains::domain_for(t2d, task_type, self.cx.now, &last_poll)
     }
 
     pub(super) fn new_id(&mut self) -> String {

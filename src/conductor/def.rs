@@ -158,8 +158,13 @@ pub enum TaskKind {
     SetVariable,
     /// `TERMINATE`: ends the whole workflow with `inputParameters.terminationStatus`.
     Terminate,
-    /// `SUB_WORKFLOW`: runs workflow `name` (`version` `None` = latest) and waits for it.
-    SubWorkflow { name: String, version: Option<i64> },
+    /// `SUB_WORKFLOW`: runs workflow `name` (`version` `None` = latest) and waits for it, its
+    /// worker tasks in the domains of `subWorkflowParam.taskToDomain` (`None`: the parent's).
+    SubWorkflow {
+        name: String,
+        version: Option<i64>,
+        task_to_domain: Option<crate::conductor::domains::TaskToDomain>,
+    },
     /// INLINE: evaluatorType/expression are in input_parameters (defaults evaluatorType "javascript").
     Inline,
     /// `JSON_JQ_TRANSFORM`: `inputParameters.queryExpression` is jq over the inputs.

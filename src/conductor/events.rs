@@ -18,6 +18,9 @@ pub enum Resolved {
         correlation_id: Option<String>,
         /// With `conductor.event.messageId` and `conductor.event.name`.
         input: Map<String, Value>,
+        /// The action's `taskToDomain`, else the message's (an EVENT task's carries its
+        /// workflow's).
+        task_to_domain: crate::conductor::domains::TaskToDomain,
     },
     /// complete_task (`failed` false) or fail_task.
     UpdateTask {
@@ -120,15 +123,22 @@ fn resolve(kind: &ActionKind, doc: &Value, event: &str, message_id: &str) -> Res
             version,
             correlation_id,
             input,
-            ..
+            task_to_domain,
         } => {
             let mut input = object(r(&Value::Object(input.clone())));
             stamp(&mut input);
+            let task_to_domain = match task_to_domain.is_empty() {
+                false => Value::Object(task_to_domain.clone()),
+                true => r(&Value::from("${taskToDomain}")),
+            };
             Resolved::StartWorkflow {
                 name: name.clone(),
                 version: *version,
                 correlation_id: text(correlation_id.as_ref()),
                 input,
+                // A message's map that is not one of strings routes nothing.
+                task_to_domain: crate::conductor::domains::parse(Some(&task_to_domain))
+                    .unwrap_or_default(),
             }
         }
         ActionKind::CompleteTask(td) | ActionKind::FailTask(td) => {

@@ -4,13 +4,15 @@
 //! (`jq`, run in a child process by the runtime), and the decider that runs
 //! a workflow (`decide`, with `schedule` per task type, `looping` for DO_WHILE and `dynamic_fork` for
 //! FORK_JOIN_DYNAMIC; the
-//! operations on a workflow in `ops`; worker-task timeouts in `timeouts`; the state in
+//! operations on a workflow in `ops`; task domains (which queue a worker task waits on) in
+//! `domains`; worker-task timeouts in `timeouts`; the state in
 //! `workflow`). Event handlers' decisions are in
 //! `events`. All pure: the runtime (`runtime/conductor/`) stores workflows and performs effects.
 
 pub mod decide;
 pub mod def;
 pub mod document;
+pub mod domains;
 pub mod duration;
 pub mod dynamic_fork;
 pub mod events;

@@ -50,6 +50,8 @@ pub struct Start {
     pub event: Option<String>,
     /// `(parent workflow id, parent SUB_WORKFLOW task id)`.
     pub parent: Option<(String, String)>,
+    /// Where its worker tasks are queued (`domains`).
+    pub task_to_domain: super::domains::TaskToDomain,
 }
 
 /// A new execution of `cx.def`, its first tasks scheduled.
@@ -87,6 +89,7 @@ pub fn start(cx: &mut Ctx, s: Start) -> Workflow {
                     .saturating_add((def.timeout_seconds.min(1 << 40) as i64) * 1000)
             }),
         applied_events: Vec::new(),
+        task_to_domain: s.task_to_domain,
     };
     Decider::new(cx, &mut wf).begin();
     wf
@@ -237,14 +240,15 @@ pub fn tick(cx: &mut Ctx, wf: &mut Workflow) {
                 t.end_time = now;
                 t.update_time = now;
             }
-            (_, TaskStatus::Scheduled) => ready.push((t.task_def_name.clone(), t.task_id.clone())),
+            (_, TaskStatus::Scheduled) => ready.push(super::workflow::Effect::Enqueue {
+                task_type: t.task_def_name.clone(),
+                task_id: t.task_id.clone(),
+                domain: t.domain.clone(),
+            }),
             _ => {}
         }
     }
-    for (task_type, task_id) in ready {
-        wf.pending
-            .push(super::workflow::Effect::Enqueue { task_type, task_id });
-    }
+    wf.pending.extend(ready);
     let mut d = Decider::new(cx, wf);
     super::timeouts::expire(&mut d);
     d.settle();

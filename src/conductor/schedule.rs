@@ -4,6 +4,7 @@
 use super::decide::Decider;
 use super::def::{Evaluator, TaskKind, WorkflowTask};
 use super::document::{self, resolve_map};
+use super::domains::TaskToDomain;
 use super::expr::java_to_string;
 use super::js::Script;
 use super::workflow::{Effect, Task, TaskStatus, WorkflowStatus};
@@ -61,7 +62,11 @@ pub fn schedule(d: &mut Decider, wt: &WorkflowTask, iteration: u32) {
         }
         TaskKind::SetVariable => set_variable(d, i, input),
         TaskKind::Terminate => terminate(d, i, &input),
-        TaskKind::SubWorkflow { name, version } => sub_workflow(d, i, name, *version, input),
+        TaskKind::SubWorkflow {
+            name,
+            version,
+            task_to_domain,
+        } => sub_workflow(d, i, (name, *version), task_to_domain.clone(), input),
         TaskKind::Inline => inline(d, i, &input),
         TaskKind::JsonJqTransform => {
             start(d, i);
@@ -121,6 +126,7 @@ pub fn retry(d: &mut Decider, wt: &WorkflowTask, failed: &Task, delay_ms: i64) {
         let id = d.wf.tasks[i].task_id.clone();
         d.wf.tasks[i].input_data = resolve_map(d.wf, &raw_input, &id);
         d.wf.tasks[i].wait_until = Some(d.now() + delay_ms);
+        d.wf.tasks[i].domain = d.domain_for(&wt.name);
     } else {
         schedule(d, wt, failed.iteration);
     }
@@ -171,6 +177,7 @@ fn new_task(d: &mut Decider, wt: &WorkflowTask, iteration: u32) -> usize {
         sub_workflow_id: None,
         timeout_at: None,
         task_token: None,
+        domain: None,
     });
     d.wf.tasks.len() - 1
 }
@@ -219,15 +226,18 @@ fn finish(d: &mut Decider, i: usize, status: TaskStatus, reason: Option<String>)
 
 fn simple(d: &mut Decider, i: usize, wt: &WorkflowTask) {
     d.wf.tasks[i].timeout_at = super::timeouts::when_scheduled(&d.task_def(wt), d.now());
+    d.wf.tasks[i].domain = d.domain_for(&wt.name);
     if wt.start_delay > 0 {
         d.wf.tasks[i].wait_until = Some(d.now() + (wt.start_delay as i64) * 1000);
         return;
     }
-    let task_id = d.wf.tasks[i].task_id.clone();
-    d.effect(Effect::Enqueue {
+    let t = &d.wf.tasks[i];
+    let enqueue = Effect::Enqueue {
         task_type: wt.name.clone(),
-        task_id,
-    });
+        task_id: t.task_id.clone(),
+        domain: t.domain.clone(),
+    };
+    d.effect(enqueue);
 }
 
 fn wait(d: &mut Decider, i: usize, input: &Map<String, Value>) {
@@ -297,7 +307,10 @@ fn event(d: &mut Decider, i: usize, wt: &WorkflowTask, sink: &str) {
         "correlationId".into(),
         d.wf.correlation_id.clone().map_or(Value::Null, Value::from),
     );
-    payload.insert("taskToDomain".into(), json!({}));
+    payload.insert(
+        "taskToDomain".into(),
+        super::domains::to_json(&d.wf.task_to_domain),
+    );
     let queue = match queue_name(&sink, &d.wf.name, &wt.task_reference_name) {
         Ok(q) => q,
         Err(reason) => {
@@ -530,8 +543,8 @@ fn terminate(d: &mut Decider, i: usize, input: &Map<String, Value>) {
 fn sub_workflow(
     d: &mut Decider,
     i: usize,
-    name: &str,
-    version: Option<i64>,
+    (name, version): (&str, Option<i64>),
+    task_to_domain: Option<TaskToDomain>,
     input: Map<String, Value>,
 ) {
     start(d, i);
@@ -547,6 +560,7 @@ fn sub_workflow(
         version,
         input,
         parent_task_id,
+        task_to_domain,
     });
 }
 
@@ -608,6 +622,15 @@ fn start_workflow(d: &mut Decider, i: usize, input: &Map<String, Value>) {
         .and_then(Value::as_str)
         .map(str::to_string)
         .or_else(|| d.wf.correlation_id.clone());
+    // Conductor's StartWorkflow task: the request's taskToDomain, else the starting workflow's.
+    let task_to_domain = match super::domains::parse(field("taskToDomain")) {
+        Ok(t) if !t.is_empty() => t,
+        Ok(_) => d.wf.task_to_domain.clone(),
+        Err(reason) => {
+            let reason = format!("Error starting workflow: startWorkflow.{reason}");
+            return finish(d, i, TaskStatus::FailedWithTerminalError, Some(reason));
+        }
+    };
     start(d, i);
     let workflow_id = d.new_id();
     let task_id = d.wf.tasks[i].task_id.clone();
@@ -618,6 +641,7 @@ fn start_workflow(d: &mut Decider, i: usize, input: &Map<String, Value>) {
         version,
         input: start_input,
         correlation_id,
+        task_to_domain,
     });
 }
 

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use super::domains::TaskToDomain;
 
 pub use crate::status::{TaskStatus, WorkflowStatus};
 
@@ -48,6 +51,9 @@ pub struct Task {
     /// the task as SendTaskSuccess/SendTaskFailure close an ASL task.
     #[serde(default)]
     pub task_token: Option<String>,
+    /// The domain a worker task was queued in (`domains`): it waits on `DOMAIN:TYPE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
 }
 
 impl Task {
@@ -81,7 +87,7 @@ impl Task {
             "callbackAfterSeconds": self.callback_after_seconds,
             "workerId": self.worker_id,
             "outputData": self.output_data,
-            "domain": null,
+            "domain": self.domain,
             "rateLimitPerFrequency": 0,
             "rateLimitFrequencyInSeconds": 0,
             "workflowPriority": 0,
@@ -136,8 +142,14 @@ pub enum Effect {
         message_id: String,
         body: Value,
     },
-    /// A SIMPLE task became pollable: put it on its task type's queue.
-    Enqueue { task_type: String, task_id: String },
+    /// A SIMPLE task became pollable: put it on its task type's queue, in its domain if it has
+    /// one (Conductor's queue `DOMAIN:TYPE`).
+    Enqueue {
+        task_type: String,
+        task_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain: Option<String>,
+    },
     /// Start a SUB_WORKFLOW's child (idempotent: the child's id is chosen here).
     StartChild {
         workflow_id: String,
@@ -145,6 +157,9 @@ pub enum Effect {
         version: Option<i64>,
         input: Map<String, Value>,
         parent_task_id: String,
+        /// `subWorkflowParam.taskToDomain`; `None`: the parent's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_to_domain: Option<TaskToDomain>,
     },
     /// This workflow (a child) ended: update the parent's SUB_WORKFLOW task.
     NotifyParent {
@@ -168,6 +183,9 @@ pub enum Effect {
         version: Option<i64>,
         input: Map<String, Value>,
         correlation_id: Option<String>,
+        /// The request's `taskToDomain`, else the starting workflow's.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        task_to_domain: TaskToDomain,
     },
     /// The definition's `failureWorkflow`, for a workflow that failed.
     StartFailureWorkflow {
@@ -208,6 +226,10 @@ pub struct Workflow {
     /// ones: a message delivered again after a crash does not apply its update twice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applied_events: Vec<String>,
+    /// `taskToDomain` as the workflow was started with it: where its worker tasks are queued
+    /// (`domains`). Kept by retry, restart and rerun; children inherit it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub task_to_domain: TaskToDomain,
 }
 
 impl Workflow {
@@ -268,7 +290,7 @@ impl Workflow {
             "reRunFromWorkflowId": null,
             "reasonForIncompletion": self.reason_for_incompletion,
             "event": self.event,
-            "taskToDomain": {},
+            "taskToDomain": super::domains::to_json(&self.task_to_domain),
             "failedReferenceTaskNames": failed,
             "failedTaskNames": [],
             "workflowDefinition": self.definition,

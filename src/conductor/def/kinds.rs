@@ -1,7 +1,7 @@
 //! The fields each task `type` adds, the literal WAIT inputs checked at load, and the types
 //! stepwise refuses.
 
-use super::read::{Cx, INVALID_DURATION, Obj, UNSUPPORTED, child, describe, index};
+use super::read::{Cx, INVALID_DURATION, Obj, SCHEMA, UNSUPPORTED, child, describe, index};
 use super::tasks::{Load, task_array};
 use super::{Evaluator, TaskKind, WorkflowTask};
 use crate::conductor::duration::{
@@ -299,6 +299,7 @@ fn sub_workflow(obj: &Obj, cx: &mut Cx) -> TaskKind {
         return TaskKind::SubWorkflow {
             name: String::new(),
             version: None,
+            task_to_domain: None,
         };
     };
     let name = param.name("name", cx);
@@ -307,7 +308,17 @@ fn sub_workflow(obj: &Obj, cx: &mut Cx) -> TaskKind {
         let msg = "An inline subWorkflowParam.workflowDefinition is not supported: register the child workflow (POST /api/metadata/workflow) and refer to it by subWorkflowParam.name";
         cx.push(UNSUPPORTED, &param.at("workflowDefinition"), msg);
     }
-    TaskKind::SubWorkflow { name, version }
+    let task_to_domain = param.get("taskToDomain").filter(|v| !v.is_null()).map(|v| {
+        crate::conductor::domains::parse(Some(v)).unwrap_or_else(|msg| {
+            cx.push(SCHEMA, &param.at("taskToDomain"), msg);
+            Default::default()
+        })
+    });
+    TaskKind::SubWorkflow {
+        name,
+        version,
+        task_to_domain,
+    }
 }
 
 /// Conductor's registration checks: not optional, and a valid `terminationStatus`.

@@ -292,6 +292,7 @@ fn kinds() {
             TaskKind::SubWorkflow {
                 name: "child".into(),
                 version: Some(2),
+                task_to_domain: None,
             },
         ),
         (
@@ -299,6 +300,15 @@ fn kinds() {
             TaskKind::SubWorkflow {
                 name: "child".into(),
                 version: None,
+                task_to_domain: None,
+            },
+        ),
+        (
+            json!({"type": "SUB_WORKFLOW", "subWorkflowParam": {"name": "child", "taskToDomain": {"*": "d"}}}),
+            TaskKind::SubWorkflow {
+                name: "child".into(),
+                version: None,
+                task_to_domain: Some([("*".to_string(), "d".to_string())].into()),
             },
         ),
         (

@@ -14,9 +14,11 @@ use crate::runtime::{BATCH, LEASE_MS};
 use crate::store::{Commit, Decider, OutboxRecord, Scope};
 use serde_json::json;
 
-/// The embedded queue a worker task type is polled from.
-pub fn task_queue(task_type: &str) -> String {
-    format!("conductor-task:{task_type}")
+/// The embedded queue a worker task type is polled from, in a domain or not (Conductor's queue
+/// name, `DOMAIN:TYPE` or `TYPE`, under stepwise's prefix).
+pub fn task_queue(task_type: &str, domain: Option<&str>) -> String {
+    let queue = crate::conductor::domains::queue_name(task_type, domain);
+    format!("conductor-task:{queue}")
 }
 
 impl Conductor {
@@ -181,11 +183,16 @@ impl Conductor {
                 .queues
                 .send(sink, &body.to_string(), message_id)
                 .map(|_| ()),
-            Effect::Enqueue { task_type, task_id } => {
+            Effect::Enqueue {
+                task_type,
+                task_id,
+                domain,
+            } => {
                 let body = json!({"workflowId": wf.workflow_id, "taskId": task_id});
+                let queue = task_queue(task_type, domain.as_deref());
                 self.queues
                     .embedded
-                    .send_to(&task_queue(task_type), &body.to_string())
+                    .send_to(&queue, &body.to_string())
                     .map(|_| ())
             }
             Effect::StartChild {
@@ -194,7 +201,20 @@ impl Conductor {
                 version,
                 input,
                 parent_task_id,
-            } => self.start_child(wf, workflow_id, name, *version, input, parent_task_id),
+                task_to_domain,
+            } => {
+                let start = Start {
+                    workflow_id: workflow_id.clone(),
+                    input: input.clone(),
+                    correlation_id: wf.correlation_id.clone(),
+                    parent: Some((wf.workflow_id.clone(), parent_task_id.clone())),
+                    task_to_domain: (task_to_domain.as_ref())
+                        .unwrap_or(&wf.task_to_domain)
+                        .clone(),
+                    event: None,
+                };
+                self.start_child(wf, name, *version, start)
+            }
             Effect::NotifyParent {
                 parent_workflow_id,
                 parent_task_id,
@@ -215,13 +235,21 @@ impl Conductor {
                 version,
                 input,
                 correlation_id,
+                task_to_domain,
             } => {
                 let (status, output, reason) = match self
                     .workflow_def(name, *version)
                     .map_err(|e| e.message)?
                 {
                     Some(def) => {
-                        self.start_once(&def, workflow_id, input, correlation_id.clone(), None)?;
+                        let start = Start {
+                            workflow_id: workflow_id.clone(),
+                            input: input.clone(),
+                            correlation_id: correlation_id.clone(),
+                            task_to_domain: task_to_domain.clone(),
+                            ..Start::default()
+                        };
+                        self.start_once(&def, start)?;
                         (
                             TaskStatus::Completed,
                             json!({"workflowId": workflow_id}),
@@ -257,7 +285,14 @@ impl Conductor {
                     self.say_once(workflow_id, &why);
                     return Ok(());
                 };
-                self.start_once(&def, workflow_id, input, wf.correlation_id.clone(), None)
+                let start = Start {
+                    workflow_id: workflow_id.clone(),
+                    input: input.clone(),
+                    correlation_id: wf.correlation_id.clone(),
+                    task_to_domain: wf.task_to_domain.clone(),
+                    ..Start::default()
+                };
+                self.start_once(&def, start)
             }
             Effect::TerminateChild {
                 workflow_id,
@@ -272,31 +307,29 @@ impl Conductor {
         }
     }
 
+    /// Starts a SUB_WORKFLOW's child (`start.parent` names the task), or fails the task when
+    /// no such workflow is registered.
     fn start_child(
         &self,
         parent: &Workflow,
-        workflow_id: &str,
         name: &str,
         version: Option<i64>,
-        input: &serde_json::Map<String, serde_json::Value>,
-        parent_task_id: &str,
+        start: Start,
     ) -> Result<(), String> {
+        let parent_task_id = start
+            .parent
+            .as_ref()
+            .map(|p| p.1.clone())
+            .unwrap_or_default();
         if let Some(def) = self.workflow_def(name, version).map_err(|e| e.message)? {
-            let from = Some((parent.workflow_id.clone(), parent_task_id.to_string()));
-            return self.start_once(
-                &def,
-                workflow_id,
-                input,
-                parent.correlation_id.clone(),
-                from,
-            );
+            return self.start_once(&def, start);
         }
         let reason = format!("No such workflow defined. name={name}, version={version:?}");
         let output = json!({"subWorkflowLaunchError": reason});
         let update = ops::TaskUpdate {
             merge: true,
             ..ops::TaskUpdate::new(
-                parent_task_id,
+                &parent_task_id,
                 TaskStatus::Failed,
                 crate::conductor::events::object(output),
             )
@@ -308,31 +341,21 @@ impl Conductor {
         .map_err(|e| e.message)
     }
 
-    /// Starts `def` as `workflow_id` unless a workflow with that id exists (an effect performed
-    /// again after a crash starts nothing new).
+    /// Starts `def` as `start.workflow_id` unless a workflow with that id exists (an effect
+    /// performed again after a crash starts nothing new).
     fn start_once(
         &self,
         def: &crate::conductor::def::WorkflowDef,
-        workflow_id: &str,
-        input: &serde_json::Map<String, serde_json::Value>,
-        correlation_id: Option<String>,
-        parent: Option<(String, String)>,
+        start: Start,
     ) -> Result<(), String> {
         if self
             .store
-            .workflow(workflow_id)
+            .workflow(&start.workflow_id)
             .map_err(|e| e.to_string())?
             .is_some()
         {
             return Ok(());
         }
-        let start = Start {
-            workflow_id: workflow_id.to_string(),
-            input: input.clone(),
-            correlation_id,
-            event: None,
-            parent,
-        };
         self.insert_started(def, start)
             .map(|_| ())
             .map_err(|e| e.message)

@@ -236,6 +236,7 @@ impl Conductor {
                 version,
                 correlation_id,
                 input,
+                task_to_domain,
             } => {
                 let start = Start {
                     workflow_id: stable_id(key),
@@ -243,6 +244,7 @@ impl Conductor {
                     correlation_id: correlation_id.clone(),
                     event: Some(event.to_string()),
                     parent: None,
+                    task_to_domain: task_to_domain.clone(),
                 };
                 let id = self
                     .start_idempotently(name, *version, start)

@@ -3,7 +3,7 @@
 //! the workflow row, its effects in the one outbox (leased, at least once, as the ASL engine's),
 //! its next deadline as its timer in the one timers table, and the task tokens of its WAIT and
 //! HUMAN tasks in one transaction — then their effects
-//! performed (`effects.rs`), worker polls (`workers.rs`) and event-handler listeners
+//! performed (`effects.rs`), worker polls (`workers.rs`, recorded in `polls.rs`) and event-handler listeners
 //! (`listen.rs`). The REST API (`serve/conductor/`), the CLI and `runtime::durable` (task
 //! tokens, the server's driver) call it.
 
@@ -11,6 +11,7 @@ pub mod effects;
 mod http;
 pub mod listen;
 pub mod metadata;
+pub mod polls;
 mod shell;
 pub mod tokens;
 pub mod transform;
@@ -69,6 +70,8 @@ pub struct Conductor {
     pub(super) listening: Mutex<Option<(i64, Vec<crate::conductor::def::EventHandler>)>>,
     /// The stepwise binary, which runs JSON_JQ_TRANSFORM tasks in a child process.
     pub helper: Option<std::path::PathBuf>,
+    /// Who polled for which task type in which domain, and when (`polls.rs`).
+    pub polls: polls::Polls,
 }
 
 impl Conductor {
@@ -83,6 +86,7 @@ impl Conductor {
             said: Mutex::new(HashMap::new()),
             listening: Mutex::new(None),
             helper: None,
+            polls: polls::Polls::default(),
         }
     }
 
@@ -124,12 +128,14 @@ impl Conductor {
         let task_defs = |n: &str| self.task_def(n);
         let mut ids = || uuid::Uuid::new_v4().to_string();
         let sinks = |event: &str| self.queues.can_send(event);
+        let last_poll = |t: &str, d: &str| self.polls.last_poll(t, Some(d));
         let mut cx = Ctx {
             def,
             task_defs: &task_defs,
             now: self.now(),
             ids: &mut ids,
             sinks: &sinks,
+            last_poll: &last_poll,
         };
         let mut wf = ops::start(&mut cx, start);
         match self.save(&mut wf, 1, &Before::default()) {
@@ -198,12 +204,14 @@ impl Conductor {
             let task_defs = |n: &str| self.task_def(n);
             let mut ids = || uuid::Uuid::new_v4().to_string();
             let sinks = |event: &str| self.queues.can_send(event);
+            let last_poll = |t: &str, d: &str| self.polls.last_poll(t, Some(d));
             let mut cx = Ctx {
                 def: &def,
                 task_defs: &task_defs,
                 now: self.now(),
                 ids: &mut ids,
                 sinks: &sinks,
+                last_poll: &last_poll,
             };
             let out = f(&mut cx, &mut wf)?;
             match self.save(&mut wf, row.revision + 1, &before) {

@@ -1,6 +1,7 @@
-//! Worker tasks (SIMPLE): a scheduled task waits on its type's embedded queue; a poll takes the
-//! next one that is still SCHEDULED and marks it IN_PROGRESS for the worker; the worker's result
-//! goes through the decider like any task update.
+//! Worker tasks (SIMPLE): a scheduled task waits on its type's embedded queue (its domain's,
+//! `DOMAIN:TYPE`, when it has one); a poll takes the next one that is still SCHEDULED and marks
+//! it IN_PROGRESS for the worker; the worker's result goes through the decider like any task
+//! update.
 
 use super::Conductor;
 use super::effects::task_queue;
@@ -14,14 +15,17 @@ use serde_json::Value;
 const MAX_LOOKS: usize = 32;
 
 impl Conductor {
-    /// `GET /api/tasks/poll/{type}`: the task given to the worker, with its workflow's id, or
-    /// `None` when no task of the type waits.
+    /// `GET /api/tasks/poll/{type}?domain=D`: the task given to the worker, with its workflow's
+    /// id, or `None` when no task of the type waits in the domain (`None`: tasks without one).
     pub fn poll(
         &self,
         task_type: &str,
+        domain: Option<&str>,
         worker_id: Option<&str>,
     ) -> Result<Option<(Task, String)>, OpError> {
-        let queue = task_queue(task_type);
+        // Recorded whatever the poll finds: a worker polling an empty queue is active too.
+        self.polls.record(task_type, domain, worker_id, self.now());
+        let queue = task_queue(task_type, domain);
         for _ in 0..MAX_LOOKS {
             let mut taken = Ok(None);
             // The entry is deleted whatever became of it: the task now says where it stands.

@@ -1,4 +1,5 @@
-//! `/api/tasks`: polls for worker tasks and task results (by id, or by reference name).
+//! `/api/tasks`: polls for worker tasks (in a task domain or not) and task results (by id, or by
+//! reference name); who polled when (`queue/polldata`).
 
 use super::{Answer, Request, Result, not_supported};
 use crate::conductor::ops::{OpError, TaskUpdate};
@@ -23,6 +24,13 @@ pub fn call(c: &Conductor, r: &Request, p: &[&str]) -> Result {
             Some(t) => Answer::json(&t),
             None => Answer::empty(204),
         }),
+        ("GET", ["queue", "polldata"]) => {
+            let task_type = r.param("taskType").ok_or_else(|| {
+                OpError::bad_request("which task type? /api/tasks/queue/polldata?taskType=NAME")
+            })?;
+            Ok(poll_data(c, Some(task_type)))
+        }
+        ("GET", ["queue", "polldata", "all"]) => Ok(poll_data(c, None)),
         ("POST", []) => {
             let task_id = result(c, &r.object()?)?;
             Ok(Answer::text(&task_id))
@@ -74,7 +82,9 @@ fn poll_one(
     task_type: &str,
     r: &Request,
 ) -> std::result::Result<Option<Value>, OpError> {
-    let Some((task, wf_id)) = c.poll(task_type, r.param("workerid"))? else {
+    // `domain=` with nothing reads the plain queue, as no `domain` does.
+    let domain = r.param("domain").filter(|d| !d.is_empty());
+    let Some((task, wf_id)) = c.poll(task_type, domain, r.param("workerid"))? else {
         return Ok(None);
     };
     let wf = c.workflow(&wf_id)?;
@@ -82,6 +92,12 @@ fn poll_one(
     Ok(Some(
         task.to_json(&wf, defs.get(task.def_ref.as_str()).copied()),
     ))
+}
+
+/// `GET /api/tasks/queue/polldata[/all]`: Conductor's `PollData` of this server's polls.
+fn poll_data(c: &Conductor, task_type: Option<&str>) -> Answer {
+    let all = c.polls.of(task_type).iter().map(|p| p.to_json()).collect();
+    Answer::json(&Value::Array(all))
 }
 
 fn status_of(s: &str) -> std::result::Result<TaskStatus, OpError> {

@@ -1,6 +1,7 @@
 //! `/api/workflow`: start, get, status, terminate, pause, resume, retry.
 
 use super::{Answer, Request, Result, not_supported};
+use crate::conductor::domains;
 use crate::conductor::ops::{self, OpError, Start};
 use crate::runtime::conductor::Conductor;
 use crate::status::WorkflowStatus;
@@ -140,6 +141,7 @@ fn start_request(c: &Conductor, body: &serde_json::Map<String, Value>) -> Result
             .get("correlationId")
             .and_then(Value::as_str)
             .map(str::to_string),
+        task_to_domain: domains::parse(body.get("taskToDomain")).map_err(OpError::bad_request)?,
         ..Start::default()
     };
     if let Some(inline) = body.get("workflowDef").filter(|d| d.is_object()) {
@@ -223,5 +225,6 @@ fn summary(w: &crate::conductor::workflow::Workflow) -> Value {
         "event": w.event,
         "failedReferenceTaskNames": "",
         "priority": 0,
+        "taskToDomain": domains::to_json(&w.task_to_domain),
     })
 }
