@@ -729,7 +729,8 @@ fn javascript_in_switch_inline_and_handler_conditions() {
 
 #[test]
 fn failing_javascript_is_a_clear_failure() {
-    for (expression, why) in [
+    // A script only known when the task runs (here from the workflow input) is checked then.
+    for (script, why) in [
         (
             "var s = 0;\nfor (var i = 0; i < 3; i++) { s += $.missing.x }",
             "TypeError: cannot read property 'x' of undefined (at line 2",
@@ -738,13 +739,34 @@ fn failing_javascript_is_a_clear_failure() {
     ] {
         let rig = rig(&[json!({"name": "w", "tasks": [
             {"name": "i", "taskReferenceName": "i", "type": "INLINE", "inputParameters": {
-                "expression": expression}}]})]);
-        let id = rig.start("w", json!({}));
+                "expression": "${workflow.input.script}"}}]})]);
+        let id = rig.start("w", json!({"script": script}));
         let wf = rig.wf(&id);
         assert_eq!(wf.status, WorkflowStatus::Failed);
         let reason = wf.reason_for_incompletion.unwrap_or_default();
         assert!(reason.contains(why), "{reason}");
     }
+}
+
+#[test]
+fn javascript_that_does_not_compile_is_refused_at_registration() {
+    let rig = rig(&[]);
+    let inline = json!({"name": "w", "tasks": [
+        {"name": "i", "taskReferenceName": "i", "type": "INLINE", "inputParameters": {
+            "expression": "(function(){\n  return 1 +;\n})()"}}]});
+    let e = rig.c.register_workflow(&inline, true).unwrap_err();
+    assert_eq!(e.status, 400, "{}", e.message);
+    for part in [
+        "/tasks/0/inputParameters/expression",
+        "The INLINE expression is not valid JavaScript: SyntaxError",
+        "(at line 2, column 13)",
+    ] {
+        assert!(e.message.contains(part), "{part}: {}", e.message);
+    }
+    assert!(
+        rig.c.workflow_def("w", None).unwrap().is_none(),
+        "nothing was stored"
+    );
 }
 
 #[test]

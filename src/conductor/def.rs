@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Diagnostic codes: `SCHEMA_VALIDATION_FAILED` (wrong type, missing or empty required field,
-//! value out of range), `DUPLICATE_TASK_REFERENCE`, `INVALID_DURATION` (a literal WAIT `duration` or
+//! value out of range, JavaScript that does not compile), `DUPLICATE_TASK_REFERENCE`, `INVALID_DURATION` (a literal WAIT `duration` or
 //! `until` that does not parse), `MISSING_JOIN` (a FORK_JOIN not followed by a JOIN),
 //! `UNSUPPORTED_FEATURE` (valid Conductor that stepwise does not run; the message says what to use).
 //! A missing field's pointer names the place it should be (`/tasks/0/sink`).
@@ -29,6 +29,7 @@
 mod event;
 mod kinds;
 mod read;
+mod script;
 mod task_def;
 mod tasks;
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! Conductor runs these in GraalJS with the input bound as the global `$`, in a fresh context per
 //! evaluation. stepwise embeds QuickJS (through `rquickjs`) and does the same: the whole language
 //! (loops, arrow functions, regular expressions, `Date`, `try`/`catch`, ...), sandboxed — no file,
-//! network, process or module access, a memory limit and a time budget (`engine`). The result
+//! network, process or module access, a memory limit and a time budget (`engine`). Each thread
+//! keeps one context and puts its globals back after every evaluation, so no script sees what
+//! another left, without paying for a new context each time (`engine`, `sandbox.js`). The result
 //! becomes JSON the way Conductor converts a GraalJS value (`convert`).
 //!
 //! [`Script::parse`] checks the syntax without running anything, so a definition is rejected at
@@ -54,8 +56,9 @@ impl Script {
     /// Runs with `$` bound to `input`; the value of the program as JSON: the completion value of
     /// the script, as `eval` gives it (so a single expression's value, or the wrapper's return
     /// value). `undefined`, functions' and symbols' values become `null`, as do `NaN` and
-    /// `Infinity`; integral numbers become JSON integers; objects (`Date` included) become their
-    /// own enumerable properties, as Conductor converts them.
+    /// `Infinity`; integral numbers become JSON integers; a `Map` becomes an object of its
+    /// entries; other objects (`Set` and `Date` included) become their own enumerable
+    /// properties, as Conductor converts them.
     pub fn eval(&self, input: &Value) -> Result<Value, JsError> {
         engine::eval(&self.source, input)
     }

@@ -2,7 +2,9 @@
 // does: a fresh context, the input bound as the global `$`, sloppy-mode global code; prints one
 // JSON array of {ok: <result>} or {error: "<name>: <message>"}. The result is converted as
 // Conductor converts a GraalJS value: `undefined` is null (kept as a member), a function or a
-// Date is an object of its own enumerable properties (so `{}`).
+// Date is an object of its own enumerable properties (so `{}`), a Map an object of its entries
+// (GraalJS gives a Map hash entries; a key that is not a string is written as Java would, which
+// String() matches for the keys the corpus uses).
 const vm = require("vm");
 const corpus = JSON.parse(require("fs").readFileSync(0, "utf8"));
 function conductor(key, v) {
@@ -10,6 +12,7 @@ function conductor(key, v) {
   if (raw === undefined) return null;
   const kind = Object.prototype.toString.call(raw);
   if (typeof raw === "function" || kind === "[object Date]") return { ...raw };
+  if (kind === "[object Map]") return Object.fromEntries([...raw].map(([k, e]) => [String(k), e]));
   return v;
 }
 const out = corpus.map(({ script, input }) => {

@@ -1,6 +1,7 @@
 //! Event-handler JSON (`POST /api/event`) → [`EventHandler`] and its actions.
 
 use super::read::{Cx, Obj, SCHEMA, UNSUPPORTED, index};
+use super::script;
 use super::{Action, ActionKind, EventHandler, TaskDetails};
 use serde_json::Value;
 
@@ -22,14 +23,16 @@ pub fn handler(obj: &Obj, raw: &Value, cx: &mut Cx) -> EventHandler {
         );
         cx.schema(&obj.at("event"), msg);
     }
+    let condition = obj.opt_str("condition", cx).filter(|c| !c.is_empty());
+    let evaluator_type = obj.opt_str("evaluatorType", cx);
+    if let Some(source) = condition.filter(|_| evaluator_type != Some("value-param")) {
+        script::check(source, &obj.at("condition"), "The condition", cx);
+    }
     EventHandler {
         name,
         event,
-        condition: obj
-            .opt_str("condition", cx)
-            .filter(|c| !c.is_empty())
-            .map(String::from),
-        evaluator_type: obj.opt_str("evaluatorType", cx).map(String::from),
+        condition: condition.map(String::from),
+        evaluator_type: evaluator_type.map(String::from),
         active: obj.flag("active", false, cx),
         actions: actions(obj, cx),
         raw: raw.clone(),

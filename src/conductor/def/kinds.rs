@@ -2,6 +2,7 @@
 //! stepwise refuses.
 
 use super::read::{Cx, INVALID_DURATION, Obj, SCHEMA, UNSUPPORTED, child, describe, index};
+use super::script;
 use super::tasks::{Load, task_array};
 use super::{Evaluator, TaskKind, WorkflowTask};
 use crate::conductor::duration::{
@@ -50,7 +51,10 @@ pub fn kind(type_name: &str, obj: &Obj, ld: &mut Load) -> TaskKind {
             TaskKind::Terminate
         }
         "SUB_WORKFLOW" => sub_workflow(obj, &mut ld.cx),
-        "INLINE" => TaskKind::Inline,
+        "INLINE" => {
+            script::inline(obj, &mut ld.cx);
+            TaskKind::Inline
+        }
         "JSON_JQ_TRANSFORM" => TaskKind::JsonJqTransform,
         "NOOP" => TaskKind::Noop,
         "HTTP" => TaskKind::Http,
@@ -187,6 +191,10 @@ fn switch(obj: &Obj, ld: &mut Load) -> TaskKind {
         .req_str("expression", &mut ld.cx)
         .unwrap_or_default()
         .to_string();
+    if evaluator == Evaluator::JavaScript {
+        let what = "The SWITCH expression";
+        script::check(&expression, &obj.at("expression"), what, &mut ld.cx);
+    }
     let (cases, default_case) = cases(obj, "SWITCH", ld);
     TaskKind::Switch {
         evaluator,
@@ -228,10 +236,12 @@ fn decision_rule(obj: &Obj, cx: &mut Cx) -> (Evaluator, String) {
         ("caseValueParam", Evaluator::ValueParam),
     ];
     if let Some((key, evaluator)) = rules.into_iter().find(|(key, _)| obj.get(key).is_some()) {
-        return (
-            evaluator,
-            obj.opt_str(key, cx).unwrap_or_default().to_string(),
-        );
+        let expression = obj.opt_str(key, cx).unwrap_or_default().to_string();
+        if evaluator == Evaluator::JavaScript {
+            let what = "The DECISION caseExpression";
+            script::check(&expression, &obj.at(key), what, cx);
+        }
+        return (evaluator, expression);
     }
     let msg = "A DECISION needs 'caseValueParam' (the input key whose value picks the case) or 'caseExpression' (JavaScript)";
     cx.schema(&obj.at("caseValueParam"), msg);
@@ -286,6 +296,8 @@ fn do_while(obj: &Obj, ld: &mut Load) -> TaskKind {
         .req_str("loopCondition", &mut ld.cx)
         .unwrap_or_default()
         .to_string();
+    let what = "The DO_WHILE loopCondition";
+    script::check(&loop_condition, &obj.at("loopCondition"), what, &mut ld.cx);
     let ptr = obj.at("loopOver");
     let loop_over = task_array(obj.get("loopOver"), &ptr, "The field 'loopOver'", true, ld);
     TaskKind::DoWhile {

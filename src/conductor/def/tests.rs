@@ -394,6 +394,83 @@ fn switch_and_decision() {
 }
 
 #[test]
+fn javascript_that_does_not_compile_is_refused() {
+    let bad = "(function(){\n  return 1 +;\n})()";
+    let cases = json!({"zeta": [{"name": "z", "taskReferenceName": "z"}]});
+    let body = json!([{"name": "b", "taskReferenceName": "b"}]);
+    let tasks: Vec<(Value, &str)> = vec![
+        (
+            json!({"type": "SWITCH", "evaluatorType": "javascript", "expression": bad, "decisionCases": cases}),
+            "/tasks/0/expression",
+        ),
+        (
+            json!({"type": "SWITCH", "evaluatorType": "graaljs", "expression": bad, "decisionCases": cases}),
+            "/tasks/0/expression",
+        ),
+        (
+            json!({"type": "DECISION", "caseExpression": bad, "decisionCases": cases}),
+            "/tasks/0/caseExpression",
+        ),
+        (
+            json!({"type": "DO_WHILE", "loopCondition": bad, "loopOver": body}),
+            "/tasks/0/loopCondition",
+        ),
+        (
+            json!({"type": "INLINE", "inputParameters": {"expression": bad}}),
+            "/tasks/0/inputParameters/expression",
+        ),
+        (
+            json!({"type": "INLINE", "inputParameters": {"evaluatorType": "graaljs", "expression": bad}}),
+            "/tasks/0/inputParameters/expression",
+        ),
+    ];
+    for (mut task, pointer) in tasks {
+        if let Some(t) = task.as_object_mut() {
+            t.insert("name".into(), json!("t"));
+            t.insert("taskReferenceName".into(), json!("t"));
+        }
+        let Err(diags) = load_workflow(&wf(json!([task.clone()]))) else {
+            panic!("{task}: loaded")
+        };
+        assert_eq!(diags.len(), 1, "{task}: {diags:#?}");
+        assert_eq!(
+            (diags[0].code, diags[0].pointer.as_deref()),
+            (SCHEMA, Some(pointer))
+        );
+        let message = &diags[0].message;
+        assert!(
+            message.contains("is not valid JavaScript: SyntaxError"),
+            "{message}"
+        );
+        assert!(message.contains("(at line 2, column 13)"), "{message}");
+    }
+    // Not compiled when loaded: value-param expressions, an INLINE script only known once its
+    // inputs are resolved, and an INLINE task with another evaluator (it fails when it runs).
+    for task in [
+        json!({"type": "SWITCH", "evaluatorType": "value-param", "expression": "1 +", "decisionCases": cases}),
+        json!({"type": "INLINE", "inputParameters": {"expression": "${workflow.input.script} +"}}),
+        json!({"type": "INLINE", "inputParameters": {"evaluatorType": "python", "expression": "1 +"}}),
+    ] {
+        let mut task = task;
+        if let Some(t) = task.as_object_mut() {
+            t.insert("name".into(), json!("t"));
+            t.insert("taskReferenceName".into(), json!("t"));
+        }
+        ok(&wf(json!([task])));
+    }
+    let handler = |condition: &str, evaluator: Value| {
+        json!({"name": "h", "event": "sqs:q", "condition": condition, "evaluatorType": evaluator,
+               "actions": [{"action": "complete_task", "complete_task": {}}]})
+    };
+    assert_eq!(
+        problems(load_event_handler(&handler("$.a ==", Value::Null))),
+        [(SCHEMA, Some("/condition".to_string()))]
+    );
+    assert!(load_event_handler(&handler("$.a ==", json!("value-param"))).is_ok());
+    assert!(load_event_handler(&handler("$.a == 1", Value::Null)).is_ok());
+}
+
+#[test]
 fn join_synthesized_after_fork_with_join_on() {
     // What the Python SDK's ForkTask emits: joinOn on the fork and no JOIN task.
     let branch = |r: &str| json!([{"name": r, "taskReferenceName": r}]);

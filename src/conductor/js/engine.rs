@@ -1,7 +1,24 @@
-//! The embedded engine: one QuickJS runtime per thread, a fresh context per evaluation (so no
-//! script sees another's globals, as with Conductor's default of a new GraalJS context per call),
-//! and the sandbox: only the language's own built-ins (no `std`/`os` modules, no module loader),
-//! a heap limit, a stack limit and a time budget enforced by the interrupt handler.
+//! The embedded engine: one QuickJS runtime and context per thread, made once and reused by every
+//! evaluation on that thread, and the sandbox around it: only the language's own built-ins (no
+//! `std`/`os` modules, no module loader), a heap limit, a stack limit and a time budget per
+//! evaluation enforced by the interrupt handler.
+//!
+//! Isolation. Conductor gives each evaluation a fresh GraalJS context; making a fresh QuickJS
+//! context costs more than a typical script takes, so the context is shared and put back after
+//! each evaluation instead (`sandbox.js`, run once per context):
+//! - a script runs as an indirect `eval` of its source: the same sloppy-mode global code, but its
+//!   `let`, `const` and `class` declarations end with it, and its `var`s and functions are
+//!   globals that can be deleted;
+//! - afterwards every global the script added (`$` included) is deleted and every built-in
+//!   global it replaced is assigned back;
+//! - the built-in objects are frozen, so no script changes `Array.prototype` or `JSON` for the
+//!   next one. A script that tries is refused as a frozen object refuses: silently in sloppy
+//!   code, with a `TypeError` in strict code (`"use strict"`, classes). Conductor's fresh context
+//!   would allow it; scripts that compute a value from `$` never need it.
+//!
+//! The runtime is dropped, and the next evaluation makes a new one, whenever it cannot be trusted
+//! to be as new: after a script ran out of time or memory, when `sandbox.js`'s reset refuses, or
+//! when a script left promise jobs queued (nothing runs them).
 //!
 //! The clock read here is a watchdog, not data: it only ever stops a script that runs too long,
 //! and the result of a script that finishes never depends on it.
@@ -9,98 +26,168 @@
 
 use super::{JsError, MEMORY_LIMIT, STACK_LIMIT, TIME_LIMIT, convert};
 use rquickjs::context::EvalOptions;
-use rquickjs::{Context, Ctx, Runtime};
+use rquickjs::{Context, Ctx, Function, Persistent, Runtime};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
-/// The name the engine gives the source in stack traces; [`place`] looks for it.
-const FILE: &str = "script";
+/// The name [`check`] gives the source in stack traces.
+const CHECK_FILE: &str = "script";
+/// The name QuickJS gives the source of an `eval`, in stack traces.
+const EVAL_FILE: &str = "<input>";
 /// How close to [`MEMORY_LIMIT`] a failed script's heap must be to call the failure a lack of memory.
 const OUT_OF_MEMORY_MARGIN: usize = 1024 * 1024;
 /// What [`check`] puts before the source on its first line.
 const CHECK_OPEN: &str = "(function(){";
+/// How much the heap may grow past a new engine's before the collector runs.
+const GC_HEADROOM: usize = 4 * 1024 * 1024;
+/// Freezes the built-ins and gives the function that puts the globals back.
+const SANDBOX: &str = include_str!("sandbox.js");
 
 /// When the running evaluation must stop, shared with the interrupt handler.
 type Deadline = Rc<Cell<Option<Instant>>>;
 
 thread_local! {
-    /// This thread's runtime, made on first use.
-    static RUNTIME: RefCell<Option<(Runtime, Deadline)>> = const { RefCell::new(None) };
+    /// This thread's engine, made on first use and after one was dropped.
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` in a fresh context of this thread's runtime, with the time budget running.
-fn with_context<R>(f: impl FnOnce(Ctx<'_>) -> Result<R, JsError>) -> Result<R, JsError> {
-    RUNTIME.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(new_runtime()?);
-        }
-        let Some((runtime, deadline)) = slot.as_ref() else {
-            return Err(JsError::new("the JavaScript engine could not start"));
+/// A runtime with one context, ready for the next evaluation. Fields drop in order: the saved
+/// functions before the context, the context before the runtime.
+struct Engine {
+    /// The built-in `eval`, which every script is run through.
+    eval: Persistent<Function<'static>>,
+    /// `sandbox.js`'s `reset`.
+    reset: Persistent<Function<'static>>,
+    context: Context,
+    runtime: Runtime,
+    deadline: Deadline,
+    /// The heap size at which the collector runs after each evaluation: the new engine's heap
+    /// and [`GC_HEADROOM`].
+    gc_threshold: usize,
+}
+
+impl Engine {
+    /// A runtime with the sandbox's limits, an interrupt handler that reads the deadline, and a
+    /// context whose built-ins are frozen.
+    fn new() -> Result<Engine, JsError> {
+        let failed = |e: rquickjs::Error| {
+            JsError::new(format!("the JavaScript engine could not start: {e}"))
         };
-        let context = Context::full(runtime)
-            .map_err(|e| JsError::new(format!("the JavaScript engine could not start: {e}")))?;
-        deadline.set(Some(Instant::now() + TIME_LIMIT));
-        let mut result = context.with(f);
-        deadline.set(None);
-        // Out of memory, the engine may not even manage to build its error (a script then
-        // seems to have thrown `null`): the heap's size tells.
-        let used = usize::try_from(runtime.memory_usage().malloc_size).unwrap_or(0);
-        if result.is_err() && used + OUT_OF_MEMORY_MARGIN >= MEMORY_LIMIT {
-            result = Err(out_of_memory());
-        }
-        drop(context);
-        // What a script built may be in cycles that only the collector frees; a script that hit
-        // the memory limit must not leave the next one without memory.
+        let runtime = Runtime::new().map_err(failed)?;
+        runtime.set_memory_limit(MEMORY_LIMIT);
+        runtime.set_max_stack_size(STACK_LIMIT);
+        let deadline: Deadline = Rc::new(Cell::new(None));
+        let watched = Rc::clone(&deadline);
+        runtime.set_interrupt_handler(Some(Box::new(move || {
+            watched.get().is_some_and(|d| Instant::now() >= d)
+        })));
+        let context = Context::full(&runtime).map_err(failed)?;
+        let (eval, reset) = context
+            .with(|ctx| -> rquickjs::Result<_> {
+                let eval: Function = ctx.globals().get("eval")?;
+                let reset: Function = ctx.eval(SANDBOX)?;
+                Ok((Persistent::save(&ctx, eval), Persistent::save(&ctx, reset)))
+            })
+            .map_err(failed)?;
         runtime.run_gc();
+        let heap = usize::try_from(runtime.memory_usage().malloc_size).unwrap_or(0);
+        Ok(Engine {
+            eval,
+            reset,
+            context,
+            runtime,
+            deadline,
+            gc_threshold: heap + GC_HEADROOM,
+        })
+    }
+
+    /// Whether the heap is so close to [`MEMORY_LIMIT`] that a failure was a lack of memory:
+    /// out of memory, the engine may not even manage to build its error (a script then seems to
+    /// have thrown `null`).
+    fn out_of_memory(&self) -> bool {
+        let used = usize::try_from(self.runtime.memory_usage().malloc_size).unwrap_or(0);
+        used + OUT_OF_MEMORY_MARGIN >= MEMORY_LIMIT
+    }
+}
+
+/// Runs `f` in this thread's context with the time budget running. `runs` says whether `f` runs
+/// script code: then the globals are put back afterwards.
+fn with_engine<R>(
+    runs: bool,
+    f: impl FnOnce(&Ctx<'_>, &Engine) -> Result<R, JsError>,
+) -> Result<R, JsError> {
+    ENGINE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let engine = match slot.take() {
+            Some(engine) => engine,
+            None => Engine::new()?,
+        };
+        let deadline = Instant::now() + TIME_LIMIT;
+        engine.deadline.set(Some(deadline));
+        let mut result = engine.context.with(|ctx| f(&ctx, &engine));
+        let failed = result.is_err() && runs;
+        let out_of_time = failed && Instant::now() >= deadline;
+        // Measured before the reset frees what the script's globals held.
+        let out_of_memory = failed && engine.out_of_memory();
+        let clean = !runs
+            || (!out_of_time && !out_of_memory && engine.context.with(|ctx| reset(&ctx, &engine)));
+        engine.deadline.set(None);
+        if out_of_memory {
+            result = Err(self::out_of_memory());
+        }
+        if clean && !engine.runtime.is_job_pending() {
+            // What this script left in cycles waits for the collector, which runs once the heap
+            // grows past the threshold; after a big script that threshold is high, and the
+            // garbage of the scripts after it could fill the heap before it is reached.
+            engine.runtime.set_gc_threshold(engine.gc_threshold);
+            *slot = Some(engine);
+        }
         result
     })
 }
 
-/// A runtime with the sandbox's limits and an interrupt handler that reads `deadline`.
-fn new_runtime() -> Result<(Runtime, Deadline), JsError> {
-    let runtime = Runtime::new()
-        .map_err(|e| JsError::new(format!("the JavaScript engine could not start: {e}")))?;
-    runtime.set_memory_limit(MEMORY_LIMIT);
-    runtime.set_max_stack_size(STACK_LIMIT);
-    let deadline: Deadline = Rc::new(Cell::new(None));
-    let watched = Rc::clone(&deadline);
-    runtime.set_interrupt_handler(Some(Box::new(move || {
-        watched.get().is_some_and(|d| Instant::now() >= d)
-    })));
-    Ok((runtime, deadline))
+/// Puts the globals back after an evaluation; false when they cannot be.
+fn reset(ctx: &Ctx<'_>, engine: &Engine) -> bool {
+    let done = engine
+        .reset
+        .clone()
+        .restore(ctx)
+        .and_then(|reset| reset.call::<_, bool>(()));
+    match done {
+        Ok(clean) => clean,
+        Err(_) => {
+            ctx.catch();
+            false
+        }
+    }
 }
 
 /// Checks the syntax of `source` without running it: compiles it as the body of a function that
 /// is never called.
 pub(super) fn check(source: &str) -> Result<(), JsError> {
-    with_context(|ctx| {
+    with_engine(false, |ctx, _| {
         let wrapped = format!("{CHECK_OPEN}{source}\n}})");
-        match ctx.eval_with_options::<rquickjs::Value, _>(wrapped, options()) {
+        match ctx.eval_with_options::<rquickjs::Value, _>(wrapped, check_options()) {
             Ok(_) => Ok(()),
-            Err(e) => Err(caught(&ctx, source, e, CHECK_OPEN.len() as u32)),
+            Err(e) => Err(caught(ctx, source, e, CHECK_FILE, CHECK_OPEN.len() as u32)),
         }
     })
 }
 
-/// Runs `source` as a global script with `$` bound to `input`, and converts its value.
+/// Runs `source` as global code with `$` bound to `input`, and converts its value.
 pub(super) fn eval(source: &str, input: &Value) -> Result<Value, JsError> {
-    with_context(|ctx| {
+    with_engine(true, |ctx, engine| {
+        let thrown = |e| caught(ctx, source, e, EVAL_FILE, 0);
         let json = serde_json::to_string(input)
             .map_err(|e| JsError::new(format!("the input cannot be given to the script: {e}")))?;
-        let dollar = ctx
-            .json_parse(json)
-            .map_err(|e| caught(&ctx, source, e, 0))?;
-        ctx.globals()
-            .set("$", dollar)
-            .map_err(|e| caught(&ctx, source, e, 0))?;
-        let value = ctx
-            .eval_with_options::<rquickjs::Value, _>(source, options())
-            .map_err(|e| caught(&ctx, source, e, 0))?;
-        convert::to_json(&value).map_err(|e| match e {
-            convert::Error::Js(e) => caught(&ctx, source, e, 0),
+        let dollar = ctx.json_parse(json).map_err(thrown)?;
+        ctx.globals().set("$", dollar).map_err(thrown)?;
+        let eval = engine.eval.clone().restore(ctx).map_err(thrown)?;
+        let value: rquickjs::Value = eval.call((source,)).map_err(thrown)?;
+        convert::to_json(ctx, &value).map_err(|e| match e {
+            convert::Error::Js(e) => thrown(e),
             convert::Error::TooDeep => JsError::new(format!(
                 "the script's result nests more than {} levels deep (or refers to itself)",
                 super::MAX_WALK
@@ -110,17 +197,17 @@ pub(super) fn eval(source: &str, input: &Value) -> Result<Value, JsError> {
 }
 
 /// Sloppy-mode global code, as GraalJS runs Conductor's scripts.
-fn options() -> EvalOptions {
+fn check_options() -> EvalOptions {
     let mut options = EvalOptions::default();
     options.global = true;
     options.strict = false;
-    options.filename = Some(FILE.to_string());
+    options.filename = Some(CHECK_FILE.to_string());
     options
 }
 
-/// The pending exception as a [`JsError`]; `shift` is how many characters the caller put before
-/// the source on its first line.
-fn caught(ctx: &Ctx<'_>, source: &str, error: rquickjs::Error, shift: u32) -> JsError {
+/// The pending exception as a [`JsError`]; `file` is the source's name in stack traces and
+/// `shift` how many characters the caller put before the source on its first line.
+fn caught(ctx: &Ctx<'_>, source: &str, error: rquickjs::Error, file: &str, shift: u32) -> JsError {
     if !error.is_exception() {
         return JsError::new(format!("the JavaScript engine failed: {error}"));
     }
@@ -145,7 +232,7 @@ fn caught(ctx: &Ctx<'_>, source: &str, error: rquickjs::Error, shift: u32) -> Js
                 Some(name) => format!("{name}: {message}"),
                 None => message,
             },
-            at: place(&stack, shift).map(|at| within(source, at)),
+            at: place(&stack, file, shift).map(|at| within(source, at)),
         };
     }
     let shown = ctx
@@ -177,10 +264,17 @@ fn within(source: &str, at: (u32, u32)) -> (u32, u32) {
     (lines, last.chars().count() as u32 + 1)
 }
 
-/// The first `script:line:column` in a stack trace, with `shift` taken off columns on line 1.
-fn place(stack: &str, shift: u32) -> Option<(u32, u32)> {
-    let marker = format!("{FILE}:");
-    let start = stack.find(&marker)? + marker.len();
+/// Where in the source a stack trace points, with `shift` taken off columns on line 1: the first
+/// call frame in `file` (`at f (file:line:column)`), else the first bare `file:line:column` (where
+/// the parser stopped). Frames come first because `JSON.parse` reports its own text's position as
+/// a bare `<input>:line:column` too.
+fn place(stack: &str, file: &str, shift: u32) -> Option<(u32, u32)> {
+    let framed = format!("({file}:");
+    let bare = format!("{file}:");
+    let start = match stack.find(&framed) {
+        Some(i) => i + framed.len(),
+        None => stack.find(&bare)? + bare.len(),
+    };
     let mut numbers = stack[start..]
         .split(|c: char| !c.is_ascii_digit())
         .take(2)

@@ -718,17 +718,126 @@ fn bounds_time_memory_stack_and_result() {
 
 #[test]
 fn scripts_do_not_share_globals() {
-    gives(&[
+    let leaky = [
+        "var leaked = 1; const c = 2; let l = 3; class K {} function f() {} globalThis.g = 4; \
+         implicit = 5; this.t = 6; globalThis[Symbol.for('s')] = 7; leaked",
+        "Array.prototype.first = 1; Object.prototype.inherited = 2; JSON.extra = 3; 1",
+        "JSON = null; Math = 1; Object = undefined; Array.prototype.map = null; 1",
+        "Object.defineProperty(globalThis, 'stuck', {value: 1}); 1",
+        "Object.defineProperty(globalThis, 'getter', {get() { return 1 }, configurable: true}); 1",
+        "Object.prototype.toString = function () { return 'mine' }; 1",
+        "Promise.resolve().then(() => { globalThis.late = 1 }); 1",
+    ];
+    let sees = "[typeof leaked, typeof c, typeof l, typeof K, typeof f, typeof g, typeof implicit, \
+         typeof t, globalThis[Symbol.for('s')], [].first, ({}).inherited, JSON.extra, \
+         typeof JSON.parse, typeof Math.max, typeof Object.keys, [1].map(x => x + 1), \
+         typeof stuck, typeof getter, String({}), typeof late, $.x]";
+    let clean = json!([
+        "undefined",
+        "undefined",
+        "undefined",
+        "undefined",
+        "undefined",
+        "undefined",
+        "undefined",
+        "undefined",
+        null,
+        null,
+        null,
+        null,
+        "function",
+        "function",
+        "function",
+        [2],
+        "undefined",
+        "undefined",
+        "[object Object]",
+        "undefined",
+        1
+    ]);
+    for script in leaky {
+        assert_eq!(run(script, &json!({})), Ok(json!(1)), "{script}");
+        assert_eq!(
+            run(sees, &json!({"x": 1})),
+            Ok(clean.clone()),
+            "after {script}"
+        );
+    }
+    // The same declarations again: no "redeclaration" of the previous evaluation's.
+    for _ in 0..3 {
+        gives_plain(&[("let a = 1; const b = 2; class C {} a + b", json!(3))]);
+    }
+}
+
+#[test]
+fn built_ins_are_frozen_but_own_properties_can_still_shadow_them() {
+    gives_plain(&[
+        ("Array.prototype.first = 1; [].first", json!(null)),
+        ("Math.max = null; typeof Math.max", json!("function")),
         (
-            "var leaked = 1; const c = 2; globalThis.g = 3; Array.prototype.first = 1; leaked",
-            json!({}),
-            json!(1),
+            "var e = new Error('x'); e.name = 'Custom'; e.name + ': ' + e.message",
+            json!("Custom: x"),
         ),
         (
-            "[typeof leaked, typeof c, typeof g, typeof [].first, $.x]",
-            json!({"x": 1}),
-            json!(["undefined", "undefined", "undefined", "undefined", 1]),
+            "class E extends Error { constructor(m) { super(m); this.name = 'E'; } } String(new E('m'))",
+            json!("E: m"),
         ),
+        (
+            "var o = {}; o.toString = function () { return 'o' }; '' + o",
+            json!("o"),
+        ),
+        (
+            "function P() {} P.prototype.valueOf = function () { return 7 }; new P() * 1",
+            json!(7),
+        ),
+        ("var JSON = 5; JSON", json!(5)),
+        ("Map = 1; Map", json!(1)),
+        ("typeof Map", json!("function")),
+    ]);
+    fails(&[(
+        "'use strict'; Array.prototype.first = 1",
+        json!({}),
+        "TypeError",
+        Some((1, 15)),
+    )]);
+}
+
+#[test]
+fn recovers_after_running_out_of_time_or_memory() {
+    let needs_memory = "var a = []; for (var i = 0; i < 200000; i++) a.push({i: i}); a.length";
+    for failing in [
+        "var a = []; while (true) a.push('x'.repeat(1000) + a.length)",
+        "while (true) {}",
+        "var kept = []; globalThis.kept = kept; while (true) kept.push([kept])",
+    ] {
+        assert!(run(failing, &json!({})).is_err(), "{failing}");
+        gives_plain(&[
+            (needs_memory, json!(200000)),
+            ("typeof kept", json!("undefined")),
+        ]);
+    }
+}
+
+#[test]
+fn converts_maps_and_sets_as_conductor_does() {
+    gives_plain(&[
+        ("new Map([['a', 1], ['b', [2]]])", json!({"a": 1, "b": [2]})),
+        (
+            "new Map([[1, 'one'], [2.5, 'x'], [true, 't'], [null, 'n']])",
+            json!({"1": "one", "2.5": "x", "true": "t", "null": "n"}),
+        ),
+        (
+            "({m: new Map([['in', new Map([['deep', 1]])]])})",
+            json!({"m": {"in": {"deep": 1}}}),
+        ),
+        (
+            "class M extends Map {} new M([['k', 'v']])",
+            json!({"k": "v"}),
+        ),
+        ("var m = new Map([['k', 1]]); m.own = 2; m", json!({"k": 1})),
+        ("Object.create(Map.prototype)", json!({})),
+        ("new Set([1, 2])", json!({})),
+        ("new Map()", json!({})),
     ]);
 }
 
