@@ -65,6 +65,8 @@ fn answer(mut stream: std::net::TcpStream, failures: &AtomicUsize) {
             "application/json",
             json!({"greeting": "hello", "caller": caller}).to_string(),
         ),
+        // Past the 10 MiB an HTTP task's answer may hold.
+        "/huge" => ("200 OK", "text/plain", "x".repeat(10 * 1024 * 1024 + 1)),
         "/echo" => (
             "201 Created",
             "application/json",
@@ -127,6 +129,23 @@ fn http_tasks_call_a_local_server() {
         "{doc}"
     );
     assert_eq!(doc["tasks"][0]["taskType"], "HTTP", "{doc}");
+}
+
+/// An answer larger than a task's output may hold fails the task, saying so, without the
+/// process reading it all into memory.
+#[test]
+fn an_answer_too_large_fails_the_task() {
+    let web = Web::start();
+    let workflow = json!({"name": "huge", "version": 1, "tasks": [{
+        "name": "get", "taskReferenceName": "get", "type": "HTTP",
+        "inputParameters": {"http_request": {"uri": format!("{}/huge", web.base), "method": "GET"}}}]});
+    let file = std::env::temp_dir().join(format!("stepwise-huge-{}.json", std::process::id()));
+    std::fs::write(&file, workflow.to_string()).unwrap();
+    let doc = run(file.to_str().unwrap(), &json!({}));
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(doc["status"], "FAILED", "{doc}");
+    let reason = doc["reasonForIncompletion"].as_str().unwrap_or_default();
+    assert!(reason.contains("larger than 10 MiB"), "{doc}");
 }
 
 /// A 500 fails the task with the status in its reason, after the task definition's retries.

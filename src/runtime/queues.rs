@@ -66,39 +66,42 @@ impl Brokers {
     }
 
     fn amqp(&self) -> Arc<dyn EventQueues> {
-        let Some(url) = &self.amqp_url else {
-            return unavailable(
-                "no AMQP broker is configured for amqp_queue:/amqp_exchange: events: start stepwise with --amqp-url amqp://USER:PASSWORD@HOST:5672/%2f (or STEPWISE_AMQP_URL)",
-            );
-        };
-        #[cfg(feature = "amqp")]
-        return match amqp::Amqp::new(url) {
-            Ok(a) => Arc::new(a),
-            Err(e) => unavailable(&e),
-        };
-        #[cfg(not(feature = "amqp"))]
-        {
-            let _ = url;
-            unavailable("this stepwise was built without AMQP: build it with --features amqp")
-        }
+        let unconfigured = "no AMQP broker is configured for amqp_queue:/amqp_exchange: events: start stepwise with --amqp-url amqp://USER:PASSWORD@HOST:5672/%2f (or STEPWISE_AMQP_URL)";
+        open(self.amqp_url.as_deref(), unconfigured, |url| {
+            #[cfg(feature = "amqp")]
+            return amqp::Amqp::new(url).map(|a| Arc::new(a) as Arc<dyn EventQueues>);
+            #[cfg(not(feature = "amqp"))]
+            {
+                let _ = url;
+                Err("this stepwise was built without AMQP: build it with --features amqp".into())
+            }
+        })
     }
 
     fn nats(&self) -> Arc<dyn EventQueues> {
-        let Some(url) = &self.nats_url else {
-            return unavailable(
-                "no NATS server is configured for nats: events: start stepwise with --nats-url nats://HOST:4222 (or STEPWISE_NATS_URL)",
-            );
-        };
-        #[cfg(feature = "nats")]
-        return match nats::Nats::new(url) {
-            Ok(n) => Arc::new(n),
-            Err(e) => unavailable(&e),
-        };
-        #[cfg(not(feature = "nats"))]
-        {
-            let _ = url;
-            unavailable("this stepwise was built without NATS: build it with --features nats")
-        }
+        let unconfigured = "no NATS server is configured for nats: events: start stepwise with --nats-url nats://HOST:4222 (or STEPWISE_NATS_URL)";
+        open(self.nats_url.as_deref(), unconfigured, |url| {
+            #[cfg(feature = "nats")]
+            return nats::Nats::new(url).map(|n| Arc::new(n) as Arc<dyn EventQueues>);
+            #[cfg(not(feature = "nats"))]
+            {
+                let _ = url;
+                Err("this stepwise was built without NATS: build it with --features nats".into())
+            }
+        })
+    }
+}
+
+/// The broker at `url` (made by `make`), or one whose every call fails saying why there is none.
+fn open(
+    url: Option<&str>,
+    unconfigured: &str,
+    make: impl FnOnce(&str) -> Result<Arc<dyn EventQueues>, String>,
+) -> Arc<dyn EventQueues> {
+    match url.map(make) {
+        Some(Ok(queues)) => queues,
+        Some(Err(why)) => unavailable(&why),
+        None => unavailable(unconfigured),
     }
 }
 

@@ -164,9 +164,38 @@ fn reset(ctx: &Ctx<'_>, engine: &Engine) -> bool {
     }
 }
 
+thread_local! {
+    /// Hashes of the sources [`check`] passed on this thread: a task's script is checked when it
+    /// is read and again each time it runs, and compiling it is most of what a check costs.
+    static CHECKED: RefCell<std::collections::HashSet<u64>> = RefCell::default();
+}
+
+/// How many passed sources a thread remembers before it forgets them all.
+const MAX_CHECKED: usize = 4096;
+
 /// Checks the syntax of `source` without running it: compiles it as the body of a function that
-/// is never called.
+/// is never called. A source that passed before on this thread is not compiled again (were two
+/// sources to share a hash, a syntax error would still be reported, by the evaluation).
 pub(super) fn check(source: &str) -> Result<(), JsError> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut hasher);
+    let key = hasher.finish();
+    if CHECKED.with(|c| c.borrow().contains(&key)) {
+        return Ok(());
+    }
+    compile_check(source)?;
+    CHECKED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= MAX_CHECKED {
+            c.clear();
+        }
+        c.insert(key);
+    });
+    Ok(())
+}
+
+fn compile_check(source: &str) -> Result<(), JsError> {
     with_engine(false, |ctx, _| {
         let wrapped = format!("{CHECK_OPEN}{source}\n}})");
         match ctx.eval_with_options::<rquickjs::Value, _>(wrapped, check_options()) {

@@ -19,6 +19,10 @@ use std::time::Duration;
 /// Conductor's default `connectionTimeOut` and `readTimeOut`, in milliseconds.
 const DEFAULT_TIMEOUT_MS: u64 = 3000;
 
+/// The largest answer body read: Conductor fails a task whose output passes its payload limit
+/// (`maxTaskOutputPayloadSizeThreshold`, 10 MB by default), and so does an HTTP task here.
+const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
 /// The request an HTTP task makes.
 #[derive(Debug, Clone, PartialEq)]
 struct Request {
@@ -213,11 +217,17 @@ async fn send(req: Request) -> Result<Response, String> {
                 a.push(Value::from(String::from_utf8_lossy(value.as_bytes())));
             }
         }
-        let bytes = resp
-            .into_body()
+        let bytes = http_body_util::Limited::new(resp.into_body(), MAX_BODY_BYTES)
             .collect()
             .await
-            .map_err(|e| format!("could not read the answer from {}: {e}", req.uri))?
+            .map_err(|e| match e.downcast_ref::<http_body_util::LengthLimitError>() {
+                Some(_) => format!(
+                    "the answer from {} is larger than {} MiB, the most a task's output may hold",
+                    req.uri,
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                None => format!("could not read the answer from {}: {e}", req.uri),
+            })?
             .to_bytes();
         Ok(Response {
             status: status.as_u16(),
