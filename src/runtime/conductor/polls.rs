@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Records kept before those older than `ACTIVE_POLL_MS` are dropped (a worker may make up
-/// any number of domains).
+/// Records kept at most: past it those older than `ACTIVE_POLL_MS` are dropped, and a new one
+/// is not kept while all are recent (a client may make up any number of domains).
 const MAX_RECORDS: usize = 10_000;
 
 /// One task type's last poll in one domain (`None`: the plain queue).
@@ -44,10 +44,15 @@ impl Polls {
     /// A worker polled for `task_type` in `domain` at `now`.
     pub fn record(&self, task_type: &str, domain: Option<&str>, worker_id: Option<&str>, now: i64) {
         let mut polls = self.lock();
-        if polls.len() >= MAX_RECORDS {
-            polls.retain(|_, p| p.last_poll_time > now - ACTIVE_POLL_MS);
-        }
         let key = (task_type.to_string(), domain.map(str::to_string));
+        if polls.len() >= MAX_RECORDS && !polls.contains_key(&key) {
+            polls.retain(|_, p| p.last_poll_time > now - ACTIVE_POLL_MS);
+            if polls.len() >= MAX_RECORDS {
+                // Polls in that many domains within ten seconds: a new one is not remembered
+                // (its list falls back to its last entry), and memory stays bounded.
+                return;
+            }
+        }
         polls.insert(
             key,
             PollData {
@@ -102,5 +107,19 @@ mod tests {
             t[1].to_json(),
             json!({"queueName": "t", "domain": "d", "workerId": "w2", "lastPollTime": 7})
         );
+    }
+
+    #[test]
+    fn made_up_domains_do_not_grow_it_past_its_bound() {
+        let polls = Polls::default();
+        for i in 0..MAX_RECORDS + 5 {
+            polls.record("t", Some(&format!("d{i}")), None, 100);
+        }
+        assert_eq!(polls.of(None).len(), MAX_RECORDS);
+        // Known ones are still updated; once the old ones are stale, new ones are kept again.
+        polls.record("t", Some("d0"), None, 101);
+        assert_eq!(polls.last_poll("t", Some("d0")), Some(101));
+        polls.record("t", Some("new"), None, 100 + ACTIVE_POLL_MS + 1);
+        assert_eq!(polls.of(None).len(), 1);
     }
 }
