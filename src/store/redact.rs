@@ -1,4 +1,5 @@
-//! Database URLs in messages, without their passwords (whichever backends the build has).
+//! Database and broker URLs in messages, without their passwords (whichever backends the build
+//! has).
 
 /// The URL with any password replaced by `***`, for messages about a URL that did not parse.
 pub(crate) fn without_password(url: &str) -> String {

@@ -89,7 +89,7 @@ impl Amqp {
     }
 
     fn connect(&self) -> Result<Conn, String> {
-        let at = redact(&self.url);
+        let at = crate::store::redact::without_password(&self.url);
         let connection = self.rt.run(
             &format!("connecting to the AMQP broker {at}"),
             Connection::connect(&self.url, ConnectionProperties::default()),
@@ -330,17 +330,5 @@ fn exchange_kind(kind: &str) -> ExchangeKind {
         "headers" => ExchangeKind::Headers,
         "topic" => ExchangeKind::Topic,
         _ => ExchangeKind::Custom(kind.to_string()),
-    }
-}
-
-/// `amqp://user:secret@host/` without the password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            let user = creds.split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
-        }
-        _ => url.to_string(),
     }
 }

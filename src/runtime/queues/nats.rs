@@ -68,7 +68,10 @@ impl Nats {
             return Ok(c.clone());
         }
         let c = self.rt.run(
-            &format!("connecting to the NATS server {}", self.url),
+            &format!(
+                "connecting to the NATS server {}",
+                crate::store::redact::without_password(&self.url)
+            ),
             async_nats::connect(self.url.as_str()),
         )?;
         state.client = Some(c.clone());
