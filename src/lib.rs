@@ -31,6 +31,7 @@
 //! assert_eq!(done.history.len(), 4); // ExecutionStarted, PassStateEntered/Exited, ExecutionSucceeded
 //! ```
 
+mod allocator;
 pub mod arn;
 pub mod asl;
 pub mod cli;

@@ -1792,3 +1792,49 @@ fn mock_response_without_invocation_keys_fails_only_when_used() {
     let done = run_mocked(m, json!({}), json!({}));
     assert_eq!(error_of(&done.status), Some(RUNTIME));
 }
+
+/// A Map over `n` items of one Pass each: 4 events per item plus 6 around them.
+fn pass_map(n: usize) -> (Machine, Value) {
+    let def = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    (load(def), Value::Array((0..n).map(|i| json!(i)).collect()))
+}
+
+fn run_map(n: usize, record: bool) -> stepwise::runtime::local::Finished {
+    let (m, input) = pass_map(n);
+    let clock = stepwise::runtime::clock::VirtualClock::new(T0);
+    let mut router = stepwise::integrations::Router::default();
+    if record {
+        stepwise::runtime::local::run(&m, info(input), SEED, &mut router, &clock)
+    } else {
+        stepwise::runtime::local::run_counting(&m, info(input), SEED, &mut router, &clock)
+    }
+}
+
+#[test]
+fn the_history_limit_fails_the_execution_at_25000_events_recorded_or_counted() {
+    // 6 + 4 × 6,248 = 24,998 events: within the limit.
+    let within = run_map(6_248, true);
+    assert_eq!(within.status.name(), "SUCCEEDED");
+    assert_eq!(within.history.len(), 24_998);
+    assert_eq!(within.events, 24_998);
+    let counted = run_map(6_248, false);
+    assert_eq!(counted.status, within.status);
+    assert!(counted.history.is_empty());
+    assert_eq!(counted.events, 24_998);
+
+    let over = run_map(7_000, true);
+    assert_eq!(error_of(&over.status), Some("States.Runtime"));
+    assert_eq!(
+        cause_of(&over.status),
+        Some("The execution reached the maximum number of history events (25000).")
+    );
+    // The execution stops at the first transition that finds its history full (the one under
+    // way completes its event: 25,001 here), with nothing recorded after it.
+    assert_eq!(over.history.len(), 25_001);
+    assert_eq!(over.events, 25_001);
+    let counted = run_map(7_000, false);
+    assert_eq!(counted.status, over.status);
+    assert_eq!(counted.events, over.events);
+}

@@ -12,39 +12,49 @@ pub fn usage(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Prints the outcome; exit 0 when it succeeded, 1 otherwise.
-pub fn report(
-    format: Format,
-    with_history: bool,
-    status: &Status,
-    history: &[Value],
-    started: Instant,
-) -> ExitCode {
-    let mut doc = status_json(status);
-    if with_history {
-        doc["history"] = Value::Array(history.to_vec());
-    }
-    if format == Format::Json {
-        outln!("{doc}");
-    } else {
-        text(status, with_history, history, started);
-    }
-    if matches!(status, Status::Succeeded { .. }) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+/// What a report says of the history: every event (`--history`), or only how many there were.
+pub enum History {
+    Shown(Vec<Value>),
+    Counted(u64),
+}
+
+impl History {
+    fn len(&self) -> u64 {
+        match self {
+            History::Shown(events) => events.len() as u64,
+            History::Counted(n) => *n,
+        }
     }
 }
 
-fn text(status: &Status, with_history: bool, history: &[Value], started: Instant) {
+/// Prints the outcome; exit 0 when it succeeded, 1 otherwise.
+pub fn report(format: Format, status: &Status, history: History, started: Instant) -> ExitCode {
+    let code = if matches!(status, Status::Succeeded { .. }) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    if format == Format::Json {
+        let mut doc = status_json(status);
+        if let History::Shown(events) = history {
+            doc["history"] = Value::Array(events);
+        }
+        outln!("{doc}");
+    } else {
+        text(status, &history, started);
+    }
+    code
+}
+
+fn text(status: &Status, history: &History, started: Instant) {
     if let Status::Succeeded { output } = status {
         outln!(
             "{}",
             serde_json::to_string_pretty(output).unwrap_or_default()
         );
     }
-    if with_history {
-        for e in history {
+    if let History::Shown(events) = history {
+        for e in events {
             eprintln!(
                 "{:>5}  {:<28} {}",
                 e["id"],

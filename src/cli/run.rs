@@ -2,7 +2,7 @@
 //! where other processes can answer its callbacks and `--detach` returns at once.
 
 use super::Format;
-use super::report::{report, usage};
+use super::report::{History, report, usage};
 use crate::arn;
 use crate::asl::Machine;
 use crate::engine::{ExecutionInfo, HistoryEvent};
@@ -135,15 +135,19 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let done = crate::runtime::local::run(
-        &prepared.machine,
-        prepared.info,
-        seed,
-        &mut router,
-        clock.as_ref(),
-    );
-    let history: Vec<Value> = done.history.iter().map(HistoryEvent::to_aws_json).collect();
-    report(args.format, args.history, &done.status, &history, started)
+    let (machine, info) = (&prepared.machine, prepared.info);
+    // The history is built only to be shown: without --history, only its length is kept.
+    let done = if args.history {
+        crate::runtime::local::run(machine, info, seed, &mut router, clock.as_ref())
+    } else {
+        crate::runtime::local::run_counting(machine, info, seed, &mut router, clock.as_ref())
+    };
+    let history = if args.history {
+        History::Shown(done.history.iter().map(HistoryEvent::to_aws_json).collect())
+    } else {
+        History::Counted(done.events)
+    };
+    report(args.format, &done.status, history, started)
 }
 
 /// Runs FILE as a Conductor workflow when it is one (`None`: it is a state machine).
@@ -374,14 +378,14 @@ fn drive_durable(
         Ok(r) => r,
         Err(e) => return usage(e),
     };
-    let history = super::store::history_json(&*store, &arn).unwrap_or_default();
-    report(
-        args.format,
-        args.history,
-        &status_of(&record),
-        &history,
-        started,
-    )
+    let history = if args.history {
+        History::Shown(super::store::history_json(&*store, &arn).unwrap_or_default())
+    } else {
+        // Event ids run 1, 2, 3, …: the last one's is the count.
+        let last = store.history_reversed(&arn, None, 1).unwrap_or_default();
+        History::Counted(last.first().map_or(0, |e| e.id))
+    };
+    report(args.format, &status_of(&record), history, started)
 }
 
 /// What a local command needs to answer a task token: the same database, and this binary.

@@ -182,6 +182,16 @@ pub struct Execution {
     /// TestState's instruments (`probe.rs`); `None` for every ordinary execution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<Box<crate::engine::probe::Probe>>,
+    /// False when the host only needs to know how many history events there were
+    /// (`Execution::start_unrecorded`): events are counted, ids and the 25,000-event limit kept,
+    /// but none is built, so documents are not held for them. Never stored: an execution read
+    /// back from a store records.
+    #[serde(skip, default = "records_by_default")]
+    pub(crate) records_history: bool,
+}
+
+fn records_by_default() -> bool {
+    true
 }
 
 fn is_zero(n: &u32) -> bool {

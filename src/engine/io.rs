@@ -70,18 +70,20 @@ pub fn apply_result_path(
         ResultPath::Replace => Ok(result),
         ResultPath::Discard => Ok(raw_input),
         ResultPath::Path(p) => {
-            let shown = raw_input.to_string();
-            p.set(raw_input, result).map_err(|e| {
-                Failure::in_state(
+            let mut doc = raw_input;
+            match p.set_in(&mut doc, result) {
+                Ok(()) => Ok(doc),
+                // `doc` is still the input: the message shows it (written out only now).
+                Err(e) => Err(Failure::in_state(
                     "States.ResultPathMatchFailure",
                     here.name,
                     here.entered_id,
                     format!(
-                        "Unable to apply ResultPath '{}' to input '{shown}': {e}",
+                        "Unable to apply ResultPath '{}' to input '{doc}': {e}",
                         p.source()
                     ),
-                )
-            })
+                )),
+            }
         }
     }
 }

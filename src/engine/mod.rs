@@ -48,6 +48,27 @@ impl Execution {
         seed: [u8; 32],
         probe: Option<Box<probe::Probe>>,
     ) -> (Execution, Vec<Effect>) {
+        Self::begin(machine, info, seed, probe, true)
+    }
+
+    /// `start` for a host that shows no history (`stepwise run` without `--history`): the
+    /// effects carry no `Effect::History`; `event_count` still counts every event, and the
+    /// 25,000-event limit holds as when they are recorded.
+    pub fn start_unrecorded(
+        machine: &Machine,
+        info: ExecutionInfo,
+        seed: [u8; 32],
+    ) -> (Execution, Vec<Effect>) {
+        Self::begin(machine, info, seed, None, false)
+    }
+
+    fn begin(
+        machine: &Machine,
+        info: ExecutionInfo,
+        seed: [u8; 32],
+        probe: Option<Box<probe::Probe>>,
+        records_history: bool,
+    ) -> (Execution, Vec<Effect>) {
         let now = info.start_ms;
         let mut x = Execution {
             info,
@@ -63,6 +84,7 @@ impl Execution {
             redrive_from: None,
             redrive_count: 0,
             probe,
+            records_history,
         };
         let mut ctx = Ctx::new(machine, &mut x);
         let input = std::sync::Arc::new(ctx.x.info.input.clone());

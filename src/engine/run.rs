@@ -115,6 +115,9 @@ impl<'m, 'x> Ctx<'m, 'x> {
         self.x.next_event_id += 1;
         self.last_kind = kind;
         self.last_previous = previous_event_id;
+        if !self.x.records_history {
+            return id;
+        }
         self.effects.push(Effect::History(HistoryEvent {
             id,
             previous_event_id,

@@ -11,7 +11,10 @@ use std::collections::{BTreeSet, VecDeque};
 
 pub struct Finished {
     pub status: Status,
+    /// The history, unless the run was asked not to keep it (`run_counting`).
     pub history: Vec<HistoryEvent>,
+    /// How many history events the execution recorded (kept or not).
+    pub events: u64,
     /// The Choice rules and Catchers taken, in order (for coverage).
     pub trace: Vec<Trace>,
     /// The run was stopped at its deadline (`run_until`); `status` is then `Aborted`.
@@ -27,6 +30,19 @@ pub fn run(
     clock: &dyn Clock,
 ) -> Finished {
     run_until(machine, info, seed, router, clock, None)
+}
+
+/// `run` without the history (`Finished::history` is empty, `events` counts it): for a caller
+/// that shows it only when asked (`stepwise run` without `--history`). The engine then builds
+/// no events, so no document is kept alive or copied for them.
+pub fn run_counting(
+    machine: &Machine,
+    info: ExecutionInfo,
+    seed: [u8; 32],
+    router: &mut Router,
+    clock: &dyn Clock,
+) -> Finished {
+    drive(machine, info, seed, None, router, clock, None, false).0
 }
 
 /// Drives `machine` to a closed status, or until `deadline_ms` (by `clock`): then the execution
@@ -53,7 +69,25 @@ pub fn run_probed(
     clock: &dyn Clock,
     deadline_ms: Option<i64>,
 ) -> (Finished, Option<Box<Probe>>) {
-    let (mut exec, effects) = Execution::start_probed(machine, info, seed, probe);
+    drive(machine, info, seed, probe, router, clock, deadline_ms, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    machine: &Machine,
+    info: ExecutionInfo,
+    seed: [u8; 32],
+    probe: Option<Box<Probe>>,
+    router: &mut Router,
+    clock: &dyn Clock,
+    deadline_ms: Option<i64>,
+    keep_history: bool,
+) -> (Finished, Option<Box<Probe>>) {
+    let (mut exec, effects) = if keep_history {
+        Execution::start_probed(machine, info, seed, probe)
+    } else {
+        Execution::start_unrecorded(machine, info, seed)
+    };
     let mut driver = Driver {
         history: Vec::new(),
         trace: Vec::new(),
@@ -86,6 +120,7 @@ pub fn run_probed(
         driver.perform(effects, router, clock, &exec.info);
     }
     let finished = Finished {
+        events: exec.event_count(),
         status: exec.status,
         history: driver.history,
         trace: driver.trace,

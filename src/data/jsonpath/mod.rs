@@ -173,7 +173,13 @@ impl Path {
     /// The ResultPath setter: places `value` at this (reference) path inside `doc`, creating
     /// missing intermediate objects. `$` replaces the whole document. A new member goes to the
     /// end of its object; an existing one is overwritten in place.
-    pub fn set(&self, doc: Value, value: Value) -> Result<Value, PathError> {
+    pub fn set(&self, mut doc: Value, value: Value) -> Result<Value, PathError> {
+        self.set_in(&mut doc, value)?;
+        Ok(doc)
+    }
+
+    /// `set` in place; on failure `doc` is unchanged.
+    pub fn set_in(&self, doc: &mut Value, value: Value) -> Result<(), PathError> {
         if !self.reference {
             return Err(PathError::Other {
                 message: format!(

@@ -5,18 +5,20 @@ use super::ast::{Name, Selector, Step};
 use super::eval::resolve_index;
 use serde_json::{Map, Value};
 
-/// Places `value` at `steps` inside `doc`. `source` is the path text, for messages.
+/// Places `value` at `steps` inside `doc`. `source` is the path text, for messages. On failure
+/// `doc` is left as it was: the path is checked before anything is created.
 pub(crate) fn set(
     source: &str,
     steps: &[Step],
-    doc: Value,
+    doc: &mut Value,
     value: Value,
-) -> Result<Value, PathError> {
+) -> Result<(), PathError> {
+    check(source, steps, doc)?;
     let Some((last, init)) = steps.split_last() else {
-        return Ok(value);
+        *doc = value;
+        return Ok(());
     };
-    let mut doc = doc;
-    let mut cur = &mut doc;
+    let mut cur = doc;
     for (at, step) in init.iter().enumerate() {
         cur = descend(cur, step, Place { source, steps, at })?;
     }
@@ -29,7 +31,27 @@ pub(crate) fn set(
             at: init.len(),
         },
     )? = value;
-    Ok(doc)
+    Ok(())
+}
+
+/// Whether `set` can write at `steps` inside `doc`, without changing it: the same walk, where a
+/// missing member stands for the `{}` that `set` would create.
+fn check(source: &str, steps: &[Step], doc: &Value) -> Result<(), PathError> {
+    let created = Value::Object(Map::new());
+    let mut cur = doc;
+    for (at, step) in steps.iter().enumerate() {
+        let place = Place { source, steps, at };
+        cur = match (&step.sel, cur) {
+            (Selector::Name(name), Value::Object(map)) => map.get(&name.key).unwrap_or(&created),
+            (Selector::Index(index), Value::Array(items)) => {
+                let len = items.len();
+                let found = resolve_index(*index, len).and_then(|i| items.get(i));
+                found.ok_or_else(|| place.out_of_bounds(*index, len))?
+            }
+            (sel, other) => return Err(place.mismatch(sel, other)),
+        };
+    }
+    Ok(())
 }
 
 /// Where a step is, for error messages.
@@ -50,24 +72,9 @@ fn descend<'v>(
         (Selector::Index(index), Value::Array(items)) => {
             let len = items.len();
             let found = resolve_index(*index, len).and_then(|i| items.get_mut(i));
-            found.ok_or_else(|| {
-                place.fail(&format!(
-                    "index {index} is out of bounds for the array at {} (length {len})",
-                    place.path()
-                ))
-            })
+            found.ok_or_else(|| place.out_of_bounds(*index, len))
         }
-        (Selector::Name(_), other) => Err(place.fail(&format!(
-            "the value at {} is {}, not an object",
-            place.path(),
-            kind(other)
-        ))),
-        (Selector::Index(_), other) => Err(place.fail(&format!(
-            "the value at {} is {}, not an array",
-            place.path(),
-            kind(other)
-        ))),
-        _ => Err(place.fail("only names and single indexes can be written")),
+        (sel, other) => Err(place.mismatch(sel, other)),
     }
 }
 
@@ -85,6 +92,30 @@ impl Place<'_> {
             step.write_fragment(&mut out);
         }
         out
+    }
+
+    fn out_of_bounds(&self, index: i64, len: usize) -> PathError {
+        self.fail(&format!(
+            "index {index} is out of bounds for the array at {} (length {len})",
+            self.path()
+        ))
+    }
+
+    /// The step cannot apply to `other`.
+    fn mismatch(&self, sel: &Selector, other: &Value) -> PathError {
+        match sel {
+            Selector::Name(_) => self.fail(&format!(
+                "the value at {} is {}, not an object",
+                self.path(),
+                kind(other)
+            )),
+            Selector::Index(_) => self.fail(&format!(
+                "the value at {} is {}, not an array",
+                self.path(),
+                kind(other)
+            )),
+            _ => self.fail("only names and single indexes can be written"),
+        }
     }
 
     fn fail(&self, why: &str) -> PathError {
