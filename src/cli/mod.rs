@@ -13,8 +13,12 @@ macro_rules! outln {
 /// Writes one line to stdout; a closed stdout (a broken pipe) exits with 141, as SIGPIPE would.
 pub(crate) fn write_out(line: std::fmt::Arguments) {
     use std::io::Write;
+    // Formatted whole first: a large JSON document becomes one write, not thousands of small
+    // ones through stdout's line buffer.
+    let mut text = std::fmt::format(line);
+    text.push('\n');
     let mut out = std::io::stdout().lock();
-    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
         std::process::exit(141);
     }
 }
