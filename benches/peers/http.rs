@@ -4,7 +4,7 @@
 //!
 //! The generator is serve's (b): `CONNECTIONS` keep-alive HTTP/1.1 connections, each sending
 //! AWS JSON 1.0 StartExecutions of a three-Pass machine one after another, each execution named
-//! (moto names an unnamed one `None`, so a second would collide). For each server: StartExecutions
+//! (moto names an unnamed one `None` and answers a second with the first). For each server: StartExecutions
 //! per second, the p50 StartExecution latency, and executions started and finished per second
 //! (from the first StartExecution until ListExecutions counts every one SUCCEEDED). The servers:
 //! - stepwise serve on a fresh SQLite file (the release binary, as serve.rs spawns it);
