@@ -4,9 +4,10 @@
 //!
 //! The generator is serve's (b): `CONNECTIONS` keep-alive HTTP/1.1 connections, each sending
 //! AWS JSON 1.0 StartExecutions of a three-Pass machine one after another, each execution named
-//! (moto names an unnamed one `None` and answers a second with the first). For each server: StartExecutions
-//! per second, the p50 StartExecution latency, and executions started and finished per second
-//! (from the first StartExecution until ListExecutions counts every one SUCCEEDED). The servers:
+//! (moto names an unnamed one `None` and answers a second with the first). For each server:
+//! StartExecutions per second, the p50 StartExecution latency, and executions started and
+//! finished per second (from the first StartExecution until ListExecutions counts every one
+//! SUCCEEDED). The servers:
 //! - stepwise serve on a fresh SQLite file (the release binary, as serve.rs spawns it);
 //! - moto with `execute_state_machine` on (set through `/moto-api/config`): it runs the states,
 //!   in a thread per execution, with its ASL interpreter;
