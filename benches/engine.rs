@@ -11,6 +11,8 @@
 //! store do), and counting it only (`runtime::local::run_counting`, as `stepwise run` without
 //! `--history` does).
 //! Each figure is the median of several batches; these machines are noisy.
+//! `-- --definitions` prints (a)'s and (b)'s machines and inputs as JSON and runs nothing
+//! (benches/peers/peers.py runs them in aws-local-stepfunctions for the side-by-side figures).
 #![allow(clippy::disallowed_methods)] // an edge: reads the clock or the environment
 
 use serde_json::{Value, json};
@@ -112,15 +114,17 @@ fn small_flow() -> (Machine, Value) {
     (machine(small_flow_text()), json!({"items": [1, 2, 3]}))
 }
 
-fn big_map() -> (Machine, Value) {
+fn big_map_text() -> (Value, Value) {
     let def = json!({
         "StartAt": "Each",
         "States": {"Each": {"Type": "Map", "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}, "End": true}}
     });
-    (
-        machine(def),
-        Value::Array((0..1000).map(|i| json!(i)).collect()),
-    )
+    (def, Value::Array((0..1000).map(|i| json!(i)).collect()))
+}
+
+fn big_map() -> (Machine, Value) {
+    let (def, input) = big_map_text();
+    (machine(def), input)
 }
 
 fn choice_loop() -> (Machine, Value) {
@@ -167,6 +171,17 @@ fn process_wall_time() -> Option<Duration> {
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    // `-- --definitions`: (a)'s and (b)'s machines and inputs, for the peers' side of the same
+    // figures (benches/peers/peers.py).
+    if std::env::args().any(|a| a == "--definitions") {
+        let (b, b_input) = big_map_text();
+        let a = json!({"definition": small_flow_text(), "input": small_flow().1});
+        println!(
+            "{}",
+            json!({"a": a, "b": {"definition": b, "input": b_input}})
+        );
         return;
     }
     let (small, small_input) = small_flow();

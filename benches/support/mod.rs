@@ -160,18 +160,39 @@ pub struct Client {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     addr: String,
+    /// Header lines sent with every request, each ending in CRLF (see `with_header`).
+    headers: String,
+    /// Whether the server said `Connection: close` (moto does, every time): the next request
+    /// goes on a new connection.
+    closed: bool,
+    /// How many times the server closed the connection so.
+    pub reconnects: usize,
 }
 
 impl Client {
     pub fn connect(addr: &str) -> std::io::Result<Client> {
+        let (reader, writer) = Client::open(addr)?;
+        Ok(Client {
+            reader,
+            writer,
+            addr: addr.to_string(),
+            headers: String::new(),
+            closed: false,
+            reconnects: 0,
+        })
+    }
+
+    fn open(addr: &str) -> std::io::Result<(BufReader<TcpStream>, TcpStream)> {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(90)))?;
-        Ok(Client {
-            reader: BufReader::new(stream.try_clone()?),
-            writer: stream,
-            addr: addr.to_string(),
-        })
+        Ok((BufReader::new(stream.try_clone()?), stream))
+    }
+
+    /// Sends `name: value` with every Step Functions call (moto picks the service from `Authorization`).
+    pub fn with_header(mut self, name: &str, value: &str) -> Client {
+        self.headers.push_str(&format!("{name}: {value}\r\n"));
+        self
     }
 
     /// One Step Functions call; the status and the body.
@@ -183,8 +204,20 @@ impl Client {
     /// status and the body.
     pub fn try_target(&mut self, target: &str, body: &str) -> std::io::Result<(u16, String)> {
         let request = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: {target}\r\n\
+            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: {target}\r\n{}\
              Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            self.headers,
+            body.len()
+        );
+        self.exchange(&request)
+    }
+
+    /// `POST path` of a JSON `body` (moto's `/moto-api/config`); the status and the body.
+    pub fn post(&mut self, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
             self.addr,
             body.len()
         );
@@ -199,6 +232,11 @@ impl Client {
 
     /// Sends a whole request and reads its answer on the kept-alive connection.
     fn exchange(&mut self, request: &str) -> std::io::Result<(u16, String)> {
+        if self.closed {
+            (self.reader, self.writer) = Client::open(&self.addr)?;
+            self.closed = false;
+            self.reconnects += 1;
+        }
         self.writer.write_all(request.as_bytes())?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
@@ -217,10 +255,12 @@ impl Client {
             if header.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                } else if name.eq_ignore_ascii_case("connection") {
+                    self.closed = value.trim().eq_ignore_ascii_case("close");
+                }
             }
         }
         let mut body = vec![0; length];

@@ -18,7 +18,11 @@ pub(crate) fn write_out(line: std::fmt::Arguments) {
     let mut text = std::fmt::format(line);
     text.push('\n');
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
         std::process::exit(141);
     }
 }
