@@ -1838,3 +1838,22 @@ fn the_history_limit_fails_the_execution_at_25000_events_recorded_or_counted() {
     assert_eq!(counted.status, over.status);
     assert_eq!(counted.events, over.events);
 }
+
+#[test]
+fn context_paths_read_the_execution_input_only_when_they_ask_for_it() {
+    // One ItemSelector reads `$$.Map.Item.Value` (built without the execution input), then
+    // `$$.Execution.Input` (the context is built again, with it), then `$$.Execution` whole.
+    let def = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items",
+        "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index",
+            "tag.$": "$$.Execution.Input.tag", "name.$": "$$.Execution.Name",
+            "input.$": "$$.Execution.Input"},
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let input = json!({"items": [10, 20], "tag": "t"});
+    let run = Run::start(def, input.clone());
+    let item = |v: i64, i: i64| json!({"v": v, "i": i, "tag": "t", "name": "run", "input": input});
+    assert_eq!(
+        run.exec.status,
+        succeeded(json!([item(10, 0), item(20, 1)]))
+    );
+}

@@ -12,13 +12,19 @@ pub trait Scope {
     /// The document for `$` (Input), `$$` (Context) or `$name` (Variable); `None` for an
     /// unknown variable.
     fn document(&mut self, root: &Root) -> Option<&Value>;
+    /// The document `path` reads: `document` of its root, unless the scope can build less of it
+    /// for this path (the context object leaves out the execution's input when the path cannot
+    /// read it).
+    fn document_for(&mut self, path: &Path) -> Option<&Value> {
+        self.document(path.root())
+    }
     /// 64 random bits for `States.UUID` / `States.MathRandom`.
     fn random_u64(&mut self) -> u64;
 }
 
 /// Evaluates `path` against the document its root names.
 pub fn select<'s>(path: &Path, scope: &'s mut dyn Scope) -> Result<Cow<'s, Value>, PathError> {
-    match scope.document(path.root()) {
+    match scope.document_for(path) {
         Some(doc) => path.select(doc),
         None => Err(PathError::Other {
             message: format!(

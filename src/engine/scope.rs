@@ -30,6 +30,10 @@ pub struct StateScope<'a> {
     /// TestState's context object, when the caller gave one (`probe.rs`).
     pub base: Option<&'a Map<String, Value>>,
     context: Option<Value>,
+    /// Whether `context` holds `Execution.Input`: a copy of the whole execution input, made
+    /// only for a path that may read it (`$$.Map.Item.Value` in every Map iteration must not
+    /// copy the input the items came from).
+    context_has_input: bool,
 }
 
 impl<'a> StateScope<'a> {
@@ -49,12 +53,19 @@ impl<'a> StateScope<'a> {
             rng,
             base,
             context: None,
+            context_has_input: false,
         }
     }
 
     pub fn context(&mut self) -> &Value {
-        if self.context.is_none() {
-            self.context = Some(build_context(self.info, self.base, &self.state));
+        self.context_with(true)
+    }
+
+    fn context_with(&mut self, input: bool) -> &Value {
+        let stale = self.context.is_none() || (input && !self.context_has_input);
+        if stale {
+            self.context = Some(context_of(self.info, self.base, &self.state, input));
+            self.context_has_input = input;
         }
         self.context.as_ref().expect("set just above")
     }
@@ -66,6 +77,12 @@ impl Scope for StateScope<'_> {
             Root::Input => Some(self.input),
             Root::Context => Some(self.context()),
             Root::Variable(name) => (self.variables)(name),
+        }
+    }
+    fn document_for(&mut self, path: &crate::data::jsonpath::Path) -> Option<&Value> {
+        match path.root() {
+            Root::Context => Some(self.context_with(path.may_read(&["Execution", "Input"]))),
+            root => self.document(root),
         }
     }
     fn random_u64(&mut self) -> u64 {
@@ -81,6 +98,16 @@ pub fn build_context(
     base: Option<&Map<String, Value>>,
     state: &StateInfo,
 ) -> Value {
+    context_of(info, base, state, true)
+}
+
+/// `build_context`, with `Execution.Input` only when `input`.
+fn context_of(
+    info: &ExecutionInfo,
+    base: Option<&Map<String, Value>>,
+    state: &StateInfo,
+    input: bool,
+) -> Value {
     if let Some(base) = base {
         let mut ctx = base.clone();
         if !ctx.contains_key("State") {
@@ -91,7 +118,9 @@ pub fn build_context(
     }
     let mut execution = Map::new();
     execution.insert("Id".into(), json!(info.execution_arn));
-    execution.insert("Input".into(), info.input.clone());
+    if input {
+        execution.insert("Input".into(), info.input.clone());
+    }
     execution.insert("StartTime".into(), json!(format_millis(info.start_ms)));
     execution.insert("Name".into(), json!(info.name));
     execution.insert("RoleArn".into(), json!(info.role_arn));

@@ -178,6 +178,28 @@ impl Path {
         Ok(doc)
     }
 
+    /// Whether the path may read anything at or below the member chain `names` of its document
+    /// (`["Execution", "Input"]`: `$$.Execution.Input.x`, `$$.Execution`, `$$..Input`, `$$.*`),
+    /// or whether it certainly stays elsewhere (`$$.Map.Item.Value`, `$$.Execution.Id`).
+    pub fn may_read(&self, names: &[&str]) -> bool {
+        let mut names = names.iter();
+        for step in &self.steps {
+            let Some(name) = names.next() else {
+                return true;
+            };
+            match &step.sel {
+                _ if step.scan => return true,
+                ast::Selector::Name(n) if n.key == *name => {}
+                ast::Selector::Name(_) | ast::Selector::Index(_) | ast::Selector::Indexes(_) => {
+                    return false;
+                }
+                ast::Selector::Names(ns) if ns.iter().all(|n| n.key != *name) => return false,
+                _ => return true,
+            }
+        }
+        true
+    }
+
     /// `set` in place; on failure `doc` is unchanged.
     pub fn set_in(&self, doc: &mut Value, value: Value) -> Result<(), PathError> {
         if !self.reference {

@@ -966,3 +966,33 @@ fn paths_have_at_most_max_steps() {
     );
     assert!(Path::parse(&format!("${}", ".a".repeat(34_000))).is_err());
 }
+
+#[test]
+fn may_read_tells_paths_that_stay_away_from_a_member() {
+    let reads = |path: &str| Path::parse(path).unwrap().may_read(&["Execution", "Input"]);
+    for path in [
+        "$$",
+        "$$.Execution",
+        "$$.Execution.Input",
+        "$$.Execution.Input.items[0]",
+        "$$['Execution']['Input']",
+        "$$..Input",
+        "$$.*",
+        "$$.Execution.*",
+        "$$.Execution[?(@.x)]",
+        "$$['Execution','State'].Input",
+    ] {
+        assert!(reads(path), "{path} may read the input");
+    }
+    for path in [
+        "$$.Map.Item.Value",
+        "$$.Map.Item.Index",
+        "$$.Task.Token",
+        "$$.Execution.Id",
+        "$$.Execution.Name",
+        "$$['State','Map']",
+        "$$.State.EnteredTime",
+    ] {
+        assert!(!reads(path), "{path} cannot read the input");
+    }
+}
