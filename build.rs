@@ -6,6 +6,7 @@
 //! `stepwise run` (BENCHMARKS.md, "Start-up"). Linked at a fixed address, those pointers are
 //! final in the file. Only the binary's own link changes: the library, tests and benches are
 //! built as before.
+#[allow(clippy::disallowed_methods)] // a build script's edge: cargo describes the target in the environment
 fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
