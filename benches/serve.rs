@@ -33,7 +33,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::{Client, Schema, Server, binary, percentile};
+use support::{Client, Schema, Server, binary, count, percentile};
 
 const CONNECTIONS: usize = 8;
 /// Executions (b) starts per run; `STEPWISE_BENCH_EXECUTIONS` overrides (a longer run: a bigger
@@ -141,25 +141,6 @@ fn start_concurrently(addrs: &[String], machine: &str, per_connection: usize) ->
         th.join().expect("a client thread");
     }
     t.elapsed()
-}
-
-/// Executions of `machine` with `status`, through ListExecutions pages.
-fn count(c: &mut Client, machine: &str, status: &str) -> usize {
-    let mut n = 0;
-    let mut token: Option<String> = None;
-    loop {
-        let mut req =
-            json!({"stateMachineArn": machine, "statusFilter": status, "maxResults": 1000});
-        if let Some(t) = &token {
-            req["nextToken"] = json!(t);
-        }
-        let out = c.call("ListExecutions", &req);
-        n += out["executions"].as_array().map_or(0, Vec::len);
-        match out["nextToken"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => return n,
-        }
-    }
 }
 
 /// (c): p50 and p99 of SendTaskSuccess → Pass entered, over `n` activity tasks.

@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Client, Server, binary, free_port, percentile};
+use support::{Client, Server, binary, count, free_port, percentile};
 
 const CONNECTIONS: usize = 8;
 /// moto routes a request to a service by the credential scope of its (unchecked) signature.
@@ -195,25 +195,6 @@ fn run(target: &dyn Target, executions: usize, finishes: bool) -> Figures {
         p50: percentile(&latencies, 0.5),
         finished_per_sec: finished.map(|d| total as f64 / d.as_secs_f64()),
         reconnects,
-    }
-}
-
-/// Executions of `machine` with `status`, through ListExecutions pages.
-fn count(c: &mut Client, machine: &str, status: &str) -> usize {
-    let mut n = 0;
-    let mut token: Option<String> = None;
-    loop {
-        let mut req =
-            json!({"stateMachineArn": machine, "statusFilter": status, "maxResults": 1000});
-        if let Some(t) = &token {
-            req["nextToken"] = json!(t);
-        }
-        let out = c.call("ListExecutions", &req);
-        n += out["executions"].as_array().map_or(0, Vec::len);
-        match out["nextToken"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => return n,
-        }
     }
 }
 

@@ -278,6 +278,24 @@ impl Client {
     }
 }
 
+/// Executions of `machine` with `status`, through ListExecutions pages.
+pub fn count(c: &mut Client, machine: &str, status: &str) -> usize {
+    let mut n = 0;
+    let mut token: Option<String> = None;
+    loop {
+        let mut req = serde_json::json!({"stateMachineArn": machine, "statusFilter": status, "maxResults": 1000});
+        if let Some(t) = &token {
+            req["nextToken"] = serde_json::json!(t);
+        }
+        let out = c.call("ListExecutions", &req);
+        n += out["executions"].as_array().map_or(0, Vec::len);
+        match out["nextToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => return n,
+        }
+    }
+}
+
 /// The `p` quantile (0 to 1) of `sorted`, which is not empty.
 pub fn percentile<T: Copy>(sorted: &[T], p: f64) -> T {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
