@@ -1857,3 +1857,24 @@ fn context_paths_read_the_execution_input_only_when_they_ask_for_it() {
         succeeded(json!([item(10, 0), item(20, 1)]))
     );
 }
+
+#[test]
+fn jsonata_context_reads_see_the_execution_input_only_when_they_ask_for_it() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "Items": "{% $states.input.items %}",
+        "ItemSelector": {"v": "{% $states.context.Map.Item.Value %}",
+            "i": "{% $states.context.Map.Item.Index %}",
+            "tag": "{% $states.context.Execution.Input.tag %}",
+            "name": "{% $states.context.Execution.Name %}"},
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "Output": {"items": "{% $states.result %}", "input": "{% $states.context.Execution %}"},
+        "End": true}}});
+    let input = json!({"items": [10, 20], "tag": "t"});
+    let run = Run::start(def, input.clone());
+    let item = |v: i64, i: i64| json!({"v": v, "i": i, "tag": "t", "name": "run"});
+    let Status::Succeeded { output } = &run.exec.status else {
+        panic!("{:?}", run.exec.status)
+    };
+    assert_eq!(output["items"], json!([item(10, 0), item(20, 1)]));
+    assert_eq!(output["input"]["Input"], input);
+}

@@ -60,7 +60,7 @@ pub fn evaluate_for_item(
 ) -> Result<Value, Failure> {
     let seed = ctx.x.rng.next_u64();
     let now = ctx.x.now;
-    let context = ctx.context_object(fid, map_item);
+    let context = ctx.context_object(fid, map_item, may_read_input(value));
     let outcome = {
         let variables = FrameVariables {
             frames: &ctx.x.frames,
@@ -80,6 +80,44 @@ pub fn evaluate_for_item(
         evaluate_value(value, field, &bindings)
     };
     outcome.map_err(|failed| evaluation_failure(ctx, fid, failed.location, &failed.cause))
+}
+
+/// Whether an expression in `value` may read `$states.context.Execution.Input`: it names
+/// `Input`, or reads `$states` or `$states.context` other than through a named member that
+/// cannot hold it (`$states.input`, `$states.context.Map.Item.Value`, `….Execution.Id`). The
+/// context object is built without the execution input otherwise: a JSONata Map reading
+/// `$states.context.Map.Item.Value` must not copy the input its items came from once per item.
+fn may_read_input(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text_may_read_input(text),
+        Value::Array(items) => items.iter().any(may_read_input),
+        Value::Object(members) => members.values().any(may_read_input),
+        _ => false,
+    }
+}
+
+fn text_may_read_input(text: &str) -> bool {
+    if text.contains("Input") {
+        return true;
+    }
+    let named = |rest: &str| {
+        rest.strip_prefix('.')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic()))
+    };
+    text.match_indices("$states").any(|(at, _)| {
+        let rest = &text[at + "$states".len()..];
+        match rest.strip_prefix(".context") {
+            // `$states.context…`: safe only through a member that cannot hold the input.
+            Some(rest) => {
+                !["Map", "Task", "State", "Execution."]
+                    .iter()
+                    .any(|m| rest.strip_prefix('.').is_some_and(|r| r.starts_with(m)))
+                    || (rest.starts_with(".Execution.") && !named(&rest[".Execution".len()..]))
+            }
+            // `$states.input`, `.result`, `.errorOutput`: named members other than the context.
+            None => !named(rest) || rest.starts_with(".context"),
+        }
+    })
 }
 
 /// `States.QueryEvaluationError` in `location`, after its `EvaluationFailed` event.
@@ -273,4 +311,39 @@ pub fn caught(
     };
     let prefix = format!("Catch[{index}]/");
     assign_and_output(ctx, fid, &prefix, fields, &states, error_output)
+}
+
+#[cfg(test)]
+mod input_reads {
+    use super::text_may_read_input;
+
+    #[test]
+    fn only_expressions_that_may_reach_the_execution_input_get_it() {
+        for text in [
+            "{% $states.context.Execution.Input.tag %}",
+            "{% $states.context %}",
+            "{% $states.context.Execution %}",
+            "{% $states.context.Execution.* %}",
+            "{% $states.context.* %}",
+            "{% $states %}",
+            "{% $states['context'] %}",
+            "{% ($c := $states.context; $c.Execution) %}",
+            "{% $lookup($states.context.Execution, 'In' & 'put') %}",
+        ] {
+            assert!(text_may_read_input(text), "{text}");
+        }
+        for text in [
+            "{% $states.context.Map.Item.Value %}",
+            "{% $states.context.Map.Item.Index + 1 %}",
+            "{% $states.context.Task.Token %}",
+            "{% $states.context.Execution.Id & $states.context.State.Name %}",
+            "{% $states.context.StateMachine.Name %}",
+            "{% $states.input.items[0] %}",
+            "{% $states.result.Payload %}",
+            "{% $states.errorOutput.Cause %}",
+            "plain text",
+        ] {
+            assert!(!text_may_read_input(text), "{text}");
+        }
+    }
 }

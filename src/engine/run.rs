@@ -178,11 +178,17 @@ impl<'m, 'x> Ctx<'m, 'x> {
         Ok(())
     }
 
-    /// The context object (`$$`, `$states.context`) for the frame's current state.
-    pub fn context_object(&self, fid: FrameId, map_item: Option<(usize, &Value)>) -> Value {
+    /// The context object (`$$`, `$states.context`) for the frame's current state; with
+    /// `Execution.Input` only when `input`.
+    pub fn context_object(
+        &self,
+        fid: FrameId,
+        map_item: Option<(usize, &Value)>,
+        input: bool,
+    ) -> Value {
         let info = state_info(self.m, &self.x.frames, fid, map_item);
         let base = self.x.probe.as_ref().and_then(|p| p.context.as_ref());
-        crate::engine::scope::build_context(&self.x.info, base, &info)
+        crate::engine::scope::context_of(&self.x.info, base, &info, input)
     }
 
     /// Records `value` as the frame's state's value at `stage` when the execution carries

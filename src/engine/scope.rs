@@ -93,16 +93,9 @@ impl Scope for StateScope<'_> {
 /// The context object, with AWS's key order.
 /// With a `base` (TestState's), its `Execution`, `StateMachine` and `State` are used as given;
 /// `State` is built when the base has none.
-pub fn build_context(
-    info: &ExecutionInfo,
-    base: Option<&Map<String, Value>>,
-    state: &StateInfo,
-) -> Value {
-    context_of(info, base, state, true)
-}
-
-/// `build_context`, with `Execution.Input` only when `input`.
-fn context_of(
+/// The context object, with `Execution.Input` only when `input` (a copy of the whole execution
+/// input: built only for the expressions that may read it).
+pub fn context_of(
     info: &ExecutionInfo,
     base: Option<&Map<String, Value>>,
     state: &StateInfo,
