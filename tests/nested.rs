@@ -265,7 +265,11 @@ fn stopping_a_parent_stops_its_sync_child() {
         json!({"executionArn": parent, "error": "Enough", "cause": "stopped by the test"}),
     );
     assert_eq!(describe(&server, &parent)["status"], json!("ABORTED"));
-    let d = describe(&server, &child);
+    // The child is stopped by the parent's effect, performed after StopExecution answers.
+    let d = wait_for("the child to be stopped", Duration::from_secs(20), || {
+        let d = describe(&server, &child);
+        (d["status"] != json!("RUNNING")).then_some(d)
+    });
     assert_eq!(d["status"], json!("ABORTED"), "{d}");
     assert_eq!(d["error"], json!("Enough"));
 }
