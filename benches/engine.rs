@@ -39,24 +39,28 @@ fn info(input: Value) -> ExecutionInfo {
     }
 }
 
-/// Runs one execution to the end, recording its history, and checks it succeeded.
-fn execute(m: &Machine, input: &Value) -> usize {
-    let clock = VirtualClock::new(1_700_000_000_000);
-    let done = stepwise::runtime::local::run(
-        m,
-        info(input.clone()),
-        [1; 32],
-        &mut Router::default(),
-        &clock,
-    );
-    assert_eq!(done.status.name(), "SUCCEEDED", "{:?}", done.status);
-    done.history.len()
+/// Runs one execution to the end, recording its history (`runtime::local::run`), and checks it
+/// succeeded; the number of history events.
+fn execute(m: &Machine, input: &Value) -> u64 {
+    run_one(m, input, stepwise::runtime::local::run)
 }
 
-/// `execute`, counting the history only; the number of events.
+/// `execute`, counting the history only (`runtime::local::run_counting`).
 fn execute_counting(m: &Machine, input: &Value) -> u64 {
+    run_one(m, input, stepwise::runtime::local::run_counting)
+}
+
+type Runner = fn(
+    &Machine,
+    ExecutionInfo,
+    [u8; 32],
+    &mut Router,
+    &dyn stepwise::runtime::clock::Clock,
+) -> stepwise::runtime::local::Finished;
+
+fn run_one(m: &Machine, input: &Value, runner: Runner) -> u64 {
     let clock = VirtualClock::new(1_700_000_000_000);
-    let done = stepwise::runtime::local::run_counting(
+    let done = runner(
         m,
         info(input.clone()),
         [1; 32],
@@ -188,7 +192,7 @@ fn main() {
     let (big, big_input) = big_map();
     let (choices, choices_input) = choice_loop();
     let events = execute(&choices, &choices_input);
-    assert_eq!(events as u64, execute_counting(&choices, &choices_input));
+    assert_eq!(events, execute_counting(&choices, &choices_input));
     let transitions = 10_000.0;
     println!("benchmark                                      recorded      counted only   target");
     let a = median_per_run(15, 2000, || {
